@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// The `verify` bin. The toolchain and the user's specs are TypeScript, run directly through tsx
+// (no build step), so a fresh clone or an `npm install`ed copy works as it is.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../verifier/cli.ts');
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  console.error(`verify: internal error (a pushbutton bug, please report it): ${e instanceof Error ? e.message : String(e)}`);
+  if (process.env.PUSHBUTTON_DEBUG) console.error(e);
+  process.exitCode = 2;
+}

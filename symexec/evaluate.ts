@@ -1,0 +1,812 @@
+// The symbolic evaluator, merging mode: one formula per operation.
+//
+// Execution follows every path at once. At an `if`, both branches run from a copy of the machine
+// state and the two results merge with if-then-else, so the formula grows with the code, not with
+// the number of paths. Early returns are handled with a `live` condition per call frame: writes
+// after a return in some branch are guarded by `live`, and each return records the condition
+// under which it was taken. Aggregates live in a heap of roots whose leaves are SMT terms (see
+// layout.ts); a record-typed local bound to part of the state is a reference into that heap, so
+// writing through it updates the state exactly as in TypeScript.
+
+import type { Expr, Stmt, Type, Loc, Func, Program } from '../verifier/ir.ts';
+import { isScalar, SAFE_INT, typeToString } from '../verifier/ir.ts';
+import { reject } from '../verifier/diagnostics.ts';
+import * as T from './term.ts';
+import { type Term } from './term.ts';
+import { leavesOf, keyOf, scalarSort, type Seg } from './layout.ts';
+
+export type ObligationKind = 'overflow' | 'bounds' | 'divzero' | 'inexact-division' | 'assert' | 'missing-return' | 'safe-integer';
+
+/** A runtime-error check: `holds` must be valid under the theorem's hypotheses. */
+export interface Obligation {
+  kind: ObligationKind;
+  loc: Loc;
+  message: string;
+  holds: Term;
+}
+
+/** A symbolic value: a scalar term (with a static interval for integers) or a reference into the heap. */
+export type SVal = { k: 's'; t: Term; lo?: bigint; hi?: bigint } | { k: 'ref'; ref: Ref };
+
+type PSeg = { f: string } | { i: Term };
+
+export interface Ref {
+  root: number;
+  path: PSeg[];
+  type: Type;
+}
+
+export interface Root {
+  name: string;
+  type: Type;
+  leaves: Map<string, Term>;
+  /** inputs are the theorem's variables; fresh roots are built by literals during evaluation */
+  kind: 'input' | 'fresh';
+  /** set when a fresh record bound to a local has been stored elsewhere (TypeScript would alias it) */
+  movedAt?: Loc;
+}
+
+interface Frame {
+  fn: Func;
+  env: Map<string, SVal>;
+  /** the path has not returned from this frame yet */
+  live: Term;
+  returns: { cond: Term; val?: SVal; loc: Loc }[];
+  /** first heap id allocated by this call: roots at or above it are fresh to the call */
+  heapMark: number;
+  /** references that went stale when the record they point to was replaced */
+  stale: Map<string, Loc>;
+}
+
+interface Snapshot {
+  heap: Map<number, Root>;
+  frames: { env: Map<string, SVal>; live: Term; stale: Map<string, Loc> }[];
+}
+
+/** Quantifiers over at most this many elements are expanded (ground facts are cheaper for Z3). */
+export const EXPAND_LIMIT = 16;
+
+export interface MachineOptions {
+  /** expand forall/exists, and the type-range facts of array inputs, up to this many elements */
+  expandLimit?: number;
+}
+/** `count` is encoded as a sum of if-then-else terms up to this bound. */
+export const COUNT_LIMIT = 4096;
+
+export class Machine {
+  heap = new Map<number, Root>();
+  private nextRoot = 1;
+  private frames: Frame[] = [];
+  private pc: Term = T.TRUE;
+  /** >0 while evaluating a quantifier or arr() body: state must not change there */
+  private pureDepth = 0;
+  readonly obligations: Obligation[] = [];
+  /** facts from assume(c) and from the declared types of inputs */
+  readonly hypotheses: Term[] = [];
+
+  private readonly expandLimit: number;
+
+  constructor(readonly program: Program, opts: MachineOptions = {}) {
+    this.expandLimit = opts.expandLimit ?? EXPAND_LIMIT;
+  }
+
+  // ---- inputs ------------------------------------------------------------------------------
+
+  /** A fresh symbolic value of type `t`, with hypotheses that every leaf is within its declared type. */
+  input(name: string, t: Type): SVal {
+    if (isScalar(t)) {
+      const c = T.mkConst(name, scalarSort(t));
+      this.hypotheses.push(...rangeFacts(c, t, []));
+      return scalarOf(c, t);
+    }
+    const root = this.alloc(name, t, 'input');
+    for (const l of leavesOf(t)) {
+      const c = T.mkConst(l.key ? `${name}.${l.key}` : name, l.sort);
+      root.leaves.set(l.key, c);
+      this.hypotheses.push(...rangeFacts(c, l.scalar, l.dims, arrayLens(t, l.key), this.expandLimit));
+    }
+    // a map's unset keys read as its default
+    for (const l of leavesOf(t)) {
+      if (!l.key.endsWith('{has}')) continue;
+      const base = l.key.slice(0, -'{has}'.length);
+      const vals = root.leaves.get(`${base}{val}`)!;
+      const dflt = root.leaves.get(`${base}{dflt}`)!;
+      const vs = l.dims.map((d, i) => T.mkBvar(`k${i}`, d));
+      const outer = vs.slice(0, -1);
+      const sel = (a: Term, xs: Term[]) => xs.reduce((x, i) => T.select(x, i), a);
+      this.hypotheses.push(T.forall(vs, T.implies(T.not(sel(root.leaves.get(l.key)!, vs)), T.eq(sel(vals, vs), sel(dflt, outer)))));
+    }
+    return { k: 'ref', ref: { root: root.id, path: [], type: t } };
+  }
+
+  private alloc(name: string, type: Type, kind: Root['kind']): Root & { id: number } {
+    const id = this.nextRoot++;
+    const root = { name, type, leaves: new Map<string, Term>(), kind, id };
+    this.heap.set(id, root);
+    return root;
+  }
+
+  // ---- calls -------------------------------------------------------------------------------
+
+  /** Runs `fn` on the given arguments and returns its result (undefined for void). */
+  call(fn: Func, args: SVal[], loc?: Loc): SVal | undefined {
+    if (this.frames.length > 200) reject(loc ?? fn.loc, 'a call nested more than 200 deep', 'recursion is outside the subset');
+    const env = new Map<string, SVal>();
+    fn.params.forEach((p, i) => env.set(p.name, args[i]));
+    const caller = this.frames[this.frames.length - 1];
+    const frame: Frame = { fn, env, live: caller ? caller.live : T.TRUE, returns: [], heapMark: this.nextRoot, stale: new Map() };
+    this.frames.push(frame);
+    try {
+      this.block(fn.body);
+      if (fn.ret.k !== 'void') {
+        this.check('missing-return', fn.loc, `${fn.name} can reach its end without returning a value`, T.not(frame.live), frame.live);
+      }
+      return this.joinReturns(frame);
+    } finally {
+      this.frames.pop();
+    }
+  }
+
+  private joinReturns(frame: Frame): SVal | undefined {
+    const rs = frame.returns.filter((r) => r.val && !T.isFalse(r.cond));
+    if (frame.fn.ret.k === 'void' || rs.length === 0) return undefined;
+    const vals = rs.map((r) => r.val!);
+    if (vals.every((v) => v.k === 's')) {
+      let t = (vals[vals.length - 1] as { t: Term }).t;
+      for (let j = rs.length - 2; j >= 0; j--) t = T.ite(rs[j].cond, (vals[j] as { t: Term }).t, t);
+      const los = vals.map((v) => (v as { lo?: bigint }).lo), his = vals.map((v) => (v as { hi?: bigint }).hi);
+      return { k: 's', t, lo: minOf(los), hi: maxOf(his) };
+    }
+    const refs = vals.map((v) => (v as { ref: Ref }).ref);
+    if (refs.every((r) => r.root >= frame.heapMark)) {
+      // every path returns a record built during the call: copy them into one result root
+      const out = this.alloc(`${frame.fn.name}()`, frame.fn.ret, 'fresh');
+      for (const l of leavesOf(frame.fn.ret)) {
+        let t = this.readLeaf(refs[refs.length - 1], l.segs);
+        for (let j = rs.length - 2; j >= 0; j--) t = T.ite(rs[j].cond, this.readLeaf(refs[j], l.segs), t);
+        out.leaves.set(l.key, t);
+      }
+      return { k: 'ref', ref: { root: out.id, path: [], type: frame.fn.ret } };
+    }
+    let merged = refs[refs.length - 1];
+    for (let j = rs.length - 2; j >= 0; j--) {
+      const m = mergeRefs(rs[j].cond, refs[j], merged);
+      if (!m) reject(rs[j].loc, `${frame.fn.name} returns different records on different paths`, 'return either fresh records (object literals) on every path, or the same element of the state (same path, indices may differ)');
+      merged = m;
+    }
+    return { k: 'ref', ref: merged };
+  }
+
+  // ---- statements --------------------------------------------------------------------------
+
+  private get frame(): Frame {
+    return this.frames[this.frames.length - 1];
+  }
+
+  private block(stmts: Stmt[]): void {
+    for (const s of stmts) {
+      if (T.isFalse(this.frame.live)) return; // every path has returned
+      this.stmt(s);
+    }
+  }
+
+  private stmt(s: Stmt): void {
+    switch (s.k) {
+      case 'let': {
+        const v = this.expr(s.init);
+        if (v.k === 's') this.checkRange(v, s.type, s.loc, `the local ${s.name}`);
+        this.frame.env.set(s.name, v);
+        this.frame.stale.delete(s.name);
+        return;
+      }
+      case 'assign':
+        return this.assign(s.target, this.expr(s.value), s.loc);
+      case 'if': {
+        const c = this.cond(s.c);
+        this.branch(c, () => this.block(s.then), () => this.block(s.else));
+        return;
+      }
+      case 'for':
+        for (let i = s.from; i < s.to; i++) {
+          if (T.isFalse(this.frame.live)) return;
+          this.frame.env.set(s.v, { k: 's', t: T.mkInt(i), lo: BigInt(i), hi: BigInt(i) });
+          this.block(s.body);
+        }
+        return;
+      case 'return': {
+        const val = s.value ? this.expr(s.value) : undefined;
+        if (val && val.k === 's') this.checkRange(val, this.frame.fn.ret, s.loc, `the result of ${this.frame.fn.name}`);
+        this.frame.returns.push({ cond: T.and(this.pc, this.frame.live), val, loc: s.loc });
+        this.frame.live = T.FALSE;
+        return;
+      }
+      case 'expr':
+        this.expr(s.e);
+        return;
+      case 'assert':
+        this.check('assert', s.loc, 'the assertion may fail', this.cond(s.c));
+        return;
+      case 'assume':
+        if (this.pureDepth) reject(s.loc, 'assume inside a quantifier', 'state assumptions at the top of an operation');
+        this.hypotheses.push(T.implies(T.and(this.pc, this.frame.live), this.cond(s.c)));
+        return;
+      case 'mapSet':
+      case 'mapDelete': {
+        const m = this.refOf(this.expr(s.map), s.loc);
+        const key = this.scalar(this.expr(s.key));
+        const valKey = [...m.path.map(toSeg), { map: 'val' as const }];
+        const hasKey = [...m.path.map(toSeg), { map: 'has' as const }];
+        const vals = this.readLeaf({ ...m, path: m.path }, [{ map: 'val' }]);
+        const has = this.readLeaf(m, [{ map: 'has' }]);
+        let v: Term;
+        if (s.k === 'mapSet') {
+          const sv = this.expr(s.value);
+          this.checkRange(sv as SVal & { k: 's' }, (m.type as { value: Type }).value, s.loc, 'the map value');
+          v = this.scalar(sv);
+        } else v = this.readLeaf(m, [{ map: 'dflt' }]);
+        this.writeLeafAt(m, valKey, T.store(vals, key, v));
+        this.writeLeafAt(m, hasKey, T.store(has, key, T.mkBool(s.k === 'mapSet')));
+        return;
+      }
+    }
+  }
+
+  /** Runs two branches from copies of the state and merges them with if-then-else on `c`. */
+  private branch(c: Term, onTrue: () => void, onFalse: () => void): void {
+    if (T.isTrue(c)) return onTrue();
+    if (T.isFalse(c)) return onFalse();
+    const before = this.snapshot();
+    const pc = this.pc;
+    this.pc = T.and(pc, c);
+    onTrue();
+    const a = this.snapshot();
+    this.restore(before);
+    this.pc = T.and(pc, T.not(c));
+    onFalse();
+    const b = this.snapshot();
+    this.pc = pc;
+    this.restore(this.merge(c, a, b));
+  }
+
+  private snapshot(): Snapshot {
+    const heap = new Map<number, Root>();
+    for (const [id, r] of this.heap) heap.set(id, { ...r, leaves: new Map(r.leaves) });
+    return { heap, frames: this.frames.map((f) => ({ env: new Map(f.env), live: f.live, stale: new Map(f.stale) })) };
+  }
+
+  private restore(s: Snapshot): void {
+    this.heap = new Map([...s.heap].map(([id, r]) => [id, { ...r, leaves: new Map(r.leaves) }]));
+    this.frames.forEach((f, i) => {
+      f.env = new Map(s.frames[i].env);
+      f.live = s.frames[i].live;
+      f.stale = new Map(s.frames[i].stale);
+    });
+  }
+
+  private merge(c: Term, a: Snapshot, b: Snapshot): Snapshot {
+    const heap = new Map<number, Root>();
+    for (const [id, ra] of a.heap) {
+      const rb = b.heap.get(id);
+      if (!rb) {
+        heap.set(id, ra);
+        continue;
+      }
+      const leaves = new Map<string, Term>();
+      for (const [k, ta] of ra.leaves) leaves.set(k, T.ite(c, ta, rb.leaves.get(k) ?? ta));
+      heap.set(id, { ...ra, leaves, movedAt: ra.movedAt ?? rb.movedAt });
+    }
+    for (const [id, rb] of b.heap) if (!heap.has(id)) heap.set(id, rb);
+    const frames = a.frames.map((fa, i) => {
+      const fb = b.frames[i];
+      const env = new Map<string, SVal>();
+      for (const [name, va] of fa.env) {
+        const vb = fb.env.get(name);
+        if (!vb) continue; // declared in one branch only: out of scope after it
+        const m = mergeVals(c, va, vb);
+        if (m) env.set(name, m);
+        else {
+          // the local points at different records depending on the path: usable only if never read again
+          fa.stale.set(name, this.frames[i].fn.loc);
+        }
+      }
+      const stale = new Map([...fa.stale, ...fb.stale]);
+      return { env, live: T.ite(c, fa.live, fb.live), stale };
+    });
+    return { heap, frames };
+  }
+
+  private assign(target: Expr, v: SVal, loc: Loc): void {
+    if (this.pureDepth) reject(loc, 'an assignment inside a quantifier or arr() body', 'quantifier and arr() bodies only read the state');
+    if (target.k === 'var') {
+      const old = this.frame.env.get(target.name);
+      if (v.k === 's') {
+        this.checkRange(v, target.type, loc, `the local ${target.name}`);
+        const prev = old && old.k === 's' ? old : undefined;
+        this.frame.env.set(target.name, prev ? guardScalar(this.frame.live, v, prev) : v);
+      } else {
+        const prev = old && old.k === 'ref' ? old.ref : undefined;
+        const m = prev ? mergeRefs(this.frame.live, v.ref, prev) : v.ref;
+        if (!m) reject(loc, 'rebinding a record local after an early return', 'bind a new const instead');
+        this.frame.env.set(target.name, { k: 'ref', ref: m });
+        this.frame.stale.delete(target.name);
+      }
+      return;
+    }
+    const place = this.place(target);
+    if (v.k === 's') {
+      this.checkRange(v, target.type, loc, `the field ${describePath(target)}`);
+      this.writeLeafAt(place, place.path.map(toSeg), this.guardedLeafValue(place, v.t));
+      return;
+    }
+    // an aggregate is stored: copy its leaves (sound only because aliasing cases are rejected)
+    const src = this.heap.get(v.ref.root)!;
+    if (src.kind === 'input') {
+      reject(loc, `storing ${describePath(target)} = an existing record`, 'in TypeScript both places would then be the same object; build a new record with a literal ({ field: ..., ... }) instead');
+    }
+    if (src.movedAt) reject(loc, 'storing a record that was already stored elsewhere', 'in TypeScript both places would share one object; build a new record');
+    for (const l of leavesOf(target.type)) {
+      const t = this.readLeaf(v.ref, l.segs);
+      this.writeLeafAt(place, [...place.path.map(toSeg), ...l.segs], this.guarded(this.readLeaf(place, l.segs), t));
+    }
+    if (v.ref.path.length === 0) src.movedAt = loc;
+    this.invalidateRefsInto(place, loc);
+  }
+
+  /** After a whole record is replaced, locals that pointed into the old one are stale in TypeScript. */
+  private invalidateRefsInto(place: Ref, loc: Loc): void {
+    for (const f of this.frames) {
+      for (const [name, v] of f.env) {
+        if (v.k !== 'ref' || v.ref.root !== place.root || v.ref.path.length < place.path.length) continue;
+        const prefix = place.path.every((s, i) => ('f' in s ? 'f' in v.ref.path[i] && (v.ref.path[i] as { f: string }).f === s.f : 'i' in v.ref.path[i]));
+        if (prefix && !(v.ref === place)) f.stale.set(name, loc);
+      }
+    }
+  }
+
+  private guarded(old: Term, t: Term): Term {
+    return T.ite(this.frame.live, t, old);
+  }
+
+  private guardedLeafValue(place: Ref, t: Term): Term {
+    return this.guarded(this.readLeaf(place, []), t);
+  }
+
+  // ---- heap access -------------------------------------------------------------------------
+
+  /** Reads the leaf `segs` below the place `ref` (a scalar, or an array term for deeper dimensions). */
+  readLeaf(ref: Ref, segs: Seg[]): Term {
+    const root = this.heap.get(ref.root)!;
+    const key = keyOf([...ref.path.map(toSeg), ...segs]);
+    let t = root.leaves.get(key);
+    if (!t) throw new Error(`internal: no leaf ${key} in ${root.name}`);
+    for (const s of ref.path) if ('i' in s) t = T.select(t, s.i);
+    return t;
+  }
+
+  /** Writes `v` at the leaf reached by `segs` from the root, storing along the place's indices. */
+  private writeLeafAt(place: Ref, segs: Seg[], v: Term): void {
+    const root = this.heap.get(place.root)!;
+    const key = keyOf(segs);
+    const cur = root.leaves.get(key);
+    if (!cur) throw new Error(`internal: no leaf ${key} in ${root.name}`);
+    const idx = place.path.filter((s): s is { i: Term } => 'i' in s).map((s) => s.i);
+    const put = (a: Term, k: number): Term => (k === idx.length ? v : T.store(a, idx[k], put(T.select(a, idx[k]), k + 1)));
+    root.leaves.set(key, put(cur, 0));
+  }
+
+  /** Evaluates an lvalue expression to a place in the heap. */
+  private place(e: Expr): Ref {
+    if (e.k === 'field' || e.k === 'index') return this.access(e);
+    return this.refOf(this.expr(e), e.loc);
+  }
+
+  /** The place a field or element access denotes, checking the index is within bounds. */
+  private access(e: Expr & { k: 'field' | 'index' }): Ref {
+    const obj = this.refOf(this.expr(e.obj), e.loc);
+    if (e.k === 'field') return { ...obj, path: [...obj.path, { f: e.field }], type: e.type };
+    const i = this.expr(e.index) as SVal & { k: 's' };
+    const len = (obj.type as { len: number }).len;
+    if (!(i.lo !== undefined && i.hi !== undefined && i.lo >= 0n && i.hi < BigInt(len))) {
+      this.check('bounds', e.index.loc, `the index may be outside 0..${len - 1}`, T.and(T.le(T.mkInt(0), i.t), T.lt(i.t, T.mkInt(len))));
+    }
+    return { ...obj, path: [...obj.path, { i: i.t }], type: e.type };
+  }
+
+  private refOf(v: SVal, loc: Loc): Ref {
+    if (v.k !== 'ref') reject(loc, 'a scalar used as a record', 'internal typing error');
+    return v.ref;
+  }
+
+  // ---- expressions -------------------------------------------------------------------------
+
+  scalar(v: SVal): Term {
+    if (v.k !== 's') throw new Error('internal: expected a scalar');
+    return v.t;
+  }
+
+  private cond(e: Expr): Term {
+    return this.scalar(this.expr(e));
+  }
+
+  expr(e: Expr): SVal {
+    switch (e.k) {
+      case 'int':
+        return { k: 's', t: T.mkInt(e.v), lo: e.v, hi: e.v };
+      case 'bool':
+        return { k: 's', t: T.mkBool(e.v) };
+      case 'enumLit':
+        return { k: 's', t: T.mkInt((e.type as { members: string[] }).members.indexOf(e.v)) };
+      case 'var': {
+        const stale = this.frame.stale.get(e.name);
+        if (stale) reject(e.loc, `the local ${e.name}`, `the record it referred to was replaced (at line ${stale.line}) or it refers to different records on different paths; in TypeScript it would still point to the old object. Read the record again from the state after the assignment`);
+        const v = this.frame.env.get(e.name);
+        if (!v) throw new Error(`internal: unbound ${e.name}`);
+        if (v.k === 'ref') {
+          const root = this.heap.get(v.ref.root)!;
+          if (root.movedAt && v.ref.path.length === 0) reject(e.loc, `the local ${e.name} after it was stored into another record`, 'in TypeScript both would be the same object; read it back through the place it was stored in');
+        }
+        return v;
+      }
+      case 'field':
+      case 'index':
+        return this.at(this.access(e));
+      case 'not':
+        return { k: 's', t: T.not(this.cond(e.e)) };
+      case 'neg': {
+        const v = this.expr(e.e) as SVal & { k: 's' };
+        return this.arith(e.loc, T.neg(v.t), v.hi === undefined ? undefined : -v.hi, v.lo === undefined ? undefined : -v.lo);
+      }
+      case 'binary':
+        return this.binary(e);
+      case 'intdiv': {
+        const l = this.expr(e.l) as SVal & { k: 's' }, r = this.expr(e.r) as SVal & { k: 's' };
+        this.checkDivisor(r, e.r.loc);
+        const q = e.mode === 'floor' ? floorDiv(l, r) : truncDiv(l, r);
+        const [lo, hi] = divInterval(l, r);
+        return { k: 's', t: q, lo, hi };
+      }
+      case 'cond': {
+        const c = this.cond(e.c);
+        let t: SVal | undefined, f: SVal | undefined;
+        this.branch(c, () => (t = this.expr(e.t)), () => (f = this.expr(e.e)));
+        if (!t) return f!;
+        if (!f) return t;
+        const m = mergeVals(c, t, f);
+        if (!m) reject(e.loc, 'a conditional over records', 'write an if statement');
+        return m;
+      }
+      case 'call': {
+        const fn = this.program.get(e.fn);
+        if (!fn) reject(e.loc, `the call to ${e.fn.split('#')[1]}`, 'its definition was rejected (see the other diagnostics)');
+        const args = e.args.map((a, i) => {
+          const v = this.expr(a);
+          if (v.k === 's') this.checkRange(v, fn.params[i].type, a.loc, `the argument ${fn.params[i].name}`);
+          return v;
+        });
+        const r = this.call(fn, args, e.loc);
+        return r ?? { k: 's', t: T.TRUE };
+      }
+      case 'record': {
+        const root = this.alloc('record', e.type, 'fresh');
+        const ref: Ref = { root: root.id, path: [], type: e.type };
+        const fieldTypes = new Map((e.type as { fields: { name: string; type: Type }[] }).fields.map((x) => [x.name, x.type]));
+        for (const f of e.fields) {
+          const v = this.expr(f.value);
+          const ft = fieldTypes.get(f.name)!;
+          if (v.k === 's') {
+            this.checkRange(v, ft, f.value.loc, `the field ${f.name}`);
+            root.leaves.set(keyOf([{ f: f.name }]), v.t);
+            continue;
+          }
+          const src = this.heap.get(v.ref.root)!;
+          if (src.kind === 'input' || src.movedAt) reject(f.value.loc, `the field ${f.name} set to an existing record`, 'in TypeScript both would be the same object; write a new literal');
+          for (const l of leavesOf(ft)) root.leaves.set(keyOf([{ f: f.name }, ...l.segs]), this.readLeaf(v.ref, l.segs));
+          if (v.ref.path.length === 0) src.movedAt = f.value.loc;
+        }
+        return { k: 'ref', ref };
+      }
+      case 'arrayInit': {
+        const root = this.alloc('arr', e.type, 'fresh');
+        const i = T.mkBvar(e.param, T.INT);
+        const v = this.inBinder(e.param, i, e.len, () => this.expr(e.body));
+        const elem = (e.type as { elem: Type }).elem;
+        if (v.k === 's') {
+          this.checkRange(v, elem, e.body.loc, 'the array element');
+          root.leaves.set('[]', T.lambda(i, v.t));
+        } else for (const l of leavesOf(elem)) root.leaves.set(keyOf([{ idx: true }, ...l.segs]), T.lambda(i, this.readLeaf(v.ref, l.segs)));
+        return { k: 'ref', ref: { root: root.id, path: [], type: e.type } };
+      }
+      case 'quant':
+        return this.quant(e);
+      case 'mapNew': {
+        const root = this.alloc('smap', e.type, 'fresh');
+        const d = this.scalar(this.expr(e.dflt));
+        const ks = scalarSort((e.type as { key: Type }).key);
+        root.leaves.set('{val}', T.constArray(ks, d));
+        root.leaves.set('{has}', T.constArray(ks, T.FALSE));
+        root.leaves.set('{dflt}', d);
+        return { k: 'ref', ref: { root: root.id, path: [], type: e.type } };
+      }
+      case 'mapGet':
+      case 'mapHas': {
+        const m = this.refOf(this.expr(e.map), e.loc);
+        const key = this.scalar(this.expr(e.key));
+        const t = T.select(this.readLeaf(m, [{ map: e.k === 'mapGet' ? 'val' : 'has' }]), key);
+        return e.k === 'mapGet' ? scalarOf(t, e.type) : { k: 's', t };
+      }
+    }
+  }
+
+  /** The value at a place: a scalar is read now; an aggregate stays a reference. */
+  private at(ref: Ref): SVal {
+    if (!isScalar(ref.type)) return { k: 'ref', ref };
+    return scalarOf(this.readLeaf(ref, []), ref.type);
+  }
+
+  private binary(e: Expr & { k: 'binary' }): SVal {
+    if (e.op === '&&' || e.op === '||') {
+      const l = this.cond(e.l);
+      let r: Term = e.op === '&&' ? T.FALSE : T.TRUE;
+      // the right operand runs only when the left does not decide, as in TypeScript
+      if (e.op === '&&') this.branch(l, () => (r = this.cond(e.r)), () => {});
+      else this.branch(l, () => {}, () => (r = this.cond(e.r)));
+      return { k: 's', t: e.op === '&&' ? T.and(l, r) : T.or(l, r) };
+    }
+    const l = this.expr(e.l) as SVal & { k: 's' };
+    const r = this.expr(e.r) as SVal & { k: 's' };
+    switch (e.op) {
+      case '===':
+        return { k: 's', t: T.eq(l.t, r.t) };
+      case '!==':
+        return { k: 's', t: T.not(T.eq(l.t, r.t)) };
+      case '<':
+        return { k: 's', t: T.lt(l.t, r.t) };
+      case '<=':
+        return { k: 's', t: T.le(l.t, r.t) };
+      case '>':
+        return { k: 's', t: T.lt(r.t, l.t) };
+      case '>=':
+        return { k: 's', t: T.le(r.t, l.t) };
+      case '+':
+        return this.arith(e.loc, T.add(l.t, r.t), addB(l.lo, r.lo), addB(l.hi, r.hi));
+      case '-':
+        return this.arith(e.loc, T.sub(l.t, r.t), subB(l.lo, r.hi), subB(l.hi, r.lo));
+      case '*': {
+        const [lo, hi] = mulInterval(l, r);
+        return this.arith(e.loc, T.mul(l.t, r.t), lo, hi);
+      }
+      case '/': {
+        this.checkDivisor(r, e.r.loc);
+        const q = truncDiv(l, r);
+        this.check('inexact-division', e.loc, 'the division may have a fractional result (TypeScript numbers are not integers here); write Math.floor(a / b) for integer division', T.or(T.eq(r.t, T.mkInt(0)), T.eq(T.mul(q, r.t), l.t)));
+        const [lo, hi] = divInterval(l, r);
+        return { k: 's', t: q, lo, hi };
+      }
+      case '%': {
+        this.checkDivisor(r, e.r.loc);
+        const t = T.sub(l.t, T.mul(r.t, truncDiv(l, r)));
+        const m = r.lo !== undefined && r.hi !== undefined ? maxAbs(r.lo, r.hi) - 1n : undefined;
+        const nonneg = l.lo !== undefined && l.lo >= 0n;
+        return { k: 's', t, lo: m === undefined ? undefined : nonneg ? 0n : -m, hi: m };
+      }
+    }
+  }
+
+  /** An arithmetic result must stay where TypeScript's numbers are exact integers. */
+  private arith(loc: Loc, t: Term, lo?: bigint, hi?: bigint): SVal {
+    if (lo === undefined || hi === undefined || lo < -SAFE_INT || hi > SAFE_INT) {
+      this.check('safe-integer', loc, 'the result may leave the safe integer range (±2^53-1), where TypeScript numbers lose precision', T.and(T.le(T.mkInt(-SAFE_INT), t), T.le(t, T.mkInt(SAFE_INT))));
+      return { k: 's', t, lo: lo === undefined || lo < -SAFE_INT ? -SAFE_INT : lo, hi: hi === undefined || hi > SAFE_INT ? SAFE_INT : hi };
+    }
+    return { k: 's', t, lo, hi };
+  }
+
+  private checkDivisor(r: SVal & { k: 's' }, loc: Loc): void {
+    if (r.lo !== undefined && r.hi !== undefined && (r.lo > 0n || r.hi < 0n)) return;
+    this.check('divzero', loc, 'the divisor may be zero', T.not(T.eq(r.t, T.mkInt(0))));
+  }
+
+  /** A value stored to a location of integer type must fit the type. */
+  private checkRange(v: SVal & { k: 's' } | SVal, t: Type, loc: Loc, what: string): void {
+    if (v.k !== 's' || t.k !== 'int') return;
+    if (v.lo !== undefined && v.hi !== undefined && v.lo >= t.min && v.hi <= t.max) return;
+    this.check('overflow', loc, `${what} may be outside ${typeToString(t)} (${t.min}..${t.max})`, T.and(T.le(T.mkInt(t.min), v.t), T.le(v.t, T.mkInt(t.max))));
+  }
+
+  private check(kind: ObligationKind, loc: Loc, message: string, ok: Term, live: Term = this.frame?.live ?? T.TRUE): void {
+    const holds = T.implies(T.and(this.pc, live), ok);
+    if (T.isTrue(holds)) return;
+    this.obligations.push({ kind, loc, message, holds });
+  }
+
+  // ---- quantifiers -------------------------------------------------------------------------
+
+  /** Evaluates `body` with `param` bound to `i` (a bound variable ranging over 0..n-1). */
+  private inBinder<R>(param: string, i: Term, n: number, body: () => R): R {
+    const frame = this.frame;
+    const pc = this.pc;
+    const range = T.and(T.le(T.mkInt(0), i), T.lt(i, T.mkInt(n)));
+    const start = this.obligations.length;
+    this.pureDepth++;
+    this.pc = T.and(pc, range);
+    frame.env.set(param, { k: 's', t: i, lo: 0n, hi: BigInt(Math.max(0, n - 1)) });
+    try {
+      return body();
+    } finally {
+      this.pureDepth--;
+      this.pc = pc;
+      frame.env.delete(param);
+      // obligations raised inside the body hold for every i
+      for (let j = start; j < this.obligations.length; j++) {
+        const o = this.obligations[j];
+        this.obligations[j] = { ...o, holds: T.forall([i], o.holds) };
+      }
+    }
+  }
+
+  private quant(e: Expr & { k: 'quant' }): SVal {
+    const { q, n } = e;
+    const expand = q === 'count' ? n <= COUNT_LIMIT : n <= this.expandLimit;
+    if (q === 'count' && !expand) reject(e.loc, `count over ${n} elements`, `count is expanded into a sum and is limited to ${COUNT_LIMIT} elements; keep a counter in the state and relate it with an invariant`);
+    if (expand) {
+      const parts: Term[] = [];
+      for (let k = 0; k < n; k++) parts.push(this.inBinder(e.param, T.mkInt(k), n, () => this.cond(e.body)));
+      if (q === 'forall') return { k: 's', t: T.and(...parts) };
+      if (q === 'exists') return { k: 's', t: T.or(...parts) };
+      const t = parts.reduce((acc, p) => T.add(acc, T.ite(p, T.mkInt(1), T.mkInt(0))), T.mkInt(0));
+      return { k: 's', t, lo: 0n, hi: BigInt(n) };
+    }
+    const i = T.mkBvar(e.param, T.INT);
+    const body = this.inBinder(e.param, i, n, () => this.cond(e.body));
+    const range = T.and(T.le(T.mkInt(0), i), T.lt(i, T.mkInt(n)));
+    return { k: 's', t: q === 'forall' ? T.forall([i], T.implies(range, body)) : T.exists([i], T.and(range, body)) };
+  }
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+function toSeg(s: PSeg): Seg {
+  return 'f' in s ? { f: s.f } : { idx: true };
+}
+
+export function scalarOf(t: Term, type: Type): SVal {
+  if (type.k === 'int') return { k: 's', t, lo: type.min, hi: type.max };
+  return { k: 's', t };
+}
+
+function guardScalar(live: Term, v: SVal & { k: 's' }, prev: SVal & { k: 's' }): SVal {
+  if (T.isTrue(live)) return v;
+  return { k: 's', t: T.ite(live, v.t, prev.t), lo: minOf([v.lo, prev.lo]), hi: maxOf([v.hi, prev.hi]) };
+}
+
+function mergeVals(c: Term, a: SVal, b: SVal): SVal | undefined {
+  if (a.k === 's' && b.k === 's') return { k: 's', t: T.ite(c, a.t, b.t), lo: minOf([a.lo, b.lo]), hi: maxOf([a.hi, b.hi]) };
+  if (a.k === 'ref' && b.k === 'ref') {
+    const r = mergeRefs(c, a.ref, b.ref);
+    return r ? { k: 'ref', ref: r } : undefined;
+  }
+  return undefined;
+}
+
+/** Two references merge when they have the same root and shape; indices become if-then-else. */
+function mergeRefs(c: Term, a: Ref, b: Ref): Ref | undefined {
+  if (a === b) return a;
+  if (a.root !== b.root || a.path.length !== b.path.length) return undefined;
+  const path: PSeg[] = [];
+  for (let i = 0; i < a.path.length; i++) {
+    const x = a.path[i], y = b.path[i];
+    if ('f' in x && 'f' in y && x.f === y.f) path.push(x);
+    else if ('i' in x && 'i' in y) path.push({ i: T.ite(c, x.i, y.i) });
+    else return undefined;
+  }
+  return { root: a.root, path, type: a.type };
+}
+
+/**
+ * Facts that every value of an input leaf lies within its declared type: quantified over the
+ * array dimensions, or one ground fact per element when the arrays are small enough to expand.
+ */
+function rangeFacts(c: Term, t: Type, dims: T.Sort[], lens: (number | undefined)[] = [], expandLimit = 0): Term[] {
+  if (t.k !== 'int' && t.k !== 'enum') return [];
+  const [min, max] = t.k === 'int' ? [t.min, t.max] : [0n, BigInt(t.members.length - 1)];
+  const within = (x: Term) => T.and(T.le(T.mkInt(min), x), T.le(x, T.mkInt(max)));
+  const total = lens.reduce<number>((a, n) => a * (n ?? Infinity), 1);
+  if (dims.length > 0 && total <= expandLimit) {
+    const out: Term[] = [];
+    const go = (x: Term, k: number): void => {
+      if (k === dims.length) return void out.push(within(x));
+      for (let j = 0; j < lens[k]!; j++) go(T.select(x, T.mkInt(j)), k + 1);
+    };
+    go(c, 0);
+    return out;
+  }
+  const vs = dims.map((d, i) => T.mkBvar(`d${i}`, d));
+  return [T.forall(vs, within(vs.reduce((a, v) => T.select(a, v), c)))];
+}
+
+/** The lengths of the arrays crossed on the way to a leaf (undefined for map dimensions). */
+function arrayLens(t: Type, key: string): (number | undefined)[] {
+  const out: (number | undefined)[] = [];
+  const go = (u: Type, rest: string): void => {
+    if (u.k === 'array') {
+      out.push(u.len);
+      return go(u.elem, rest.slice(2));
+    }
+    if (u.k === 'map') {
+      out.push(undefined);
+      return;
+    }
+    if (u.k === 'record') {
+      const m = /^\.?([^.[{]+)/.exec(rest);
+      const f = m && u.fields.find((x) => x.name === m[1]);
+      if (f) go(f.type, rest.slice(m[0].length));
+    }
+  };
+  go(t, key);
+  return out;
+}
+
+function describePath(e: Expr): string {
+  switch (e.k) {
+    case 'var':
+      return e.name;
+    case 'field':
+      return `${describePath(e.obj)}.${e.field}`;
+    case 'index':
+      return `${describePath(e.obj)}[…]`;
+    default:
+      return '…';
+  }
+}
+
+function isNonNeg(v: { lo?: bigint }): boolean {
+  return v.lo !== undefined && v.lo >= 0n;
+}
+function isPos(v: { lo?: bigint }): boolean {
+  return v.lo !== undefined && v.lo > 0n;
+}
+
+/** TypeScript's `Math.trunc(a / b)` from SMT-LIB's Euclidean `div`. */
+function truncDiv(l: SVal & { k: 's' }, r: SVal & { k: 's' }): Term {
+  if (isNonNeg(l) && isPos(r)) return T.div(l.t, r.t);
+  const abs = (x: Term) => T.ite(T.le(T.mkInt(0), x), x, T.neg(x));
+  const q = T.div(abs(l.t), abs(r.t));
+  const sameSign = T.eq(T.le(T.mkInt(0), l.t), T.lt(T.mkInt(0), r.t));
+  return T.ite(sameSign, q, T.neg(q));
+}
+
+/** `Math.floor(a / b)`: Euclidean division agrees with floor for positive divisors. */
+function floorDiv(l: SVal & { k: 's' }, r: SVal & { k: 's' }): Term {
+  if (isPos(r)) return T.div(l.t, r.t);
+  return T.ite(T.lt(T.mkInt(0), r.t), T.div(l.t, r.t), T.div(T.neg(l.t), T.neg(r.t)));
+}
+
+function addB(a?: bigint, b?: bigint): bigint | undefined {
+  return a === undefined || b === undefined ? undefined : a + b;
+}
+function subB(a?: bigint, b?: bigint): bigint | undefined {
+  return a === undefined || b === undefined ? undefined : a - b;
+}
+function minOf(xs: (bigint | undefined)[]): bigint | undefined {
+  if (xs.some((x) => x === undefined)) return undefined;
+  return (xs as bigint[]).reduce((a, b) => (a < b ? a : b));
+}
+function maxOf(xs: (bigint | undefined)[]): bigint | undefined {
+  if (xs.some((x) => x === undefined)) return undefined;
+  return (xs as bigint[]).reduce((a, b) => (a > b ? a : b));
+}
+function maxAbs(a: bigint, b: bigint): bigint {
+  const x = a < 0n ? -a : a, y = b < 0n ? -b : b;
+  return x > y ? x : y;
+}
+function mulInterval(l: { lo?: bigint; hi?: bigint }, r: { lo?: bigint; hi?: bigint }): [bigint?, bigint?] {
+  if (l.lo === undefined || l.hi === undefined || r.lo === undefined || r.hi === undefined) return [undefined, undefined];
+  const ps = [l.lo * r.lo, l.lo * r.hi, l.hi * r.lo, l.hi * r.hi];
+  return [minOf(ps), maxOf(ps)];
+}
+function divInterval(l: { lo?: bigint; hi?: bigint }, _r: { lo?: bigint; hi?: bigint }): [bigint?, bigint?] {
+  // |a / b| <= |a| whenever the division is defined
+  if (l.lo === undefined || l.hi === undefined) return [undefined, undefined];
+  const m = maxAbs(l.lo, l.hi);
+  return [l.lo >= 0n && _r.lo !== undefined && _r.lo > 0n ? 0n : -m, m];
+}

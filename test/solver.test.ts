@@ -1,0 +1,360 @@
+// Integration tests of the solver pool against the real z3-solver wasm, in
+// child processes. Each test keeps its solver work small; the slowest ones
+// are bounded by deliberate timeouts (the watchdog test takes ~5 s).
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { SolverPool, type GoalResult, type Job } from '../verifier/solver/pool.ts';
+import { Model, type MArray, type MValue } from '../verifier/solver/model.ts';
+
+const arr = (v: MValue | undefined): MArray => {
+  if (typeof v !== 'object' || v.kind !== 'array') throw new Error(`not an array: ${String(v)}`);
+  return v;
+};
+
+/** Pids of this process's children running the solver worker. */
+function workerChildren(): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((l) => l.includes('solver/worker.ts'))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
+}
+
+/** Runs `fn` with an env var set for the workers forked meanwhile. */
+async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  const old = process.env[name];
+  process.env[name] = value;
+  try {
+    return await fn();
+  } finally {
+    if (old === undefined) delete process.env[name];
+    else process.env[name] = old;
+  }
+}
+
+// a^3 + b^3 = c^3 has no positive solution, but Z3 cannot show it: a
+// reliable way to hit the timeout.
+const FERMAT3 =
+  '(declare-fun a () Int)(declare-fun b () Int)(declare-fun c () Int)' +
+  '(assert (and (> a 0) (> b 0) (> c 0) (= (+ (* a a a) (* b b b)) (* c c c))))';
+
+const status = (rs: GoalResult[]) => rs.map((r) => r.status);
+
+describe('SolverPool', () => {
+  let pool: SolverPool;
+  beforeAll(() => {
+    pool = new SolverPool();
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('reports the solver version', async () => {
+    expect(await SolverPool.solverVersion()).toMatch(/^Z3 \d+\.\d+.*z3-solver wasm/);
+  }, 20_000);
+
+  it('answers sat, unsat and unknown (timeout)', async () => {
+    const rs = await pool.solve({
+      prelude: '(declare-const x Int)',
+      timeoutMs: 200,
+      goals: [
+        { id: 'sat', smt: '(assert (> x 2))' },
+        { id: 'unsat', smt: '(assert (and (> x 2) (< x 1)))' },
+        { id: 'hard', smt: FERMAT3 },
+      ],
+    });
+    expect(rs.map((r) => r.id)).toEqual(['sat', 'unsat', 'hard']);
+    expect(status(rs)).toEqual(['sat', 'unsat', 'unknown']);
+    expect(rs[0]!.model).toContain('define-fun x');
+    expect(rs[1]!.model).toBeUndefined();
+    expect(rs[2]!.reason).toBeTruthy();
+    expect(rs[2]!.ms).toBeLessThan(3000);
+    for (const r of rs) {
+      expect(r.rlimit).toBeGreaterThan(0);
+      expect(r.ms).toBeGreaterThanOrEqual(0);
+    }
+  }, 20_000);
+
+  it('returns models that Model reads back', async () => {
+    const prelude =
+      '(declare-sort Pid 0) (declare-const p Pid) (declare-const q Pid)' +
+      '(declare-const x Int) (declare-const b Bool)' +
+      '(declare-const a (Array Int Int)) (declare-const c (Array Int Int))' +
+      '(declare-const ps (Array Pid Bool)) (declare-const n (Array Int (Array Int Bool)))';
+    const rs = await pool.solve({
+      prelude,
+      timeoutMs: 5000,
+      goals: [
+        {
+          id: 'scalars+store',
+          smt:
+            '(assert (= x (- 5))) (assert b) (assert (distinct p q)) (assert (select ps p)) (assert (not (select ps q)))' +
+            '(assert (= (select c 1) 5)) (assert (= (select c 2) 7)) (assert (= (select c 9) 7))',
+        },
+        {
+          // A quantified range constraint makes Z3 print the array as a lambda.
+          id: 'lambda',
+          smt: '(assert (forall ((i Int)) (=> (and (<= 3 i) (< i 10)) (= (select a i) 8)))) (assert (= (select a 20) 4)) (assert (= (select a 0) 2))',
+        },
+        {
+          id: 'nested',
+          smt: '(assert (select (select n 1) 2)) (assert (not (select (select n 1) 3))) (assert (select (select n 4) 3))',
+        },
+      ],
+    });
+    expect(status(rs)).toEqual(['sat', 'sat', 'sat']);
+
+    const m1 = Model.parse(rs[0]!.model!);
+    expect(m1.value('x')).toBe(-5n);
+    expect(m1.value('b')).toBe(true);
+    const p = m1.value('p');
+    const q = m1.value('q');
+    expect(p).toMatchObject({ kind: 'opaque', sort: 'Pid' });
+    expect(q).toMatchObject({ kind: 'opaque', sort: 'Pid' });
+    expect(p).not.toEqual(q);
+    const ps = arr(m1.value('ps'));
+    expect(ps.get(p!)).toBe(true);
+    expect(ps.get(q!)).toBe(false);
+    const c = arr(m1.value('c'));
+    expect([c.get(1n), c.get(2n), c.get(9n)]).toEqual([5n, 7n, 7n]);
+    expect(rs[0]!.model).toMatch(/as const/);
+
+    const m2 = Model.parse(rs[1]!.model!);
+    expect(rs[1]!.model).toMatch(/lambda/);
+    const a = arr(m2.value('a'));
+    for (let i = 3n; i < 10n; i++) expect(a.get(i)).toBe(8n);
+    expect(a.get(20n)).toBe(4n);
+    expect(a.get(0n)).toBe(2n);
+
+    const m3 = Model.parse(rs[2]!.model!);
+    const n = arr(m3.value('n'));
+    expect(arr(n.get(1n)).get(2n)).toBe(true);
+    expect(arr(n.get(1n)).get(3n)).toBe(false);
+    expect(arr(n.get(4n)).get(3n)).toBe(true);
+  }, 20_000);
+
+  it('isolates goals of one job (assertions and declarations)', async () => {
+    const rs = await pool.solve({
+      prelude: '(declare-const x Int) (assert (>= x 0))',
+      timeoutMs: 2000,
+      goals: [
+        { id: 'one', smt: '(assert (= x 1))' },
+        // Would be unsat if goal 'one' leaked.
+        { id: 'two', smt: '(assert (= x 2))' },
+        // Goal-local declarations and definitions may reuse names.
+        { id: 'd1', smt: '(declare-const y Int) (define-fun h () Int 5) (assert (= y h)) (assert (= x y))' },
+        { id: 'd2', smt: '(declare-const y Bool) (define-fun h () Int 6) (assert y) (assert (= x h))' },
+        // ...and do not survive their goal.
+        { id: 'gone', smt: '(assert (= x h))' },
+        // The prelude's assertion still holds.
+        { id: 'prelude', smt: '(assert (< x 0))' },
+      ],
+    });
+    expect(status(rs)).toEqual(['sat', 'sat', 'sat', 'sat', 'unknown', 'unsat']);
+    expect(Model.parse(rs[1]!.model!).value('x')).toBe(2n);
+    expect(Model.parse(rs[3]!.model!).value('x')).toBe(6n);
+    expect(rs[4]!.reason).toMatch(/^solver error: .*unknown constant h/);
+  }, 20_000);
+
+  it('reports a syntax error in one goal as unknown and carries on', async () => {
+    const rs = await pool.solve({
+      prelude: '(declare-const x Int)',
+      timeoutMs: 2000,
+      goals: [
+        { id: 'bad', smt: '(assert (> x 2)' },
+        { id: 'bad2', smt: '(assert (frobnicate x))' },
+        // The prelude's declarations must still be in force after the errors.
+        { id: 'good', smt: '(assert (= x 3))' },
+      ],
+    });
+    expect(status(rs)).toEqual(['unknown', 'unknown', 'sat']);
+    expect(rs[0]!.reason).toMatch(/^solver error: /);
+    expect(rs[1]!.reason).toMatch(/^solver error: .*frobnicate/);
+    expect(Model.parse(rs[2]!.model!).value('x')).toBe(3n);
+  }, 20_000);
+
+  it('reports an error in the prelude on every goal', async () => {
+    const rs = await pool.solve({
+      prelude: '(declare-const x Int) (assert (= x y))',
+      timeoutMs: 2000,
+      goals: [
+        { id: 'g1', smt: '(assert (> x 2))' },
+        { id: 'g2', smt: '(assert (< x 2))' },
+      ],
+    });
+    expect(status(rs)).toEqual(['unknown', 'unknown']);
+    for (const r of rs) expect(r.reason).toMatch(/^solver error: in prelude: .*unknown constant y/);
+  }, 20_000);
+
+  it('handles an empty job', async () => {
+    expect(await pool.solve({ prelude: '', goals: [], timeoutMs: 100 })).toEqual([]);
+  });
+
+  it('gives the same model for the same seed', async () => {
+    const job: Job = {
+      prelude: '(declare-const x Int) (declare-const y Int)',
+      timeoutMs: 2000,
+      randomSeed: 7,
+      goals: [{ id: 'g', smt: '(assert (> (+ x y) 10)) (assert (< (- x y) 3))' }],
+    };
+    const [r1] = await pool.solve(job);
+    const [r2] = await pool.solve(job);
+    expect(r1!.status).toBe('sat');
+    expect(r1!.model).toBe(r2!.model);
+  }, 20_000);
+});
+
+describe('SolverPool robustness', () => {
+  it('recovers from a worker crash in the middle of a job', async () => {
+    const pool = new SolverPool();
+    try {
+      const rs = await withEnv('PUSHBUTTON_SOLVER_CRASH_ON', 'boom', () =>
+        pool.solve({
+          prelude: '(declare-const x Int)',
+          timeoutMs: 2000,
+          goals: [
+            { id: 'before', smt: '(assert (= x 1))' },
+            { id: 'boom', smt: '(assert (= x 2))' },
+            { id: 'after', smt: '(assert (and (> x 2) (< x 1)))' },
+            { id: 'after2', smt: '(assert (= x 4))' },
+          ],
+        }),
+      );
+      expect(rs.map((r) => r.id)).toEqual(['before', 'boom', 'after', 'after2']);
+      expect(status(rs)).toEqual(['sat', 'unknown', 'unsat', 'sat']);
+      expect(rs[1]!.reason).toMatch(/^solver crashed: exit code 134/);
+      expect(Model.parse(rs[3]!.model!).value('x')).toBe(4n);
+      // The pool is still usable afterwards.
+      const [again] = await pool.solve({ prelude: '', timeoutMs: 1000, goals: [{ id: 'g', smt: '(assert false)' }] });
+      expect(again!.status).toBe('unsat');
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
+  it('gives every goal an answer when each one crashes', async () => {
+    const pool = new SolverPool();
+    try {
+      const rs = await withEnv('PUSHBUTTON_SOLVER_CRASH_ON', 'same', () =>
+        pool.solve({
+          prelude: '',
+          timeoutMs: 1000,
+          goals: [
+            { id: 'same', smt: '(assert true)' },
+            { id: 'same', smt: '(assert true)' },
+            { id: 'last', smt: '(assert false)' },
+          ],
+        }),
+      );
+      expect(status(rs)).toEqual(['unknown', 'unknown', 'unsat']);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
+  it('kills a worker that overruns its timeout (watchdog)', async () => {
+    const pool = new SolverPool();
+    try {
+      const t0 = Date.now();
+      const rs = await withEnv('PUSHBUTTON_SOLVER_HANG_ON', 'stuck', () =>
+        pool.solve({
+          prelude: '(declare-const x Int)',
+          timeoutMs: 100,
+          goals: [
+            { id: 'stuck', smt: '(assert (= x 1))' },
+            { id: 'next', smt: '(assert (= x 2))' },
+          ],
+        }),
+      );
+      expect(status(rs)).toEqual(['unknown', 'sat']);
+      expect(rs[0]!.reason).toBe('timeout (worker killed)');
+      expect(rs[0]!.ms).toBeGreaterThanOrEqual(5000);
+      expect(Date.now() - t0).toBeLessThan(12_000);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
+  // ~12 s and ~1.3 GB of memory, so only on request: PUSHBUTTON_SLOW_TESTS=1.
+  it.skipIf(!process.env.PUSHBUTTON_SLOW_TESTS)('turns a memory blow-up into unknown and carries on', async () => {
+    // Factoring a 2048-bit number by bit-blasting exhausts the 2 GiB wasm heap
+    // unless Z3's own memory limit stops it first.
+    const W = 2048;
+    const hex = (v: bigint) => '#x' + v.toString(16).padStart(W / 4, '0');
+    const smt =
+      `(declare-const a (_ BitVec ${W})) (declare-const b (_ BitVec ${W}))` +
+      `(assert (= (bvmul a b) ${hex(2n ** 1500n + 12345n)}))` +
+      `(assert (bvugt a ${hex(1n)})) (assert (bvugt b ${hex(1n)}))` +
+      `(assert (bvult a ${hex(2n ** 1024n - 1n)})) (assert (bvult b ${hex(2n ** 1024n - 1n)}))`;
+    const pool = new SolverPool();
+    try {
+      const rs = await pool.solve({
+        prelude: '(declare-const x Int)',
+        timeoutMs: 60_000,
+        goals: [
+          { id: 'oom', smt },
+          { id: 'after', smt: '(assert (= x 2))' },
+        ],
+      });
+      expect(status(rs)).toEqual(['unknown', 'sat']);
+      expect(rs[0]!.reason).toBe('out of memory');
+    } finally {
+      await pool.close();
+    }
+  }, 90_000);
+
+  it('runs two jobs in parallel with jobs: 2', async () => {
+    const pool = new SolverPool({ jobs: 2 });
+    try {
+      // Warm up: two concurrent jobs start both workers.
+      const warm = { prelude: '', timeoutMs: 1000, goals: [{ id: 'w', smt: '(assert true)' }] };
+      await Promise.all([pool.solve(warm), pool.solve(warm)]);
+      expect(workerChildren()).toHaveLength(2);
+
+      const slow = (id: string): Job => ({ prelude: '', timeoutMs: 1000, goals: [{ id, smt: FERMAT3 }] });
+      const t0 = Date.now();
+      const [r1, r2] = await Promise.all([pool.solve(slow('s1')), pool.solve(slow('s2'))]);
+      const elapsed = Date.now() - t0;
+      expect(r1!.map((r) => r.id)).toEqual(['s1']);
+      expect(r2!.map((r) => r.id)).toEqual(['s2']);
+      expect([r1![0]!.status, r2![0]!.status]).toEqual(['unknown', 'unknown']);
+      // Serially this would take two full timeouts.
+      expect(elapsed).toBeLessThan(1900);
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
+
+  it('close() leaves no child process and lets node exit', async () => {
+    const pool = new SolverPool({ jobs: 2 });
+    const job = { prelude: '', timeoutMs: 1000, goals: [{ id: 'g', smt: '(assert true)' }] };
+    await Promise.all([pool.solve(job), pool.solve(job)]);
+    expect(workerChildren().length).toBeGreaterThan(0);
+    await pool.close();
+    expect(workerChildren()).toEqual([]);
+    await expect(pool.solve(job)).rejects.toThrow(/closed/);
+
+    // A separate node process must terminate by itself after close(), and
+    // also when the caller forgot close() (idle workers do not hold it).
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const poolUrl = new URL('../verifier/solver/pool.ts', import.meta.url).href;
+    for (const closeIt of [true, false]) {
+      const script =
+        `import { SolverPool } from ${JSON.stringify(poolUrl)};` +
+        `const p = new SolverPool();` +
+        `const r = await p.solve({ prelude: '', timeoutMs: 1000, goals: [{ id: 'g', smt: '(assert false)' }] });` +
+        `console.log(r[0].status);` +
+        (closeIt ? `await p.close();` : '');
+      const res = spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 15_000,
+        cwd: fileURLToPath(new URL('.', import.meta.url)),
+      });
+      expect(res.signal, res.stderr).toBeNull();
+      expect(res.status, res.stderr).toBe(0);
+      expect(res.stdout.trim()).toBe('unsat');
+    }
+  }, 40_000);
+});

@@ -1,0 +1,135 @@
+// `verify`: the command line. Exit codes (DESIGN.md): 0 everything proved, 1 a counterexample,
+// 2 input outside the subset or otherwise unusable (including a selection matching nothing),
+// 3 some obligation unknown and none refuted.
+
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { discover, select, type Pair } from './discover.ts';
+import { Runner, type SubsystemOutcome } from './run.ts';
+import { exitCode, jsonDocument, subsystemText, summaryText } from './report.ts';
+import { SolverPool } from './solver/pool.ts';
+
+const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
+       verify commute NAME      (SIM commutativity; not in this release)
+       verify rid PATH          (inconsistent path pairs; not in this release)
+
+Proves every subsystem of the project in the current folder: spec/NAME.ts with impl/NAME.ts
+(and variants impl/NAME.VARIANT.ts), and examples/NAME/spec.ts with examples/NAME/impl.ts.
+
+options:
+  --filter OP      only operations whose name contains OP (or matches a * glob); repeatable;
+                   'init' selects the initial-state theorem
+  --timeout T      per-goal solver timeout: milliseconds, or with a unit (10s, 2m); default 10s
+  --jobs N         solver worker processes; default: number of cores
+  --json           print one JSON document instead of text
+  --smt2 DIR       write every query as an SMT-LIB2 file into DIR
+  --root DIR       project folder (default: the current folder)
+  -h, --help       this text
+
+exit codes: 0 proved · 1 counterexample found · 2 input rejected or unusable · 3 unknown (timeout)`;
+
+function parseDuration(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60000 : n;
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        filter: { type: 'string', multiple: true },
+        timeout: { type: 'string' },
+        jobs: { type: 'string' },
+        json: { type: 'boolean' },
+        smt2: { type: 'string' },
+        sarif: { type: 'string' },
+        root: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    console.error(`verify: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals[0] === 'commute' || positionals[0] === 'rid') {
+    console.error(`verify ${positionals[0]}: this subcommand is not part of this release yet (see the project's issues); only refinement and invariant proofs are available`);
+    return 2;
+  }
+  try {
+    return await verifyCommand(values, positionals);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`verify: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+async function verifyCommand(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number> {
+  const root = path.resolve((values.root as string | undefined) ?? process.cwd());
+  const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout as string);
+  if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout ${values.timeout}: write milliseconds or a duration such as 10s`);
+  const jobs = values.jobs === undefined ? Math.max(1, (await import('node:os')).availableParallelism()) : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${values.jobs}: a positive integer`);
+  if (values.sarif) throw new UsageError('--sarif is not part of this release yet; use --json');
+
+  const all = discover(root);
+  let pairs: Pair[];
+  if (positionals.length === 0) pairs = all;
+  else {
+    pairs = [];
+    for (const sel of positionals) {
+      const found = select(root, all, sel);
+      if (found.length === 0) throw new UsageError(`'${sel}' matches no subsystem (looked for spec/${sel}.ts with impl/${sel}.ts, examples/${sel}/, and a path)${all.length ? `; known: ${all.map((p) => p.name).join(', ')}` : ''}`);
+      pairs.push(...found.filter((p) => !pairs.some((q) => q.implFile === p.implFile)));
+    }
+  }
+  if (pairs.length === 0) throw new UsageError(`no subsystems found under ${root} (expected spec/NAME.ts with impl/NAME.ts, or examples/NAME/spec.ts with impl.ts)`);
+
+  const json = Boolean(values.json);
+  const filter = values.filter as string[] | undefined;
+  const t0 = performance.now();
+  const version = await SolverPool.solverVersion();
+  if (!json) console.log(`pushbutton verify · ${version} · timeout ${timeoutMs} ms per goal · ${jobs} worker${jobs === 1 ? '' : 's'}`);
+  const runner = new Runner(root, {
+    filter,
+    timeoutMs,
+    jobs,
+    smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined,
+  });
+  const outcomes: SubsystemOutcome[] = [];
+  try {
+    for (const pair of pairs) {
+      const o = await runner.verify(pair);
+      outcomes.push(o);
+      if (!json) console.log(subsystemText(o, process.cwd()));
+    }
+  } finally {
+    await runner.close();
+  }
+  const wall = performance.now() - t0;
+  const selected = outcomes.flatMap((o) => o.operations).length;
+  if (filter && selected === 0 && outcomes.every((o) => o.status !== 'rejected')) {
+    const msg = `--filter ${filter.join(' ')} selects no operation`;
+    if (json) console.log(JSON.stringify({ tool: 'pushbutton', error: msg, exitCode: 2 }, null, 2));
+    else console.error(`verify: ${msg}`);
+    return 2;
+  }
+  const code = exitCode(outcomes);
+  if (json) console.log(JSON.stringify(jsonDocument(outcomes, { solver: version, options: { timeoutMs, jobs, filter: filter ?? [] }, wallMs: Math.round(wall) }), (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2));
+  else console.log(summaryText(outcomes, wall));
+  return code;
+}

@@ -1,0 +1,67 @@
+// Finds the subsystems of a project: `spec/NAME.ts` + `impl/NAME[.VARIANT].ts`, and
+// `examples/NAME/spec.ts` + `examples/NAME/impl[.VARIANT].ts`.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface Pair {
+  name: string;
+  specFile: string;
+  implFile: string;
+}
+
+function tsFiles(dir: string): string[] {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')).sort();
+}
+
+/** Implementations `<base>.ts` and `<base>.<variant>.ts` in `dir`, named `<name>` and `<name>.<variant>`. */
+function implsIn(dir: string, base: string, name: string): { name: string; file: string }[] {
+  return tsFiles(dir)
+    .filter((f) => f === `${base}.ts` || (f.startsWith(`${base}.`) && f.split('.').length === 3))
+    .map((f) => ({ name: f === `${base}.ts` ? name : `${name}.${f.split('.')[1]}`, file: path.join(dir, f) }));
+}
+
+export function discover(root: string): Pair[] {
+  const pairs: Pair[] = [];
+  for (const f of tsFiles(path.join(root, 'spec'))) {
+    const name = f.replace(/\.ts$/, '');
+    if (name.includes('.')) continue;
+    for (const impl of implsIn(path.join(root, 'impl'), name, name)) pairs.push({ name: impl.name, specFile: path.join(root, 'spec', f), implFile: impl.file });
+  }
+  const ex = path.join(root, 'examples');
+  if (fs.existsSync(ex)) {
+    for (const d of fs.readdirSync(ex).sort()) {
+      const dir = path.join(ex, d);
+      const spec = path.join(dir, 'spec.ts');
+      if (!fs.existsSync(spec)) continue;
+      for (const impl of implsIn(dir, 'impl', d)) pairs.push({ name: impl.name, specFile: spec, implFile: impl.file });
+    }
+  }
+  return pairs;
+}
+
+/**
+ * Resolves one positional selector: a subsystem name (`counter`, `posix.naive`), a directory
+ * holding spec.ts and impl.ts, or an implementation file (its spec is found next to it, or in
+ * `../spec/NAME.ts`, or in the nearest parent folder holding spec.ts, so a seeded-bug file such as
+ * `examples/counter/bugs/overflow.ts` is checked against `examples/counter/spec.ts`).
+ */
+export function select(root: string, all: Pair[], selector: string): Pair[] {
+  const byName = all.filter((p) => p.name === selector || p.name.split('.')[0] === selector);
+  if (byName.length) return all.filter((p) => p.name === selector).length ? all.filter((p) => p.name === selector) : byName;
+  const abs = path.resolve(root, selector);
+  if (!fs.existsSync(abs)) return [];
+  if (fs.statSync(abs).isDirectory()) {
+    const spec = path.join(abs, 'spec.ts');
+    if (!fs.existsSync(spec)) return [];
+    return implsIn(abs, 'impl', path.basename(abs)).map((i) => ({ name: i.name, specFile: spec, implFile: i.file }));
+  }
+  const base = path.basename(abs).replace(/\.ts$/, '');
+  const candidates = [path.join(path.dirname(abs), '..', 'spec', `${base.split('.')[0]}.ts`)];
+  for (let d = path.dirname(abs); d.length >= root.length && d !== path.dirname(d); d = path.dirname(d)) candidates.push(path.join(d, 'spec.ts'));
+  const spec = candidates.find((c) => fs.existsSync(c) && path.resolve(c) !== abs);
+  if (!spec) return [];
+  const dirName = path.basename(path.dirname(spec)) === 'spec' ? base.split('.')[0] : path.basename(path.dirname(spec));
+  return [{ name: `${dirName}.${base}`, specFile: path.resolve(spec), implFile: abs }];
+}

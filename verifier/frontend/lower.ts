@@ -1,0 +1,984 @@
+// The front end: lowers the TypeScript subset (ts-morph AST) to the typed IR of ../ir.ts.
+//
+// It does its own typing rather than asking the TypeScript checker, because the checker erases
+// the prelude's integer aliases (`u8` is `number` to it) and the IR needs them. The checker is
+// still used for one thing it is good at: resolving an identifier to its declaration across
+// imports, whatever module resolution the user's tsconfig uses.
+
+import { Node, SyntaxKind, type SourceFile, type FunctionDeclaration, type Expression, type Statement, type TypeNode, type Symbol as TsSymbol, type Project } from 'ts-morph';
+import { type Expr, type Stmt, type Type, type Loc, type Func, type Module, type Program, type Field, type BinaryOp, BOOL, NUMBER, VOID, intType, isScalar, sameShape, typeToString, INT_TYPES, type IntTypeName } from '../ir.ts';
+import { SubsetError, reject, type Diagnostic } from '../diagnostics.ts';
+
+const PRELUDE_MODULE = 'pushbutton';
+const INT_NAMES = Object.keys(INT_TYPES) as IntTypeName[];
+
+export function locOf(node: Node): Loc {
+  const sf = node.getSourceFile();
+  const { line, column } = sf.getLineAndColumnAtPos(node.getStart());
+  return { file: sf.getFilePath(), line, col: column };
+}
+
+/** Short description of a node for diagnostics ("a while loop", "the expression `x ?? y`"). */
+function describe(node: Node): string {
+  const text = node.getText().replace(/\s+/g, ' ');
+  return `\`${text.length > 40 ? text.slice(0, 37) + '...' : text}\``;
+}
+
+/** A resolved declaration: what an identifier refers to after following imports. */
+type Resolved =
+  | { k: 'prelude'; name: string }
+  | { k: 'decl'; node: Node }
+  | { k: 'none' };
+
+interface Scope {
+  vars: Map<string, { name: string; type: Type; mutable: boolean }>;
+  parent?: Scope;
+}
+
+/** Lowers source files into one Program, function by function, following calls across files. */
+export class Lowering {
+  readonly program: Program = new Map();
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly typeCache = new Map<Node, Type>();
+  private readonly typeInProgress = new Set<Node>();
+  private readonly pending: FunctionDeclaration[] = [];
+  private readonly keys = new Map<FunctionDeclaration, string>();
+  private readonly constInProgress = new Set<Node>();
+
+  constructor(readonly project: Project) {}
+
+  /** Lowers one file's exported functions and State type. Collects diagnostics instead of stopping. */
+  lowerModule(file: string): Module {
+    const sf = this.project.getSourceFile(file) ?? this.project.addSourceFileAtPath(file);
+    const syntax = sf.getPreEmitDiagnostics().filter((d) => d.getCategory() === 1 && d.getCode() < 2000);
+    for (const d of syntax) {
+      const pos = d.getStart() ?? 0;
+      const { line, column } = sf.getLineAndColumnAtPos(pos);
+      this.diagnostics.push({ loc: { file: sf.getFilePath(), line, col: column }, construct: 'a syntax error', message: String(d.getMessageText()) });
+    }
+    const exports = new Map<string, Func>();
+    for (const fn of sf.getFunctions()) {
+      if (!fn.isExported() || !fn.getName()) continue;
+      const key = this.keyOf(fn);
+      exports.set(fn.getNameOrThrow(), { key } as Func);
+    }
+    this.drain();
+    for (const [name, stub] of exports) {
+      const f = this.program.get(stub.key);
+      if (f) exports.set(name, f);
+      else exports.delete(name);
+    }
+    let state: Type | undefined;
+    const stateDecl = sf.getInterface('State') ?? sf.getTypeAlias('State');
+    if (stateDecl && stateDecl.isExported()) {
+      state = this.collect(() => this.typeOfDecl(stateDecl));
+    }
+    this.checkRecursion();
+    return { file: sf.getFilePath(), exports, state };
+  }
+
+  /** Throws the collected diagnostics, sorted by file and line, if there are any. */
+  throwIfRejected(): void {
+    if (this.diagnostics.length === 0) return;
+    const seen = new Set<string>();
+    const uniq = this.diagnostics.filter((d) => {
+      const k = `${d.loc.file}:${d.loc.line}:${d.loc.col}:${d.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    uniq.sort((a, b) => (a.loc.file < b.loc.file ? -1 : a.loc.file > b.loc.file ? 1 : a.loc.line - b.loc.line || a.loc.col - b.loc.col));
+    throw new SubsetError(uniq);
+  }
+
+  private collect<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof SubsetError) {
+        this.diagnostics.push(...e.diagnostics);
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  private keyOf(fn: FunctionDeclaration): string {
+    let key = this.keys.get(fn);
+    if (!key) {
+      key = `${fn.getSourceFile().getFilePath()}#${fn.getName() ?? '<anonymous>'}`;
+      this.keys.set(fn, key);
+      this.pending.push(fn);
+    }
+    return key;
+  }
+
+  private drain(): void {
+    while (this.pending.length) {
+      const fn = this.pending.shift()!;
+      const f = this.collect(() => new FunctionLowering(this, fn).lower());
+      if (f) this.program.set(f.key, f);
+    }
+  }
+
+  /** Rejects recursion (direct or mutual): the evaluator inlines calls. */
+  private checkRecursion(): void {
+    const state = new Map<string, 'active' | 'done'>();
+    const visit = (key: string, via?: Loc): void => {
+      if (state.get(key) === 'done') return;
+      if (state.get(key) === 'active') {
+        this.diagnostics.push({ loc: via!, construct: 'a recursive call', message: `${key.split('#')[1]} calls itself (directly or through other functions). Write a for loop with a constant bound instead` });
+        return;
+      }
+      state.set(key, 'active');
+      const f = this.program.get(key);
+      if (f) for (const c of callsOf(f.body)) visit(c.fn, c.loc);
+      state.set(key, 'done');
+    };
+    for (const key of this.program.keys()) visit(key);
+  }
+
+  // ---- name resolution ---------------------------------------------------------------------
+
+  resolve(id: Node): Resolved {
+    let sym: TsSymbol | undefined = id.getSymbol();
+    if (!sym) return { k: 'none' };
+    for (const d of sym.getDeclarations()) {
+      const prelude = preludeName(d);
+      if (prelude) return { k: 'prelude', name: prelude };
+    }
+    if (sym.isAlias()) sym = sym.getAliasedSymbol() ?? sym;
+    const decls = sym.getDeclarations();
+    if (decls.length === 0) return { k: 'none' };
+    for (const d of decls) {
+      if (d.getSourceFile().getFilePath().endsWith('/verifier/prelude.ts')) {
+        return { k: 'prelude', name: sym.getName() };
+      }
+    }
+    return { k: 'decl', node: decls[0] };
+  }
+
+  // ---- types -------------------------------------------------------------------------------
+
+  typeOfDecl(decl: Node): Type {
+    const hit = this.typeCache.get(decl);
+    if (hit) return hit;
+    if (this.typeInProgress.has(decl)) reject(locOf(decl), 'a recursive type', 'records may not contain themselves; use an array of records and indices');
+    this.typeInProgress.add(decl);
+    try {
+      let t: Type;
+      if (Node.isInterfaceDeclaration(decl)) {
+        if (decl.getExtends().length) reject(locOf(decl), 'an interface that extends another', 'list all fields in one interface');
+        if (decl.getTypeParameters().length) reject(locOf(decl), 'a generic interface', 'write one interface per instance');
+        const fields: Field[] = [];
+        for (const m of decl.getMembers()) {
+          if (!Node.isPropertySignature(m)) reject(locOf(m), `the member ${describe(m)}`, 'a state interface has only fields (name: type)');
+          if (m.hasQuestionToken()) reject(locOf(m), `the optional field ${describe(m)}`, 'fields are always present; model absence with a boolean flag or an enum');
+          const tn = m.getTypeNode();
+          if (!tn) reject(locOf(m), `the field ${describe(m)}`, 'give the field a type');
+          fields.push({ name: m.getName(), type: this.lowerType(tn) });
+        }
+        t = { k: 'record', name: decl.getName(), fields };
+      } else if (Node.isTypeAliasDeclaration(decl)) {
+        if (decl.getTypeParameters().length) reject(locOf(decl), 'a generic type alias', 'write one alias per instance');
+        t = this.lowerType(decl.getTypeNodeOrThrow(), decl.getName());
+      } else {
+        reject(locOf(decl), `the type ${describe(decl)}`, 'use an interface, a type alias, or a prelude type');
+      }
+      this.typeCache.set(decl, t);
+      return t;
+    } finally {
+      this.typeInProgress.delete(decl);
+    }
+  }
+
+  lowerType(tn: TypeNode, aliasName?: string): Type {
+    const loc = locOf(tn);
+    if (tn.getKind() === SyntaxKind.BooleanKeyword) return BOOL;
+    if (tn.getKind() === SyntaxKind.NumberKeyword) return NUMBER;
+    if (tn.getKind() === SyntaxKind.VoidKeyword) return VOID;
+    if (Node.isParenthesizedTypeNode(tn)) return this.lowerType(tn.getTypeNode(), aliasName);
+    if (Node.isUnionTypeNode(tn)) {
+      const members: string[] = [];
+      for (const m of tn.getTypeNodes()) {
+        if (Node.isLiteralTypeNode(m) && Node.isStringLiteral(m.getLiteral())) members.push((m.getLiteral() as import('ts-morph').StringLiteral).getLiteralValue());
+        else reject(locOf(m), `the union member ${describe(m)}`, "only unions of string literals ('A' | 'B') are enumerations in the subset");
+      }
+      return { k: 'enum', name: aliasName ?? members.map((m) => `'${m}'`).join(' | '), members };
+    }
+    if (Node.isLiteralTypeNode(tn) && Node.isStringLiteral(tn.getLiteral())) {
+      const v = (tn.getLiteral() as import('ts-morph').StringLiteral).getLiteralValue();
+      return { k: 'enum', name: aliasName ?? `'${v}'`, members: [v] };
+    }
+    if (Node.isTypeLiteral(tn)) {
+      const fields: Field[] = [];
+      for (const m of tn.getMembers()) {
+        if (!Node.isPropertySignature(m) || m.hasQuestionToken() || !m.getTypeNode()) reject(locOf(m), `the member ${describe(m)}`, 'a record type has only required fields (name: type)');
+        fields.push({ name: m.getName(), type: this.lowerType(m.getTypeNodeOrThrow()) });
+      }
+      return { k: 'record', name: aliasName ?? 'record', fields };
+    }
+    if (Node.isTypeReference(tn)) {
+      const nameNode = tn.getTypeName();
+      const idNode = Node.isQualifiedName(nameNode) ? nameNode.getRight() : nameNode;
+      const r = this.resolve(idNode);
+      const targs = tn.getTypeArguments();
+      if (r.k === 'prelude') {
+        if ((INT_NAMES as string[]).includes(r.name)) return intType(r.name as IntTypeName);
+        if (r.name === 'Arr') {
+          if (targs.length !== 2) reject(loc, describe(tn), 'write Arr<ElementType, Length>');
+          return { k: 'array', elem: this.lowerType(targs[0]), len: this.typeLevelNumber(targs[1]) };
+        }
+        if (r.name === 'Opaque') {
+          const a = targs[0];
+          if (targs.length !== 1 || !Node.isLiteralTypeNode(a) || !Node.isStringLiteral(a.getLiteral())) reject(loc, describe(tn), "write Opaque<'Name'>");
+          return { k: 'opaque', name: (a.getLiteral() as import('ts-morph').StringLiteral).getLiteralValue() };
+        }
+        if (r.name === 'SMap') {
+          if (targs.length !== 2) reject(loc, describe(tn), 'write SMap<KeyType, ValueType>');
+          const key = this.lowerType(targs[0]);
+          const value = this.lowerType(targs[1]);
+          if (!isScalar(key) || !isScalar(value)) reject(loc, describe(tn), 'map keys and values are scalars (integers, booleans, enumerations, opaque identifiers)');
+          return { k: 'map', key, value };
+        }
+        reject(loc, `the prelude type ${r.name}`, 'it is not a type');
+      }
+      if (r.k === 'decl') {
+        if (targs.length) reject(loc, describe(tn), 'generic types are outside the subset');
+        return this.typeOfDecl(r.node);
+      }
+      reject(loc, `the type ${describe(tn)}`, 'it does not resolve to a declaration (is it imported?)');
+    }
+    if (Node.isArrayTypeNode(tn)) reject(loc, `the array type ${describe(tn)}`, 'arrays have a fixed length in the subset: write Arr<T, N>');
+    reject(loc, `the type ${describe(tn)}`, 'use boolean, an integer type from the prelude (u8 ... i32), number, a string-literal union, an interface, Arr<T, N>, Opaque<Name> or SMap<K, V>');
+  }
+
+  /** The N of Arr<T, N>: a numeric literal type or `typeof CONST`. */
+  private typeLevelNumber(tn: TypeNode): number {
+    if (Node.isLiteralTypeNode(tn) && Node.isNumericLiteral(tn.getLiteral())) return Number((tn.getLiteral() as import('ts-morph').NumericLiteral).getLiteralValue());
+    if (Node.isTypeQuery(tn)) {
+      const en = tn.getExprName();
+      const id = Node.isQualifiedName(en) ? en.getRight() : en;
+      const v = this.constantValue(id);
+      if (v !== undefined) return v;
+    }
+    reject(locOf(tn), `the array length ${describe(tn)}`, 'write a numeric literal or typeof NAME where NAME is a constant');
+  }
+
+  /** Value of a module-level numeric constant (for array lengths and loop bounds). */
+  constantValue(id: Node): number | undefined {
+    const r = this.resolve(id);
+    if (r.k !== 'decl' || !Node.isVariableDeclaration(r.node)) return undefined;
+    const init = r.node.getInitializer();
+    if (!init) return undefined;
+    const e = this.constantExpr(r.node);
+    return e ? evalConstInt(e) : undefined;
+  }
+
+  /** Lowers a module-level `const` to an IR expression, inlined at each use. */
+  constantExpr(decl: Node): Expr | undefined {
+    if (!Node.isVariableDeclaration(decl)) return undefined;
+    const stmt = decl.getVariableStatement();
+    if (!stmt || stmt.getDeclarationKind() !== 'const') return undefined;
+    const init = decl.getInitializer();
+    if (!init) return undefined;
+    if (this.constInProgress.has(decl)) reject(locOf(decl), 'a constant defined in terms of itself', 'give it a value');
+    this.constInProgress.add(decl);
+    try {
+      const tn = decl.getTypeNode();
+      const expected = tn ? this.lowerType(tn) : undefined;
+      const e = new FunctionLowering(this, undefined).lowerExpr(init, expected);
+      if (!isScalar(e.type)) reject(locOf(decl), `the module-level constant ${describe(decl)}`, 'constants are scalars (numbers, booleans, enum members); build records and arrays inside init()');
+      if (hasCalls(e)) reject(locOf(decl), `the module-level constant ${describe(decl)}`, 'a constant is computed from literals and other constants only');
+      return expected && expected.k === 'int' ? { ...e, type: expected } : e;
+    } finally {
+      this.constInProgress.delete(decl);
+    }
+  }
+
+  callKey(fn: FunctionDeclaration): string {
+    return this.keyOf(fn);
+  }
+
+  /** Signature of a function without lowering its body (callers need only its types). */
+  signature(fn: FunctionDeclaration): { params: Type[]; ret: Type } {
+    const params = fn.getParameters().map((p) => {
+      const tn = p.getTypeNode();
+      if (!tn) reject(locOf(p), `the parameter ${describe(p)}`, 'give every parameter a type');
+      return this.lowerType(tn);
+    });
+    const rtn = fn.getReturnTypeNode();
+    return { params, ret: rtn ? this.lowerType(rtn) : VOID };
+  }
+}
+
+function preludeName(d: Node): string | undefined {
+  if (Node.isImportSpecifier(d)) {
+    const decl = d.getImportDeclaration();
+    if (decl.getModuleSpecifierValue() === PRELUDE_MODULE) return d.getName();
+  }
+  return undefined;
+}
+
+function isPreludeNamespace(d: Node): boolean {
+  return Node.isNamespaceImport(d) && d.getParentOrThrow().getParentOrThrow().asKind(SyntaxKind.ImportDeclaration)?.getModuleSpecifierValue() === PRELUDE_MODULE;
+}
+
+function callsOf(body: Stmt[]): { fn: string; loc: Loc }[] {
+  const out: { fn: string; loc: Loc }[] = [];
+  const ex = (e: Expr): void => {
+    if (e.k === 'call') out.push({ fn: e.fn, loc: e.loc });
+    forEachChild(e, ex);
+  };
+  const st = (s: Stmt): void => {
+    switch (s.k) {
+      case 'let': ex(s.init); break;
+      case 'assign': ex(s.target); ex(s.value); break;
+      case 'if': ex(s.c); s.then.forEach(st); s.else.forEach(st); break;
+      case 'for': s.body.forEach(st); break;
+      case 'return': if (s.value) ex(s.value); break;
+      case 'expr': ex(s.e); break;
+      case 'assert': case 'assume': ex(s.c); break;
+      case 'mapSet': ex(s.map); ex(s.key); ex(s.value); break;
+      case 'mapDelete': ex(s.map); ex(s.key); break;
+    }
+  };
+  body.forEach(st);
+  return out;
+}
+
+export function forEachChild(e: Expr, f: (c: Expr) => void): void {
+  switch (e.k) {
+    case 'field': f(e.obj); break;
+    case 'index': f(e.obj); f(e.index); break;
+    case 'not': case 'neg': f(e.e); break;
+    case 'binary': case 'intdiv': f(e.l); f(e.r); break;
+    case 'cond': f(e.c); f(e.t); f(e.e); break;
+    case 'call': e.args.forEach(f); break;
+    case 'record': e.fields.forEach((x) => f(x.value)); break;
+    case 'arrayInit': case 'quant': f(e.body); break;
+    case 'mapNew': f(e.dflt); break;
+    case 'mapGet': case 'mapHas': f(e.map); f(e.key); break;
+  }
+}
+
+function hasCalls(e: Expr): boolean {
+  let found = e.k === 'call' || e.k === 'var';
+  forEachChild(e, (c) => { if (hasCalls(c)) found = true; });
+  return found;
+}
+
+/** Evaluates a constant integer expression (literals, constants and arithmetic). */
+export function evalConstInt(e: Expr): number | undefined {
+  switch (e.k) {
+    case 'int': return Number(e.v);
+    case 'neg': { const v = evalConstInt(e.e); return v === undefined ? undefined : -v; }
+    case 'binary': {
+      const l = evalConstInt(e.l), r = evalConstInt(e.r);
+      if (l === undefined || r === undefined) return undefined;
+      switch (e.op) {
+        case '+': return l + r;
+        case '-': return l - r;
+        case '*': return l * r;
+        default: return undefined;
+      }
+    }
+    case 'intdiv': {
+      const l = evalConstInt(e.l), r = evalConstInt(e.r);
+      if (l === undefined || !r) return undefined;
+      return e.mode === 'floor' ? Math.floor(l / r) : Math.trunc(l / r);
+    }
+    default: return undefined;
+  }
+}
+
+const ARITH: Record<string, BinaryOp> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%' };
+const COMPARE: Record<string, BinaryOp> = { '<': '<', '<=': '<=', '>': '>', '>=': '>=', '===': '===', '!==': '!==' };
+const COMPOUND: Record<string, BinaryOp> = { '+=': '+', '-=': '-', '*=': '*', '%=': '%' };
+
+/** Lowers one function body. Locals are renamed apart so the IR has one flat namespace per function. */
+class FunctionLowering {
+  private scope: Scope = { vars: new Map() };
+  private used = new Set<string>();
+  private ret: Type = VOID;
+  private loopVars = new Set<string>();
+
+  constructor(private readonly L: Lowering, private readonly fn: FunctionDeclaration | undefined) {}
+
+  lower(): Func {
+    const fn = this.fn!;
+    const loc = locOf(fn);
+    if (fn.isAsync() || fn.isGenerator()) reject(loc, 'an async or generator function', 'operations are plain synchronous functions');
+    if (fn.getTypeParameters().length) reject(loc, 'a generic function', 'write the types out');
+    const params = fn.getParameters().map((p) => {
+      if (!Node.isIdentifier(p.getNameNode())) reject(locOf(p), `the destructuring parameter ${describe(p)}`, 'take the record as one parameter and read its fields');
+      if (p.hasInitializer() || p.hasQuestionToken() || p.isRestParameter()) reject(locOf(p), `the parameter ${describe(p)}`, 'parameters are required and have no default value');
+      const tn = p.getTypeNode();
+      if (!tn) reject(locOf(p), `the parameter ${describe(p)}`, 'give every parameter a type');
+      const type = this.L.lowerType(tn);
+      return { name: this.declare(p.getName(), type, true), type };
+    });
+    const rtn = fn.getReturnTypeNode();
+    this.ret = rtn ? this.L.lowerType(rtn) : VOID;
+    const bodyNode = fn.getBody();
+    if (!bodyNode || !Node.isBlock(bodyNode)) reject(loc, 'a function without a body', 'give it a body');
+    const body = this.block(bodyNode.getStatements());
+    return { key: this.L.callKey(fn), name: fn.getName() ?? '<anonymous>', file: fn.getSourceFile().getFilePath(), loc, params, ret: this.ret, body, exported: fn.isExported() };
+  }
+
+  private declare(name: string, type: Type, mutable: boolean): string {
+    let unique = name;
+    for (let i = 1; this.used.has(unique); i++) unique = `${name}_${i}`;
+    this.used.add(unique);
+    this.scope.vars.set(name, { name: unique, type, mutable });
+    return unique;
+  }
+
+  private lookup(name: string): { name: string; type: Type; mutable: boolean } | undefined {
+    for (let s: Scope | undefined = this.scope; s; s = s.parent) {
+      const v = s.vars.get(name);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  private inScope<T>(f: () => T): T {
+    this.scope = { vars: new Map(), parent: this.scope };
+    try {
+      return f();
+    } finally {
+      this.scope = this.scope.parent!;
+    }
+  }
+
+  // ---- statements --------------------------------------------------------------------------
+
+  private block(stmts: Statement[]): Stmt[] {
+    return this.inScope(() => {
+      const out: Stmt[] = [];
+      for (const s of stmts) {
+        try {
+          out.push(...this.stmt(s));
+        } catch (e) {
+          if (!(e instanceof SubsetError)) throw e;
+          this.L.diagnostics.push(...e.diagnostics);
+        }
+      }
+      return out;
+    });
+  }
+
+  private body(s: Statement): Stmt[] {
+    return Node.isBlock(s) ? this.block(s.getStatements()) : this.block([s]);
+  }
+
+  private stmt(s: Statement): Stmt[] {
+    const loc = locOf(s);
+    if (Node.isBlock(s)) return this.block(s.getStatements());
+    if (Node.isEmptyStatement(s)) return [];
+    if (Node.isVariableStatement(s)) {
+      const kind = s.getDeclarationKind();
+      if (kind === 'var') reject(loc, 'a var declaration', 'use const or let');
+      const out: Stmt[] = [];
+      for (const d of s.getDeclarations()) {
+        if (!Node.isIdentifier(d.getNameNode())) reject(locOf(d), `the destructuring ${describe(d)}`, 'bind one name per declaration and read fields with `.`');
+        const init = d.getInitializer();
+        if (!init) reject(locOf(d), `the declaration ${describe(d)} without a value`, 'give every local an initial value');
+        const tn = d.getTypeNode();
+        const declared = tn ? this.L.lowerType(tn) : undefined;
+        const value = this.lowerExpr(init, declared);
+        const type = declared ?? widen(value.type);
+        if (declared) this.checkAssignable(declared, value, locOf(init));
+        out.push({ k: 'let', loc: locOf(d), name: this.declare(d.getName(), type, kind === 'let'), type, init: value });
+      }
+      return out;
+    }
+    if (Node.isIfStatement(s)) {
+      const c = this.cond(s.getExpression());
+      const then = this.body(s.getThenStatement());
+      const el = s.getElseStatement();
+      return [{ k: 'if', loc, c, then, else: el ? this.body(el) : [] }];
+    }
+    if (Node.isReturnStatement(s)) {
+      const e = s.getExpression();
+      if (!e) {
+        if (this.ret.k !== 'void') reject(loc, 'a return without a value', `this function returns ${typeToString(this.ret)}`);
+        return [{ k: 'return', loc }];
+      }
+      const value = this.lowerExpr(e, this.ret);
+      this.checkAssignable(this.ret, value, locOf(e));
+      return [{ k: 'return', loc, value }];
+    }
+    if (Node.isExpressionStatement(s)) return this.exprStatement(s.getExpression(), loc);
+    if (Node.isForStatement(s)) return [this.forLoop(s, loc)];
+    if (Node.isSwitchStatement(s)) return this.switchStmt(s, loc);
+    if (Node.isWhileStatement(s) || Node.isDoStatement(s)) reject(loc, 'a while loop', 'loops must have a constant bound: write for (let i = 0; i < N; i++) with N a constant, and exit early with return');
+    if (Node.isForOfStatement(s) || Node.isForInStatement(s)) reject(loc, 'a for-of/for-in loop', 'write for (let i = 0; i < N; i++) over the array length N');
+    if (Node.isThrowStatement(s)) reject(loc, 'a throw statement', 'operations are total: return an error code instead (or assert(false) for an impossible case)');
+    if (Node.isTryStatement(s)) reject(loc, 'a try statement', 'exceptions are outside the subset: return an error code');
+    if (Node.isBreakStatement(s) || Node.isContinueStatement(s)) reject(loc, `a ${s.getKindName() === 'BreakStatement' ? 'break' : 'continue'} statement`, 'exit a loop early with return (move the loop into a helper function), or guard the rest of the body with if');
+    if (Node.isFunctionDeclaration(s) || Node.isClassDeclaration(s)) reject(loc, 'a nested declaration', 'declare helper functions at module level');
+    if (Node.isLabeledStatement(s)) reject(loc, 'a labeled statement', 'remove the label');
+    reject(loc, `the statement ${describe(s)}`, 'see docs/writing-specs.md for the statements of the subset');
+  }
+
+  private exprStatement(e: Expression, loc: Loc): Stmt[] {
+    if (Node.isParenthesizedExpression(e)) return this.exprStatement(e.getExpression(), loc);
+    if (Node.isBinaryExpression(e)) {
+      const op = e.getOperatorToken().getText();
+      if (op === '=' || op in COMPOUND) {
+        const target = this.lvalue(e.getLeft());
+        let value: Expr;
+        if (op === '=') value = this.lowerExpr(e.getRight(), target.type);
+        else {
+          const r = this.lowerExpr(e.getRight(), target.type);
+          value = this.arith(COMPOUND[op], target, r, loc);
+        }
+        this.checkAssignable(target.type, value, locOf(e.getRight()));
+        return [{ k: 'assign', loc, target, value }];
+      }
+    }
+    if (Node.isPostfixUnaryExpression(e) || Node.isPrefixUnaryExpression(e)) {
+      const op = e.getOperatorToken();
+      if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) {
+        const target = this.lvalue(e.getOperand());
+        const one: Expr = { k: 'int', v: 1n, type: NUMBER, loc };
+        return [{ k: 'assign', loc, target, value: this.arith(op === SyntaxKind.PlusPlusToken ? '+' : '-', target, one, loc) }];
+      }
+    }
+    if (Node.isCallExpression(e)) {
+      const callee = e.getExpression();
+      if (Node.isIdentifier(callee) || Node.isPropertyAccessExpression(callee)) {
+        const r = Node.isIdentifier(callee) ? this.L.resolve(callee) : this.preludeMember(callee);
+        if (r.k === 'prelude' && (r.name === 'assert' || r.name === 'assume')) {
+          const args = e.getArguments();
+          if (args.length < 1 || args.length > 2) reject(loc, describe(e), `write ${r.name}(condition)`);
+          if (args.length === 2 && !Node.isStringLiteral(args[1])) reject(locOf(args[1]), describe(args[1]), 'the message of an assertion is a string literal');
+          return [{ k: r.name, loc, c: this.cond(args[0] as Expression) }];
+        }
+      }
+      if (Node.isPropertyAccessExpression(callee)) {
+        const method = callee.getName();
+        if (method === 'set' || method === 'delete') {
+          const map = this.lowerExpr(callee.getExpression());
+          if (map.type.k === 'map') {
+            const args = e.getArguments() as Expression[];
+            if (method === 'set') {
+              if (args.length !== 2) reject(loc, describe(e), 'write m.set(key, value)');
+              const value = this.lowerExpr(args[1], map.type.value);
+              this.checkAssignable(map.type.value, value, locOf(args[1]));
+              return [{ k: 'mapSet', loc, map, key: this.lowerExpr(args[0], map.type.key), value }];
+            }
+            if (args.length !== 1) reject(loc, describe(e), 'write m.delete(key)');
+            return [{ k: 'mapDelete', loc, map, key: this.lowerExpr(args[0], map.type.key) }];
+          }
+        }
+      }
+      return [{ k: 'expr', loc, e: this.lowerExpr(e) }];
+    }
+    reject(loc, `the expression statement ${describe(e)}`, 'a statement is an assignment, a call, or x++ / x--');
+  }
+
+  private lvalue(e: Expression): Expr {
+    const x = this.lowerExpr(e);
+    const root = rootOf(x);
+    if (!root) reject(locOf(e), `the assignment target ${describe(e)}`, 'assign to a local, a parameter, or a field or element reached from one');
+    if (x.k === 'var') {
+      const v = [...this.allVars()].find((w) => w.name === x.name);
+      if (v && !v.mutable) reject(locOf(e), `an assignment to the constant ${describe(e)}`, 'declare it with let');
+      if (this.loopVars.has(x.name)) reject(locOf(e), `an assignment to the loop variable ${describe(e)}`, 'the loop variable only advances by the loop itself');
+    }
+    return x;
+  }
+
+  private *allVars(): Iterable<{ name: string; type: Type; mutable: boolean }> {
+    for (let s: Scope | undefined = this.scope; s; s = s.parent) yield* s.vars.values();
+  }
+
+  private forLoop(s: import('ts-morph').ForStatement, loc: Loc): Stmt {
+    const shape = 'write for (let i = A; i < B; i++) with constant bounds A and B';
+    const init = s.getInitializer();
+    if (!init || !Node.isVariableDeclarationList(init) || init.getDeclarations().length !== 1) reject(loc, 'this for loop', shape);
+    const d = init.getDeclarations()[0];
+    const name = d.getName();
+    const from = d.getInitializer() ? evalConstInt(this.lowerExpr(d.getInitializerOrThrow())) : undefined;
+    const cond = s.getCondition();
+    const incr = s.getIncrementor();
+    if (from === undefined || !cond || !incr || !Node.isBinaryExpression(cond) || cond.getLeft().getText() !== name) reject(loc, 'this for loop', shape);
+    const op = cond.getOperatorToken().getText();
+    const bound = evalConstInt(this.lowerExpr(cond.getRight()));
+    if (bound === undefined || (op !== '<' && op !== '<=')) reject(locOf(cond), `the loop bound ${describe(cond)}`, `${shape}; the bound must be a literal or a constant`);
+    const inc = incr.getText().replace(/\s+/g, '');
+    if (![`${name}++`, `++${name}`, `${name}+=1`, `${name}=${name}+1`].includes(inc)) reject(locOf(incr), `the loop step ${describe(incr)}`, 'the loop variable advances by one: i++');
+    const to = op === '<=' ? bound + 1 : bound;
+    if (to - from > 100_000) reject(loc, 'a loop with more than 100000 iterations', 'loops are unrolled; restructure with a quantifier (forall/exists/count) or a smaller bound');
+    return this.inScope(() => {
+      const v = this.declare(name, NUMBER, false);
+      this.loopVars.add(v);
+      const body = this.body(s.getStatement());
+      return { k: 'for', loc, v, from, to: Math.max(from, to), body };
+    });
+  }
+
+  private switchStmt(s: import('ts-morph').SwitchStatement, loc: Loc): Stmt[] {
+    const subject = this.lowerExpr(s.getExpression());
+    const tmp = this.declare('switch', subject.type, false);
+    const subjVar: Expr = { k: 'var', name: tmp, type: subject.type, loc: subject.loc };
+    const clauses = s.getClauses();
+    type Group = { labels: Expr[]; isDefault: boolean; body: Statement[]; loc: Loc };
+    const groups: Group[] = [];
+    let cur: Group = { labels: [], isDefault: false, body: [], loc };
+    clauses.forEach((c, i) => {
+      if (Node.isDefaultClause(c)) cur.isDefault = true;
+      else cur.labels.push(this.lowerExpr(c.getExpression(), subject.type));
+      const stmts = c.getStatements();
+      if (stmts.length === 0 && i < clauses.length - 1) return; // grouped labels: case A: case B:
+      const last = stmts[stmts.length - 1];
+      let body = stmts;
+      if (last && Node.isBreakStatement(last) && !last.getLabel()) body = stmts.slice(0, -1);
+      else if (i < clauses.length - 1 && !(last && (Node.isReturnStatement(last) || Node.isThrowStatement(last)))) {
+        reject(locOf(c), 'a switch case that falls through', 'end every non-empty case with break or return');
+      }
+      cur.body = body;
+      cur.loc = locOf(c);
+      groups.push(cur);
+      cur = { labels: [], isDefault: false, body: [], loc };
+    });
+    const dflt = groups.find((g) => g.isDefault);
+    let chain: Stmt[] = dflt ? this.block(dflt.body) : [];
+    for (const g of [...groups].reverse()) {
+      if (g.isDefault) continue;
+      const c = g.labels
+        .map((l): Expr => ({ k: 'binary', op: '===', l: subjVar, r: l, type: BOOL, loc: l.loc }))
+        .reduce((a, b): Expr => ({ k: 'binary', op: '||', l: a, r: b, type: BOOL, loc: b.loc }));
+      chain = [{ k: 'if', loc: g.loc, c, then: this.block(g.body), else: chain }];
+    }
+    return [{ k: 'let', loc, name: tmp, type: subject.type, init: subject }, ...chain];
+  }
+
+  // ---- expressions -------------------------------------------------------------------------
+
+  private cond(e: Expression): Expr {
+    const x = this.lowerExpr(e, BOOL);
+    if (x.type.k !== 'bool') reject(locOf(e), `the condition ${describe(e)}`, `a condition is a boolean, not ${typeToString(x.type)}; compare explicitly (x !== 0)`);
+    return x;
+  }
+
+  private checkAssignable(target: Type, value: Expr, loc: Loc): void {
+    if (!sameShape(target, value.type)) reject(loc, `a value of type ${typeToString(value.type)}`, `expected ${typeToString(target)} here`);
+  }
+
+  private arith(op: BinaryOp, l: Expr, r: Expr, loc: Loc): Expr {
+    if (l.type.k !== 'int' || r.type.k !== 'int') reject(loc, `the operator ${op} on ${typeToString(l.type)} and ${typeToString(r.type)}`, 'arithmetic is on integers only');
+    return { k: 'binary', op, l, r, type: NUMBER, loc };
+  }
+
+  private preludeMember(pa: import('ts-morph').PropertyAccessExpression): Resolved {
+    const obj = pa.getExpression();
+    if (Node.isIdentifier(obj)) {
+      const sym = obj.getSymbol();
+      if (sym && sym.getDeclarations().some(isPreludeNamespace)) return { k: 'prelude', name: pa.getName() };
+    }
+    return { k: 'none' };
+  }
+
+  lowerExpr(e: Expression, expected?: Type): Expr {
+    const loc = locOf(e);
+    if (Node.isParenthesizedExpression(e)) return this.lowerExpr(e.getExpression(), expected);
+    if (Node.isNumericLiteral(e)) {
+      const v = e.getLiteralValue();
+      if (!Number.isSafeInteger(v)) reject(loc, `the number ${describe(e)}`, 'numbers in the subset are integers within the safe range (no floating point)');
+      return { k: 'int', v: BigInt(v), type: NUMBER, loc };
+    }
+    if (Node.isTrueLiteral(e) || Node.isFalseLiteral(e)) return { k: 'bool', v: Node.isTrueLiteral(e), type: BOOL, loc };
+    if (Node.isStringLiteral(e) || Node.isNoSubstitutionTemplateLiteral(e)) {
+      const v = e.getLiteralValue();
+      if (expected?.k === 'enum') {
+        if (!expected.members.includes(v)) reject(loc, `the string '${v}'`, `it is not a member of ${expected.name} (${expected.members.map((m) => `'${m}'`).join(' | ')})`);
+        return { k: 'enumLit', v, type: expected, loc };
+      }
+      reject(loc, `the string ${describe(e)}`, 'strings are only members of string-literal union types; give the target an enumeration type');
+    }
+    if (Node.isIdentifier(e)) return this.identifier(e, loc, expected);
+    if (Node.isPropertyAccessExpression(e)) {
+      if (e.hasQuestionDotToken()) reject(loc, 'optional chaining (?.)', 'every value is defined in the subset: use .');
+      const obj = this.lowerExpr(e.getExpression());
+      const name = e.getName();
+      if (obj.type.k === 'array' && name === 'length') return { k: 'int', v: BigInt(obj.type.len), type: NUMBER, loc };
+      if (obj.type.k !== 'record') reject(loc, `the property ${describe(e)}`, `${typeToString(obj.type)} has no fields`);
+      const f = obj.type.fields.find((x) => x.name === name);
+      if (!f) reject(loc, `the property ${describe(e)}`, `${obj.type.name} has no field ${name}`);
+      return { k: 'field', obj, field: name, type: f.type, loc };
+    }
+    if (Node.isElementAccessExpression(e)) {
+      if (e.hasQuestionDotToken()) reject(loc, 'optional chaining (?.)', 'use [i]');
+      const obj = this.lowerExpr(e.getExpression());
+      if (obj.type.k !== 'array') reject(loc, `the element access ${describe(e)}`, `${typeToString(obj.type)} is not an Arr; read record fields with .name and maps with m.get(k)`);
+      const index = this.lowerExpr(e.getArgumentExpressionOrThrow());
+      if (index.type.k !== 'int') reject(locOf(e.getArgumentExpressionOrThrow()), `the index ${describe(e.getArgumentExpressionOrThrow())}`, 'array indices are integers');
+      return { k: 'index', obj, index, type: obj.type.elem, loc };
+    }
+    if (Node.isPrefixUnaryExpression(e)) {
+      const op = e.getOperatorToken();
+      if (op === SyntaxKind.ExclamationToken) {
+        const x = this.lowerExpr(e.getOperand(), BOOL);
+        if (x.type.k !== 'bool') reject(loc, `! on ${typeToString(x.type)}`, 'negate booleans only; compare integers explicitly (x === 0)');
+        return { k: 'not', e: x, type: BOOL, loc };
+      }
+      if (op === SyntaxKind.MinusToken) {
+        const x = this.lowerExpr(e.getOperand());
+        if (x.type.k !== 'int') reject(loc, `unary - on ${typeToString(x.type)}`, 'negate integers only');
+        if (x.k === 'int') return { ...x, v: -x.v, loc };
+        return { k: 'neg', e: x, type: NUMBER, loc };
+      }
+      reject(loc, `the operator in ${describe(e)}`, op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken ? 'write ++ and -- as statements of their own' : 'use arithmetic (+ - * / %), comparisons and && || !');
+    }
+    if (Node.isPostfixUnaryExpression(e)) reject(loc, `the expression ${describe(e)}`, 'write ++ and -- as statements of their own');
+    if (Node.isBinaryExpression(e)) return this.binary(e, loc, expected);
+    if (Node.isConditionalExpression(e)) {
+      const c = this.cond(e.getCondition());
+      let t = this.lowerExpr(e.getWhenTrue(), expected);
+      const f = this.lowerExpr(e.getWhenFalse(), expected ?? (t.type.k === 'enum' ? t.type : undefined));
+      if (t.k === 'enumLit' === false && t.type.k !== 'enum' && f.type.k === 'enum' && Node.isStringLiteral(e.getWhenTrue())) t = this.lowerExpr(e.getWhenTrue(), f.type);
+      if (!sameShape(t.type, f.type)) reject(loc, `the conditional ${describe(e)}`, `both branches must have one type (${typeToString(t.type)} vs ${typeToString(f.type)})`);
+      if (!isScalar(t.type)) reject(loc, `the conditional ${describe(e)} over ${typeToString(t.type)}`, 'choose between scalars; for records write an if statement');
+      return { k: 'cond', c, t, e: f, type: t.type.k === 'int' ? widen(t.type) : t.type, loc };
+    }
+    if (Node.isCallExpression(e)) return this.call(e, loc, expected);
+    if (Node.isObjectLiteralExpression(e)) return this.objectLiteral(e, loc, expected);
+    if (Node.isNewExpression(e)) {
+      const ctor = e.getExpression();
+      const r = Node.isIdentifier(ctor) ? this.L.resolve(ctor) : { k: 'none' as const };
+      if (r.k === 'prelude' && r.name === 'SMap') return this.mapNew(e.getArguments() as Expression[], loc, expected);
+      reject(loc, `the construction ${describe(e)}`, 'classes are outside the subset: use records (object literals), arr(N, ...) and smap(default)');
+    }
+    if (Node.isAsExpression(e) || Node.isTypeAssertion(e)) reject(loc, `the type assertion ${describe(e)}`, 'casts hide errors from the verifier: annotate the declaration instead');
+    if (Node.isNonNullExpression(e)) reject(loc, 'a non-null assertion (!)', 'every value is defined in the subset: remove the !');
+    if (Node.isArrayLiteralExpression(e)) reject(loc, `the array literal ${describe(e)}`, 'build fixed-length arrays with arr(N, i => ...)');
+    if (Node.isArrowFunction(e) || Node.isFunctionExpression(e)) reject(loc, 'a function expression', 'closures are allowed only as the last argument of forall/exists/count/arr; declare helpers with function');
+    if (Node.isTemplateExpression(e)) reject(loc, 'a template string', 'strings are outside the subset');
+    if (e.getKind() === SyntaxKind.NullKeyword || (Node.isIdentifier(e) && e.getText() === 'undefined')) reject(loc, `${e.getText()}`, 'every value is defined in the subset: model absence with a flag or an enum member');
+    if (e.getKind() === SyntaxKind.ThisKeyword) reject(loc, 'this', 'use functions over explicit state parameters');
+    if (Node.isAwaitExpression(e)) reject(loc, 'await', 'operations are synchronous');
+    reject(loc, `the expression ${describe(e)}`, 'see docs/writing-specs.md for the expressions of the subset');
+  }
+
+  private identifier(e: import('ts-morph').Identifier, loc: Loc, expected?: Type): Expr {
+    const name = e.getText();
+    const v = this.lookup(name);
+    if (v) return { k: 'var', name: v.name, type: v.type, loc };
+    if (name === 'undefined') reject(loc, 'undefined', 'every value is defined in the subset');
+    const r = this.L.resolve(e);
+    if (r.k === 'decl') {
+      const c = this.L.constantExpr(r.node);
+      if (c) {
+        if (c.k === 'enumLit' || c.type.k !== 'int' || expected?.k !== 'int') return { ...c, loc };
+        return { ...c, loc };
+      }
+      if (Node.isFunctionDeclaration(r.node)) reject(loc, `the function ${name} used as a value`, 'call it; functions are not values in the subset');
+      if (Node.isVariableDeclaration(r.node)) reject(loc, `the module-level variable ${name}`, 'only const declarations with a scalar value can be used; state belongs in State');
+    }
+    reject(loc, `the name ${name}`, 'it is not a local, a parameter, or a module-level constant');
+  }
+
+  private binary(e: import('ts-morph').BinaryExpression, loc: Loc, expected?: Type): Expr {
+    const opText = e.getOperatorToken().getText();
+    if (opText === '==' || opText === '!=') reject(loc, `the operator ${opText}`, `use ${opText}= (strict equality)`);
+    if (opText === '&&' || opText === '||') {
+      const l = this.cond(e.getLeft());
+      const r = this.cond(e.getRight());
+      return { k: 'binary', op: opText, l, r, type: BOOL, loc };
+    }
+    if (opText in ARITH) {
+      const l = this.lowerExpr(e.getLeft());
+      const r = this.lowerExpr(e.getRight());
+      return this.arith(ARITH[opText], l, r, loc);
+    }
+    if (opText in COMPARE) {
+      // lower the side that is not a string literal first, so the literal gets its enumeration type
+      const leftIsLit = Node.isStringLiteral(e.getLeft());
+      let l: Expr, r: Expr;
+      if (leftIsLit) {
+        r = this.lowerExpr(e.getRight());
+        l = this.lowerExpr(e.getLeft(), r.type);
+      } else {
+        l = this.lowerExpr(e.getLeft());
+        r = this.lowerExpr(e.getRight(), l.type);
+      }
+      const op = COMPARE[opText];
+      if (op === '===' || op === '!==') {
+        if (!sameShape(l.type, r.type)) reject(loc, `the comparison ${describe(e)}`, `it compares ${typeToString(l.type)} with ${typeToString(r.type)}`);
+        if (!isScalar(l.type)) reject(loc, `the comparison ${describe(e)} of ${typeToString(l.type)} values`, 'in TypeScript === on records and arrays compares identity, not contents; compare the fields');
+      } else if (l.type.k !== 'int' || r.type.k !== 'int') reject(loc, `the comparison ${describe(e)}`, 'ordering comparisons are on integers only');
+      return { k: 'binary', op, l, r, type: BOOL, loc };
+    }
+    if (opText === '=' || opText in COMPOUND) reject(loc, `the assignment ${describe(e)} inside an expression`, 'write assignments as statements of their own');
+    if (opText === '??') reject(loc, 'the operator ??', 'every value is defined in the subset');
+    if (['&', '|', '^', '<<', '>>', '>>>', '**'].includes(opText)) reject(loc, `the operator ${opText}`, 'bitwise operators and ** are outside the subset: use + - * / % and comparisons');
+    reject(loc, `the operator ${opText}`, 'use arithmetic (+ - * / %), comparisons (=== !== < <= > >=) and && || !');
+  }
+
+  private quantBody(arg: Node, loc: Loc, what: string, n: number, expected?: Type): { param: string; body: Expr } {
+    if (!Node.isArrowFunction(arg) || arg.getParameters().length !== 1) reject(loc, `the argument ${describe(arg)} of ${what}`, `write ${what}(N, i => expression)`);
+    const body = arg.getBody();
+    if (!Node.isExpression(body)) reject(locOf(body), `a block body in ${what}`, `write ${what}(N, i => expression); move longer code into a helper function and call it`);
+    return this.inScope(() => {
+      const param = this.declare(arg.getParameters()[0].getName(), { ...intType('number'), min: 0n, max: BigInt(Math.max(0, n - 1)) }, false);
+      return { param, body: this.lowerExpr(body, expected) };
+    });
+  }
+
+  private constantArg(a: Node, what: string): number {
+    const n = evalConstInt(this.lowerExpr(a as Expression));
+    if (n === undefined || n < 0) reject(locOf(a), `the bound ${describe(a)} of ${what}`, 'the bound is a non-negative constant (a literal or a const)');
+    return n;
+  }
+
+  private call(e: import('ts-morph').CallExpression, loc: Loc, expected?: Type): Expr {
+    const callee = e.getExpression();
+    const args = e.getArguments() as Expression[];
+    if (e.getTypeArguments().length && !(Node.isIdentifier(callee) && ['smap', 'arr'].includes(callee.getText()))) reject(loc, 'explicit type arguments', 'remove them');
+    // Math.floor(a / b), Math.trunc(a / b), Math.min, Math.max, Math.abs
+    if (Node.isPropertyAccessExpression(callee) && Node.isIdentifier(callee.getExpression()) && callee.getExpression().getText() === 'Math') {
+      const m = callee.getName();
+      if ((m === 'floor' || m === 'trunc') && args.length === 1) {
+        let inner: Node = args[0];
+        while (Node.isParenthesizedExpression(inner)) inner = inner.getExpression();
+        if (Node.isBinaryExpression(inner) && inner.getOperatorToken().getText() === '/') {
+          const l = this.lowerExpr(inner.getLeft()), r = this.lowerExpr(inner.getRight());
+          if (l.type.k !== 'int' || r.type.k !== 'int') reject(loc, describe(e), 'integer division is on integers');
+          return { k: 'intdiv', mode: m, l, r, type: NUMBER, loc };
+        }
+        reject(loc, describe(e), `Math.${m} is allowed only around a division: Math.${m}(a / b)`);
+      }
+      if ((m === 'min' || m === 'max') && args.length === 2) {
+        const a = this.lowerExpr(args[0]), b = this.lowerExpr(args[1]);
+        if (a.type.k !== 'int' || b.type.k !== 'int') reject(loc, describe(e), `Math.${m} is on integers`);
+        const c: Expr = { k: 'binary', op: m === 'min' ? '<=' : '>=', l: a, r: b, type: BOOL, loc };
+        return { k: 'cond', c, t: a, e: b, type: NUMBER, loc };
+      }
+      if (m === 'abs' && args.length === 1) {
+        const a = this.lowerExpr(args[0]);
+        if (a.type.k !== 'int') reject(loc, describe(e), 'Math.abs is on integers');
+        const c: Expr = { k: 'binary', op: '>=', l: a, r: { k: 'int', v: 0n, type: NUMBER, loc }, type: BOOL, loc };
+        return { k: 'cond', c, t: a, e: { k: 'neg', e: a, type: NUMBER, loc }, type: NUMBER, loc };
+      }
+      reject(loc, describe(e), 'from Math only floor(a / b), trunc(a / b), min, max and abs are in the subset');
+    }
+    if (Node.isPropertyAccessExpression(callee)) {
+      const pr = this.preludeMember(callee);
+      if (pr.k !== 'prelude') {
+        const obj = this.lowerExpr(callee.getExpression());
+        const m = callee.getName();
+        if (obj.type.k === 'map') {
+          if ((m === 'get' || m === 'has') && args.length === 1) {
+            const key = this.lowerExpr(args[0], obj.type.key);
+            if (!sameShape(key.type, obj.type.key)) reject(locOf(args[0]), describe(args[0]), `the key type is ${typeToString(obj.type.key)}`);
+            return m === 'get' ? { k: 'mapGet', map: obj, key, type: obj.type.value, loc } : { k: 'mapHas', map: obj, key, type: BOOL, loc };
+          }
+          reject(loc, describe(e), 'maps support get(k), has(k) in expressions and set(k, v), delete(k) as statements');
+        }
+        reject(loc, `the method call ${describe(e)}`, 'methods are outside the subset (except SMap get/has/set/delete): call a function with the value as an argument');
+      }
+      return this.preludeCall(pr.name, args, loc, e, expected);
+    }
+    if (!Node.isIdentifier(callee)) reject(loc, `the call ${describe(e)}`, 'call functions by name');
+    const r = this.L.resolve(callee);
+    if (r.k === 'prelude') return this.preludeCall(r.name, args, loc, e, expected);
+    if (r.k === 'decl' && Node.isFunctionDeclaration(r.node)) {
+      const fn = r.node;
+      const sig = this.L.signature(fn);
+      if (sig.params.length !== args.length) reject(loc, describe(e), `${fn.getName()} takes ${sig.params.length} arguments`);
+      const lowered = args.map((a, i) => {
+        const x = this.lowerExpr(a, sig.params[i]);
+        this.checkAssignable(sig.params[i], x, locOf(a));
+        return x;
+      });
+      return { k: 'call', fn: this.L.callKey(fn), args: lowered, type: sig.ret, loc };
+    }
+    reject(loc, `the call ${describe(e)}`, `${callee.getText()} is not a function of the subset (declare it with function, in a file of the project)`);
+  }
+
+  private preludeCall(name: string, args: Expression[], loc: Loc, e: Node, expected?: Type): Expr {
+    switch (name) {
+      case 'forall':
+      case 'exists':
+      case 'count': {
+        if (args.length !== 2) reject(loc, describe(e), `write ${name}(N, i => condition)`);
+        const n = this.constantArg(args[0], name);
+        const { param, body } = this.quantBody(args[1], loc, name, n, BOOL);
+        if (body.type.k !== 'bool') reject(body.loc, describe(args[1]), `the body of ${name} is a condition (boolean)`);
+        return { k: 'quant', q: name, n, param, body, type: name === 'count' ? NUMBER : BOOL, loc };
+      }
+      case 'implies': {
+        if (args.length !== 2) reject(loc, describe(e), 'write implies(a, b)');
+        return { k: 'binary', op: '||', l: { k: 'not', e: this.cond(args[0]), type: BOOL, loc }, r: this.cond(args[1]), type: BOOL, loc };
+      }
+      case 'arr': {
+        if (args.length !== 2) reject(loc, describe(e), 'write arr(N, i => element)');
+        const n = this.constantArg(args[0], 'arr');
+        const elemExpected = expected?.k === 'array' ? expected.elem : undefined;
+        if (expected?.k === 'array' && expected.len !== n) reject(loc, describe(e), `the array has ${n} elements but its type says ${expected.len}`);
+        const { param, body } = this.quantBody(args[1], loc, 'arr', n, elemExpected);
+        return { k: 'arrayInit', len: n, param, body, type: { k: 'array', elem: elemExpected ?? widen(body.type), len: n }, loc };
+      }
+      case 'smap':
+        return this.mapNew(args, loc, expected);
+      case 'assert':
+      case 'assume':
+        reject(loc, `${name} inside an expression`, `write ${name}(condition) as a statement of its own`);
+      // eslint-disable-next-line no-fallthrough
+      default:
+        reject(loc, `the prelude name ${name}`, 'it is not callable here');
+    }
+  }
+
+  private mapNew(args: Expression[], loc: Loc, expected?: Type): Expr {
+    if (expected?.k !== 'map') reject(loc, 'a map without a declared type', 'create maps where the type is known: a field of State, or const m: SMap<K, V> = smap(default)');
+    if (args.length !== 1) reject(loc, 'smap', 'write smap(defaultValue)');
+    const dflt = this.lowerExpr(args[0], expected.value);
+    this.checkAssignable(expected.value, dflt, loc);
+    return { k: 'mapNew', dflt, type: expected, loc };
+  }
+
+  private objectLiteral(e: import('ts-morph').ObjectLiteralExpression, loc: Loc, expected?: Type): Expr {
+    if (!expected || expected.k !== 'record') reject(loc, 'an object literal without a declared record type', 'give the target a type: const r: Rec = { ... }, a typed parameter, or a return type');
+    const given = new Map<string, Expr>();
+    for (const p of e.getProperties()) {
+      if (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) {
+        const name = p.getName();
+        const f = expected.fields.find((x) => x.name === name);
+        if (!f) reject(locOf(p), `the field ${name}`, `${expected.name} has no field ${name}`);
+        const init = Node.isPropertyAssignment(p) ? p.getInitializerOrThrow() : p.getNameNode();
+        const value = this.lowerExpr(init, f.type);
+        this.checkAssignable(f.type, value, locOf(p));
+        given.set(name, value);
+      } else if (Node.isSpreadAssignment(p)) {
+        const src = this.lowerExpr(p.getExpression());
+        if (src.type.k !== 'record' || !sameShape(src.type, expected)) reject(locOf(p), describe(p), `spread a ${expected.name} only`);
+        for (const f of src.type.fields) {
+          if (!isScalar(f.type)) reject(locOf(p), describe(p), `spreading copies ${f.name} by reference in TypeScript; write the nested fields out`);
+          given.set(f.name, { k: 'field', obj: src, field: f.name, type: f.type, loc: locOf(p) });
+        }
+      } else reject(locOf(p), describe(p), 'object literals list fields as name: value');
+    }
+    const fields = expected.fields.map((f) => {
+      const v = given.get(f.name);
+      if (!v) reject(loc, 'an object literal with a missing field', `${expected.name} needs ${f.name}`);
+      return { name: f.name, value: v };
+    });
+    return { k: 'record', fields, type: expected, loc };
+  }
+}
+
+/** The root local or parameter an access path starts from, if any. */
+export function rootOf(e: Expr): string | undefined {
+  if (e.k === 'var') return e.name;
+  if (e.k === 'field' || e.k === 'index') return rootOf(e.obj);
+  return undefined;
+}
+
+/** Literal integers are typed `number` unless a declaration says otherwise. */
+function widen(t: Type): Type {
+  return t.k === 'int' ? NUMBER : t;
+}

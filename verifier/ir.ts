@@ -1,0 +1,169 @@
+// The IR: the one seam between the front end and everything that reasons about code.
+//
+// It is typed (every expression knows its Type) and keeps source locations, so the symbolic
+// evaluator, the concrete interpreter and the reporters never need ts-morph.
+
+export interface Loc {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type IntTypeName = 'u8' | 'u16' | 'u32' | 'i8' | 'i16' | 'i32' | 'number';
+
+export type Type =
+  | { k: 'bool' }
+  | { k: 'int'; name: IntTypeName; min: bigint; max: bigint }
+  | { k: 'enum'; name: string; members: string[] }
+  | { k: 'opaque'; name: string }
+  | { k: 'record'; name: string; fields: Field[] }
+  | { k: 'array'; elem: Type; len: number }
+  | { k: 'map'; key: Type; value: Type }
+  | { k: 'void' };
+
+export interface Field {
+  name: string;
+  type: Type;
+}
+
+/** The largest integer TypeScript's numbers represent exactly: `number` values must stay within it. */
+export const SAFE_INT = 2n ** 53n - 1n;
+
+export const INT_TYPES: Record<IntTypeName, { min: bigint; max: bigint }> = {
+  u8: { min: 0n, max: 255n },
+  u16: { min: 0n, max: 65535n },
+  u32: { min: 0n, max: 4294967295n },
+  i8: { min: -128n, max: 127n },
+  i16: { min: -32768n, max: 32767n },
+  i32: { min: -2147483648n, max: 2147483647n },
+  number: { min: -SAFE_INT, max: SAFE_INT },
+};
+
+export function intType(name: IntTypeName): Type {
+  return { k: 'int', name, ...INT_TYPES[name] };
+}
+
+export const BOOL: Type = { k: 'bool' };
+export const NUMBER: Type = intType('number');
+export const VOID: Type = { k: 'void' };
+
+/** Scalars live in SMT as one term; aggregates (records, arrays, maps) live in the heap. */
+export function isScalar(t: Type): boolean {
+  return t.k === 'bool' || t.k === 'int' || t.k === 'enum' || t.k === 'opaque';
+}
+
+export function typeToString(t: Type): string {
+  switch (t.k) {
+    case 'bool':
+      return 'boolean';
+    case 'int':
+      return t.name;
+    case 'enum':
+      return t.name;
+    case 'opaque':
+      return `Opaque<'${t.name}'>`;
+    case 'record':
+      return t.name;
+    case 'array':
+      return `Arr<${typeToString(t.elem)}, ${t.len}>`;
+    case 'map':
+      return `SMap<${typeToString(t.key)}, ${typeToString(t.value)}>`;
+    case 'void':
+      return 'void';
+  }
+}
+
+/** Types are compatible when values of one can be used as the other (integers of any width mix). */
+export function sameShape(a: Type, b: Type): boolean {
+  if (a.k === 'int' && b.k === 'int') return true;
+  if (a.k !== b.k) return false;
+  switch (a.k) {
+    case 'enum':
+      return a.members.join('|') === (b as typeof a).members.join('|');
+    case 'opaque':
+      return a.name === (b as typeof a).name;
+    case 'record': {
+      const bf = (b as typeof a).fields;
+      return a.fields.length === bf.length && a.fields.every((f, i) => f.name === bf[i].name && sameShape(f.type, bf[i].type));
+    }
+    case 'array':
+      return a.len === (b as typeof a).len && sameShape(a.elem, (b as typeof a).elem);
+    case 'map':
+      return sameShape(a.key, (b as typeof a).key) && sameShape(a.value, (b as typeof a).value);
+    default:
+      return true;
+  }
+}
+
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' | '>=' | '===' | '!==' | '&&' | '||';
+
+interface Node {
+  loc: Loc;
+  type: Type;
+}
+
+export type Expr =
+  | (Node & { k: 'int'; v: bigint })
+  | (Node & { k: 'bool'; v: boolean })
+  | (Node & { k: 'enumLit'; v: string })
+  /** A parameter or local; names are unique within a function (the front end renames shadowed ones). */
+  | (Node & { k: 'var'; name: string })
+  | (Node & { k: 'field'; obj: Expr; field: string })
+  | (Node & { k: 'index'; obj: Expr; index: Expr })
+  | (Node & { k: 'not'; e: Expr })
+  | (Node & { k: 'neg'; e: Expr })
+  | (Node & { k: 'binary'; op: BinaryOp; l: Expr; r: Expr })
+  /** `Math.floor(l / r)` and `Math.trunc(l / r)`: integer division. */
+  | (Node & { k: 'intdiv'; mode: 'floor' | 'trunc'; l: Expr; r: Expr })
+  | (Node & { k: 'cond'; c: Expr; t: Expr; e: Expr })
+  | (Node & { k: 'call'; fn: string; args: Expr[] })
+  | (Node & { k: 'record'; fields: { name: string; value: Expr }[] })
+  /** `arr(len, param => body)` */
+  | (Node & { k: 'arrayInit'; len: number; param: string; body: Expr })
+  /** `forall / exists / count (n, param => body)` */
+  | (Node & { k: 'quant'; q: 'forall' | 'exists' | 'count'; n: number; param: string; body: Expr })
+  | (Node & { k: 'mapNew'; dflt: Expr })
+  | (Node & { k: 'mapGet'; map: Expr; key: Expr })
+  | (Node & { k: 'mapHas'; map: Expr; key: Expr });
+
+export type Stmt =
+  | { k: 'let'; loc: Loc; name: string; type: Type; init: Expr }
+  | { k: 'assign'; loc: Loc; target: Expr; value: Expr }
+  | { k: 'if'; loc: Loc; c: Expr; then: Stmt[]; else: Stmt[] }
+  /** `for (let v = from; v < to; v++)`, with constant bounds: unrolled. */
+  | { k: 'for'; loc: Loc; v: string; from: number; to: number; body: Stmt[] }
+  | { k: 'return'; loc: Loc; value?: Expr }
+  | { k: 'expr'; loc: Loc; e: Expr }
+  | { k: 'assert'; loc: Loc; c: Expr }
+  | { k: 'assume'; loc: Loc; c: Expr }
+  | { k: 'mapSet'; loc: Loc; map: Expr; key: Expr; value: Expr }
+  | { k: 'mapDelete'; loc: Loc; map: Expr; key: Expr };
+
+export interface Param {
+  name: string;
+  type: Type;
+}
+
+export interface Func {
+  /** Unique key: `file#name`. Calls refer to callees by key. */
+  key: string;
+  name: string;
+  file: string;
+  loc: Loc;
+  params: Param[];
+  ret: Type;
+  body: Stmt[];
+  exported: boolean;
+}
+
+/** One lowered source file with everything reachable from it. */
+export interface Module {
+  file: string;
+  /** Exported functions of this file by name. */
+  exports: Map<string, Func>;
+  /** The exported `State` type, if any. */
+  state?: Type;
+}
+
+/** Every function reachable from the modules of a subsystem, by key. */
+export type Program = Map<string, Func>;

@@ -1,0 +1,113 @@
+// Reporters: the human summary on the terminal and the machine-readable JSON document.
+
+import { formatDiagnostic, formatLoc } from './diagnostics.ts';
+import type { SubsystemOutcome, OperationOutcome, GoalOutcome } from './run.ts';
+
+const MARK: Record<string, string> = { proved: '✓', refuted: '✗', unknown: '?', rejected: '!' };
+
+export function exitCode(subs: SubsystemOutcome[]): number {
+  if (subs.some((s) => s.status === 'rejected')) return 2;
+  if (subs.some((s) => s.status === 'refuted')) return 1;
+  if (subs.some((s) => s.status === 'unknown')) return 3;
+  return 0;
+}
+
+export function operationLine(op: OperationOutcome): string {
+  const n = op.goals.length;
+  const bad = op.goals.filter((g) => g.status !== 'proved').length;
+  const detail = op.status === 'proved' ? `${n} goal${n === 1 ? '' : 's'}` : `${bad} of ${n} goals`;
+  return `  ${MARK[op.status]} ${op.name.padEnd(18)} ${op.status.padEnd(8)} ${detail.padEnd(14)} ${formatMs(op.ms)}`;
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
+
+/** A value as compact TypeScript-like text; long arrays show only the elements that stand out. */
+export function show(v: unknown, before?: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (Array.isArray(v)) {
+    const b = Array.isArray(before) ? before : undefined;
+    if (v.length <= 8) return `[${v.map((x, i) => show(x, b?.[i])).join(', ')}]`;
+    const texts = v.map((x) => show(x));
+    const counts = new Map<string, number>();
+    texts.forEach((t) => counts.set(t, (counts.get(t) ?? 0) + 1));
+    const common = [...counts].sort((x, y) => y[1] - x[1])[0][0];
+    const shown = v.map((x, i) => i).filter((i) => texts[i] !== common || (b && show(b[i]) !== texts[i]));
+    const parts = shown.slice(0, 12).map((i) => `[${i}]: ${show(v[i], b?.[i])}`);
+    if (shown.length > 12) parts.push(`… ${shown.length - 12} more`);
+    const rest = v.length - shown.length;
+    return `{ ${[...parts, rest ? `${rest === v.length ? 'all' : 'others'} ${v.length === rest ? v.length : rest}: ${common}` : ''].filter(Boolean).join(', ')} }`;
+  }
+  if (v && typeof v === 'object') {
+    const b = before && typeof before === 'object' ? (before as Record<string, unknown>) : undefined;
+    return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${show(x, b?.[k])}`).join(', ')} }`;
+  }
+  return String(v);
+}
+
+function goalText(sub: SubsystemOutcome, op: OperationOutcome, g: GoalOutcome, cwd: string): string[] {
+  const lines: string[] = [];
+  const label = g.status === 'refuted' ? 'error' : 'unknown';
+  lines.push(`      ${label}[${g.theorem}] ${formatLoc(g.loc, cwd)}: ${g.message}`);
+  const c = g.counterexample;
+  if (g.status === 'refuted' && c) {
+    lines.push(`        counterexample (confirmed by replay${g.scope ? `, found in a small scope: ${g.scope}` : ''}):`);
+    for (const inp of c.inputs) {
+      const after = inp.role === 'impl' ? c.implAfter : inp.role === 'spec' ? c.specAfter : undefined;
+      const label = inp.role === 'arg' ? inp.name : `${inp.role} state ${inp.name}`;
+      lines.push(`          ${label} = ${show(inp.value)}`);
+      if (after !== undefined && show(after, inp.value) !== show(inp.value)) lines.push(`          ${' '.repeat(label.length - 2)}→ ${show(after, inp.value)}`);
+    }
+    if (c.inputs.length === 0 && c.implAfter !== undefined) lines.push(`          impl init() = ${show(c.implAfter)}`, `          spec init() = ${show(c.specAfter)}`);
+    if (c.implResult !== undefined || c.specResult !== undefined) {
+      if (g.theorem === 'refinement') lines.push(`          implementation returned ${show(c.implResult)}, spec returned ${show(c.specResult)}`);
+      else if (g.theorem === 'invariants') lines.push(`          spec returned ${show(c.specResult)}`);
+    }
+    lines.push(`        replay: ${c.replay}`);
+  } else if (g.reason) lines.push(`        ${g.reason}`);
+  const target = !/\/(impl|examples\/[^/]+\/impl)[^/]*\.ts$/.test(sub.implFile) ? formatLoc({ file: sub.implFile, line: 1, col: 1 }, cwd).replace(/:1:1$/, '') : sub.name;
+  lines.push(`        goal ${g.id}${g.rlimit !== undefined ? ` · rlimit ${g.rlimit}` : ''} · ${formatMs(g.ms)} · rerun: npx verify ${target} --filter ${op.name}`);
+  return lines;
+}
+
+export function subsystemText(sub: SubsystemOutcome, cwd: string, opLines = true): string {
+  const lines = [`${sub.name}  (${formatLoc({ file: sub.specFile, line: 1, col: 1 }, cwd).replace(/:1:1$/, '')} ↔ ${formatLoc({ file: sub.implFile, line: 1, col: 1 }, cwd).replace(/:1:1$/, '')})`];
+  for (const d of sub.diagnostics) lines.push(`  ${formatDiagnostic(d, cwd)}`);
+  for (const op of sub.operations) {
+    if (opLines) lines.push(operationLine(op));
+    for (const g of op.goals) if (g.status !== 'proved') lines.push(...goalText(sub, op, g, cwd));
+  }
+  return lines.join('\n');
+}
+
+export function summaryText(subs: SubsystemOutcome[], wallMs: number): string {
+  const ops = subs.flatMap((s) => s.operations);
+  const count = (st: string) => ops.filter((o) => o.status === st).length;
+  const goals = ops.flatMap((o) => o.goals);
+  const solver = subs.reduce((a, s) => a + s.solverMs, 0);
+  const rejected = subs.filter((s) => s.status === 'rejected').length;
+  return [
+    `summary: ${subs.length} subsystem${subs.length === 1 ? '' : 's'}, ${ops.length} operations: ${count('proved')} proved, ${count('refuted')} refuted, ${count('unknown')} unknown${rejected ? `; ${rejected} rejected` : ''}`,
+    `         ${goals.length} goals · ${formatMs(wallMs)} wall · solver ${formatMs(solver)} (summed over workers)`,
+  ].join('\n');
+}
+
+export function jsonDocument(subs: SubsystemOutcome[], meta: Record<string, unknown>): unknown {
+  const ops = subs.flatMap((s) => s.operations);
+  const goals = ops.flatMap((o) => o.goals);
+  return {
+    tool: 'pushbutton',
+    ...meta,
+    exitCode: exitCode(subs),
+    summary: {
+      subsystems: subs.length,
+      rejected: subs.filter((s) => s.status === 'rejected').length,
+      operations: ops.length,
+      proved: goals.filter((g) => g.status === 'proved').length,
+      refuted: goals.filter((g) => g.status === 'refuted').length,
+      unknown: goals.filter((g) => g.status === 'unknown').length,
+    },
+    subsystems: subs,
+  };
+}

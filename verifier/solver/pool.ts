@@ -1,0 +1,431 @@
+// The solver pool: the project's only way to run Z3. Callers hand over
+// SMT-LIB2 text; every Z3 call happens in child processes (worker.ts) so that
+// a wasm abort, a runaway check or a memory blow-up costs one goal, never the
+// verifier run. Child processes rather than worker_threads because an
+// emscripten abort or a stack overflow can take the whole OS process down.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { FromWorker, ToWorker, WireResult } from './protocol.ts';
+
+export interface Goal {
+  id: string;
+  /** Declarations and assertions for this goal only, e.g. "(assert (not ...))"; no check-sat. */
+  smt: string;
+}
+export interface Job {
+  /** Declarations + shared assertions, SMT-LIB2 text (no check-sat). */
+  prelude: string;
+  /** Each checked as: push; goal.smt; check; (model if sat); pop. */
+  goals: Goal[];
+  /** Per goal. */
+  timeoutMs: number;
+  /** Solver param 'random_seed'; default 0 so that runs are reproducible. */
+  randomSeed?: number;
+}
+export type Status = 'sat' | 'unsat' | 'unknown';
+export interface GoalResult {
+  id: string;
+  status: Status;
+  reason?: string;
+  model?: string;
+  ms: number;
+  rlimit?: number;
+}
+export interface SolverOptions {
+  /** Number of worker processes, default 1. */
+  jobs?: number;
+}
+
+/** A worker gets this long to load tsx + Z3 before it is considered dead. */
+const STARTUP_MS = 60_000;
+/** Z3's own timeout can overrun (uninterruptible preprocessing); give it this much slack before killing. */
+const WATCHDOG_SLACK_MS = 5_000;
+/**
+ * Before the first goal the worker parses the prelude, which has no Z3
+ * timeout of its own; allow this much on top of the goal budget.
+ */
+const PRELUDE_SLACK_MS = 30_000;
+/**
+ * A wasm heap never shrinks and cannot grow past 2 GiB, and whatever a
+ * long-lived Context accumulates stays in it: start afresh now and then.
+ */
+const RECYCLE_AFTER_JOBS = 200;
+/** Keep this much of a child's stderr to explain a crash. */
+const STDERR_TAIL = 4_000;
+
+const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/**
+ * The child must run TypeScript, whatever runner started the parent (tsx,
+ * vitest, ...), and whatever the cwd is: resolve tsx from this file, not from
+ * the cwd as a bare `--import tsx` would.
+ */
+function tsxLoaderUrl(): string {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  } catch {
+    return 'tsx';
+  }
+}
+
+function forkWorker(): ChildProcess {
+  return fork(WORKER_PATH, [], {
+    execArgv: ['--import', tsxLoaderUrl()],
+    serialization: 'advanced',
+    // stdout/stderr are piped, not inherited: Z3 or emscripten may print on
+    // the way down, which belongs in the crash reason, not in our CLI output.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: process.env,
+  });
+}
+
+type WorkerEvent = { kind: 'msg'; msg: FromWorker } | { kind: 'exit'; detail: string };
+
+/** One child process plus the little state the pool keeps about it. */
+class Worker {
+  readonly child: ChildProcess;
+  jobsRun = 0;
+  ready = false;
+  exited = false;
+  readonly exitPromise: Promise<void>;
+  private tail = '';
+  private fatal: string | undefined;
+  private listener: ((ev: WorkerEvent) => void) | undefined;
+  private backlog: WorkerEvent[] = [];
+
+  constructor() {
+    this.child = forkWorker();
+    const keepTail = (chunk: Buffer) => {
+      this.tail = (this.tail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+    };
+    this.child.stdout?.on('data', keepTail);
+    this.child.stderr?.on('data', keepTail);
+
+    this.child.on('message', (msg: FromWorker) => {
+      if (msg.type === 'fatal') this.fatal = msg.detail;
+      if (msg.type === 'ready') this.ready = true;
+      this.emit({ kind: 'msg', msg });
+    });
+    this.exitPromise = new Promise((resolve) => {
+      let done = false;
+      const finish = (detail: string) => {
+        if (done) return;
+        done = true;
+        this.exited = true;
+        this.emit({ kind: 'exit', detail });
+        resolve();
+      };
+      // 'close' rather than 'exit': it comes after the last IPC message and
+      // the last stderr bytes, which explain the death.
+      this.child.on('close', (code, signal) => {
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        const extra = clip(this.fatal ?? lastLine(this.tail));
+        finish(extra ? `${how}: ${extra}` : how);
+      });
+      // 'error' without 'exit' happens when the fork itself fails.
+      this.child.on('error', (e) => {
+        if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) return;
+        finish(`could not start: ${e.message}`);
+      });
+    });
+  }
+
+  private emit(ev: WorkerEvent): void {
+    if (this.listener) this.listener(ev);
+    else this.backlog.push(ev);
+  }
+
+  /** Route events to `fn` (one consumer at a time), replaying what arrived in between. */
+  listen(fn: ((ev: WorkerEvent) => void) | undefined): void {
+    this.listener = fn;
+    if (!fn) return;
+    const pending = this.backlog;
+    this.backlog = [];
+    for (const ev of pending) fn(ev);
+  }
+
+  send(msg: ToWorker): void {
+    try {
+      this.child.send(msg);
+    } catch {
+      // The channel is closed: the 'exit' event will tell the consumer.
+    }
+  }
+
+  /**
+   * Idle workers must not keep node alive (a caller that forgets close()
+   * should still exit; the child then sees 'disconnect' and leaves). Busy
+   * ones must, or a pending solve() could be dropped by an exiting process.
+   */
+  setBusy(busy: boolean): void {
+    type Handle = { ref?: () => void; unref?: () => void } | null | undefined;
+    const c = this.child as unknown as { channel?: Handle; stdout: Handle; stderr: Handle };
+    // The IPC channel and the stdio pipes are handles of their own.
+    for (const h of [this.child as unknown as Handle, c.channel, c.stdout, c.stderr]) {
+      if (busy) h?.ref?.();
+      else h?.unref?.();
+    }
+  }
+
+  kill(): Promise<void> {
+    if (!this.exited) {
+      // An idle worker is unref'd; a caller awaiting its death must hold the
+      // loop open until 'exit' arrives (else node quits mid-await, code 13).
+      this.setBusy(true);
+      try {
+        this.child.kill('SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    return this.exitPromise;
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  return lines[lines.length - 1] ?? '';
+}
+
+/** Reasons are one-liners in reports; emscripten's abort text runs to 400+ characters. */
+function clip(s: string, max = 240): string {
+  return s.length > max ? s.slice(0, max) + '...' : s;
+}
+
+function unknown(id: string, reason: string, ms = 0): GoalResult {
+  return { id, status: 'unknown', reason, ms };
+}
+
+interface Pending {
+  job: Job;
+  resolve: (r: GoalResult[]) => void;
+}
+
+export class SolverPool {
+  private readonly size: number;
+  private readonly queue: Pending[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
+  private running = 0;
+  private closed = false;
+
+  constructor(opts: SolverOptions = {}) {
+    const n = opts.jobs ?? 1;
+    this.size = Number.isFinite(n) && n >= 1 ? Math.floor(n) : 1;
+  }
+
+  /** Results come back in goal order; solver trouble becomes `unknown` with a reason, never a rejection. */
+  solve(job: Job): Promise<GoalResult[]> {
+    if (this.closed) return Promise.reject(new Error('SolverPool is closed'));
+    return new Promise((resolve) => {
+      this.queue.push({ job, resolve });
+      this.pump();
+    });
+  }
+
+  /** Kills every worker; afterwards nothing of the pool keeps node alive. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) {
+      p.resolve(p.job.goals.map((g) => unknown(g.id, 'solver pool closed')));
+    }
+    this.idle.length = 0;
+    await Promise.all([...this.all].map((w) => w.kill()));
+    this.all.clear();
+  }
+
+  /** Version of the Z3 the workers run, e.g. "Z3 5.1.0.0 (z3-solver wasm)". */
+  static solverVersion(): Promise<string> {
+    // Asked of a child, like everything else, so that the parent process
+    // never loads the wasm module; cached because it cannot change.
+    versionPromise ??= askVersion().catch((e: unknown) => {
+      versionPromise = undefined;
+      throw e;
+    });
+    return versionPromise;
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running < this.size && this.queue.length > 0) {
+      const p = this.queue.shift()!;
+      this.running++;
+      this.runJob(p.job)
+        .catch((e: unknown) => {
+          // Only a bug here or a malformed job lands here; still honour "never rejects".
+          const msg = e instanceof Error ? e.message : String(e);
+          const goals = Array.isArray(p.job?.goals) ? p.job.goals : [];
+          return goals.map((g) => unknown(String(g?.id), `solver pool error: ${msg}`));
+        })
+        .then((r) => {
+          this.running--;
+          p.resolve(r);
+          this.pump();
+        });
+    }
+  }
+
+  private acquire(): Worker {
+    for (let w = this.idle.pop(); w; w = this.idle.pop()) if (!w.exited) return w;
+    const fresh = new Worker();
+    this.all.add(fresh);
+    void fresh.exitPromise.then(() => {
+      this.all.delete(fresh);
+      const k = this.idle.indexOf(fresh);
+      if (k >= 0) this.idle.splice(k, 1);
+    });
+    return fresh;
+  }
+
+  private releaseWorker(w: Worker, healthy: boolean): void {
+    w.listen(undefined);
+    if (!healthy || this.closed || w.exited || w.jobsRun >= RECYCLE_AFTER_JOBS) {
+      void w.kill();
+      return;
+    }
+    w.setBusy(false);
+    this.idle.push(w);
+  }
+
+  private async runJob(job: Job): Promise<GoalResult[]> {
+    const goals = job.goals;
+    const results: (GoalResult | undefined)[] = new Array(goals.length).fill(undefined);
+    let next = 0;
+    // Every pass either finishes the job or settles at least one goal (the
+    // crashed or timed-out one), so this terminates even if every fresh
+    // worker dies at once.
+    while (next < goals.length) {
+      if (this.closed) {
+        for (let i = next; i < goals.length; i++) results[i] ??= unknown(goals[i]!.id, 'solver pool closed');
+        break;
+      }
+      const w = this.acquire();
+      w.setBusy(true);
+      const { healthy } = await this.runOn(w, job, next, results);
+      w.jobsRun++;
+      this.releaseWorker(w, healthy);
+      while (next < goals.length && results[next] !== undefined) next++;
+    }
+    return results.map((r, i) => r ?? unknown(goals[i]!.id, 'solver pool error: no result'));
+  }
+
+  /**
+   * Runs goals[from..] on `w`, filling `results`. Resolves when the worker
+   * reports 'done' (healthy) or has died / been killed (not healthy); in the
+   * latter case the goal it was on is settled as unknown.
+   */
+  private runOn(w: Worker, job: Job, from: number, results: (GoalResult | undefined)[]): Promise<{ healthy: boolean }> {
+    const goals = job.goals;
+    const timeoutMs = Math.max(1, job.timeoutMs);
+    return new Promise((resolve) => {
+      let current = -1; // goal index the worker said it started, -1 before the first
+      let startedAt = 0;
+      let timer: NodeJS.Timeout | undefined;
+      let killedFor: string | undefined;
+      let finished = false;
+
+      const arm = (ms: number, why: string) => {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          killedFor = why;
+          void w.kill();
+        }, ms);
+      };
+      const finish = (healthy: boolean) => {
+        if (finished) return;
+        finished = true;
+        if (timer) clearTimeout(timer);
+        resolve({ healthy });
+      };
+      let settled = 0; // goals this pass answered
+      // Who is blamed for a death: the goal in flight if there is one; else,
+      // if this pass answered nothing (death during startup or the prelude),
+      // the first unsettled goal, so that every pass makes progress; else
+      // nobody (e.g. the watchdog fired just as a goal finished) and the
+      // next pass simply goes on.
+      const victim = (): number => {
+        if (current >= 0 && results[current] === undefined) return current;
+        if (settled > 0) return -1;
+        for (let i = from; i < goals.length; i++) if (results[i] === undefined) return i;
+        return -1;
+      };
+
+      // A new worker must load tsx and Z3 first; a reused one is ready now.
+      let started = false;
+      const startJob = () => {
+        if (started) return;
+        started = true;
+        arm(timeoutMs + WATCHDOG_SLACK_MS + PRELUDE_SLACK_MS, 'timeout (worker killed)');
+        w.send({
+          type: 'job',
+          prelude: job.prelude,
+          goals: goals.slice(from).map((g) => ({ id: g.id, smt: g.smt })),
+          offset: from,
+          timeoutMs,
+          randomSeed: job.randomSeed ?? 0,
+        });
+      };
+      arm(STARTUP_MS, 'solver crashed: worker did not start');
+      w.listen((ev) => {
+        if (ev.kind === 'exit') {
+          const i = victim();
+          if (i >= 0) {
+            const ms = current === i ? Date.now() - startedAt : 0;
+            const reason = this.closed ? 'solver pool closed' : (killedFor ?? `solver crashed: ${ev.detail}`);
+            results[i] = unknown(goals[i]!.id, reason, ms);
+          }
+          finish(false);
+          return;
+        }
+        const msg = ev.msg;
+        switch (msg.type) {
+          case 'ready':
+            startJob();
+            break;
+          case 'start':
+            current = msg.index;
+            startedAt = Date.now();
+            arm(timeoutMs + WATCHDOG_SLACK_MS, 'timeout (worker killed)');
+            break;
+          case 'result':
+            results[msg.index] = { id: goals[msg.index]!.id, ...(msg.result satisfies WireResult) };
+            settled++;
+            // Between goals the worker may rebuild its solver and re-parse
+            // the prelude (after a goal error); keep a watchdog on that too.
+            arm(timeoutMs + WATCHDOG_SLACK_MS + PRELUDE_SLACK_MS, 'timeout (worker killed)');
+            break;
+          case 'done':
+            finish(true);
+            break;
+          default:
+            // 'fatal' is recorded by Worker and reported with the exit.
+            break;
+        }
+      });
+      if (w.ready) startJob();
+    });
+  }
+}
+
+let versionPromise: Promise<string> | undefined;
+
+async function askVersion(): Promise<string> {
+  const w = new Worker();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('solver worker did not start')), STARTUP_MS);
+      w.listen((ev) => {
+        if (ev.kind === 'exit') {
+          clearTimeout(timer);
+          reject(new Error(`solver worker died: ${ev.detail}`));
+        } else if (ev.msg.type === 'ready') {
+          clearTimeout(timer);
+          resolve(ev.msg.version);
+        }
+      });
+    });
+  } finally {
+    await w.kill();
+  }
+}

@@ -1,0 +1,263 @@
+// Child process that owns one Z3 (wasm) instance. Forked by pool.ts; never
+// imported by anything else. It lives in its own process because the wasm
+// heap is fixed (2 GiB) and Z3 can abort the whole instance ("Cannot enlarge
+// memory arrays", stack overflow): a dead child costs one goal, not the run.
+//
+// Test hooks (read once at startup; nothing but tests should set them):
+// - PUSHBUTTON_SOLVER_CRASH_ON=<goal id>: when this process reaches that goal
+//   it exits with code 134 (what an abort reports) before touching Z3, so the
+//   pool's crash recovery can be tested. We exit rather than process.abort()
+//   so that no core file is left behind where core dumps are enabled.
+// - PUSHBUTTON_SOLVER_HANG_ON=<goal id>: when it reaches that goal it spins
+//   forever without yielding, like a Z3 check that ignores its timeout, so
+//   the pool's wall-clock watchdog can be tested.
+
+import { init, Z3_error_code, type Context, type Solver } from 'z3-solver';
+import type { FromWorker, ToWorker, WireResult } from './protocol.ts';
+
+type Api = Awaited<ReturnType<typeof init>>;
+type Ctx = Context<'pushbutton'>;
+type Z3Solver = Solver<'pushbutton'>;
+
+const CRASH_ON = process.env.PUSHBUTTON_SOLVER_CRASH_ON || undefined;
+const HANG_ON = process.env.PUSHBUTTON_SOLVER_HANG_ON || undefined;
+
+function hang(): never {
+  for (;;) {
+    // Deliberately blocks the event loop: the parent must kill us.
+  }
+}
+
+function send(msg: FromWorker): void {
+  process.send?.(msg);
+}
+
+// A disconnect means the parent is gone (closed the pool, or exited without
+// closing it): nobody can use our answers any more, so leave at once rather
+// than linger as an orphan holding a 2 GiB heap.
+process.on('disconnect', () => process.exit(0));
+
+/**
+ * Errors Z3 reports through its error code (parse errors, sort errors,
+ * invalid params) leave the instance usable. Anything else from the wasm side
+ * means the module has aborted or trapped and every later call would fail or
+ * lie, so the process must die and let the parent start a fresh one.
+ */
+function isFatal(e: unknown): boolean {
+  if (e instanceof WebAssembly.RuntimeError) return true;
+  if (e instanceof RangeError) return true; // JS/wasm stack overflow
+  const msg = e instanceof Error ? e.message : String(e);
+  return /Aborted\(|Cannot enlarge memory|out of memory|memory access out of bounds|unreachable/i.test(msg);
+}
+
+/**
+ * Z3 hit its memory limit (see MEMORY_MAX_MB). Measured: check() then
+ * returns 'unknown' with reason "canceled", and the next API call that
+ * allocates (statistics(), model(), ...) throws "out of memory", after which
+ * Z3 may abort outright. So the goal is reported as unknown "out of memory"
+ * and the worker exits; the parent runs the rest of the job in a fresh
+ * process.
+ */
+function isMemoryOut(e: unknown): boolean {
+  return /out of memory|max\. memory exceeded/i.test(e instanceof Error ? e.message : String(e));
+}
+
+function describe(e: unknown): string {
+  const raw = e instanceof Error ? e.message : String(e);
+  // Z3 wraps parser messages as (error "...") followed by a newline; keep the
+  // text single-line so it reads well inside a one-line reason.
+  return raw.replace(/\s+/g, ' ').trim() || 'unknown error';
+}
+
+let dead = false;
+
+/** Report why this process is about to die, then die; later messages are ignored. */
+function dieFatally(detail: string): void {
+  if (dead) return;
+  dead = true;
+  // Exit only once the message is flushed (or after a grace period if the
+  // channel is gone): the detail is the only record of what went wrong.
+  const exit = () => process.exit(70);
+  setTimeout(exit, 500);
+  try {
+    process.send?.({ type: 'fatal', detail } satisfies FromWorker, exit);
+  } catch {
+    exit();
+  }
+}
+
+process.on('uncaughtException', (e) => dieFatally(`uncaught: ${describe(e)}`));
+process.on('unhandledRejection', (e) => dieFatally(`unhandled rejection: ${describe(e)}`));
+
+// The listener is attached before the (slow) wasm init so no message can be
+// missed; messages that arrive early simply wait for the api promise.
+const apiPromise: Promise<Api> = init();
+let ctx: Ctx | undefined;
+let queue: Promise<void> = Promise.resolve();
+
+process.on('message', (msg: ToWorker) => {
+  // One job at a time: Z3 contexts are not re-entrant and the pool never
+  // sends a second job before 'done', but serialise anyway to be safe.
+  queue = queue
+    .then(() => (dead ? undefined : handle(msg)))
+    .catch((e) => dieFatally(isFatal(e) ? describe(e) : `worker bug: ${describe(e)}`));
+});
+
+/**
+ * Z3's own allocation limit, in MB. The wasm heap is a fixed 2 GiB and
+ * emscripten aborts the whole instance when it is exhausted; with this limit
+ * Z3 gives up first and the goal comes back 'unknown' ("out of memory")
+ * without losing the process. Measured on a bit-blasting blow-up: without the
+ * limit "Aborted(Cannot enlarge memory arrays ...)", with it a clean unknown.
+ */
+const MEMORY_MAX_MB = 1536;
+
+async function getCtx(): Promise<{ api: Api; ctx: Ctx }> {
+  const api = await apiPromise;
+  // Global parameters only take effect for contexts created afterwards.
+  if (!ctx) api.setParam('memory_max_size', MEMORY_MAX_MB);
+  // One Context for the whole life of the process: contexts are expensive
+  // and leak wasm memory when dropped; solvers are cheap and per job.
+  ctx ??= new api.Context('pushbutton');
+  return { api, ctx };
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  const { api } = await getCtx();
+  await runJob(api, msg);
+  send({ type: 'done' });
+}
+
+function versionString(api: Api): string {
+  return `${api.getFullVersion()} (z3-solver wasm)`;
+}
+
+function release(x: unknown): void {
+  const r = (x as { release?: () => void } | null | undefined)?.release;
+  if (typeof r === 'function') {
+    try {
+      r.call(x);
+    } catch {
+      // Releasing is an optimisation; a failure here must not fail a goal.
+    }
+  }
+}
+
+/** Z3's error code is sticky in the context; clear it so the next call is not blamed. */
+function clearError(api: Api, c: Ctx): void {
+  api.Z3.set_error(c.ptr, Z3_error_code.Z3_OK);
+}
+
+function rlimitNow(s: Z3Solver): number | undefined {
+  const st = s.statistics();
+  try {
+    for (const e of st.entries()) if (e.key === 'rlimit count') return e.value;
+    return undefined;
+  } finally {
+    release(st);
+  }
+}
+
+async function runJob(api: Api, job: Extract<ToWorker, { type: 'job' }>): Promise<void> {
+  const c = ctx!;
+  let solver: Z3Solver | undefined;
+  let preludeError: string | undefined;
+
+  // A fresh Solver per job, and again after any goal error: a failed
+  // fromString makes Z3 throw away the solver's SMT-LIB command context,
+  // i.e. every declaration of the prelude, so later goals would not parse.
+  const fresh = (): void => {
+    release(solver);
+    solver = new c.Solver();
+    // Z3's timeout is an unsigned 32-bit millisecond count.
+    solver.set('timeout', Math.max(1, Math.min(Math.floor(job.timeoutMs), 0xffffffff)));
+    solver.set('random_seed', job.randomSeed);
+    try {
+      solver.fromString(job.prelude);
+      preludeError = undefined;
+    } catch (e) {
+      if (isFatal(e)) throw e;
+      clearError(api, c);
+      preludeError = describe(e);
+    }
+  };
+
+  try {
+    fresh();
+    for (let k = 0; k < job.goals.length; k++) {
+      const goal = job.goals[k]!;
+      const index = job.offset + k;
+      if (goal.id === CRASH_ON || goal.id === HANG_ON) {
+        // Misbehave only after 'start' has left, or the parent could not
+        // tell which goal the crash or hang belongs to.
+        const act = goal.id === CRASH_ON ? () => process.exit(134) : () => hang();
+        process.send?.({ type: 'start', index } satisfies FromWorker, act);
+        await new Promise<never>(() => {});
+      }
+      send({ type: 'start', index });
+
+      const t0 = performance.now();
+      if (preludeError !== undefined) {
+        send({ type: 'result', index, result: { status: 'unknown', reason: `solver error: in prelude: ${preludeError}`, ms: 0 } });
+        continue;
+      }
+      let result: WireResult;
+      try {
+        result = await checkGoal(solver!, goal.smt, t0);
+      } catch (e) {
+        if (isMemoryOut(e)) {
+          const ms = Math.round(performance.now() - t0);
+          const msg: FromWorker = { type: 'result', index, result: { status: 'unknown', reason: 'out of memory', ms } };
+          process.send?.(msg, () => process.exit(0));
+          setTimeout(() => process.exit(0), 500);
+          await new Promise<never>(() => {});
+        }
+        if (isFatal(e)) throw e;
+        clearError(api, c);
+        result = { status: 'unknown', reason: `solver error: ${describe(e)}`, ms: Math.round(performance.now() - t0) };
+        fresh();
+      }
+      send({ type: 'result', index, result });
+    }
+  } finally {
+    release(solver);
+  }
+}
+
+async function checkGoal(s: Z3Solver, smt: string, t0: number): Promise<WireResult> {
+  // Two scopes on purpose: s.push() scopes the assertions, while the SMT-LIB
+  // "(push 1)" scopes the *declarations* in Z3's per-solver command context,
+  // which solver push/pop does not touch. Without it a goal's declare-const or
+  // define-fun would leak into the next goal (and a second goal defining the
+  // same helper name would fail with "already defined").
+  s.push();
+  s.fromString('(push 1)');
+  const before = rlimitNow(s);
+  s.fromString(smt);
+  const status = await s.check();
+  const after = rlimitNow(s);
+  const result: WireResult = { status, ms: 0 };
+  if (before !== undefined && after !== undefined) result.rlimit = after - before;
+  if (status === 'sat') {
+    const m = s.model();
+    try {
+      result.model = m.sexpr();
+    } finally {
+      release(m);
+    }
+  } else if (status === 'unknown') {
+    result.reason = s.reasonUnknown();
+    if (isMemoryOut(result.reason)) throw new Error('out of memory');
+  }
+  s.fromString('(pop 1)');
+  s.pop();
+  result.ms = Math.round(performance.now() - t0);
+  return result;
+}
+
+// Announce readiness only once Z3 is loaded, so that the parent's startup
+// watchdog covers the wasm init and its job timers measure solving alone.
+getCtx().then(
+  ({ api }) => send({ type: 'ready', version: versionString(api) }),
+  (e) => dieFatally(`z3 init failed: ${describe(e)}`),
+);

@@ -1,0 +1,85 @@
+// A subsystem: a spec module and an implementation module, lowered, with their operations matched.
+
+import type { Project } from 'ts-morph';
+import type { Func, Module, Program, Type } from './ir.ts';
+import { sameShape, typeToString } from './ir.ts';
+import { Lowering } from './frontend/lower.ts';
+import { type Diagnostic, SubsetError } from './diagnostics.ts';
+
+export interface Operation {
+  name: string;
+  spec: Func;
+  impl: Func;
+}
+
+export interface Subsystem {
+  /** e.g. `counter`, or `posix.naive` for an implementation variant */
+  name: string;
+  specFile: string;
+  implFile: string;
+  program: Program;
+  spec: Module & { state: Type; init: Func; invariants: Func[] };
+  impl: Module & { state: Type; init: Func; invariants: Func[]; equiv: Func };
+  operations: Operation[];
+}
+
+const isInvariant = (name: string) => name.startsWith('inv_');
+
+/** Lowers and checks a spec/implementation pair; throws SubsetError with every problem found. */
+export function loadSubsystem(project: Project, name: string, specFile: string, implFile: string): Subsystem {
+  const lowering = new Lowering(project);
+  const spec = lowering.lowerModule(specFile);
+  const impl = lowering.lowerModule(implFile);
+  lowering.throwIfRejected();
+  const diags: Diagnostic[] = [];
+  const at = (file: string) => ({ file, line: 1, col: 1 });
+  const need = (m: Module, what: string, fix: string) => diags.push({ loc: at(m.file), construct: `a missing ${what}`, message: fix });
+  if (!spec.state) need(spec, 'State', 'export interface State { ... } from the spec');
+  if (!impl.state) need(impl, 'State', 'export interface State { ... } from the implementation');
+  const specInit = spec.exports.get('init');
+  const implInit = impl.exports.get('init');
+  if (!specInit) need(spec, 'init', 'export function init(): State from the spec');
+  if (!implInit) need(impl, 'init', 'export function init(): State from the implementation');
+  const equiv = impl.exports.get('equiv');
+  if (!equiv) need(impl, 'equiv', 'export function equiv(i: State, s: spec.State): boolean from the implementation');
+  if (diags.length) throw new SubsetError(diags);
+
+  const takesState = (f: Func, state: Type) => f.params.length > 0 && f.params[0].type.k === 'record' && sameShape(f.params[0].type, state);
+  const specOps = [...spec.exports.values()].filter((f) => f.name !== 'init' && f.name !== 'equiv' && !isInvariant(f.name) && takesState(f, spec.state!));
+  const operations: Operation[] = [];
+  for (const s of specOps) {
+    const i = impl.exports.get(s.name);
+    if (!i) {
+      diags.push({ loc: s.loc, construct: `the operation ${s.name}`, message: `${implFile} does not export it: every spec operation needs an implementation with the same name` });
+      continue;
+    }
+    const argsOk = i.params.length === s.params.length && i.params.slice(1).every((p, k) => sameShape(p.type, s.params[k + 1].type)) && takesState(i, impl.state!);
+    if (!argsOk) {
+      diags.push({ loc: i.loc, construct: `the operation ${i.name}`, message: `its parameters (${i.params.map((p) => typeToString(p.type)).join(', ')}) do not match the spec's (${s.params.map((p) => typeToString(p.type)).join(', ')})` });
+      continue;
+    }
+    if (!sameShape(i.ret, s.ret)) {
+      diags.push({ loc: i.loc, construct: `the operation ${i.name}`, message: `it returns ${typeToString(i.ret)} but the spec returns ${typeToString(s.ret)}` });
+      continue;
+    }
+    operations.push({ name: s.name, spec: s, impl: i });
+  }
+  const checkPredicate = (f: Func, params: number) => {
+    if (f.params.length !== params || f.ret.k !== 'bool') diags.push({ loc: f.loc, construct: `the predicate ${f.name}`, message: params === 1 ? 'an invariant is (s: State) => boolean' : 'equiv is (i: State, s: spec.State) => boolean' });
+  };
+  const specInvs = [...spec.exports.values()].filter((f) => isInvariant(f.name));
+  const implInvs = [...impl.exports.values()].filter((f) => isInvariant(f.name));
+  specInvs.forEach((f) => checkPredicate(f, 1));
+  implInvs.forEach((f) => checkPredicate(f, 1));
+  checkPredicate(equiv!, 2);
+  if (diags.length) throw new SubsetError(diags);
+  return {
+    name,
+    specFile,
+    implFile,
+    program: lowering.program,
+    spec: { ...spec, state: spec.state!, init: specInit!, invariants: specInvs },
+    impl: { ...impl, state: impl.state!, init: implInit!, invariants: implInvs, equiv: equiv! },
+    operations,
+  };
+}

@@ -1,0 +1,186 @@
+// The theorems of DESIGN.md, stated over symbolic executions of a subsystem's functions.
+//
+// Each theorem is a set of hypotheses and a list of goals; each goal is one solver query
+// (hypotheses ∧ ¬goal). The inputs are recorded with their types so that a model can be decoded
+// back into TypeScript values and replayed.
+
+import type { Loc, Type, Func } from './ir.ts';
+import { isScalar } from './ir.ts';
+import { Machine, type SVal, type Obligation, type MachineOptions } from '../symexec/evaluate.ts';
+import { leavesOf } from '../symexec/layout.ts';
+import * as T from '../symexec/term.ts';
+import type { Term } from '../symexec/term.ts';
+import type { Subsystem, Operation } from './subsystem.ts';
+
+export type TheoremKind = 'refinement' | 'invariants' | 'init';
+export type GoalKind = 'result' | 'equiv' | 'impl-invariant' | 'spec-invariant' | 'runtime';
+
+export interface Input {
+  role: 'impl' | 'spec' | 'arg';
+  /** the SMT name (leaves are `name.key`) */
+  smt: string;
+  /** the TypeScript parameter name */
+  param: string;
+  type: Type;
+}
+
+export interface GoalSpec {
+  id: string;
+  kind: GoalKind;
+  loc: Loc;
+  message: string;
+  holds: Term;
+  /** for runtime goals: which function's code raised it */
+  obligation?: Obligation;
+  /** for invariant goals: the invariant's name */
+  predicate?: string;
+  /** which side's code the goal is about */
+  side: 'impl' | 'spec';
+}
+
+export interface Theorem {
+  subsystem: string;
+  op: string;
+  kind: TheoremKind;
+  inputs: Input[];
+  hypotheses: Term[];
+  goals: GoalSpec[];
+}
+
+function scalar(v: SVal | undefined): Term {
+  if (!v || v.k !== 's') throw new Error('internal: predicate did not return a boolean');
+  return v.t;
+}
+
+/** Structural equality of two values of one type (records and arrays compare leaf by leaf). */
+export function equalVals(m: Machine, a: SVal | undefined, b: SVal | undefined, type: Type): Term {
+  if (!a || !b) return T.TRUE;
+  if (isScalar(type)) return T.eq(scalar(a), scalar(b));
+  if (a.k !== 'ref' || b.k !== 'ref') throw new Error('internal: aggregate result is not a reference');
+  return T.and(...leavesOf(type).map((l) => T.eq(m.readLeaf(a.ref, l.segs), m.readLeaf(b.ref, l.segs))));
+}
+
+function takeObligations(m: Machine): Obligation[] {
+  return m.obligations.splice(0, m.obligations.length);
+}
+
+function runtimeGoals(prefix: string, obs: Obligation[], side: 'impl' | 'spec'): GoalSpec[] {
+  return obs.map((o) => ({
+    side,
+    id: `${prefix}#${o.kind}@${o.loc.line}:${o.loc.col}`,
+    kind: 'runtime' as const,
+    loc: o.loc,
+    message: o.message,
+    holds: o.holds,
+    obligation: o,
+  }));
+}
+
+function invariantGoals(m: Machine, prefix: string, kind: GoalKind, invs: Func[], state: SVal): GoalSpec[] {
+  const side = kind === 'impl-invariant' ? 'impl' : 'spec';
+  return invs.map((f) => ({ side, id: `${prefix}#${f.name}`, kind, loc: f.loc, message: `${f.name} may not hold afterwards`, holds: scalar(m.call(f, [state])), predicate: f.name }));
+}
+
+function args(m: Machine, op: Operation): { inputs: Input[]; vals: SVal[] } {
+  const inputs: Input[] = [];
+  const vals: SVal[] = [];
+  for (const p of op.spec.params.slice(1)) {
+    const smt = `arg.${p.name}`;
+    inputs.push({ role: 'arg', smt, param: p.name, type: p.type });
+    vals.push(m.input(smt, p.type));
+  }
+  return { inputs, vals };
+}
+
+/** Refinement (Hyperkernel theorem 1) for one operation. */
+export function refinement(sub: Subsystem, op: Operation, opts: MachineOptions = {}): Theorem {
+  const m = new Machine(sub.program, opts);
+  const prefix = `${sub.name}.${op.name}`;
+  const i = m.input('impl', sub.impl.state);
+  const s = m.input('spec', sub.spec.state);
+  // aggregate arguments get one copy per side: each side may mutate its own
+  const implArgs = args(m, op);
+  const specArgs = args(m, op);
+  const pre: Term[] = [
+    ...sub.impl.invariants.map((f) => scalar(m.call(f, [i]))),
+    ...sub.spec.invariants.map((f) => scalar(m.call(f, [s]))),
+    scalar(m.call(sub.impl.equiv, [i, s])),
+  ];
+  takeObligations(m); // well-definedness of the predicates is proved on post-states
+  const ri = m.call(op.impl, [i, ...implArgs.vals]);
+  const implRuntime = takeObligations(m);
+  const rs = m.call(op.spec, [s, ...specArgs.vals]);
+  takeObligations(m); // the spec's own runtime errors belong to the invariants theorem
+  const goals: GoalSpec[] = [
+    { side: 'impl', id: `${prefix}#result`, kind: 'result', loc: op.impl.loc, message: `${op.name} may return a different result than the spec`, holds: equalVals(m, ri, rs, op.spec.ret) },
+    { side: 'impl', id: `${prefix}#equiv`, kind: 'equiv', loc: sub.impl.equiv.loc, message: `equiv may not hold after ${op.name}`, holds: scalar(m.call(sub.impl.equiv, [i, s])), predicate: 'equiv' },
+    ...invariantGoals(m, prefix, 'impl-invariant', sub.impl.invariants, i),
+  ];
+  const postRuntime = takeObligations(m);
+  goals.push(...runtimeGoals(prefix, [...implRuntime, ...postRuntime], 'impl'));
+  return {
+    subsystem: sub.name,
+    op: op.name,
+    kind: 'refinement',
+    inputs: [
+      { role: 'impl', smt: 'impl', param: op.impl.params[0].name, type: sub.impl.state },
+      { role: 'spec', smt: 'spec', param: op.spec.params[0].name, type: sub.spec.state },
+      ...specArgs.inputs,
+    ],
+    hypotheses: [...m.hypotheses, ...pre],
+    goals: goals.filter((g) => !T.isTrue(g.holds)),
+  };
+}
+
+/** Invariant preservation (Hyperkernel theorem 2) for one spec operation. */
+export function invariants(sub: Subsystem, op: Operation, opts: MachineOptions = {}): Theorem {
+  const m = new Machine(sub.program, opts);
+  const prefix = `${sub.name}.${op.name}`;
+  const s = m.input('spec', sub.spec.state);
+  const a = args(m, op);
+  const pre = sub.spec.invariants.map((f) => scalar(m.call(f, [s])));
+  takeObligations(m);
+  m.call(op.spec, [s, ...a.vals]);
+  const specRuntime = takeObligations(m);
+  const goals = invariantGoals(m, `${prefix}.spec`, 'spec-invariant', sub.spec.invariants, s);
+  goals.push(...runtimeGoals(`${prefix}.spec`, [...specRuntime, ...takeObligations(m)], 'spec'));
+  return {
+    subsystem: sub.name,
+    op: op.name,
+    kind: 'invariants',
+    inputs: [{ role: 'spec', smt: 'spec', param: op.spec.params[0].name, type: sub.spec.state }, ...a.inputs],
+    hypotheses: [...m.hypotheses, ...pre],
+    goals: goals.filter((g) => !T.isTrue(g.holds)),
+  };
+}
+
+/** `init` establishes every invariant and `equiv`. */
+export function initTheorem(sub: Subsystem, opts: MachineOptions = {}): Theorem {
+  const m = new Machine(sub.program, opts);
+  const prefix = `${sub.name}.init`;
+  const i = m.call(sub.impl.init, [])!;
+  const implRuntime = takeObligations(m);
+  const s = m.call(sub.spec.init, [])!;
+  const specRuntime = takeObligations(m);
+  const goals: GoalSpec[] = [
+    ...invariantGoals(m, `${prefix}.spec`, 'spec-invariant', sub.spec.invariants, s),
+    ...invariantGoals(m, prefix, 'impl-invariant', sub.impl.invariants, i),
+    { side: 'impl', id: `${prefix}#equiv`, kind: 'equiv', loc: sub.impl.equiv.loc, message: 'equiv may not hold between the two initial states', holds: scalar(m.call(sub.impl.equiv, [i, s])), predicate: 'equiv' },
+  ];
+  const postRuntime = takeObligations(m);
+  goals.push(...runtimeGoals(prefix, [...implRuntime, ...postRuntime], 'impl'), ...runtimeGoals(`${prefix}.spec`, specRuntime, 'spec'));
+  return { subsystem: sub.name, op: 'init', kind: 'init', inputs: [], hypotheses: m.hypotheses, goals: goals.filter((g) => !T.isTrue(g.holds)) };
+}
+
+/** Prints a theorem as solver input: one shared prelude, one `(assert (not goal))` per goal. */
+export function toSmt(th: Theorem): { prelude: string; goals: { id: string; smt: string }[] } {
+  const all = [...th.hypotheses, ...th.goals.map((g) => g.holds)];
+  const printer = new T.SmtPrinter();
+  all.forEach((t) => printer.count(t));
+  const hyps = th.hypotheses.filter((h) => !T.isTrue(h)).map((h) => `(assert ${printer.print(h)})`);
+  const goals = th.goals.map((g) => ({ id: g.id, smt: `(assert (not ${printer.print(g.holds)}))` }));
+  const sorts = T.unintSortsOf(all).map((s) => `(declare-sort ${T.quoteSym(s)} 0)`);
+  const consts = T.constantsOf(all).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);
+  const prelude = [`; ${th.subsystem}.${th.op}: ${th.kind}`, ...sorts, ...consts, ...printer.defs, ...hyps].join('\n');
+  return { prelude, goals };
+}
