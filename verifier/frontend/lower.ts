@@ -50,11 +50,11 @@ export class Lowering {
   /** Lowers one file's exported functions and State type. Collects diagnostics instead of stopping. */
   lowerModule(file: string): Module {
     const sf = this.project.getSourceFile(file) ?? this.project.addSourceFileAtPath(file);
-    const syntax = sf.getPreEmitDiagnostics().filter((d) => d.getCategory() === 1 && d.getCode() < 2000);
+    // Syntax errors only: a full type check costs seconds, and the lowering does its own typing.
+    const syntax = (sf.compilerNode as unknown as { parseDiagnostics?: import('ts-morph').ts.Diagnostic[] }).parseDiagnostics ?? [];
     for (const d of syntax) {
-      const pos = d.getStart() ?? 0;
-      const { line, column } = sf.getLineAndColumnAtPos(pos);
-      this.diagnostics.push({ loc: { file: sf.getFilePath(), line, col: column }, construct: 'a syntax error', message: String(d.getMessageText()) });
+      const { line, column } = sf.getLineAndColumnAtPos(d.start ?? 0);
+      this.diagnostics.push({ loc: { file: sf.getFilePath(), line, col: column }, construct: 'a syntax error', message: typeof d.messageText === 'string' ? d.messageText : d.messageText.messageText });
     }
     const exports = new Map<string, Func>();
     for (const fn of sf.getFunctions()) {
@@ -823,7 +823,7 @@ class FunctionLowering {
     const body = arg.getBody();
     if (!Node.isExpression(body)) reject(locOf(body), `a block body in ${what}`, `write ${what}(N, i => expression); move longer code into a helper function and call it`);
     return this.inScope(() => {
-      const param = this.declare(arg.getParameters()[0].getName(), { ...intType('number'), min: 0n, max: BigInt(Math.max(0, n - 1)) }, false);
+      const param = this.declare(arg.getParameters()[0].getName(), { k: 'int', name: 'number', min: 0n, max: BigInt(Math.max(0, n - 1)) }, false);
       return { param, body: this.lowerExpr(body, expected) };
     });
   }

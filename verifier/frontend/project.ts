@@ -18,10 +18,12 @@ export function loadProject(root: string): Project {
     noEmit: true,
     allowImportingTsExtensions: true,
     skipLibCheck: true,
+    // no ambient type packages: the lowering resolves only the user's own declarations
+    types: [],
   };
   const project = fs.existsSync(tsconfig)
-    ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true, compilerOptions: { noEmit: true } })
-    : new Project({ compilerOptions: base });
+    ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true, skipLoadingLibFiles: true, compilerOptions: { noEmit: true, types: [] } })
+    : new Project({ compilerOptions: base, skipLoadingLibFiles: true });
   const opts = project.getCompilerOptions();
   // When 'pushbutton' is not resolvable from the project (no node_modules link, no paths entry),
   // map it to this package's prelude: the front end recognises prelude names by that module.
