@@ -472,8 +472,14 @@ export class Machine {
         if (!t) return f!;
         if (!f) return t;
         const m = mergeVals(c, t, f);
-        if (!m) reject(e.loc, 'a conditional over records', 'write an if statement');
-        return m;
+        if (m) return m;
+        const a = (t as { ref: Ref }).ref, b = (f as { ref: Ref }).ref;
+        const ra = this.heap.get(a.root)!, rb = this.heap.get(b.root)!;
+        if (ra.kind !== 'fresh' || rb.kind !== 'fresh' || ra.movedAt || rb.movedAt) reject(e.loc, 'a conditional choosing between different records of the state', 'write an if statement, or build new records with literals in both branches');
+        // both branches built new records: the result is one new record with merged leaves
+        const out = this.alloc('cond', e.type, 'fresh');
+        for (const l of leavesOf(e.type)) out.leaves.set(l.key, T.ite(c, this.readLeaf(a, l.segs), this.readLeaf(b, l.segs)));
+        return { k: 'ref', ref: { root: out.id, path: [], type: e.type } };
       }
       case 'call': {
         const fn = this.program.get(e.fn);
@@ -487,12 +493,12 @@ export class Machine {
         return r ?? { k: 's', t: T.TRUE };
       }
       case 'record': {
-        const root = this.alloc('record', e.type, 'fresh');
-        const ref: Ref = { root: root.id, path: [], type: e.type };
+        // evaluate every field before allocating: evaluation may branch, and a branch replaces
+        // the heap's root objects with merged copies
         const fieldTypes = new Map((e.type as { fields: { name: string; type: Type }[] }).fields.map((x) => [x.name, x.type]));
-        for (const f of e.fields) {
-          const v = this.expr(f.value);
-          const ft = fieldTypes.get(f.name)!;
+        const vals = e.fields.map((f) => ({ f, v: this.expr(f.value), ft: fieldTypes.get(f.name)! }));
+        const root = this.alloc('record', e.type, 'fresh');
+        for (const { f, v, ft } of vals) {
           if (v.k === 's') {
             this.checkRange(v, ft, f.value.loc, `the field ${f.name}`);
             root.leaves.set(keyOf([{ f: f.name }]), v.t);
@@ -503,17 +509,16 @@ export class Machine {
           for (const l of leavesOf(ft)) root.leaves.set(keyOf([{ f: f.name }, ...l.segs]), this.readLeaf(v.ref, l.segs));
           if (v.ref.path.length === 0) src.movedAt = f.value.loc;
         }
-        return { k: 'ref', ref };
+        return { k: 'ref', ref: { root: root.id, path: [], type: e.type } };
       }
       case 'arrayInit': {
-        const root = this.alloc('arr', e.type, 'fresh');
         const i = T.mkBvar(e.param, T.INT);
         const v = this.inBinder(e.param, i, e.len, () => this.expr(e.body));
         const elem = (e.type as { elem: Type }).elem;
-        if (v.k === 's') {
-          this.checkRange(v, elem, e.body.loc, 'the array element');
-          root.leaves.set('[]', T.lambda(i, v.t));
-        } else for (const l of leavesOf(elem)) root.leaves.set(keyOf([{ idx: true }, ...l.segs]), T.lambda(i, this.readLeaf(v.ref, l.segs)));
+        if (v.k === 's') this.checkRange(v, elem, e.body.loc, 'the array element');
+        const root = this.alloc('arr', e.type, 'fresh');
+        if (v.k === 's') root.leaves.set('[]', T.lambda(i, v.t));
+        else for (const l of leavesOf(elem)) root.leaves.set(keyOf([{ idx: true }, ...l.segs]), T.lambda(i, this.readLeaf(v.ref, l.segs)));
         return { k: 'ref', ref: { root: root.id, path: [], type: e.type } };
       }
       case 'quant':

@@ -4,7 +4,6 @@
 // decoded values reproduces the failure. If it does not, that is a toolchain bug and is reported
 // as one (the goal is then "unknown", never "proved" and never a bug of the user's).
 
-import { pathToFileURL } from 'node:url';
 import type { Type, Program } from './ir.ts';
 import { SMap, MAKE_ARRAY, AssertionFailure, AssumptionViolated } from './prelude.ts';
 import { Model, type MValue } from './solver/model.ts';
@@ -103,10 +102,6 @@ export function decode(model: Model, inp: Input, checked = true): unknown {
 
 type Fn = (...args: unknown[]) => unknown;
 
-async function loadModule(file: string): Promise<Record<string, unknown>> {
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-}
-
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
@@ -174,8 +169,7 @@ function run(f: Fn, args: unknown[]): Outcome {
 /** Replays a failed goal on the real TypeScript code. */
 export async function replay(sub: Subsystem, th: Theorem, goal: GoalSpec, modelText: string): Promise<Counterexample> {
   const model = Model.parse(modelText);
-  const specMod = await loadModule(sub.specFile);
-  const implMod = await loadModule(sub.implFile);
+  const { spec: specMod, impl: implMod } = await sub.runtime();
   const g = globalThis as Record<symbol, unknown>;
   const previous = g[MAKE_ARRAY];
   g[MAKE_ARRAY] = checkedArray;

@@ -4,6 +4,10 @@ import type { Project } from 'ts-morph';
 import type { Func, Module, Program, Type } from './ir.ts';
 import { sameShape, typeToString } from './ir.ts';
 import { Lowering } from './frontend/lower.ts';
+import { runnableModules } from './frontend/emit.ts';
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
 import { type Diagnostic, SubsetError } from './diagnostics.ts';
 
 export interface Operation {
@@ -21,6 +25,23 @@ export interface Subsystem {
   spec: Module & { state: Type; init: Func; invariants: Func[] };
   impl: Module & { state: Type; init: Func; invariants: Func[]; equiv: Func };
   operations: Operation[];
+  /** The real TypeScript modules, loaded once, for replaying counterexamples. */
+  runtime(): Promise<{ spec: Record<string, unknown>; impl: Record<string, unknown> }>;
+}
+
+type Runtime = { spec: Record<string, unknown>; impl: Record<string, unknown> };
+
+function loader(project: Project, specFile: string, implFile: string): () => Promise<Runtime> {
+  let loaded: Promise<Runtime> | undefined;
+  return () =>
+    (loaded ??= (async () => {
+      const urls = runnableModules(project, [specFile, implFile]);
+      try {
+        return { spec: await import(urls.get(specFile)!), impl: await import(urls.get(implFile)!) };
+      } finally {
+        fs.rmSync(path.dirname(fileURLToPath(urls.get(specFile)!)), { recursive: true, force: true });
+      }
+    })());
 }
 
 const isInvariant = (name: string) => name.startsWith('inv_');
@@ -81,5 +102,6 @@ export function loadSubsystem(project: Project, name: string, specFile: string, 
     spec: { ...spec, state: spec.state!, init: specInit!, invariants: specInvs },
     impl: { ...impl, state: impl.state!, init: implInit!, invariants: implInvs, equiv: equiv! },
     operations,
+    runtime: loader(project, specFile, implFile),
   };
 }

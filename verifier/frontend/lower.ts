@@ -738,10 +738,9 @@ class FunctionLowering {
     if (Node.isConditionalExpression(e)) {
       const c = this.cond(e.getCondition());
       let t = this.lowerExpr(e.getWhenTrue(), expected);
-      const f = this.lowerExpr(e.getWhenFalse(), expected ?? (t.type.k === 'enum' ? t.type : undefined));
+      const f = this.lowerExpr(e.getWhenFalse(), expected ?? (t.type.k === 'enum' || t.type.k === 'record' ? t.type : undefined));
       if (t.k === 'enumLit' === false && t.type.k !== 'enum' && f.type.k === 'enum' && Node.isStringLiteral(e.getWhenTrue())) t = this.lowerExpr(e.getWhenTrue(), f.type);
       if (!sameShape(t.type, f.type)) reject(loc, `the conditional ${describe(e)}`, `both branches must have one type (${typeToString(t.type)} vs ${typeToString(f.type)})`);
-      if (!isScalar(t.type)) reject(loc, `the conditional ${describe(e)} over ${typeToString(t.type)}`, 'choose between scalars; for records write an if statement');
       return { k: 'cond', c, t, e: f, type: t.type.k === 'int' ? widen(t.type) : t.type, loc };
     }
     if (Node.isCallExpression(e)) return this.call(e, loc, expected);
