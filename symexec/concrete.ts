@@ -19,7 +19,7 @@ export class RuntimeError extends Error {
 }
 
 class Return {
-  constructor(readonly value: unknown) {}
+  constructor(readonly value: unknown, readonly loc: Loc) {}
 }
 
 type Env = Map<string, unknown>;
@@ -36,7 +36,11 @@ export class Interpreter {
       try {
         this.block(fn.body, env);
       } catch (e) {
-        if (e instanceof Return) return e.value;
+        if (e instanceof Return) {
+          // the returned value must fit the declared result type, as the symbolic evaluator checks
+          this.fits(e.value, fn.ret, e.loc, `the result of ${fn.name}`);
+          return e.value;
+        }
         throw e;
       }
       if (fn.ret.k !== 'void') throw new RuntimeError('missing-return', fn.loc, `${fn.name} reached its end without returning a value`);
@@ -80,7 +84,7 @@ export class Interpreter {
         return;
       case 'return': {
         const v = s.value ? this.expr(s.value, env) : undefined;
-        throw new Return(v);
+        throw new Return(v, s.loc);
       }
       case 'expr':
         this.expr(s.e, env);
@@ -93,7 +97,9 @@ export class Interpreter {
         return;
       case 'mapSet': {
         const m = this.expr(s.map, env) as SMap<unknown, unknown>;
-        m.set(this.expr(s.key, env), this.expr(s.value, env));
+        const key = this.expr(s.key, env), value = this.expr(s.value, env);
+        this.fits(value, (s.map.type as { value: Type }).value, s.loc, 'the map value');
+        m.set(key, value);
         return;
       }
       case 'mapDelete': {

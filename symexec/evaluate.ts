@@ -244,8 +244,9 @@ export class Machine {
           this.checkRange(sv as SVal & { k: 's' }, (m.type as { value: Type }).value, s.loc, 'the map value');
           v = this.scalar(sv);
         } else v = this.readLeaf(m, [{ map: 'dflt' }]);
-        this.writeLeafAt(m, valKey, T.store(vals, key, v));
-        this.writeLeafAt(m, hasKey, T.store(has, key, T.mkBool(s.k === 'mapSet')));
+        // guarded like assignments: after an early return on some path, the map is unchanged there
+        this.writeLeafAt(m, valKey, this.guarded(vals, T.store(vals, key, v)));
+        this.writeLeafAt(m, hasKey, this.guarded(has, T.store(has, key, T.mkBool(s.k === 'mapSet'))));
         return;
       }
     }
@@ -627,7 +628,7 @@ export class Machine {
   // ---- quantifiers -------------------------------------------------------------------------
 
   /** Evaluates `body` with `param` bound to `i` (a bound variable ranging over 0..n-1). */
-  private inBinder<R>(param: string, i: Term, n: number, body: () => R): R {
+  private inBinder<R>(param: string, i: Term, n: number, body: () => R, reached?: (r: R) => Term): R {
     const frame = this.frame;
     const pc = this.pc;
     const range = T.and(T.le(T.mkInt(0), i), T.lt(i, T.mkInt(n)));
@@ -635,8 +636,18 @@ export class Machine {
     this.pureDepth++;
     this.pc = T.and(pc, range);
     frame.env.set(param, { k: 's', t: i, lo: 0n, hi: BigInt(Math.max(0, n - 1)) });
+    let result: R | undefined;
     try {
-      return body();
+      result = body();
+      // the body at i runs only when `reached` (see quant): an obligation raised there holds otherwise
+      if (reached) {
+        const g = reached(result);
+        for (let j = start; j < this.obligations.length; j++) {
+          const o = this.obligations[j];
+          this.obligations[j] = { ...o, holds: T.implies(g, o.holds) };
+        }
+      }
+      return result;
     } finally {
       this.pureDepth--;
       this.pc = pc;
@@ -655,14 +666,27 @@ export class Machine {
     if (q === 'count' && !expand) reject(e.loc, `count over ${n} elements`, `count is expanded into a sum and is limited to ${COUNT_LIMIT} elements; keep a counter in the state and relate it with an invariant`);
     if (expand) {
       const parts: Term[] = [];
-      for (let k = 0; k < n; k++) parts.push(this.inBinder(e.param, T.mkInt(k), n, () => this.cond(e.body)));
+      for (let k = 0; k < n; k++) {
+        // forall stops at the first false body, exists at the first true one (prelude.ts): body k
+        // runs only when the earlier ones left the result undecided; count runs every body
+        const earlier = [...parts];
+        const reached = () => (q === 'forall' ? T.and(...earlier) : q === 'exists' ? T.and(...earlier.map(T.not)) : T.TRUE);
+        parts.push(this.inBinder(e.param, T.mkInt(k), n, () => this.cond(e.body), reached));
+      }
       if (q === 'forall') return { k: 's', t: T.and(...parts) };
       if (q === 'exists') return { k: 's', t: T.or(...parts) };
       const t = parts.reduce((acc, p) => T.add(acc, T.ite(p, T.mkInt(1), T.mkInt(0))), T.mkInt(0));
       return { k: 's', t, lo: 0n, hi: BigInt(n) };
     }
     const i = T.mkBvar(e.param, T.INT);
-    const body = this.inBinder(e.param, i, n, () => this.cond(e.body));
+    // as above, body i runs only when every body j < i left the result undecided
+    const reached = (b: Term): Term => {
+      if (q === 'count') return T.TRUE;
+      const j = T.mkBvar(e.param, T.INT);
+      const bj = T.substitute(b, new Map([[i, j]]));
+      return T.forall([j], T.implies(T.and(T.le(T.mkInt(0), j), T.lt(j, i)), q === 'forall' ? bj : T.not(bj)));
+    };
+    const body = this.inBinder(e.param, i, n, () => this.cond(e.body), reached);
     const range = T.and(T.le(T.mkInt(0), i), T.lt(i, T.mkInt(n)));
     return { k: 's', t: q === 'forall' ? T.forall([i], T.implies(range, body)) : T.exists([i], T.and(range, body)) };
   }

@@ -236,7 +236,8 @@ export class TermEvaluator {
 
   /**
    * `forall`/`exists` over Int variables, each confined to a finite range by the body's guard:
-   * `(forall (i) (=> (and … (<= lo i) … (< i hi) …) body))` or `(exists (i) (and … (<= lo i) (< i hi) … body))`,
+   * `(forall (i) (=> (and … (<= lo i) … (< i hi) …) body))` (or a chain of such implications) or
+   * `(exists (i) (and … (<= lo i) (< i hi) … body))`,
    * the shapes the symbolic evaluator builds for `forall(N, i => …)` and for obligations raised
    * inside quantifier bodies. Outside the guard the body is trivially true (forall) or false
    * (exists), so enumerating the range gives the exact value. Anything else (an unguarded
@@ -249,7 +250,10 @@ export class TermEvaluator {
     let guards: readonly Term[];
     if (t.op === 'forall') {
       if (body.op !== '=>') throw new TermEvalError(`a forall whose body is not a guarded implication cannot be enumerated: ${describe(t)}`);
-      guards = conjuncts(body.args[0]);
+      // (=> a (=> b c)) is (=> (and a b) c): the range may sit in any antecedent of the chain
+      const gs: Term[] = [];
+      for (let u = body; u.op === '=>'; u = u.args[1]) gs.push(...conjuncts(u.args[0]));
+      guards = gs;
     } else {
       guards = conjuncts(body);
     }

@@ -46,6 +46,52 @@ export function show(v: unknown, before?: unknown): string {
   return String(v);
 }
 
+/** Integers among the arguments and the states' top-level fields: the array elements worth showing. */
+function hotIndices(values: unknown[]): Set<number> {
+  const out = new Set<number>();
+  for (const v of values) {
+    if (typeof v === 'number') out.add(v);
+    else if (v && typeof v === 'object' && !Array.isArray(v)) for (const x of Object.values(v)) if (typeof x === 'number') out.add(x);
+  }
+  return out;
+}
+
+/**
+ * The part of a state that matters: top-level scalars, small arrays whole, and of large arrays the
+ * elements at "hot" indices or that the operation changed; then every change as `old → new`.
+ */
+export function stateLines(name: string, before: unknown, after: unknown, hot: Set<number>): string[] {
+  const shown: string[] = [];
+  const changes: string[] = [];
+  const diff = (path: string, a: unknown, b: unknown): void => {
+    if (b === undefined) return;
+    if (a && typeof a === 'object' && b && typeof b === 'object') {
+      for (const k of Object.keys(a)) diff(Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
+      return;
+    }
+    if (a !== b) changes.push(`${path}: ${show(a)} → ${show(b)}`);
+  };
+  diff(name, before, after);
+  const touched = (path: string) => changes.some((c) => c.startsWith(path + '.') || c.startsWith(path + '[') || c.startsWith(path + ':'));
+  const walk = (path: string, v: unknown, top: boolean): void => {
+    if (Array.isArray(v)) {
+      if (v.length <= 8) return void shown.push(`${path} = ${show(v)}`);
+      v.forEach((x, i) => {
+        if (hot.has(i) || touched(`${path}[${i}]`)) shown.push(`${path}[${i}] = ${show(x)}`);
+      });
+      return;
+    }
+    if (v && typeof v === 'object') {
+      if (!top && Object.values(v).every((x) => !x || typeof x !== 'object')) return void shown.push(`${path} = ${show(v)}`);
+      for (const [k, x] of Object.entries(v)) walk(`${path}.${k}`, x, false);
+      return;
+    }
+    shown.push(`${path} = ${show(v)}`);
+  };
+  walk(name, before, true);
+  return [...shown, ...changes.map((c) => `afterwards ${c}`)];
+}
+
 function goalText(sub: SubsystemOutcome, op: OperationOutcome, g: GoalOutcome, cwd: string): string[] {
   const lines: string[] = [];
   const label = g.status === 'refuted' ? 'error' : 'unknown';
@@ -53,11 +99,15 @@ function goalText(sub: SubsystemOutcome, op: OperationOutcome, g: GoalOutcome, c
   const c = g.counterexample;
   if (g.status === 'refuted' && c) {
     lines.push(`        counterexample (confirmed by replay${g.scope ? `, found in a small scope: ${g.scope}` : ''}):`);
+    const hot = hotIndices(c.inputs.map((x) => x.value));
     for (const inp of c.inputs) {
-      const after = inp.role === 'impl' ? c.implAfter : inp.role === 'spec' ? c.specAfter : undefined;
-      const label = inp.role === 'arg' ? inp.name : `${inp.role} state ${inp.name}`;
-      lines.push(`          ${label} = ${show(inp.value)}`);
-      if (after !== undefined && show(after, inp.value) !== show(inp.value)) lines.push(`          ${' '.repeat(label.length - 2)}→ ${show(after, inp.value)}`);
+      if (inp.role === 'arg') {
+        lines.push(`          ${inp.name} = ${show(inp.value)}`);
+        continue;
+      }
+      const after = inp.role === 'impl' ? c.implAfter : c.specAfter;
+      lines.push(`          ${inp.role === 'impl' ? 'implementation' : 'spec'} state ${inp.name}:`);
+      for (const l of stateLines(inp.name, inp.value, after, hot)) lines.push(`            ${l}`);
     }
     if (c.inputs.length === 0 && c.implAfter !== undefined) lines.push(`          impl init() = ${show(c.implAfter)}`, `          spec init() = ${show(c.specAfter)}`);
     if (c.implResult !== undefined || c.specResult !== undefined) {

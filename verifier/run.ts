@@ -129,7 +129,31 @@ export class Runner {
     const smt = toSmt(th);
     this.dump(th, smt);
     out.frontMs += performance.now() - t0;
-    const results = await this.pool.solve({ prelude: smt.prelude, goals: smt.goals, timeoutMs: this.opts.timeoutMs });
+    // Pass 1, without the pre-state invariants: a goal proved without hypotheses is proved with
+    // them, and most runtime-error goals need none. One solver, push/pop per goal, a short budget.
+    const T = this.opts.timeoutMs;
+    const short = Math.min(T, Math.max(500, T / 4));
+    const results: GoalResult[] = new Array(smt.goals.length);
+    let pending = smt.goals.map((_, k) => k);
+    if (th.hypotheses.length) {
+      const bare = toSmt(th, false);
+      const first = await this.pool.solve({ prelude: bare.prelude, goals: bare.goals, timeoutMs: short });
+      first.forEach((r, k) => (results[k] = r.status === 'unsat' ? r : { ...r, status: 'unknown', model: undefined }));
+      pending = pending.filter((k) => first[k].status !== 'unsat');
+    }
+    // Pass 2, with every hypothesis, push/pop, still the short budget: cheap for easy goals.
+    // Pass 3, for goals left unknown: a fresh solver each and the whole budget, because
+    // incremental mode skips Z3's preprocessing and measured 2-3x slower on heavy goals.
+    const spent = (k: number) => (results[k]?.ms ?? 0);
+    if (pending.length) {
+      const second = await this.pool.solve({ prelude: smt.prelude, goals: pending.map((k) => smt.goals[k]), timeoutMs: short });
+      second.forEach((r, j) => (results[pending[j]] = { ...r, ms: r.ms + spent(pending[j]) }));
+    }
+    const retry = pending.filter((k) => results[k].status === 'unknown' && !results[k].reason?.startsWith('solver error'));
+    if (retry.length && T > short) {
+      const third = await this.pool.solve({ prelude: smt.prelude, goals: retry.map((k) => smt.goals[k]), timeoutMs: T, incremental: false });
+      third.forEach((r, j) => (results[retry[j]] = { ...r, ms: r.ms + spent(retry[j]) }));
+    }
     out.solverMs += results.reduce((a, r) => a + r.ms, 0);
     const outcomes: GoalOutcome[] = [];
     for (const [k, r] of results.entries()) {
@@ -145,7 +169,7 @@ export class Runner {
   private async judge(sub: Subsystem, th: Theorem, goal: GoalSpec, r: GoalResult, out: SubsystemOutcome): Promise<GoalOutcome> {
     const base = { id: goal.id, theorem: th.kind, kind: goal.kind, loc: goal.loc, message: goal.message, ms: r.ms, rlimit: r.rlimit };
     if (r.status === 'unsat') return { ...base, status: 'proved' };
-    if (r.status === 'unknown') return { ...base, status: 'unknown', reason: r.reason ?? 'unknown' };
+    if (r.status === 'unknown') return { ...base, status: 'unknown', reason: r.reason === 'canceled' || r.reason === 'timeout' ? `timeout (${this.opts.timeoutMs} ms)` : (r.reason ?? 'unknown') };
     const t0 = performance.now();
     try {
       const cex = await replay(sub, th, goal, r.model ?? '');
@@ -167,7 +191,7 @@ export class Runner {
     const one: Theorem = { ...th2, goals: [g2] };
     const smt = toSmt(one);
     out.frontMs += performance.now() - t0;
-    const [r] = await this.pool.solve({ prelude: smt.prelude, goals: smt.goals, timeoutMs: this.opts.timeoutMs });
+    const [r] = await this.pool.solve({ prelude: smt.prelude, goals: smt.goals, timeoutMs: this.opts.timeoutMs, incremental: false });
     out.solverMs += r.ms;
     const o = await this.judge(sub, one, g2, r, out);
     const ms = first.ms + r.ms;
@@ -175,7 +199,7 @@ export class Runner {
     // unsat with expanded quantifiers is a real proof only if nothing was lost by expanding: it is
     // (expansion is exact for the sizes given), so an unsat here proves the goal
     if (o.status === 'proved') return { ...o, ms, scope: SMALL_SCOPE_TEXT };
-    return { ...first, ms, reason: `${first.reason}; no counterexample in the small scope (${SMALL_SCOPE_TEXT}): ${o.reason}` };
+    return { ...first, ms, reason: `${first.reason}; searched a small scope (${SMALL_SCOPE_TEXT}): no counterexample found (${o.reason})` };
   }
 
   private dump(th: Theorem, smt: { prelude: string; goals: { id: string; smt: string }[] }): void {

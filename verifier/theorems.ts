@@ -43,6 +43,9 @@ export interface Theorem {
   op: string;
   kind: TheoremKind;
   inputs: Input[];
+  /** facts about the inputs: their declared types, and assume() statements */
+  facts: Term[];
+  /** the invariants (and equiv) assumed of the pre-state */
   hypotheses: Term[];
   goals: GoalSpec[];
 }
@@ -127,7 +130,8 @@ export function refinement(sub: Subsystem, op: Operation, opts: MachineOptions =
       { role: 'spec', smt: 'spec', param: op.spec.params[0].name, type: sub.spec.state },
       ...specArgs.inputs,
     ],
-    hypotheses: [...m.hypotheses, ...pre],
+    facts: m.hypotheses,
+    hypotheses: pre,
     goals: goals.filter((g) => !T.isTrue(g.holds)),
   };
 }
@@ -149,7 +153,8 @@ export function invariants(sub: Subsystem, op: Operation, opts: MachineOptions =
     op: op.name,
     kind: 'invariants',
     inputs: [{ role: 'spec', smt: 'spec', param: op.spec.params[0].name, type: sub.spec.state }, ...a.inputs],
-    hypotheses: [...m.hypotheses, ...pre],
+    facts: m.hypotheses,
+    hypotheses: pre,
     goals: goals.filter((g) => !T.isTrue(g.holds)),
   };
 }
@@ -169,15 +174,20 @@ export function initTheorem(sub: Subsystem, opts: MachineOptions = {}): Theorem 
   ];
   const postRuntime = takeObligations(m);
   goals.push(...runtimeGoals(prefix, [...implRuntime, ...postRuntime], 'impl'), ...runtimeGoals(`${prefix}.spec`, specRuntime, 'spec'));
-  return { subsystem: sub.name, op: 'init', kind: 'init', inputs: [], hypotheses: m.hypotheses, goals: goals.filter((g) => !T.isTrue(g.holds)) };
+  return { subsystem: sub.name, op: 'init', kind: 'init', inputs: [], facts: m.hypotheses, hypotheses: [], goals: goals.filter((g) => !T.isTrue(g.holds)) };
 }
 
-/** Prints a theorem as solver input: one shared prelude, one `(assert (not goal))` per goal. */
-export function toSmt(th: Theorem): { prelude: string; goals: { id: string; smt: string }[] } {
-  const all = [...th.hypotheses, ...th.goals.map((g) => g.holds)];
+/**
+ * Prints a theorem as solver input: one shared prelude, one `(assert (not goal))` per goal.
+ * Without `withHypotheses` the pre-state invariants are left out: a goal proved without them is
+ * proved with them too, and most runtime-error goals need none (and are much cheaper so).
+ */
+export function toSmt(th: Theorem, withHypotheses = true): { prelude: string; goals: { id: string; smt: string }[] } {
+  const assumed = withHypotheses ? [...th.facts, ...th.hypotheses] : th.facts;
+  const all = [...assumed, ...th.goals.map((g) => g.holds)];
   const printer = new T.SmtPrinter();
   all.forEach((t) => printer.count(t));
-  const hyps = th.hypotheses.filter((h) => !T.isTrue(h)).map((h) => `(assert ${printer.print(h)})`);
+  const hyps = assumed.filter((h) => !T.isTrue(h)).map((h) => `(assert ${printer.print(h)})`);
   const goals = th.goals.map((g) => ({ id: g.id, smt: `(assert (not ${printer.print(g.holds)}))` }));
   const sorts = T.unintSortsOf(all).map((s) => `(declare-sort ${T.quoteSym(s)} 0)`);
   const consts = T.constantsOf(all).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);

@@ -31,7 +31,8 @@ type Resolved =
   | { k: 'none' };
 
 interface Scope {
-  vars: Map<string, { name: string; type: Type; mutable: boolean }>;
+  /** `rejected`: a local whose declaration was rejected; its uses stay silent (the problem is reported once) */
+  vars: Map<string, { name: string; type: Type; mutable: boolean; rejected?: boolean }>;
   parent?: Scope;
 }
 
@@ -55,6 +56,17 @@ export class Lowering {
     for (const d of syntax) {
       const { line, column } = sf.getLineAndColumnAtPos(d.start ?? 0);
       this.diagnostics.push({ loc: { file: sf.getFilePath(), line, col: column }, construct: 'a syntax error', message: typeof d.messageText === 'string' ? d.messageText : d.messageText.messageText });
+    }
+    // a half-parsed file only yields follow-up complaints about nodes the parser invented
+    if (syntax.length) return { file: sf.getFilePath(), exports: new Map(), state: undefined };
+    // an exported function expression would silently not be verified (only declarations are)
+    for (const vs of sf.getVariableStatements()) {
+      if (!vs.isExported()) continue;
+      for (const d of vs.getDeclarations()) {
+        let init: Node | undefined = d.getInitializer();
+        while (init && Node.isParenthesizedExpression(init)) init = init.getExpression();
+        if (init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))) this.diagnostics.push({ loc: locOf(d), construct: `the function expression ${d.getName()}`, message: `declare operations and helpers as function ${d.getName()}(...) { ... }: only function declarations are verified` });
+      }
     }
     const exports = new Map<string, Func>();
     for (const fn of sf.getFunctions()) {
@@ -434,7 +446,7 @@ class FunctionLowering {
     return unique;
   }
 
-  private lookup(name: string): { name: string; type: Type; mutable: boolean } | undefined {
+  private lookup(name: string): { name: string; type: Type; mutable: boolean; rejected?: boolean } | undefined {
     for (let s: Scope | undefined = this.scope; s; s = s.parent) {
       const v = s.vars.get(name);
       if (v) return v;
@@ -481,15 +493,21 @@ class FunctionLowering {
       if (kind === 'var') reject(loc, 'a var declaration', 'use const or let');
       const out: Stmt[] = [];
       for (const d of s.getDeclarations()) {
-        if (!Node.isIdentifier(d.getNameNode())) reject(locOf(d), `the destructuring ${describe(d)}`, 'bind one name per declaration and read fields with `.`');
-        const init = d.getInitializer();
-        if (!init) reject(locOf(d), `the declaration ${describe(d)} without a value`, 'give every local an initial value');
-        const tn = d.getTypeNode();
-        const declared = tn ? this.L.lowerType(tn) : undefined;
-        const value = this.lowerExpr(init, declared);
-        const type = declared ?? widen(value.type);
-        if (declared) this.checkAssignable(declared, value, locOf(init));
-        out.push({ k: 'let', loc: locOf(d), name: this.declare(d.getName(), type, kind === 'let'), type, init: value });
+        try {
+          if (!Node.isIdentifier(d.getNameNode())) reject(locOf(d), `the destructuring ${describe(d)}`, 'bind one name per declaration and read fields with `.`');
+          const init = d.getInitializer();
+          if (!init) reject(locOf(d), `the declaration ${describe(d)} without a value`, 'give every local an initial value');
+          const tn = d.getTypeNode();
+          const declared = tn ? this.L.lowerType(tn) : undefined;
+          const value = this.lowerExpr(init, declared);
+          const type = declared ?? widen(value.type);
+          if (declared) this.checkAssignable(declared, value, locOf(init));
+          out.push({ k: 'let', loc: locOf(d), name: this.declare(d.getName(), type, kind === 'let'), type, init: value });
+        } catch (e) {
+          // later uses of the name would repeat the problem, or call the local a module-level variable
+          if (e instanceof SubsetError && Node.isIdentifier(d.getNameNode())) this.scope.vars.set(d.getName(), { name: d.getName(), type: VOID, mutable: true, rejected: true });
+          throw e;
+        }
       }
       return out;
     }
@@ -585,8 +603,9 @@ class FunctionLowering {
     if (!root) reject(locOf(e), `the assignment target ${describe(e)}`, 'assign to a local, a parameter, or a field or element reached from one');
     if (x.k === 'var') {
       const v = [...this.allVars()].find((w) => w.name === x.name);
-      if (v && !v.mutable) reject(locOf(e), `an assignment to the constant ${describe(e)}`, 'declare it with let');
+      // the loop variable is immutable too: say why, rather than suggesting let
       if (this.loopVars.has(x.name)) reject(locOf(e), `an assignment to the loop variable ${describe(e)}`, 'the loop variable only advances by the loop itself');
+      if (v && !v.mutable) reject(locOf(e), `an assignment to the constant ${describe(e)}`, 'declare it with let');
     }
     return x;
   }
@@ -631,7 +650,9 @@ class FunctionLowering {
     clauses.forEach((c, i) => {
       if (Node.isDefaultClause(c)) cur.isDefault = true;
       else cur.labels.push(this.lowerExpr(c.getExpression(), subject.type));
-      const stmts = c.getStatements();
+      // `case A: { ...; break; }` is the same as `case A: ...; break;` (the group body gets its own scope)
+      const own = c.getStatements();
+      const stmts = own.length === 1 && Node.isBlock(own[0]) ? own[0].getStatements() : own;
       if (stmts.length === 0 && i < clauses.length - 1) return; // grouped labels: case A: case B:
       const last = stmts[stmts.length - 1];
       let body = stmts;
@@ -765,6 +786,7 @@ class FunctionLowering {
   private identifier(e: import('ts-morph').Identifier, loc: Loc, expected?: Type): Expr {
     const name = e.getText();
     const v = this.lookup(name);
+    if (v?.rejected) throw new SubsetError([]); // its declaration was rejected and reported
     if (v) return { k: 'var', name: v.name, type: v.type, loc };
     if (name === 'undefined') reject(loc, 'undefined', 'every value is defined in the subset');
     const r = this.L.resolve(e);
@@ -818,7 +840,7 @@ class FunctionLowering {
   }
 
   private quantBody(arg: Node, loc: Loc, what: string, n: number, expected?: Type): { param: string; body: Expr } {
-    if (!Node.isArrowFunction(arg) || arg.getParameters().length !== 1) reject(loc, `the argument ${describe(arg)} of ${what}`, `write ${what}(N, i => expression)`);
+    if (!Node.isArrowFunction(arg) || arg.getParameters().length !== 1) reject(locOf(arg), `the argument ${describe(arg)} of ${what}`, `write ${what}(N, i => expression)`);
     const body = arg.getBody();
     if (!Node.isExpression(body)) reject(locOf(body), `a block body in ${what}`, `write ${what}(N, i => expression); move longer code into a helper function and call it`);
     return this.inScope(() => {

@@ -23,6 +23,11 @@ export interface Job {
   timeoutMs: number;
   /** Solver param 'random_seed'; default 0 so that runs are reproducible. */
   randomSeed?: number;
+  /**
+   * true (default): one solver per job, push/pop around each goal. false: a fresh solver per goal,
+   * so Z3 runs its preprocessing (incremental mode skips it, which makes heavy goals slower).
+   */
+  incremental?: boolean;
 }
 export type Status = 'sat' | 'unsat' | 'unknown';
 export interface GoalResult {
@@ -364,6 +369,7 @@ export class SolverPool {
           offset: from,
           timeoutMs,
           randomSeed: job.randomSeed ?? 0,
+          incremental: job.incremental ?? true,
         });
       };
       arm(STARTUP_MS, 'solver crashed: worker did not start');

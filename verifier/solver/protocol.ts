@@ -15,6 +15,7 @@ export type ToWorker =
       offset: number;
       timeoutMs: number;
       randomSeed: number;
+      incremental: boolean;
     };
 
 /** What the worker knows about one goal; the parent adds nothing but `id`. */

@@ -203,7 +203,8 @@ async function runJob(api: Api, job: Extract<ToWorker, { type: 'job' }>): Promis
       }
       let result: WireResult;
       try {
-        result = await checkGoal(solver!, goal.smt, t0);
+        if (!job.incremental && k > 0) fresh();
+        result = await checkGoal(solver!, goal.smt, t0, job.incremental);
       } catch (e) {
         if (isMemoryOut(e)) {
           const ms = Math.round(performance.now() - t0);
@@ -224,14 +225,16 @@ async function runJob(api: Api, job: Extract<ToWorker, { type: 'job' }>): Promis
   }
 }
 
-async function checkGoal(s: Z3Solver, smt: string, t0: number): Promise<WireResult> {
+async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: boolean): Promise<WireResult> {
   // Two scopes on purpose: s.push() scopes the assertions, while the SMT-LIB
   // "(push 1)" scopes the *declarations* in Z3's per-solver command context,
   // which solver push/pop does not touch. Without it a goal's declare-const or
   // define-fun would leak into the next goal (and a second goal defining the
   // same helper name would fail with "already defined").
-  s.push();
-  s.fromString('(push 1)');
+  if (incremental) {
+    s.push();
+    s.fromString('(push 1)');
+  }
   const before = rlimitNow(s);
   s.fromString(smt);
   const status = await s.check();
@@ -249,8 +252,10 @@ async function checkGoal(s: Z3Solver, smt: string, t0: number): Promise<WireResu
     result.reason = s.reasonUnknown();
     if (isMemoryOut(result.reason)) throw new Error('out of memory');
   }
-  s.fromString('(pop 1)');
-  s.pop();
+  if (incremental) {
+    s.fromString('(pop 1)');
+    s.pop();
+  }
   result.ms = Math.round(performance.now() - t0);
   return result;
 }
