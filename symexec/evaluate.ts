@@ -80,6 +80,8 @@ export class Machine {
   private pc: Term = T.TRUE;
   /** >0 while evaluating a quantifier or arr() body: state must not change there */
   private pureDepth = 0;
+  /** places whose whole record or array was replaced, in order (see the 'assign' statement) */
+  private replaced: Ref[] = [];
   readonly obligations: Obligation[] = [];
   /** facts from assume(c) and from the declared types of inputs */
   readonly hypotheses: Term[] = [];
@@ -199,8 +201,18 @@ export class Machine {
         this.frame.stale.delete(s.name);
         return;
       }
-      case 'assign':
-        return this.assign(s.target, this.expr(s.value), s.loc);
+      case 'assign': {
+        // TypeScript evaluates the target's object and index before the right-hand side
+        const place = s.target.k === 'field' || s.target.k === 'index' ? this.access(s.target) : undefined;
+        const mark = this.replaced.length;
+        const v = this.expr(s.value);
+        // ...so when the right-hand side replaces a record or array the target is in, TypeScript
+        // writes into the old object, no longer in the state: not encoded, rejected
+        if (place && this.replaced.slice(mark).some((r) => isPrefixPlace(r, place))) {
+          reject(s.loc, 'an assignment whose right-hand side replaces the record or array the target is in', 'TypeScript would write into the old object, which is no longer part of the state; compute the value into a local first');
+        }
+        return this.assign(s.target, v, s.loc, place);
+      }
       case 'if': {
         const c = this.cond(s.c);
         this.branch(c, () => this.block(s.then), () => this.block(s.else));
@@ -232,6 +244,7 @@ export class Machine {
         return;
       case 'mapSet':
       case 'mapDelete': {
+        if (this.pureDepth) reject(s.loc, 'a map update inside a quantifier or arr() body', 'quantifier and arr() bodies only read the state');
         const m = this.refOf(this.expr(s.map), s.loc);
         const key = this.scalar(this.expr(s.key));
         const valKey = [...m.path.map(toSeg), { map: 'val' as const }];
@@ -316,7 +329,8 @@ export class Machine {
     return { heap, frames };
   }
 
-  private assign(target: Expr, v: SVal, loc: Loc): void {
+  /** `given` is the target's place when the caller evaluated it before the value (as TypeScript does). */
+  private assign(target: Expr, v: SVal, loc: Loc, given?: Ref): void {
     if (this.pureDepth) reject(loc, 'an assignment inside a quantifier or arr() body', 'quantifier and arr() bodies only read the state');
     if (target.k === 'var') {
       const old = this.frame.env.get(target.name);
@@ -333,7 +347,7 @@ export class Machine {
       }
       return;
     }
-    const place = this.place(target);
+    const place = given ?? this.place(target);
     if (v.k === 's') {
       this.checkRange(v, target.type, loc, `the field ${describePath(target)}`);
       this.writeLeafAt(place, place.path.map(toSeg), this.guardedLeafValue(place, v.t));
@@ -355,6 +369,7 @@ export class Machine {
 
   /** After a whole record is replaced, locals that pointed into the old one are stale in TypeScript. */
   private invalidateRefsInto(place: Ref, loc: Loc): void {
+    this.replaced.push(place);
     for (const f of this.frames) {
       for (const [name, v] of f.env) {
         if (v.k !== 'ref' || v.ref.root !== place.root || v.ref.path.length < place.path.length) continue;
@@ -675,8 +690,7 @@ export class Machine {
       }
       if (q === 'forall') return { k: 's', t: T.and(...parts) };
       if (q === 'exists') return { k: 's', t: T.or(...parts) };
-      const t = parts.reduce((acc, p) => T.add(acc, T.ite(p, T.mkInt(1), T.mkInt(0))), T.mkInt(0));
-      return { k: 's', t, lo: 0n, hi: BigInt(n) };
+      return { k: 's', t: countSum(parts), lo: 0n, hi: BigInt(n) };
     }
     const i = T.mkBvar(e.param, T.INT);
     // as above, body i runs only when every body j < i left the result undecided
@@ -693,6 +707,57 @@ export class Machine {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
+
+/**
+ * The sum of `ite(p_k, 1, 0)`, arranged so that Z3 sees how a count changed. After a write at a
+ * symbolic index j, element k's condition mentions `j = k`; Shannon expansion on that atom splits
+ * it into the condition before the write (`p_k[j=k := false]`, the same term the pre-state's count
+ * has) and the condition at the written element. The sum is then built as
+ * `(the pre-state's sum) + Σ ite(j = k, new_k - old_k, 0)`, so the invariant about the old count
+ * rewrites the new one instead of Z3 re-deriving a sum of ites element by element.
+ */
+function countSum(parts: Term[]): Term {
+  const one = T.mkInt(1), zero = T.mkInt(0);
+  const base: Term[] = [];
+  const delta: Term[] = [];
+  parts.forEach((p, k) => {
+    const atoms = writeAtoms(p, k);
+    if (atoms.length === 0) return void base.push(T.ite(p, one, zero));
+    let old = p;
+    for (const a of atoms) old = T.replace(old, a, T.FALSE);
+    const was = T.ite(old, one, zero);
+    base.push(was);
+    delta.push(T.ite(T.or(...atoms), T.sub(T.ite(p, one, zero), was), zero));
+  });
+  const chain = (ts: Term[]) => ts.reduce((acc, t) => T.add(acc, t), zero);
+  return T.add(chain(base), chain(delta));
+}
+
+/**
+ * The conditions `j = k` of reads-over-writes at literal index k: `select(store(a, j, v), k)`
+ * builds `ite(j = k, v, select(a, k))` (term.ts), so these are exactly where writes show.
+ */
+function writeAtoms(t: Term, k: number): Term[] {
+  const out: Term[] = [];
+  const seen = new Set<number>();
+  const go = (u: Term): void => {
+    if (seen.has(u.id) || out.length > 3) return;
+    seen.add(u.id);
+    if (u.op === 'ite') {
+      const [c, , e] = u.args;
+      if (c.op === '=' && e.op === 'select' && e.args[1].op === 'int' && e.args[1].value === BigInt(k) && c.args.some((a) => a === e.args[1]) && !out.includes(c)) out.push(c);
+    }
+    u.args.forEach(go);
+  };
+  go(t);
+  return out.length > 3 ? [] : out;
+}
+
+/** `outer` may contain `inner` (same fields; indices may be equal). */
+function isPrefixPlace(outer: Ref, inner: Ref): boolean {
+  if (outer.root !== inner.root || outer.path.length > inner.path.length) return false;
+  return outer.path.every((s, i) => ('f' in s ? 'f' in inner.path[i] && (inner.path[i] as { f: string }).f === s.f : 'i' in inner.path[i]));
+}
 
 function toSeg(s: PSeg): Seg {
   return 'f' in s ? { f: s.f } : { idx: true };

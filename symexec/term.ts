@@ -256,6 +256,10 @@ export function select(a: Term, i: Term): Term {
     const [base, j, v] = a.args;
     if (j === i) return v;
     if (j.op === 'int' && i.op === 'int') return select(base, i);
+    // read-over-write at a literal index becomes a case split on the written index: an element
+    // the write did not touch then reads as the very same term as before the write, which lets
+    // expanded sums (count) share their untouched terms with the pre-state's
+    if (i.op === 'int') return ite(eq(j, i), v, select(base, i));
   }
   if (a.op === 'constArray') return a.args[0];
   if (a.op === 'lambda') return substitute(a.args[0], new Map([[a.bound![0], i]]));
@@ -299,6 +303,22 @@ export function substitute(t: Term, m: Map<Term, Term>): Term {
     let r: Term;
     if (u.op === 'bvar') r = m.get(u) ?? u;
     else r = rebuild(u, u.args.map(go));
+    memo.set(u.id, r);
+    return r;
+  };
+  return go(t);
+}
+
+/** Replaces every occurrence of the closed term `from` by `to` (Shannon expansion uses this). */
+export function replace(t: Term, from: Term, to: Term): Term {
+  const memo = new Map<number, Term>();
+  const go = (u: Term): Term => {
+    if (u === from) return to;
+    if (u.args.length === 0) return u;
+    const hit = memo.get(u.id);
+    if (hit) return hit;
+    const args = u.args.map(go);
+    const r = args.every((a, k) => a === u.args[k]) ? u : rebuild(u, args);
     memo.set(u.id, r);
     return r;
   };
