@@ -4,9 +4,10 @@
 
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { discover, select, type Pair } from './discover.ts';
+import { discover, orphanSpecs, select, type Pair } from './discover.ts';
 import { Runner, type SubsystemOutcome } from './run.ts';
-import { exitCode, jsonDocument, subsystemText, summaryText } from './report.ts';
+import { exitCode, jsonDocument, sarifDocument, subsystemText, summaryText } from './report.ts';
+import * as fs from 'node:fs';
 import { SolverPool } from './solver/pool.ts';
 
 const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
@@ -23,6 +24,7 @@ options:
   --jobs N         solver worker processes; default: number of cores
   --json           print one JSON document instead of text
   --smt2 DIR       write every query as an SMT-LIB2 file into DIR
+  --sarif FILE     also write the refuted and unknown goals as SARIF 2.1.0 (code scanning)
   --root DIR       project folder (default: the current folder)
   -h, --help       this text
 
@@ -84,12 +86,14 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
   if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout ${values.timeout}: write milliseconds or a duration such as 10s`);
   const jobs = values.jobs === undefined ? Math.max(1, (await import('node:os')).availableParallelism()) : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${values.jobs}: a positive integer`);
-  if (values.sarif) throw new UsageError('--sarif is not part of this release yet; use --json');
 
   const all = discover(root);
   let pairs: Pair[];
-  if (positionals.length === 0) pairs = all;
-  else {
+  if (positionals.length === 0) {
+    pairs = all;
+    const orphans = orphanSpecs(root, all);
+    if (orphans.length) throw new UsageError(orphans.map((f) => `${path.relative(root, f)} has no implementation (expected ${path.basename(f) === 'spec.ts' ? path.join(path.relative(root, path.dirname(f)), 'impl.ts') : path.join('impl', path.basename(f))})`).join('\n        '));
+  } else {
     pairs = [];
     for (const sel of positionals) {
       const found = select(root, all, sel);
@@ -129,6 +133,7 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
     return 2;
   }
   const code = exitCode(outcomes);
+  if (values.sarif) fs.writeFileSync(path.resolve(values.sarif as string), JSON.stringify(sarifDocument(outcomes, version, process.cwd()), null, 2));
   if (json) console.log(JSON.stringify(jsonDocument(outcomes, { solver: version, options: { timeoutMs, jobs, filter: filter ?? [] }, wallMs: Math.round(wall) }), (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2));
   else console.log(summaryText(outcomes, wall));
   return code;

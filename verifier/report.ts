@@ -161,3 +161,49 @@ export function jsonDocument(subs: SubsystemOutcome[], meta: Record<string, unkn
     subsystems: subs,
   };
 }
+
+/**
+ * SARIF 2.1.0 for code scanning: one result per refuted or unknown goal. Proved goals are not
+ * results; the run's `invocations[0].executionSuccessful` and the properties carry the verdict, so
+ * an all-green SARIF is distinguishable from an empty or failed run.
+ */
+export function sarifDocument(subs: SubsystemOutcome[], version: string, cwd: string): unknown {
+  const rules = [
+    { id: 'refinement', shortDescription: { text: 'The implementation does not refine the spec' } },
+    { id: 'invariants', shortDescription: { text: 'The spec does not keep its invariants' } },
+    { id: 'init', shortDescription: { text: 'init does not establish the invariants' } },
+    { id: 'subset', shortDescription: { text: 'The input is outside the verified TypeScript subset' } },
+  ];
+  const uri = (file: string) => formatLoc({ file, line: 1, col: 1 }, cwd).replace(/:1:1$/, '');
+  const results: unknown[] = [];
+  for (const sub of subs) {
+    for (const d of sub.diagnostics) {
+      results.push({ ruleId: 'subset', level: 'error', message: { text: `${d.construct}: ${d.message}` }, locations: [{ physicalLocation: { artifactLocation: { uri: uri(d.loc.file) }, region: { startLine: d.loc.line, startColumn: d.loc.col } } }] });
+    }
+    for (const op of sub.operations) {
+      for (const g of op.goals) {
+        if (g.status === 'proved') continue;
+        const text = g.status === 'refuted' ? `${g.message} (counterexample confirmed by replay: ${g.counterexample?.replay ?? ''})` : `${g.message}: unknown (${g.reason ?? ''})`;
+        results.push({
+          ruleId: g.theorem,
+          level: g.status === 'refuted' ? 'error' : 'warning',
+          message: { text },
+          locations: [{ physicalLocation: { artifactLocation: { uri: uri(g.loc.file) }, region: { startLine: g.loc.line, startColumn: g.loc.col } } }],
+          properties: { goal: g.id, subsystem: sub.name, operation: op.name, status: g.status, counterexample: g.counterexample },
+        });
+      }
+    }
+  }
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'pushbutton', version: '0.1.0', rules, properties: { solver: version } } },
+        invocations: [{ executionSuccessful: true, exitCode: exitCode(subs) }],
+        properties: { summary: (jsonDocument(subs, {}) as { summary: unknown }).summary },
+        results,
+      },
+    ],
+  };
+}
