@@ -42,6 +42,17 @@ export function discover(root: string): Pair[] {
 }
 
 /**
+ * Spec modules (they export a State) with no implementation beside them: a project-wide run must
+ * not turn green by skipping them. Helper modules in spec/ (no State) are not specs.
+ */
+export function orphanSpecs(root: string, pairs: Pair[]): string[] {
+  const specs = tsFiles(path.join(root, 'spec')).filter((f) => !f.replace(/\.ts$/, '').includes('.')).map((f) => path.join(root, 'spec', f));
+  const ex = path.join(root, 'examples');
+  if (fs.existsSync(ex)) for (const d of fs.readdirSync(ex).sort()) if (fs.existsSync(path.join(ex, d, 'spec.ts'))) specs.push(path.join(ex, d, 'spec.ts'));
+  return specs.filter((f) => !pairs.some((p) => p.specFile === f) && /^\s*export\s+(interface|type)\s+State\b/m.test(fs.readFileSync(f, 'utf8')));
+}
+
+/**
  * Resolves one positional selector: a subsystem name (`counter`, `posix.naive`), a directory
  * holding spec.ts and impl.ts, or an implementation file (its spec is found next to it, or in
  * `../spec/NAME.ts`, or in the nearest parent folder holding spec.ts, so a seeded-bug file such as
@@ -52,6 +63,9 @@ export function select(root: string, all: Pair[], selector: string): Pair[] {
   if (byName.length) return all.filter((p) => p.name === selector).length ? all.filter((p) => p.name === selector) : byName;
   const abs = path.resolve(root, selector);
   if (!fs.existsSync(abs)) return [];
+  // an implementation file of a discovered pair keeps that pair's name (so goal ids stay the same)
+  const known = all.filter((p) => p.implFile === abs);
+  if (known.length) return known;
   if (fs.statSync(abs).isDirectory()) {
     const spec = path.join(abs, 'spec.ts');
     if (!fs.existsSync(spec)) return [];

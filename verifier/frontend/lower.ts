@@ -406,7 +406,7 @@ export function evalConstInt(e: Expr): number | undefined {
 
 const ARITH: Record<string, BinaryOp> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%' };
 const COMPARE: Record<string, BinaryOp> = { '<': '<', '<=': '<=', '>': '>', '>=': '>=', '===': '===', '!==': '!==' };
-const COMPOUND: Record<string, BinaryOp> = { '+=': '+', '-=': '-', '*=': '*', '%=': '%' };
+const COMPOUND: Record<string, BinaryOp> = { '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%' };
 
 /** Lowers one function body. Locals are renamed apart so the IR has one flat namespace per function. */
 class FunctionLowering {
@@ -505,7 +505,11 @@ class FunctionLowering {
           out.push({ k: 'let', loc: locOf(d), name: this.declare(d.getName(), type, kind === 'let'), type, init: value });
         } catch (e) {
           // later uses of the name would repeat the problem, or call the local a module-level variable
-          if (e instanceof SubsetError && Node.isIdentifier(d.getNameNode())) this.scope.vars.set(d.getName(), { name: d.getName(), type: VOID, mutable: true, rejected: true });
+          if (e instanceof SubsetError) {
+            const nameNode = d.getNameNode();
+            const names = Node.isIdentifier(nameNode) ? [nameNode] : nameNode.getDescendantsOfKind(SyntaxKind.BindingElement).map((b) => b.getNameNode()).filter(Node.isIdentifier);
+            for (const n of names) this.scope.vars.set(n.getText(), { name: n.getText(), type: VOID, mutable: true, rejected: true });
+          }
           throw e;
         }
       }
@@ -523,6 +527,7 @@ class FunctionLowering {
         if (this.ret.k !== 'void') reject(loc, 'a return without a value', `this function returns ${typeToString(this.ret)}`);
         return [{ k: 'return', loc }];
       }
+      if (this.ret.k === 'void' && this.fn && !this.fn.getReturnTypeNode()) reject(loc, 'a return value in a function without a return type', `declare the result type: function ${this.fn.getName()}(...): number (or boolean, an enumeration, a record)`);
       const value = this.lowerExpr(e, this.ret);
       this.checkAssignable(this.ret, value, locOf(e));
       return [{ k: 'return', loc, value }];
@@ -593,6 +598,9 @@ class FunctionLowering {
         }
       }
       return [{ k: 'expr', loc, e: this.lowerExpr(e) }];
+    }
+    if (Node.isBinaryExpression(e) && /^(\*\*|<<|>>>?|&&?|\|\|?|\^|\?\?)=$/.test(e.getOperatorToken().getText())) {
+      reject(loc, `the operator ${e.getOperatorToken().getText()}`, 'write the assignment out (x = x + y); bitwise operators, ** and ?? are outside the subset');
     }
     reject(loc, `the expression statement ${describe(e)}`, 'a statement is an assignment, a call, or x++ / x--');
   }
@@ -797,6 +805,7 @@ class FunctionLowering {
         return { ...c, loc };
       }
       if (Node.isFunctionDeclaration(r.node)) reject(loc, `the function ${name} used as a value`, 'call it; functions are not values in the subset');
+      if (Node.isEnumDeclaration(r.node)) reject(loc, `the TypeScript enum ${name}`, "enumerations are string-literal unions in the subset: type Color = 'red' | 'green', and write 'red'");
       if (Node.isVariableDeclaration(r.node)) reject(loc, `the module-level variable ${name}`, 'only const declarations with a scalar value can be used; state belongs in State');
     }
     reject(loc, `the name ${name}`, 'it is not a local, a parameter, or a module-level constant');
@@ -983,11 +992,9 @@ class FunctionLowering {
         }
       } else reject(locOf(p), describe(p), 'object literals list fields as name: value');
     }
-    const fields = expected.fields.map((f) => {
-      const v = given.get(f.name);
-      if (!v) reject(loc, 'an object literal with a missing field', `${expected.name} needs ${f.name}`);
-      return { name: f.name, value: v };
-    });
+    for (const f of expected.fields) if (!given.has(f.name)) reject(loc, 'an object literal with a missing field', `${expected.name} needs ${f.name}`);
+    // in source order: TypeScript evaluates the properties of a literal left to right
+    const fields = [...given].map(([name, value]) => ({ name, value }));
     return { k: 'record', fields, type: expected, loc };
   }
 }
