@@ -4,7 +4,7 @@
 // decoded values reproduces the failure. If it does not, that is a toolchain bug and is reported
 // as one (the goal is then "unknown", never "proved" and never a bug of the user's).
 
-import type { Type, Program } from './ir.ts';
+import type { Type } from './ir.ts';
 import { SMap, MAKE_ARRAY, AssertionFailure, AssumptionViolated } from './prelude.ts';
 import { Model, type MValue } from './solver/model.ts';
 import type { Theorem, GoalSpec, Input } from './theorems.ts';
@@ -275,7 +275,6 @@ function doReplay(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, spe
 
 function interpretRuntime(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, side: 'impl' | 'spec', out: Counterexample): Counterexample {
   const interp = new Interpreter(sub.program);
-  const prog: Program = sub.program;
   const mod = side === 'impl' ? sub.impl : sub.spec;
   const args = th.inputs.filter((x) => x.role === 'arg').map((inp) => decode(model, inp, false));
   const st = th.inputs.find((x) => x.role === side);
@@ -302,6 +301,5 @@ function interpretRuntime(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Mo
     if (e instanceof AssumptionFailed) return { ...out, replay: 'an assume() does not hold on these inputs', confirmed: false };
     throw e;
   }
-  void prog;
   return { ...out, replay: 'neither the TypeScript run nor the IR interpreter shows the runtime error', confirmed: false };
 }
