@@ -63,15 +63,16 @@ export class Interpreter {
         return;
       }
       case 'assign': {
+        // TypeScript evaluates the target's object and index before the right-hand side
+        const t = s.target;
+        if (t.k !== 'var' && t.k !== 'field' && t.k !== 'index') throw new Error('internal: bad assignment target');
+        const obj = t.k === 'var' ? undefined : this.expr(t.obj, env);
+        const i = t.k === 'index' ? this.index(t, env) : 0;
         const v = this.expr(s.value, env);
         this.fits(v, s.target.type, s.loc, 'the assigned value');
-        const t = s.target;
         if (t.k === 'var') env.set(t.name, v);
-        else if (t.k === 'field') (this.expr(t.obj, env) as Record<string, unknown>)[t.field] = v;
-        else if (t.k === 'index') {
-          const a = this.expr(t.obj, env) as unknown[];
-          a[this.index(a, t, env)] = v;
-        } else throw new Error('internal: bad assignment target');
+        else if (t.k === 'field') (obj as Record<string, unknown>)[t.field] = v;
+        else (obj as unknown[])[i] = v;
         return;
       }
       case 'if':
@@ -110,11 +111,10 @@ export class Interpreter {
     }
   }
 
-  private index(a: unknown[], e: Expr & { k: 'index' }, env: Env): number {
+  private index(e: Expr & { k: 'index' }, env: Env): number {
     const i = this.expr(e.index, env) as number;
     const len = (e.obj.type as { len: number }).len;
     if (!(i >= 0 && i < len)) throw new RuntimeError('bounds', e.index.loc, `the index ${i} is outside 0..${len - 1}`);
-    void a;
     return i;
   }
 
@@ -142,7 +142,7 @@ export class Interpreter {
         return (this.expr(e.obj, env) as Record<string, unknown>)[e.field];
       case 'index': {
         const a = this.expr(e.obj, env) as unknown[];
-        return a[this.index(a, e, env)];
+        return a[this.index(e, env)];
       }
       case 'not':
         return !this.expr(e.e, env);

@@ -70,6 +70,8 @@ export interface MachineOptions {
   /** expand forall/exists, and the type-range facts of array inputs, up to this many elements */
   expandLimit?: number;
 }
+/** Inside forall/exists over at most this many elements, "body i runs" is a ground conjunction. */
+export const GUARD_EXPAND_LIMIT = 256;
 /** `count` is encoded as a sum of if-then-else terms up to this bound. */
 export const COUNT_LIMIT = 4096;
 
@@ -696,9 +698,16 @@ export class Machine {
     // as above, body i runs only when every body j < i left the result undecided
     const reached = (b: Term): Term => {
       if (q === 'count') return T.TRUE;
+      const undecided = (x: Term) => (q === 'forall' ? x : T.not(x));
+      // up to GUARD_EXPAND_LIMIT elements the guard is a conjunction over j, so the obligation
+      // gets no nested quantifier (with one, Z3 timed out on some pinned inputs)
+      if (n <= GUARD_EXPAND_LIMIT) {
+        const parts: Term[] = [];
+        for (let k = 0; k < n; k++) parts.push(T.implies(T.lt(T.mkInt(k), i), undecided(T.substitute(b, new Map([[i, T.mkInt(k)]])))));
+        return T.and(...parts);
+      }
       const j = T.mkBvar(e.param, T.INT);
-      const bj = T.substitute(b, new Map([[i, j]]));
-      return T.forall([j], T.implies(T.and(T.le(T.mkInt(0), j), T.lt(j, i)), q === 'forall' ? bj : T.not(bj)));
+      return T.forall([j], T.implies(T.and(T.le(T.mkInt(0), j), T.lt(j, i)), undecided(T.substitute(b, new Map([[i, j]])))));
     };
     const body = this.inBinder(e.param, i, n, () => this.cond(e.body), reached);
     const range = T.and(T.le(T.mkInt(0), i), T.lt(i, T.mkInt(n)));
@@ -898,9 +907,9 @@ function mulInterval(l: { lo?: bigint; hi?: bigint }, r: { lo?: bigint; hi?: big
   const ps = [l.lo * r.lo, l.lo * r.hi, l.hi * r.lo, l.hi * r.hi];
   return [minOf(ps), maxOf(ps)];
 }
-function divInterval(l: { lo?: bigint; hi?: bigint }, _r: { lo?: bigint; hi?: bigint }): [bigint?, bigint?] {
+function divInterval(l: { lo?: bigint; hi?: bigint }, r: { lo?: bigint; hi?: bigint }): [bigint?, bigint?] {
   // |a / b| <= |a| whenever the division is defined
   if (l.lo === undefined || l.hi === undefined) return [undefined, undefined];
   const m = maxAbs(l.lo, l.hi);
-  return [l.lo >= 0n && _r.lo !== undefined && _r.lo > 0n ? 0n : -m, m];
+  return [l.lo >= 0n && r.lo !== undefined && r.lo > 0n ? 0n : -m, m];
 }
