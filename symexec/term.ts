@@ -457,3 +457,15 @@ export function unintSortsOf(ts: Term[]): string[] {
   ts.forEach(go);
   return [...out].sort();
 }
+
+/** Whether any of the terms still has a quantifier (after expansion, Z3 decides ground formulas). */
+export function hasQuantifier(ts: Term[]): boolean {
+  const seen = new Set<number>();
+  const go = (t: Term): boolean => {
+    if (seen.has(t.id)) return false;
+    seen.add(t.id);
+    if (t.op === 'forall' || t.op === 'exists') return true;
+    return t.args.some(go);
+  };
+  return ts.some(go);
+}

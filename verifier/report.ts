@@ -98,7 +98,7 @@ function goalText(sub: SubsystemOutcome, op: OperationOutcome, g: GoalOutcome, c
   lines.push(`      ${label}[${g.theorem}] ${formatLoc(g.loc, cwd)}: ${g.message}`);
   const c = g.counterexample;
   if (g.status === 'refuted' && c) {
-    lines.push(`        counterexample (confirmed by replay${g.scope ? `, found in a small scope: ${g.scope}` : ''}):`);
+    lines.push(`        counterexample (confirmed by replay${g.scope ? `; found with ${g.scope}` : ''}):`);
     const hot = hotIndices(c.inputs.map((x) => x.value));
     for (const inp of c.inputs) {
       if (inp.role === 'arg') {

@@ -9,6 +9,7 @@ import { refinement, invariants, initTheorem, toSmt, type Theorem, type GoalSpec
 import { replay, type Counterexample } from './counterexample.ts';
 import { SolverPool, type GoalResult } from './solver/pool.ts';
 import { SubsetError, type Diagnostic } from './diagnostics.ts';
+import { hasQuantifier } from '../symexec/term.ts';
 import type { Pair } from './discover.ts';
 import type { MachineOptions } from '../symexec/evaluate.ts';
 
@@ -26,7 +27,7 @@ export interface GoalOutcome {
   ms: number;
   rlimit?: number;
   counterexample?: Counterexample;
-  /** set when the verdict came from the small-scope search after an `unknown` */
+  /** set when the verdict came from the expanded (ground) encoding after an `unknown` */
   scope?: string;
 }
 
@@ -58,9 +59,13 @@ export interface RunOptions {
   onOperation?: (sub: string, op: OperationOutcome) => void;
 }
 
-/** The small scope searched when the solver answers `unknown`: quantifiers expanded. */
-const SMALL_SCOPE: MachineOptions = { expandLimit: 256 };
-const SMALL_SCOPE_TEXT = 'quantifiers and array type ranges over at most 256 elements expanded into ground facts';
+/** The encoding tried when the solver answers `unknown`: quantifiers expanded into ground facts. */
+const EXPANDED: MachineOptions = { expandLimit: 256 };
+const EXPANDED_TEXT = 'quantifiers over at most 256 elements expanded';
+
+function describeUnknown(reason: string | undefined, timeoutMs: number): string {
+  return reason === 'canceled' || reason === 'timeout' ? `timeout (${timeoutMs} ms)` : (reason ?? 'unknown');
+}
 
 export function worst(vs: (Verdict | 'rejected')[]): Verdict | 'rejected' {
   if (vs.includes('rejected')) return 'rejected';
@@ -123,53 +128,109 @@ export class Runner {
     return out;
   }
 
+  /**
+   * The solving ladder, cheapest first; a goal leaves it at its first definite answer.
+   * 1. Without the pre-state invariants, one solver with push/pop, a quarter of the budget: a goal
+   *    proved with fewer hypotheses is proved, and most runtime-error goals need none.
+   * 2. With every hypothesis, push/pop, the same short budget.
+   * 3. The same theorem with quantifiers (and array type ranges) over at most 256 elements
+   *    expanded into ground facts, a fresh solver per goal, the whole budget. Expansion is exact,
+   *    so `unsat` is a proof; on ground formulas Z3 is complete, which is where quantified
+   *    invariants made it spin on a real bug. A fresh solver, because incremental mode skips
+   *    Z3's preprocessing (measured 2-3x slower on heavy goals).
+   * 4. Only if quantifiers remain after expansion: the quantified theorem, fresh solver, whole budget.
+   */
   private async prove(sub: Subsystem, th: Theorem, out: SubsystemOutcome, rebuild: (o: MachineOptions) => Theorem[]): Promise<GoalOutcome[]> {
     if (th.goals.length === 0) return [];
     const t0 = performance.now();
     const smt = toSmt(th);
     this.dump(th, smt);
     out.frontMs += performance.now() - t0;
-    // Pass 1, without the pre-state invariants: a goal proved without hypotheses is proved with
-    // them, and most runtime-error goals need none. One solver, push/pop per goal, a short budget.
-    const T = this.opts.timeoutMs;
-    const short = Math.min(T, Math.max(500, T / 4));
-    const results: GoalResult[] = new Array(smt.goals.length);
-    let pending = smt.goals.map((_, k) => k);
+    const budget = this.opts.timeoutMs;
+    const short = Math.min(budget, Math.max(500, budget / 4));
+    const n = th.goals.length;
+    const results: (GoalResult | undefined)[] = Array.from({ length: n }, () => undefined);
+    const ms = new Array<number>(n).fill(0);
+    const record = (k: number, r: GoalResult) => {
+      ms[k] += r.ms;
+      out.solverMs += r.ms;
+      results[k] = r;
+    };
+    const open = () => results.map((r, k) => (!r || (r.status === 'unknown' && !r.reason?.startsWith('solver error')) ? k : -1)).filter((k) => k >= 0);
+
     if (th.hypotheses.length) {
       const bare = toSmt(th, false);
       const first = await this.pool.solve({ prelude: bare.prelude, goals: bare.goals, timeoutMs: short });
-      first.forEach((r, k) => (results[k] = r.status === 'unsat' ? r : { ...r, status: 'unknown', model: undefined }));
-      pending = pending.filter((k) => first[k].status !== 'unsat');
+      for (const [k, r] of first.entries()) {
+        if (r.status === 'unsat') record(k, r);
+        else {
+          ms[k] += r.ms;
+          out.solverMs += r.ms;
+        }
+      }
+      // A model found without the invariants is a real counterexample when it happens to satisfy
+      // them: the replay checks exactly that on the TypeScript, so trying costs one replay.
+      for (const [k, r] of first.entries()) {
+        if (r.status !== 'sat') continue;
+        const v = await this.judge(sub, th, th.goals[k], r, out);
+        if (v.status === 'refuted') results[k] = r;
+      }
     }
-    // Pass 2, with every hypothesis, push/pop, still the short budget: cheap for easy goals.
-    // Pass 3, for goals left unknown: a fresh solver each and the whole budget, because
-    // incremental mode skips Z3's preprocessing and measured 2-3x slower on heavy goals.
-    const spent = (k: number) => (results[k]?.ms ?? 0);
-    if (pending.length) {
-      const second = await this.pool.solve({ prelude: smt.prelude, goals: pending.map((k) => smt.goals[k]), timeoutMs: short });
-      second.forEach((r, j) => (results[pending[j]] = { ...r, ms: r.ms + spent(pending[j]) }));
+    let todo = open();
+    if (todo.length) {
+      const second = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), timeoutMs: short });
+      second.forEach((r, j) => record(todo[j], r));
     }
-    const retry = pending.filter((k) => results[k].status === 'unknown' && !results[k].reason?.startsWith('solver error'));
-    if (retry.length && T > short) {
-      const third = await this.pool.solve({ prelude: smt.prelude, goals: retry.map((k) => smt.goals[k]), timeoutMs: T, incremental: false });
-      third.forEach((r, j) => (results[retry[j]] = { ...r, ms: r.ms + spent(retry[j]) }));
+    const verdicts: (GoalOutcome | undefined)[] = await Promise.all(results.map((r, k) => (r && r.status !== 'unknown' ? this.judge(sub, th, th.goals[k], r, out) : undefined)));
+
+    todo = open().filter((k) => !verdicts[k]);
+    let quantified = true;
+    if (todo.length) {
+      const t1 = performance.now();
+      const expanded = rebuild(EXPANDED).find((t) => t.kind === th.kind)!;
+      quantified = hasQuantifier([...expanded.facts, ...expanded.hypotheses, ...expanded.goals.map((g) => g.holds)]);
+      out.frontMs += performance.now() - t1;
+      const byId = new Map(expanded.goals.map((g, j) => [g.id, j]));
+      const missing = todo.filter((k) => !byId.has(th.goals[k].id));
+      for (const k of missing) verdicts[k] = { ...this.base(th, th.goals[k], ms[k]), status: 'proved', scope: `${EXPANDED_TEXT}: the goal simplifies to true` };
+      const ask = todo.filter((k) => byId.has(th.goals[k].id));
+      if (ask.length) {
+        const one: Theorem = { ...expanded, goals: ask.map((k) => expanded.goals[byId.get(th.goals[k].id)!]) };
+        const esmt = toSmt(one);
+        const third = await this.pool.solve({ prelude: esmt.prelude, goals: esmt.goals, timeoutMs: budget, incremental: false });
+        for (const [j, r] of third.entries()) {
+          const k = ask[j];
+          record(k, r);
+          if (r.status === 'unknown') continue;
+          const v = await this.judge(sub, one, one.goals[j], r, out);
+          verdicts[k] = { ...v, ms: ms[k], scope: EXPANDED_TEXT };
+        }
+      }
     }
-    out.solverMs += results.reduce((a, r) => a + r.ms, 0);
-    const outcomes: GoalOutcome[] = [];
-    for (const [k, r] of results.entries()) {
-      const goal = th.goals[k];
-      let o = await this.judge(sub, th, goal, r, out);
-      if (o.status === 'unknown') o = await this.smallScope(sub, th, goal, o, out, rebuild);
-      outcomes.push(o);
+    todo = open().filter((k) => !verdicts[k]);
+    if (todo.length && quantified) {
+      const fourth = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), timeoutMs: budget, incremental: false });
+      for (const [j, r] of fourth.entries()) {
+        record(todo[j], r);
+        verdicts[todo[j]] = await this.judge(sub, th, th.goals[todo[j]], r, out);
+      }
     }
-    return outcomes;
+    return verdicts.map((v, k) => {
+      if (v) return { ...v, ms: ms[k] };
+      const r = results[k]!;
+      return { ...this.base(th, th.goals[k], ms[k]), status: 'unknown', reason: `${describeUnknown(r.reason, budget)}; also with ${EXPANDED_TEXT}${quantified ? ' and with the quantified encoding on a fresh solver' : ' (an exact, quantifier-free encoding)'}` };
+    });
+  }
+
+  private base(th: Theorem, goal: GoalSpec, ms: number) {
+    return { id: goal.id, theorem: th.kind, kind: goal.kind, loc: goal.loc, message: goal.message, ms };
   }
 
   /** Turns one solver answer into a verdict; `sat` must replay on the real TypeScript. */
   private async judge(sub: Subsystem, th: Theorem, goal: GoalSpec, r: GoalResult, out: SubsystemOutcome): Promise<GoalOutcome> {
-    const base = { id: goal.id, theorem: th.kind, kind: goal.kind, loc: goal.loc, message: goal.message, ms: r.ms, rlimit: r.rlimit };
+    const base = { ...this.base(th, goal, r.ms), rlimit: r.rlimit };
     if (r.status === 'unsat') return { ...base, status: 'proved' };
-    if (r.status === 'unknown') return { ...base, status: 'unknown', reason: r.reason === 'canceled' || r.reason === 'timeout' ? `timeout (${this.opts.timeoutMs} ms)` : (r.reason ?? 'unknown') };
+    if (r.status === 'unknown') return { ...base, status: 'unknown', reason: describeUnknown(r.reason, this.opts.timeoutMs) };
     const t0 = performance.now();
     try {
       const cex = await replay(sub, th, goal, r.model ?? '');
@@ -179,27 +240,6 @@ export class Runner {
     } catch (e) {
       return { ...base, status: 'unknown', reason: `toolchain error while replaying the counterexample: ${e instanceof Error ? e.message : String(e)}` };
     }
-  }
-
-  /** Quantified invariants can make Z3 give up where a bug exists: search a small scope before giving up. */
-  private async smallScope(sub: Subsystem, th: Theorem, goal: GoalSpec, first: GoalOutcome, out: SubsystemOutcome, rebuild: (o: MachineOptions) => Theorem[]): Promise<GoalOutcome> {
-    if (first.reason?.startsWith('toolchain error')) return first;
-    const t0 = performance.now();
-    const th2 = rebuild(SMALL_SCOPE).find((t) => t.kind === th.kind);
-    const g2 = th2?.goals.find((g) => g.id === goal.id);
-    if (!th2 || !g2) return { ...first, reason: `${first.reason}; small-scope search: the goal is trivial there` };
-    const one: Theorem = { ...th2, goals: [g2] };
-    const smt = toSmt(one);
-    out.frontMs += performance.now() - t0;
-    const [r] = await this.pool.solve({ prelude: smt.prelude, goals: smt.goals, timeoutMs: this.opts.timeoutMs, incremental: false });
-    out.solverMs += r.ms;
-    const o = await this.judge(sub, one, g2, r, out);
-    const ms = first.ms + r.ms;
-    if (o.status === 'refuted') return { ...o, ms, scope: SMALL_SCOPE_TEXT };
-    // unsat with expanded quantifiers is a real proof only if nothing was lost by expanding: it is
-    // (expansion is exact for the sizes given), so an unsat here proves the goal
-    if (o.status === 'proved') return { ...o, ms, scope: SMALL_SCOPE_TEXT };
-    return { ...first, ms, reason: `${first.reason}; searched a small scope (${SMALL_SCOPE_TEXT}): no counterexample found (${o.reason})` };
   }
 
   private dump(th: Theorem, smt: { prelude: string; goals: { id: string; smt: string }[] }): void {
