@@ -1,0 +1,42 @@
+// The solving ladder of verifier/run.ts: what each rung is for, shown on small subsystems.
+import { describe, it, expect, afterAll } from 'vitest';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Runner } from '../verifier/run.ts';
+import { discover } from '../verifier/discover.ts';
+import { loadProject } from '../verifier/frontend/project.ts';
+import { loadSubsystem } from '../verifier/subsystem.ts';
+import { refinement } from '../verifier/theorems.ts';
+import { hasQuantifier } from '../symexec/term.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixture = path.join(here, 'fixtures', 'solving');
+const runner = new Runner(fixture, { timeoutMs: 10_000, jobs: 2 });
+afterAll(() => runner.close());
+
+describe('solving', () => {
+  it('expands quantifiers over 40 elements into ground facts exactly, and not in the first encoding', () => {
+    const [pair] = discover(fixture);
+    const sub = loadSubsystem(loadProject(fixture), pair.name, pair.specFile, pair.implFile);
+    const op = sub.operations.find((o) => o.name === 'put')!;
+    const quantified = refinement(sub, op);
+    const expanded = refinement(sub, op, { expandLimit: 256 });
+    const terms = (t: typeof quantified) => [...t.facts, ...t.hypotheses, ...t.goals.map((g) => g.holds)];
+    expect(hasQuantifier(terms(quantified))).toBe(true);
+    expect(hasQuantifier(terms(expanded))).toBe(false);
+    expect(expanded.goals.map((g) => g.id)).toEqual(quantified.goals.map((g) => g.id));
+  });
+
+  it('refutes a bug hidden behind quantified invariants, with a counterexample that replays', async () => {
+    const [pair] = discover(fixture);
+    const out = await runner.verify(pair);
+    expect(out.status).toBe('refuted');
+    const put = out.operations.find((o) => o.name === 'put')!;
+    const result = put.goals.find((g) => g.kind === 'result')!;
+    expect(result.status).toBe('refuted');
+    expect(result.counterexample?.confirmed).toBe(true);
+    expect(result.counterexample?.inputs.find((i) => i.name === 'v')?.value).toBe(11);
+    // the spec's own invariants hold: only the refinement goals fail
+    expect(put.goals.filter((g) => g.theorem === 'invariants').every((g) => g.status === 'proved')).toBe(true);
+  });
+});
