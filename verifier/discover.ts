@@ -76,6 +76,7 @@ export function select(root: string, all: Pair[], selector: string): Pair[] {
   for (let d = path.dirname(abs); d.length >= root.length && d !== path.dirname(d); d = path.dirname(d)) candidates.push(path.join(d, 'spec.ts'));
   const spec = candidates.find((c) => fs.existsSync(c) && path.resolve(c) !== abs);
   if (!spec) return [];
-  const dirName = path.basename(path.dirname(spec)) === 'spec' ? base.split('.')[0] : path.basename(path.dirname(spec));
-  return [{ name: `${dirName}.${base}`, specFile: path.resolve(spec), implFile: abs }];
+  // bugs/kernel.leak.ts against spec/kernel.ts is `kernel.leak`; examples/counter/bugs/wrong-errno.ts is `counter.wrong-errno`
+  const subsystem = path.basename(path.dirname(spec)) === 'spec' ? base.split('.')[0] : path.basename(path.dirname(spec));
+  return [{ name: base.startsWith(`${subsystem}.`) ? base : `${subsystem}.${base}`, specFile: path.resolve(spec), implFile: abs }];
 }
