@@ -9,7 +9,7 @@
 
 import type { Expr, Stmt, Func, Program, Type, Loc } from '../verifier/ir.ts';
 import { SAFE_INT } from '../verifier/ir.ts';
-import { SMap } from '../verifier/prelude.ts';
+import { SMap, sameMap } from '../verifier/prelude.ts';
 import type { ObligationKind } from './evaluate.ts';
 
 export class RuntimeError extends Error {
@@ -226,6 +226,8 @@ export class Interpreter {
         return new SMap(this.expr(e.dflt, env));
       case 'mapGet':
         return (this.expr(e.map, env) as SMap<unknown, unknown>).get(this.expr(e.key, env));
+      case 'mapEq':
+        return sameMap(this.expr(e.l, env) as SMap<unknown, unknown>, this.expr(e.r, env) as SMap<unknown, unknown>);
       case 'mapHas':
         return (this.expr(e.map, env) as SMap<unknown, unknown>).has(this.expr(e.key, env));
     }

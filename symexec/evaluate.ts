@@ -550,6 +550,13 @@ export class Machine {
         root.leaves.set('{dflt}', d);
         return { k: 'ref', ref: { root: root.id, path: [], type: e.type } };
       }
+      case 'mapEq': {
+        const a = this.refOf(this.expr(e.l), e.loc), b = this.refOf(this.expr(e.r), e.loc);
+        // unset keys hold the default in {val} (an input fact, kept by every write), so equal
+        // leaves are exactly equal maps
+        const parts = (['val', 'has', 'dflt'] as const).map((k) => T.eq(this.readLeaf(a, [{ map: k }]), this.readLeaf(b, [{ map: k }])));
+        return { k: 's', t: T.and(...parts) };
+      }
       case 'mapGet':
       case 'mapHas': {
         const m = this.refOf(this.expr(e.map), e.loc);
@@ -719,47 +726,27 @@ export class Machine {
 
 /**
  * The sum of `ite(p_k, 1, 0)`, arranged so that Z3 sees how a count changed. After a write at a
- * symbolic index j, element k's condition mentions `j = k`; Shannon expansion on that atom splits
- * it into the condition before the write (`p_k[j=k := false]`, the same term the pre-state's count
- * has) and the condition at the written element. The sum is then built as
- * `(the pre-state's sum) + Σ ite(j = k, new_k - old_k, 0)`, so the invariant about the old count
- * rewrites the new one instead of Z3 re-deriving a sum of ites element by element.
+ * symbolic index j, element k's condition mentions `j = k` (reads at literal indices become case
+ * splits in term.ts, also through nested arrays: `procs[p].fds[d]` after a write to
+ * `procs[pid].fds[fd]` reads `ite(pid = p, ite(fd = d, v, ...), old)`). T.unwritten splits p_k
+ * into `base`, the condition with those if-then-elses resolved to their else branch (the same
+ * term the pre-state's count has), and `guard`, false only where p_k and base agree. The sum is
+ * `(the pre-state's sum) + Σ ite(guard, new_k - old_k, 0)`, so the invariant about the old count
+ * rewrites the new one instead of Z3 re-deriving a sum of ites element by element (measured on a
+ * 16-element refcount: 0.1 s in this form; over 60 s as two sums, or without the ite(guard, ., 0)).
  */
 function countSum(parts: Term[]): Term {
   const one = T.mkInt(1), zero = T.mkInt(0);
+  const ind = (p: Term) => T.ite(p, one, zero);
   const base: Term[] = [];
   const delta: Term[] = [];
-  parts.forEach((p, k) => {
-    const atoms = writeAtoms(p, k);
-    if (atoms.length === 0) return void base.push(T.ite(p, one, zero));
-    let old = p;
-    for (const a of atoms) old = T.replace(old, a, T.FALSE);
-    const was = T.ite(old, one, zero);
-    base.push(was);
-    delta.push(T.ite(T.or(...atoms), T.sub(T.ite(p, one, zero), was), zero));
-  });
+  for (const p of parts) {
+    const split = T.unwritten(p);
+    base.push(ind(split.base));
+    if (split.base !== p) delta.push(T.ite(split.guard, T.sub(ind(p), ind(split.base)), zero));
+  }
   const chain = (ts: Term[]) => ts.reduce((acc, t) => T.add(acc, t), zero);
   return T.add(chain(base), chain(delta));
-}
-
-/**
- * The conditions `j = k` of reads-over-writes at literal index k: `select(store(a, j, v), k)`
- * builds `ite(j = k, v, select(a, k))` (term.ts), so these are exactly where writes show.
- */
-function writeAtoms(t: Term, k: number): Term[] {
-  const out: Term[] = [];
-  const seen = new Set<number>();
-  const go = (u: Term): void => {
-    if (seen.has(u.id) || out.length > 3) return;
-    seen.add(u.id);
-    if (u.op === 'ite') {
-      const [c, , e] = u.args;
-      if (c.op === '=' && e.op === 'select' && e.args[1].op === 'int' && e.args[1].value === BigInt(k) && c.args.some((a) => a === e.args[1]) && !out.includes(c)) out.push(c);
-    }
-    u.args.forEach(go);
-  };
-  go(t);
-  return out.length > 3 ? [] : out;
 }
 
 /** `outer` may contain `inner` (same fields; indices may be equal). */

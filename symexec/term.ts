@@ -249,6 +249,8 @@ export function le(a: Term, b: Term): Term {
 
 // ---- arrays ------------------------------------------------------------------------------------
 
+const selectIteMemo = new Map<string, Term>();
+
 export function select(a: Term, i: Term): Term {
   if (a.sort.k !== 'Array') throw new Error('select on a non-array term');
   // read-over-write with literal indices, and constant arrays, fold away here
@@ -261,9 +263,45 @@ export function select(a: Term, i: Term): Term {
     // expanded sums (count) share their untouched terms with the pre-state's
     if (i.op === 'int') return ite(eq(j, i), v, select(base, i));
   }
+  // the same below an if-then-else of arrays (a nested array read at literal indices after a
+  // write at a symbolic outer index, or after a merge at a join): read the element in each branch
+  if (a.op === 'ite' && i.op === 'int') {
+    // memoised: merges share subarrays, and a chain of them would be walked 2^depth times
+    const key = `${a.id},${i.id}`;
+    let r = selectIteMemo.get(key);
+    if (!r) selectIteMemo.set(key, (r = ite(a.args[0], select(a.args[1], i), select(a.args[2], i))));
+    return r;
+  }
   if (a.op === 'constArray') return a.args[0];
   if (a.op === 'lambda') return substitute(a.args[0], new Map([[a.bound![0], i]]));
   return mk('select', a.sort.elem, [a, i]);
+}
+
+/**
+ * Splits a term into `base`, the term with every non-boolean if-then-else replaced by its else
+ * branch (quantifier and lambda bodies are left alone), and `guard`, a condition whose falsity
+ * implies `t = base`: the disjunction of the conditions of the if-then-elses resolved. Used by
+ * `count` (evaluate.ts): a read after a write is `ite(j = k, new, old)`, so `base` is the read
+ * before the write.
+ */
+export function unwritten(t: Term): { base: Term; guard: Term } {
+  const memo = new Map<number, { base: Term; guard: Term }>();
+  const go = (u: Term): { base: Term; guard: Term } => {
+    const hit = memo.get(u.id);
+    if (hit) return hit;
+    let r: { base: Term; guard: Term };
+    if (u.args.length === 0 || u.bound || !u.closed) r = { base: u, guard: FALSE };
+    else if (u.op === 'ite' && u.sort.k !== 'Bool') {
+      const e = go(u.args[2]);
+      r = { base: e.base, guard: or(u.args[0], e.guard) };
+    } else {
+      const xs = u.args.map(go);
+      r = xs.every((x, k) => x.base === u.args[k]) ? { base: u, guard: FALSE } : { base: rebuild(u, xs.map((x) => x.base)), guard: or(...xs.map((x) => x.guard)) };
+    }
+    memo.set(u.id, r);
+    return r;
+  };
+  return go(t);
 }
 
 export function store(a: Term, i: Term, v: Term): Term {

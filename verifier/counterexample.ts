@@ -71,6 +71,26 @@ function scalarValue(t: Type, v: MValue | undefined): unknown {
   }
 }
 
+/** Keys worth probing in a model's map: every scalar of the key's sort the model mentions. */
+function candidateKeys(model: Model, key: Type): MValue[] {
+  if (key.k === 'bool') return [false, true];
+  if (key.k === 'enum') return key.members.map((_, i) => BigInt(i));
+  const out = new Map<string, MValue>();
+  for (const name of model.constants()) {
+    if (/^t\d+$/.test(name)) continue; // the printer's shared subterms, not inputs
+    let v: MValue | undefined;
+    try {
+      v = model.value(name);
+    } catch {
+      continue; // an input whose value the model evaluator cannot build is no key candidate
+    }
+    if (key.k === 'opaque' && v && typeof v === 'object' && v.kind === 'opaque' && v.sort === key.name) out.set(v.id, v);
+    if (key.k === 'int' && typeof v === 'bigint') out.set(String(v), v);
+  }
+  if (key.k === 'int') for (let i = 0n; i < 16n; i++) out.set(String(i), i);
+  return [...out.values()];
+}
+
 /** Builds the TypeScript value of an input from the model. */
 export function decode(model: Model, inp: Input, checked = true): unknown {
   const leaf = (key: string) => model.value(key ? `${inp.smt}.${key}` : inp.smt);
@@ -88,7 +108,15 @@ export function decode(model: Model, inp: Input, checked = true): unknown {
       }
       case 'map': {
         const m = new SMap<unknown, unknown>(scalarValue(t.value, applyIndices(leaf(`${key}{dflt}`), idx)));
-        // Only keys whose values the model pins down are known; unset keys read as the default.
+        // A model's map is a function over all keys; the keys that matter are among the values the
+        // model gives anything else (arguments, state fields), so those are the ones tried.
+        const has = applyIndices(leaf(`${key}{has}`), idx);
+        const vals = applyIndices(leaf(`${key}{val}`), idx);
+        if (has && typeof has === 'object' && has.kind === 'array' && vals && typeof vals === 'object' && vals.kind === 'array') {
+          for (const k of candidateKeys(model, t.key)) {
+            if (has.get(k) === true) m.set(scalarValue(t.key, k), scalarValue(t.value, vals.get(k)));
+          }
+        }
         return m;
       }
       default:

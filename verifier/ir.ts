@@ -124,7 +124,9 @@ export type Expr =
   | (Node & { k: 'quant'; q: 'forall' | 'exists' | 'count'; n: number; param: string; body: Expr })
   | (Node & { k: 'mapNew'; dflt: Expr })
   | (Node & { k: 'mapGet'; map: Expr; key: Expr })
-  | (Node & { k: 'mapHas'; map: Expr; key: Expr });
+  | (Node & { k: 'mapHas'; map: Expr; key: Expr })
+  /** `sameMap(l, r)`: the same default and the same entries */
+  | (Node & { k: 'mapEq'; l: Expr; r: Expr });
 
 export type Stmt =
   | { k: 'let'; loc: Loc; name: string; type: Type; init: Expr }

@@ -53,6 +53,13 @@ export function smap<K, V>(dflt: V): SMap<K, V> {
   return new SMap<K, V>(dflt);
 }
 
+/** Two maps are the same when they have the same default and the same keys set to the same values. */
+export function sameMap<K, V>(a: SMap<K, V>, b: SMap<K, V>): boolean {
+  if (a.dflt !== b.dflt) return false;
+  const ka = a.keys(), kb = b.keys();
+  return ka.length === kb.length && ka.every((k) => b.has(k) && a.get(k) === b.get(k));
+}
+
 /** True when `f(i)` holds for every `i` in `0..n-1`. */
 export function forall(n: number, f: (i: number) => boolean): boolean {
   for (let i = 0; i < n; i++) if (!f(i)) return false;

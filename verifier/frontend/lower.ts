@@ -371,6 +371,7 @@ export function forEachChild(e: Expr, f: (c: Expr) => void): void {
     case 'arrayInit': case 'quant': f(e.body); break;
     case 'mapNew': f(e.dflt); break;
     case 'mapGet': case 'mapHas': f(e.map); f(e.key); break;
+    case 'mapEq': f(e.l); f(e.r); break;
   }
 }
 
@@ -954,6 +955,12 @@ class FunctionLowering {
       }
       case 'smap':
         return this.mapNew(args, loc, expected);
+      case 'sameMap': {
+        if (args.length !== 2) reject(loc, describe(e), 'write sameMap(a, b)');
+        const l = this.lowerExpr(args[0]), r = this.lowerExpr(args[1]);
+        if (l.type.k !== 'map' || !sameShape(l.type, r.type)) reject(loc, describe(e), 'sameMap compares two maps of one type');
+        return { k: 'mapEq', l, r, type: BOOL, loc };
+      }
       case 'assert':
       case 'assume':
         reject(loc, `${name} inside an expression`, `write ${name}(condition) as a statement of its own`);
