@@ -187,9 +187,10 @@ function run(f: Fn, args: unknown[]): Outcome {
   try {
     return { result: f(...args) };
   } catch (e) {
-    if (e instanceof AssertionFailure) return { error: `assert failed: ${e.message}`, runtime: true };
-    if (e instanceof OutOfBounds) return { error: `out-of-bounds access: ${e.message}`, runtime: true };
-    if (e instanceof AssumptionViolated) return { error: 'an assume() does not hold' };
+    // phrased to follow "the implementation" / "the spec" in the replay line
+    if (e instanceof AssertionFailure) return { error: `fails an assert: ${e.message}`, runtime: true };
+    if (e instanceof OutOfBounds) return { error: `reads or writes out of bounds: ${e.message}`, runtime: true };
+    if (e instanceof AssumptionViolated) return { error: 'violates an assume()' };
     return { error: `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, runtime: true };
   }
 }
@@ -275,7 +276,7 @@ function doReplay(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, spe
       if (!deepEqual(implOut?.result, specOut?.result)) return confirmed(`results differ: implementation ${JSON.stringify(plain(implOut?.result))}, spec ${JSON.stringify(plain(specOut?.result))}`);
       return refuted('both sides returned the same result');
     case 'equiv': {
-      if (implOut?.error || specOut?.error) return confirmed(`running it ${implOut?.error ?? specOut?.error}`);
+      if (implOut?.error || specOut?.error) return confirmed(implOut?.error ? `the implementation ${implOut.error}` : `the spec ${specOut!.error}`);
       const r = run(fn(implMod, 'equiv'), [implAfter, specAfter]);
       return r.result === false ? confirmed('equiv(i, s) is false afterwards') : refuted(`equiv(i, s) is ${r.error ?? String(r.result)} afterwards`);
     }
@@ -284,7 +285,7 @@ function doReplay(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, spe
       const mod = goal.kind === 'impl-invariant' ? implMod : specMod;
       const after = goal.kind === 'impl-invariant' ? implAfter : specAfter;
       const o = goal.kind === 'impl-invariant' ? implOut : specOut;
-      if (o?.error) return confirmed(`running it ${o.error}`);
+      if (o?.error) return confirmed(`the ${goal.kind === 'impl-invariant' ? 'implementation' : 'spec'} ${o.error}`);
       const r = run(fn(mod, goal.predicate!), [after]);
       return r.result === false ? confirmed(`${goal.predicate} is false afterwards`) : refuted(`${goal.predicate} is ${r.error ?? String(r.result)} afterwards`);
     }
@@ -294,7 +295,7 @@ function doReplay(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, spe
       const after = side === 'impl' ? implAfter : specAfter;
       const stateType = side === 'impl' ? sub.impl.state : sub.spec.state;
       const bad = typeViolation(after, stateType, th.kind === 'init' ? 'init()' : (th.inputs.find((x) => x.role === side)?.param ?? 's'));
-      if (bad) return confirmed(`the state afterwards has ${bad}`);
+      if (bad) return confirmed(`afterwards ${bad}`);
       // not observable from outside: locate it with the IR interpreter on the same inputs
       return interpretRuntime(sub, th, goal, model, side, out);
     }

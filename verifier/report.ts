@@ -111,7 +111,9 @@ function goalText(sub: SubsystemOutcome, op: OperationOutcome, g: GoalOutcome, c
     }
     if (c.inputs.length === 0 && c.implAfter !== undefined) lines.push(`          impl init() = ${show(c.implAfter)}`, `          spec init() = ${show(c.specAfter)}`);
     if (c.implResult !== undefined || c.specResult !== undefined) {
-      if (g.theorem === 'refinement') lines.push(`          implementation returned ${show(c.implResult)}, spec returned ${show(c.specResult)}`);
+      // a side without a result stopped on a runtime error (the replay line says which)
+      const res = (r: unknown) => (r === undefined ? 'stopped on an error' : `returned ${show(r)}`);
+      if (g.theorem === 'refinement') lines.push(`          implementation ${res(c.implResult)}, spec ${res(c.specResult)}`);
       else if (g.theorem === 'invariants') lines.push(`          spec returned ${show(c.specResult)}`);
     }
     lines.push(`        replay: ${c.replay}`);

@@ -1,4 +1,4 @@
-// The counter kept in two fields: hundreds and the rest below 100.
+// Seeded bug: off-by-one carry (rest > 100, not >= 100) leaves rest = 100; refuted in incr (inv_rest).
 import type { u32 } from 'pushbutton';
 import type * as spec from '../spec';
 import { MAX } from '../spec';

@@ -1,4 +1,4 @@
-// The counter kept in two fields: hundreds and the rest below 100.
+// Seeded bug: a wrong errno, -1 (EPERM) where the spec returns -22 (EINVAL); refuted in incr (result).
 import type { u32 } from 'pushbutton';
 import type * as spec from '../spec';
 import { MAX } from '../spec';
