@@ -4,6 +4,11 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `verify ... | head` closes the pipe early: stop quietly instead of a stack trace
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 const { main } = await import('../verifier/cli.ts');
 try {
   process.exitCode = await main(process.argv.slice(2));

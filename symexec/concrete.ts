@@ -151,6 +151,10 @@ export class Interpreter {
       case 'binary': {
         if (e.op === '&&') return (this.expr(e.l, env) as boolean) && (this.expr(e.r, env) as boolean);
         if (e.op === '||') return (this.expr(e.l, env) as boolean) || (this.expr(e.r, env) as boolean);
+        if (e.op === 'implies') {
+          const a = this.expr(e.l, env) as boolean, b = this.expr(e.r, env) as boolean;
+          return !a || b;
+        }
         const l = this.expr(e.l, env) as number, r = this.expr(e.r, env) as number;
         switch (e.op) {
           case '===': return l === r;

@@ -398,7 +398,49 @@ export class Machine {
     let t = root.leaves.get(key);
     if (!t) throw new Error(`internal: no leaf ${key} in ${root.name}`);
     for (const s of ref.path) if ('i' in s) t = T.select(t, s.i);
+    if (segs.length === 0) this.readCases(root, ref.path, t);
     return t;
+  }
+
+  private readonly readCasesDone = new Set<number>();
+
+  /**
+   * A read at symbolic indices from small arrays (at most EXPAND_LIMIT elements in all), stated
+   * as a case split over the literal indices: `0 <= i < n  =>  a[i] = ite(i = 0, a[0], ite(i = 1,
+   * a[1], ...))`. A tautology, added to the facts so that Z3 relates the read to what expanded
+   * invariants and equiv say of each element without going through array lemmas. Measured on
+   * examples/fdtable: 17.2M -> 10.3M rlimit in all, lseek#equiv 1.6-2.7 s -> 0.09 s. (Using the
+   * case split as the read's value instead was slower: 12.2M.)
+   */
+  private readCases(root: Root, path: PSeg[], t: Term): void {
+    if (t.sort.k === 'Array' || !t.closed || this.readCasesDone.has(t.id)) return;
+    const idx = path.filter((s): s is { i: Term } => 'i' in s);
+    if (idx.every((s) => s.i.op === 'int')) return;
+    const lens: number[] = [];
+    let ty: Type = root.type;
+    for (const s of path) {
+      if ('f' in s) {
+        const f = ty.k === 'record' ? ty.fields.find((x) => x.name === s.f) : undefined;
+        if (!f) return;
+        ty = f.type;
+      } else {
+        if (ty.k !== 'array') return;
+        lens.push(ty.len);
+        ty = ty.elem;
+      }
+    }
+    if (lens.reduce((a, n) => a * n, 1) > EXPAND_LIMIT) return;
+    this.readCasesDone.add(t.id);
+    const cases = (a: Term, k: number): Term => {
+      if (k === idx.length) return a;
+      const i = idx[k].i;
+      if (i.op === 'int') return cases(T.select(a, i), k + 1);
+      let out = cases(T.select(a, T.mkInt(lens[k] - 1)), k + 1);
+      for (let j = lens[k] - 2; j >= 0; j--) out = T.ite(T.eq(i, T.mkInt(j)), cases(T.select(a, T.mkInt(j)), k + 1), out);
+      return out;
+    };
+    const inRange = T.and(...idx.map((s, k) => T.and(T.le(T.mkInt(0), s.i), T.lt(s.i, T.mkInt(lens[k])))));
+    this.hypotheses.push(T.implies(inRange, T.eq(t, cases(root.leaves.get(keyOf(path.map(toSeg)))!, 0))));
   }
 
   /** Writes `v` at the leaf reached by `segs` from the root, storing along the place's indices. */
@@ -585,6 +627,8 @@ export class Machine {
     const l = this.expr(e.l) as SVal & { k: 's' };
     const r = this.expr(e.r) as SVal & { k: 's' };
     switch (e.op) {
+      case 'implies':
+        return { k: 's', t: T.implies(l.t, r.t) };
       case '===':
         return { k: 's', t: T.eq(l.t, r.t) };
       case '!==':

@@ -40,3 +40,18 @@ describe('solving', () => {
     expect(put.goals.filter((g) => g.theorem === 'invariants').every((g) => g.status === 'proved')).toBe(true);
   });
 });
+
+describe('implies', () => {
+  it('evaluates both arguments, as the TypeScript call does: an index guarded by implies is still checked', async () => {
+    const root = path.join(here, 'fixtures', 'implies');
+    const r = new Runner(root, { timeoutMs: 10_000, jobs: 1 });
+    try {
+      const out = await r.verify(discover(root)[0]);
+      const bounds = out.operations.find((o) => o.name === 'probe')!.goals.filter((g) => g.id.includes('#bounds'));
+      expect(bounds.length).toBeGreaterThan(0);
+      expect(bounds.every((g) => g.status === 'refuted' && g.counterexample?.confirmed)).toBe(true);
+    } finally {
+      await r.close();
+    }
+  });
+});

@@ -95,7 +95,7 @@ export function sameShape(a: Type, b: Type): boolean {
   }
 }
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' | '>=' | '===' | '!==' | '&&' | '||';
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' | '>=' | '===' | '!==' | '&&' | '||' | 'implies';
 
 interface Node {
   loc: Loc;

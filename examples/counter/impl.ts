@@ -22,7 +22,7 @@ export function incr(s: State, by: u32): number {
   return 0;
 }
 
-/** The representation invariant: without it, `rest` could exceed 99 and carry twice. */
+/** A representation invariant: `rest` stays below 100. (Refinement holds without it too; see examples/allocator for one that is needed.) */
 export function inv_rest(s: State): boolean {
   return s.rest < 100;
 }

@@ -943,7 +943,8 @@ class FunctionLowering {
       }
       case 'implies': {
         if (args.length !== 2) reject(loc, describe(e), 'write implies(a, b)');
-        return { k: 'binary', op: '||', l: { k: 'not', e: this.cond(args[0]), type: BOOL, loc }, r: this.cond(args[1]), type: BOOL, loc };
+        // a call: TypeScript evaluates both arguments, so no short circuit (unlike !a || b)
+        return { k: 'binary', op: 'implies', l: this.cond(args[0]), r: this.cond(args[1]), type: BOOL, loc };
       }
       case 'arr': {
         if (args.length !== 2) reject(loc, describe(e), 'write arr(N, i => element)');
