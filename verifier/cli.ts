@@ -20,7 +20,7 @@ Proves every subsystem of the project in the current folder: spec/NAME.ts with i
 options:
   --filter OP      only operations whose name contains OP (or matches a * glob); repeatable;
                    'init' selects the initial-state theorem
-  --timeout T      per-goal solver timeout: milliseconds, or with a unit (10s, 2m); default 10s
+  --timeout T      per-goal solver timeout: milliseconds, or with a unit (10s, 2m); default 30s
   --jobs N         solver worker processes; default: number of cores
   --json           print one JSON document instead of text
   --smt2 DIR       write every query as an SMT-LIB2 file into DIR
@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
 
 async function verifyCommand(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number> {
   const root = path.resolve((values.root as string | undefined) ?? process.cwd());
-  const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout as string);
+  const timeoutMs = values.timeout === undefined ? 30_000 : parseDuration(values.timeout as string);
   if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout ${values.timeout}: write milliseconds or a duration such as 10s`);
   const jobs = values.jobs === undefined ? Math.max(1, (await import('node:os')).availableParallelism()) : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${values.jobs}: a positive integer`);
