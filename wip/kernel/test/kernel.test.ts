@@ -1,6 +1,9 @@
-// The kernel model: the correct implementation proves (a fast subset of handlers here; the whole
-// model is `npm run verify`), and every seeded bug in bugs/kernel.*.ts is refuted with a
-// counterexample that replays on the TypeScript code.
+// The kernel model (see docs/kernel.md): the correct implementation proves (a subset
+// of handlers here), and every seeded bug in bugs/kernel.*.ts is refuted with a counterexample
+// that replays on the TypeScript code.
+//
+// Opt-in (PUSHBUTTON_KERNEL=1): with the current verifier a single kernel handler takes minutes
+// (docs/kernel.md, "Status"), so these proofs are not part of the default `npm test` yet.
 import { describe, it, expect, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -38,6 +41,8 @@ const runner = (filter: string[]) => {
 };
 afterAll(() => shared.close());
 
+const proofs = process.env.PUSHBUTTON_KERNEL === '1';
+
 describe('kernel', () => {
   it('every seeded bug file is listed here, with a first-line comment naming the bug', () => {
     const files = fs.readdirSync(path.join(root, 'bugs')).filter((f) => /^kernel\..*\.ts$/.test(f));
@@ -45,7 +50,7 @@ describe('kernel', () => {
     for (const f of files) expect(fs.readFileSync(path.join(root, 'bugs', f), 'utf8').split('\n')[0]).toMatch(/^\/\/ Seeded bug: /);
   });
 
-  it('proves init and the process handlers set_runnable, kill', async () => {
+  it.skipIf(!proofs)('proves init and the process handlers set_runnable, kill', async () => {
     const [pair] = select(root, all, 'kernel');
     const out = await runner(['init', 'set_runnable', 'kill']).verify(pair);
     const bad = out.operations.flatMap((o) => o.goals.filter((g) => g.status !== 'proved').map((g) => `${g.id}: ${g.status} ${g.reason ?? ''}`));
@@ -54,7 +59,7 @@ describe('kernel', () => {
   }, 600_000);
 
   for (const [bug, op] of Object.entries(BUGS)) {
-    it(`refutes ${bug} (in ${op}) with a counterexample that replays`, async () => {
+    it.skipIf(!proofs)(`refutes ${bug} (in ${op}) with a counterexample that replays`, async () => {
       const [pair] = select(root, all, path.join(root, 'bugs', `kernel.${bug}.ts`));
       const out = await runner([op]).verify(pair);
       expect(out.status).toBe('refuted');
