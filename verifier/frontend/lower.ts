@@ -68,11 +68,13 @@ export class Lowering {
         if (init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))) this.diagnostics.push({ loc: locOf(d), construct: `the function expression ${d.getName()}`, message: `declare operations and helpers as function ${d.getName()}(...) { ... }: only function declarations are verified` });
       }
     }
+    // Exports as TypeScript resolves them, re-exports included: a variant can be
+    // `export * from './impl'` plus the one function it changes (a local export wins).
+    const exported = sf.getExportedDeclarations();
     const exports = new Map<string, Func>();
-    for (const fn of sf.getFunctions()) {
-      if (!fn.isExported() || !fn.getName()) continue;
-      const key = this.keyOf(fn);
-      exports.set(fn.getNameOrThrow(), { key } as Func);
+    for (const [name, decls] of exported) {
+      const fn = decls.find((d): d is FunctionDeclaration => Node.isFunctionDeclaration(d));
+      if (fn && fn.getName() === name) exports.set(name, { key: this.keyOf(fn) } as Func);
     }
     this.drain();
     for (const [name, stub] of exports) {
@@ -81,10 +83,8 @@ export class Lowering {
       else exports.delete(name);
     }
     let state: Type | undefined;
-    const stateDecl = sf.getInterface('State') ?? sf.getTypeAlias('State');
-    if (stateDecl && stateDecl.isExported()) {
-      state = this.collect(() => this.typeOfDecl(stateDecl));
-    }
+    const stateDecl = exported.get('State')?.find((d) => Node.isInterfaceDeclaration(d) || Node.isTypeAliasDeclaration(d));
+    if (stateDecl) state = this.collect(() => this.typeOfDecl(stateDecl));
     this.checkRecursion();
     return { file: sf.getFilePath(), exports, state };
   }
