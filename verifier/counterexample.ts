@@ -223,8 +223,8 @@ function doReplay(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, spe
   const fail = (why: string) => ({ ...cex, replay: why, confirmed: false });
 
   // 1. the hypotheses must hold on the decoded values
-  for (const inp of th.inputs) {
-    const bad = typeViolation(decode(model, inp, false), inp.type, inp.param);
+  for (const [k, inp] of th.inputs.entries()) {
+    const bad = typeViolation(shown[k].value, inp.type, inp.param);
     if (bad) return fail(`the decoded input does not fit its type: ${bad}`);
   }
   const holdsAll = (m: Record<string, unknown>, names: string[], st: unknown) => names.filter((n) => run(fn(m, n), [st]).result !== true);

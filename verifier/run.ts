@@ -108,7 +108,8 @@ export class Runner {
     const work = names.map(async (name): Promise<OperationOutcome> => {
       const t1 = performance.now();
       let theorems: Theorem[];
-      const build = (o: MachineOptions) => (name === 'init' ? [initTheorem(sub, o)] : [refinement(sub, sub.operations.find((x) => x.name === name)!, o), invariants(sub, sub.operations.find((x) => x.name === name)!, o)]);
+      const operation = sub.operations.find((x) => x.name === name);
+      const build = (o: MachineOptions) => (operation ? [refinement(sub, operation, o), invariants(sub, operation, o)] : [initTheorem(sub, o)]);
       try {
         theorems = build({});
       } catch (e) {
