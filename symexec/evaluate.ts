@@ -72,7 +72,11 @@ export interface MachineOptions {
 }
 /** Inside forall/exists over at most this many elements, "body i runs" is a ground conjunction. */
 export const GUARD_EXPAND_LIMIT = 256;
-/** `count` is encoded as a sum of if-then-else terms up to this bound. */
+/**
+ * `count` over more than EXPAND_LIMIT elements is symbolic when its body allows (T.countOf: an
+ * uninterpreted function, related to the pre-state's count through the elements written);
+ * otherwise it is a sum of if-then-else terms, up to this bound.
+ */
 export const COUNT_LIMIT = 4096;
 
 export class Machine {
@@ -82,6 +86,8 @@ export class Machine {
   private pc: Term = T.TRUE;
   /** >0 while evaluating a quantifier or arr() body: state must not change there */
   private pureDepth = 0;
+  /** How many enclosing forall/exists/count stayed quantifiers: inside one, nothing expands. */
+  private openBinders = 0;
   /** places whose whole record or array was replaced, in order (see the 'assign' statement) */
   private replaced: Ref[] = [];
   readonly obligations: Obligation[] = [];
@@ -730,8 +736,27 @@ export class Machine {
 
   private quant(e: Expr & { k: 'quant' }): SVal {
     const { q, n } = e;
-    const expand = q === 'count' ? n <= COUNT_LIMIT : n <= this.expandLimit;
-    if (q === 'count' && !expand) reject(e.loc, `count over ${n} elements`, `count is expanded into a sum and is limited to ${COUNT_LIMIT} elements; keep a counter in the state and relate it with an invariant`);
+    if (q === 'count') {
+      // symbolic over large domains, and inside an enclosing quantifier that stayed a quantifier
+      // (an expanded sum there is a sum per element of the outer domain, for Z3 to instantiate)
+      const i = T.mkBvar(e.param, T.INT);
+      const start = this.obligations.length;
+      this.openBinders++;
+      let body: Term;
+      try {
+        body = this.inBinder(e.param, i, n, () => this.cond(e.body));
+      } finally {
+        this.openBinders--;
+      }
+      const t = n > EXPAND_LIMIT || this.openBinders > 0 ? T.countOf(i, n, body) : undefined;
+      if (t) return { k: 's', t, lo: 0n, hi: BigInt(n) };
+      this.obligations.length = start; // the sum below raises them again, per element
+    }
+    // Inside a quantifier that stayed one, an expanded inner forall would be one conjunct per
+    // literal index, which a read at a symbolic index (`ofile[cur][fd]`) matches only after Z3
+    // guesses fd: measured, a kernel bound that timed out. Kept quantified, the two merge (T.forall).
+    const expand = q === 'count' ? n <= COUNT_LIMIT : n <= this.expandLimit && this.openBinders === 0;
+    if (q === 'count' && !expand) reject(e.loc, `count over ${n} elements`, `this count reads an element that is not the counted one (or the written one) of a written array, so it cannot be kept symbolic, and expanded counts are limited to ${COUNT_LIMIT} elements; count over the array the operation writes, indexed by the counted variable`);
     if (expand) {
       const parts: Term[] = [];
       for (let k = 0; k < n; k++) {
@@ -760,7 +785,13 @@ export class Machine {
       const j = T.mkBvar(e.param, T.INT);
       return T.forall([j], T.implies(T.and(T.le(T.mkInt(0), j), T.lt(j, i)), undecided(T.substitute(b, new Map([[i, j]])))));
     };
-    const body = this.inBinder(e.param, i, n, () => this.cond(e.body), reached);
+    this.openBinders++;
+    let body: Term;
+    try {
+      body = this.inBinder(e.param, i, n, () => this.cond(e.body), reached);
+    } finally {
+      this.openBinders--;
+    }
     const range = T.and(T.le(T.mkInt(0), i), T.lt(i, T.mkInt(n)));
     return { k: 's', t: q === 'forall' ? T.forall([i], T.implies(range, body)) : T.exists([i], T.and(range, body)) };
   }

@@ -9,7 +9,7 @@
 // sending terms to the solver (test/differential.test.ts).
 
 import type { Term, Sort } from './term.ts';
-import { euclidDiv, sortToSmt } from './term.ts';
+import { euclidDiv, sortToSmt, countFn } from './term.ts';
 
 /**
  * SMT-LIB leaves `(div x 0)` and `(mod x 0)` unspecified (Z3 treats them as an uninterpreted
@@ -231,6 +231,18 @@ export class TermEvaluator {
       case 'forall':
       case 'exists':
         return this.quantifier(t, s);
+      case 'count': {
+        const f = countFn(t.name!);
+        if (!f) throw new TermEvalError(`unknown count ${t.name}`);
+        const bvars = new Map<Term, Value>(f.params.map((p, k) => [p, arg(k)]));
+        let total = 0n;
+        for (let k = 0n; k < BigInt(f.n); k++) {
+          const v = this.go(f.body, { bvars: new Map([...bvars, [f.index, k]]), memo: new Map() });
+          if (v === UNDEF) return UNDEF;
+          if (v) total++;
+        }
+        return total;
+      }
     }
   }
 

@@ -42,7 +42,8 @@ export type Op =
   | '+' | '-' | '*' | 'div' | 'mod' | 'neg'
   | '<' | '<='
   | 'select' | 'store' | 'constArray'
-  | 'forall' | 'exists' | 'lambda';
+  | 'forall' | 'exists' | 'lambda'
+  | 'count'; // a symbolic count: an uninterpreted function (see countOf) applied to `args`
 
 export interface Term {
   readonly id: number;
@@ -198,12 +199,14 @@ export function sub(a: Term, b: Term): Term {
   if (x !== undefined && y !== undefined) return mkInt(x - y);
   if (y === 0n) return a;
   if (a === b) return mkInt(0);
+  if (a.op === '+' && a.args[0] === b) return a.args[1]; // (x + y) - x
   return mk('-', INT, [a, b]);
 }
 
 export function mul(a: Term, b: Term): Term {
   const x = intValue(a), y = intValue(b);
   if (x !== undefined && y !== undefined) return mkInt(x * y);
+  if (x !== undefined) return mul(b, a); // the literal second: j*c is one term however it was written
   if (x === 0n || y === 0n) return mkInt(0);
   if (x === 1n) return b;
   if (y === 1n) return a;
@@ -217,16 +220,29 @@ export function neg(a: Term): Term {
 }
 
 /** SMT-LIB `div`/`mod` (Euclidean); callers build TypeScript's truncating and flooring forms on top. */
+/** `j*c + r` with literals c > 0 and 0 <= r < c, as [j, r] (how a flattened index names (j, r)). */
+function scaled(a: Term, c: bigint): [Term, bigint] | undefined {
+  if (c <= 0n) return undefined;
+  if (a.op === '*' && intValue(a.args[1]) === c) return [a.args[0], 0n];
+  const r = a.op === '+' ? intValue(a.args[1]) : undefined;
+  const j = r !== undefined && r >= 0n && r < c ? scaled(a.args[0], c) : undefined;
+  return j && j[1] === 0n ? [j[0], r!] : undefined;
+}
+
 export function div(a: Term, b: Term): Term {
   const x = intValue(a), y = intValue(b);
   if (x !== undefined && y !== undefined && y !== 0n) return mkInt(euclidDiv(x, y));
   if (y === 1n) return a;
+  const jr = y !== undefined ? scaled(a, y) : undefined;
+  if (jr) return jr[0];
   return mk('div', INT, [a, b]);
 }
 
 export function mod(a: Term, b: Term): Term {
   const x = intValue(a), y = intValue(b);
   if (x !== undefined && y !== undefined && y !== 0n) return mkInt(x - y * euclidDiv(x, y));
+  const jr = y !== undefined ? scaled(a, y) : undefined;
+  if (jr) return mkInt(jr[1]);
   return mk('mod', INT, [a, b]);
 }
 
@@ -327,7 +343,21 @@ export function lambda(x: Term, body: Term): Term {
   return mk('lambda', arraySort(x.sort, body.sort), [body], { bound: [x] });
 }
 
+/**
+ * Universal quantification, in a normal form Z3 instantiates well: over a conjunction it is a
+ * conjunction of quantifiers (`∀x. g → (a ∧ b)` is `(∀x. g → a) ∧ (∀x. g → b)`), and a guarded
+ * quantifier directly under another is merged into one (`∀x. g → ∀y. h → b` is `∀x y. g ∧ h → b`).
+ * Nested quantifiers are what Z3's E-matching handles worst: on the kernel's descriptor tables
+ * (forall over processes of forall over descriptors) they made goals time out.
+ */
 export function forall(xs: Term[], body: Term): Term {
+  const [guard, rest] = body.op === '=>' ? [body.args[0], body.args[1]] : [TRUE, body];
+  if (rest.op === 'and') return and(...rest.args.map((c) => forall(xs, implies(guard, c))));
+  if (rest.op === 'forall' && !rest.bound!.some((y) => freeBvars(guard).has(y))) {
+    const inner = rest.args[0];
+    const [g2, b2] = inner.op === '=>' ? [inner.args[0], inner.args[1]] : [TRUE, inner];
+    return forall([...xs, ...rest.bound!], implies(and(guard, g2), b2));
+  }
   const used = xs.filter((x) => freeBvars(body).has(x));
   if (used.length === 0 || body.op === 'bool') return body;
   return mk('forall', BOOLS, [body], { bound: used });
@@ -394,6 +424,7 @@ export function rebuild(u: Term, a: Term[]): Term {
     case 'lambda': return lambda(u.bound![0], a[0]);
     case 'forall': return forall([...u.bound!], a[0]);
     case 'exists': return exists([...u.bound!], a[0]);
+    case 'count': return mk('count', INT, a, { name: u.name });
     default: return u;
   }
 }
@@ -456,6 +487,8 @@ export class SmtPrinter {
         return `(- ${a()})`;
       case 'constArray':
         return `((as const ${sortToSmt(t.sort)}) ${a()})`;
+      case 'count':
+        return t.args.length ? `(${quoteSym(t.name!)} ${a()})` : quoteSym(t.name!);
       case 'forall':
       case 'exists':
       case 'lambda': {
@@ -510,8 +543,366 @@ export function hasQuantifier(ts: Term[]): boolean {
   const go = (t: Term): boolean => {
     if (seen.has(t.id)) return false;
     seen.add(t.id);
-    if (t.op === 'forall' || t.op === 'exists') return true;
+    if (t.op === 'forall' || t.op === 'exists' || t.op === 'count') return true;
     return t.args.some(go);
   };
   return ts.some(go);
+}
+
+// ---- symbolic counts ---------------------------------------------------------------------------
+
+/**
+ * A count over a domain too large to expand is an uninterpreted function of the bound variables
+ * its body mentions (the enclosing quantifiers' variables), one function per body up to renaming.
+ * `countFacts` states what every count satisfies; `countOf` relates the count of a post-state to
+ * the count of the pre-state, which is what refcount invariants need.
+ */
+export interface CountFn {
+  name: string;
+  n: number;
+  /** the counted variable and the enclosing variables, canonically named */
+  index: Term;
+  params: Term[];
+  body: Term;
+}
+
+const countFns = new Map<string, CountFn>();
+
+export function countFn(name: string): CountFn | undefined {
+  return countFns.get(name);
+}
+
+/** Canonically named bound variables: two bodies equal up to renaming become the same term. */
+const canonVar = (k: number): Term => mk('bvar', INT, [], { name: `cnt!${k}` });
+
+/** The count of `body` over i in [0, n) as an uninterpreted function application (no delta). */
+function countApp(i: Term, n: number, body: Term): Term {
+  const order: Term[] = [];
+  const seen = new Set<number>();
+  const walk = (u: Term): void => {
+    if (u.closed || seen.has(u.id)) return;
+    seen.add(u.id);
+    if (u.op === 'bvar' && u !== i && !order.includes(u)) order.push(u);
+    u.args.forEach(walk);
+  };
+  walk(body);
+  const index = canonVar(0);
+  const params = order.map((_, k) => canonVar(k + 1));
+  const canon = substitute(body, new Map([[i, index], ...order.map((v, k) => [v, params[k]] as [Term, Term])]));
+  const name = `count!${canon.id}`;
+  if (!countFns.has(name)) countFns.set(name, { name, n, index, params, body: canon });
+  return mk('count', INT, order, { name });
+}
+
+function countsIn(ts: Term[]): CountFn[] {
+  const names = new Set<string>();
+  const seen = new Set<number>();
+  const go = (t: Term): void => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    if (t.op === 'count') names.add(t.name!);
+    t.args.forEach(go);
+  };
+  ts.forEach(go);
+  return [...names].sort().map((name) => countFns.get(name)!);
+}
+
+/** `declare-fun`s for the counts the terms mention. */
+export function countDeclarations(ts: Term[]): string[] {
+  return countsIn(ts).map((f) => `(declare-fun ${quoteSym(f.name)} (${f.params.map(() => 'Int').join(' ')}) Int)`);
+}
+
+/**
+ * The exact definition of every count the terms mention, as a sum over its domain: for tests that
+ * compare terms with concrete runs (the verifier itself uses countFacts, which stay small).
+ */
+export function countDefinitions(ts: Term[]): Term[] {
+  return countsIn(ts).map((f) => {
+    const app = mk('count', INT, f.params, { name: f.name });
+    let sum = mkInt(0);
+    for (let k = 0; k < f.n; k++) sum = add(sum, ite(substitute(f.body, new Map([[f.index, mkInt(k)]])), mkInt(1), mkInt(0)));
+    return forall(f.params, eq(app, sum));
+  });
+}
+
+/** Facts true of every count the terms mention: its range, and that it is 0 or n only when it should. */
+export function countFacts(ts: Term[]): Term[] {
+  const out: Term[] = [];
+  for (const f of countsIn(ts)) {
+    const name = f.name;
+    const app = mk('count', INT, f.params, { name });
+    const n = mkInt(f.n);
+    out.push(forall(f.params, and(le(mkInt(0), app), le(app, n))));
+    // "some element counts" and "some element does not", over the element's own coordinates: for a
+    // flattened 2-D body (`a[floor(k / c)][k % c]`) over (row, column), so that a read `a[p][fd]`
+    // instantiates it (Z3 cannot find k = p*c + fd by matching)
+    const c = flatWidth(f.body, f.index);
+    const [vars, inRange, body] = c && BigInt(f.n) % c === 0n ? rowsAndColumns(f, c) : [[f.index], and(le(mkInt(0), f.index), lt(f.index, n)), f.body];
+    out.push(forall([...f.params, ...vars], implies(and(inRange, body), le(mkInt(1), app))));
+    out.push(forall([...f.params, ...vars], implies(and(inRange, not(body)), le(app, mkInt(f.n - 1)))));
+    // and two distinct counted elements make at least 2 (a file named by two descriptors keeps a
+    // reference when one of them is closed)
+    const twin = vars.map((v) => mk('bvar', INT, [], { name: `${v.name}'` }));
+    const renamed = (t: Term) => substitute(t, new Map(vars.map((v, k) => [v, twin[k]] as [Term, Term])));
+    const distinct = or(...vars.map((v, k) => not(eq(v, twin[k]))));
+    out.push(forall([...f.params, ...vars, ...twin], implies(and(inRange, renamed(inRange), distinct, body, renamed(body)), le(mkInt(2), app))));
+  }
+  return out;
+}
+
+/** The c of a `a[floor(i / c)][i % c]` read in `body`, if it has one. */
+function flatWidth(body: Term, i: Term): bigint | undefined {
+  let c: bigint | undefined;
+  const seen = new Set<number>();
+  const go = (t: Term): void => {
+    if (c !== undefined || t.closed || seen.has(t.id)) return;
+    seen.add(t.id);
+    if (t.op === 'select') c = flatIndex(t, i);
+    t.args.forEach(go);
+  };
+  go(body);
+  return c;
+}
+
+/** A count's body over (row, column) = (floor(i / c), i % c): the variables, their ranges, the body. */
+function rowsAndColumns(f: CountFn, c: bigint): [Term[], Term, Term] {
+  const row = mk('bvar', INT, [], { name: 'cnt!row' });
+  const col = mk('bvar', INT, [], { name: 'cnt!col' });
+  const ranges = and(le(mkInt(0), row), lt(row, mkInt(BigInt(f.n) / c)), le(mkInt(0), col), lt(col, mkInt(c)));
+  const memo = new Map<number, Term>();
+  const go = (t: Term): Term => {
+    if (t.closed) return t;
+    if (t === f.index) return add(mul(row, mkInt(c)), col);
+    const hit = memo.get(t.id);
+    if (hit) return hit;
+    // a[floor(i / c)][i % c] is a[row][col] (SMT div and mod of row*c + col do not fold)
+    const r = flatIndex(t, f.index) === c ? select(select(go(t.args[0].args[0]), row), col) : t.args.length ? rebuild(t, t.args.map(go)) : t;
+    memo.set(t.id, r);
+    return r;
+  };
+  return [[row, col], ranges, go(f.body)];
+}
+
+/** Why a body cannot be split into the pre-state's body plus finitely many changed elements. */
+class NotLocal extends Error {}
+
+/**
+ * The count of `body` over i in [0, n), where `body` may read arrays that the operation wrote:
+ * `count(pre) + Σ_w [w is a new witness] (body(w) - pre(w))`, where `pre` is the body with every
+ * written array replaced by the array before the writes, and the witnesses w are every i at which
+ * a read may see a write (a read at `i` of an array written at j gives j; at `floor(i / c)`, the c
+ * elements j*c .. j*c+c-1). Outside the witnesses the two bodies read the same elements, so the
+ * counts differ only there. Undefined when some read's index cannot be solved for i this way.
+ */
+export function countOf(i: Term, n: number, body: Term): Term | undefined {
+  const exact = countByIntervals(i, n, body);
+  if (exact) return exact;
+  const lifted = liftOuterReads(i, body);
+  return splitOuter(i, n, lifted, 3);
+}
+
+const mentions = (t: Term, v: Term): boolean => freeBvars(t).has(v);
+
+/**
+ * A body that reads an array written at j, at an index x that is not the counted variable (an
+ * enclosing quantifier's `p` in `count(N, fd => s.procs[p].fds[fd] ...)`), reads
+ * `ite(x = j, <the written value, with j as x>, <the old element>)`: the count then splits on
+ * `x = j` (splitOuter), and each case reads arrays at the counted variable only.
+ */
+function liftOuterReads(i: Term, body: Term): Term {
+  const memo = new Map<number, Term>();
+  const sel = (a: Term, x: Term): Term => {
+    if (!a.closed || mentions(x, i)) return select(a, x);
+    if (a.op === 'store') {
+      const [b, j, v] = a.args;
+      return ite(eq(x, j), replace(v, j, x), sel(b, x));
+    }
+    if (a.op === 'ite') return ite(a.args[0], sel(a.args[1], x), sel(a.args[2], x));
+    if (a.op === 'select' && a.sort.k === 'Array') {
+      const inner = sel(a.args[0], a.args[1]);
+      return inner === a ? select(a, x) : sel(inner, x);
+    }
+    return select(a, x);
+  };
+  const go = (t: Term): Term => {
+    if (t.closed) return t;
+    const hit = memo.get(t.id);
+    if (hit) return hit;
+    const args = t.args.map(go);
+    const r = t.op === 'select' ? sel(args[0], args[1]) : args.every((a, k) => a === t.args[k]) ? t : rebuild(t, args);
+    memo.set(t.id, r);
+    return r;
+  };
+  return go(body);
+}
+
+/** count(ite(c, ..)) with c independent of the counted variable is ite(c, count(..), count(..)). */
+function splitOuter(i: Term, n: number, body: Term, depth: number): Term | undefined {
+  let c: Term | undefined;
+  const seen = new Set<number>();
+  const find = (t: Term): void => {
+    if (c || t.closed || seen.has(t.id)) return;
+    seen.add(t.id);
+    if (t.op === 'ite' && !t.args[0].closed && !mentions(t.args[0], i)) c = t.args[0];
+    else t.args.forEach(find);
+  };
+  find(body);
+  if (!c) return countWritten(i, n, body);
+  if (depth === 0) return undefined;
+  const yes = splitOuter(i, n, replace(body, c, TRUE), depth - 1);
+  const no = yes && splitOuter(i, n, replace(body, c, FALSE), depth - 1);
+  return no && ite(c, yes!, no);
+}
+
+/**
+ * Exact counts of bodies that use the counted variable only in comparisons with literals (an
+ * initial state: `p === INITPID ? 1 : 0`): the domain splits into intervals on which every such
+ * comparison is constant, and the count is a sum of interval lengths.
+ */
+function countByIntervals(i: Term, n: number, body: Term): Term | undefined {
+  const cuts = new Set<bigint>([0n, BigInt(n)]);
+  let ok = true;
+  const seen = new Set<number>();
+  const walk = (t: Term): void => {
+    if (!ok || t.closed || seen.has(t.id)) return;
+    seen.add(t.id);
+    if (t === i) return void (ok = false);
+    if ((t.op === '=' || t.op === '<' || t.op === '<=') && t.args.includes(i)) {
+      const other = t.args[0] === i ? t.args[1] : t.args[0];
+      const c = intValue(other);
+      if (c === undefined) return void (ok = false);
+      cuts.add(c).add(c + 1n);
+      return;
+    }
+    if (t.bound) return void (ok = false);
+    t.args.forEach(walk);
+  };
+  walk(body);
+  if (!ok) return undefined;
+  const points = [...cuts].filter((c) => c >= 0n && c <= BigInt(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let total = mkInt(0);
+  for (let k = 0; k + 1 < points.length; k++) {
+    const at = substitute(body, new Map([[i, mkInt(points[k])]]));
+    total = add(total, ite(at, mkInt(points[k + 1] - points[k]), mkInt(0)));
+  }
+  return total;
+}
+
+/** For `a[floor(i / c)][i % c]` (how a flattened 2-D index reads), c; else undefined. */
+function flatIndex(t: Term, i: Term): bigint | undefined {
+  if (t.op !== 'select') return undefined;
+  const [row, col] = t.args;
+  if (row.op !== 'select' || row.sort.k !== 'Array') return undefined;
+  const d = row.args[1];
+  const c = d.op === 'div' && d.args[0] === i ? intValue(d.args[1]) : undefined;
+  if (c === undefined || c <= 0n) return undefined;
+  const isMod = col === mod(i, mkInt(c)) || (col.op === '-' && col.args[0] === i && col.args[1] === mul(d, mkInt(c)));
+  return isMod ? c : undefined;
+}
+
+/**
+ * The element indices written into `row`, when it is `below[j]` (or row j of an earlier version of
+ * `below`, whose other changes its own stores account for) with writes and merges on top.
+ */
+function rowWrites(row: Term, j: Term, below: Term): Term[] | undefined {
+  if (row.op === 'store') {
+    const rest = rowWrites(row.args[0], j, below);
+    return rest && [...rest, row.args[1]];
+  }
+  if (row.op === 'ite') {
+    const x = rowWrites(row.args[1], j, below), y = rowWrites(row.args[2], j, below);
+    return x && y && [...x, ...y.filter((e) => !x.includes(e))];
+  }
+  return row.op === 'select' && row.args[1] === j && isVersionOf(row.args[0], below) ? [] : undefined;
+}
+
+/** Whether `a` is `b` or an array `b` was built from by stores and merges. */
+function isVersionOf(a: Term, b: Term): boolean {
+  if (a === b) return true;
+  if (b.op === 'store') return isVersionOf(a, b.args[0]);
+  if (b.op === 'ite') return isVersionOf(a, b.args[1]) && isVersionOf(a, b.args[2]);
+  return false;
+}
+
+/** The count of a body whose reads of written arrays are at the counted variable (see countOf). */
+function countWritten(i: Term, n: number, body: Term): Term | undefined {
+  const groups: Term[][] = [];
+  const solve = (idx: Term, j: Term): Term[] => {
+    if (idx === i) return [j];
+    if (idx.op === '+' && idx.args[0] === i && idx.args[1].op === 'int') return [sub(j, idx.args[1])];
+    const c = idx.op === 'div' && idx.args[0] === i ? intValue(idx.args[1]) : undefined;
+    if (c !== undefined && c > 0n && c <= 64n) return Array.from({ length: Number(c) }, (_, r) => add(mul(j, mkInt(c)), mkInt(r)));
+    throw new NotLocal();
+  };
+  const memo = new Map<number, Term>();
+  /**
+   * `a[floor(i / c)][i % c]` of rows written as `a[j] = <a[j] with elements e written>`: only the
+   * elements j*c + e changed (one witness each, not the c of the whole row). A row replaced by
+   * anything else (a fresh array) gives all c.
+   */
+  const unwriteRows = (a: Term, c: bigint): Term => {
+    if (a.op === 'store') {
+      const [b, j, row] = a.args;
+      const cols = rowWrites(row, j, b);
+      groups.push(cols ? cols.map((e) => add(mul(j, mkInt(c)), e)) : solve(div(i, mkInt(c)), j));
+      return unwriteRows(b, c);
+    }
+    if (a.op === 'ite') {
+      const x = unwriteRows(a.args[1], c), y = unwriteRows(a.args[2], c);
+      if (x !== y) throw new NotLocal();
+      return x;
+    }
+    if (a.closed) return a;
+    throw new NotLocal();
+  };
+  /** the array before the writes; the indices written on the way are matched against `idx` */
+  const unwrite = (a: Term, idx: Term): Term => {
+    if (a.op === 'store') {
+      groups.push(solve(idx, a.args[1]));
+      return unwrite(a.args[0], idx);
+    }
+    if (a.op === 'ite') {
+      const x = unwrite(a.args[1], idx), y = unwrite(a.args[2], idx);
+      if (x !== y) throw new NotLocal();
+      return x;
+    }
+    if (a.op === 'select' && a.sort.k === 'Array') return select(unwrite(a.args[0], pre(a.args[1])), pre(a.args[1]));
+    if (a.closed) return a;
+    throw new NotLocal();
+  };
+  const pre = (t: Term): Term => {
+    // a closed term is the same for every element: it is not part of what the count ranges over
+    if (t.closed) return t;
+    const hit = memo.get(t.id);
+    if (hit) return hit;
+    let r: Term;
+    const flat = t.op === 'select' ? flatIndex(t, i) : undefined;
+    if (flat) r = select(select(unwriteRows(t.args[0].args[0], flat), t.args[0].args[1]), t.args[1]);
+    else if (t.op === 'select') r = select(unwrite(t.args[0], pre(t.args[1])), pre(t.args[1]));
+    else if (t.bound || t.op === 'count') throw new NotLocal();
+    else if (t.args.length === 0) r = t;
+    else r = rebuild(t, t.args.map(pre));
+    memo.set(t.id, r);
+    return r;
+  };
+  let base: Term;
+  try {
+    base = pre(body);
+  } catch (e) {
+    if (e instanceof NotLocal) return undefined;
+    throw e;
+  }
+  const one = mkInt(1), zero = mkInt(0);
+  const ind = (p: Term) => ite(p, one, zero);
+  let total = countApp(i, n, base);
+  const earlier: Term[] = [];
+  for (const g of groups) {
+    for (const w of g) {
+      const fresh = and(le(zero, w), lt(w, mkInt(n)), ...earlier.map((x) => not(eq(x, w))));
+      const at = new Map([[i, w]]);
+      total = add(total, ite(fresh, sub(ind(substitute(body, at)), ind(substitute(base, at))), zero));
+    }
+    earlier.push(...g);
+  }
+  return total;
 }

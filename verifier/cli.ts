@@ -12,7 +12,8 @@ import { SolverPool } from './solver/pool.ts';
 
 const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
        verify commute NAME      (SIM commutativity; not in this release)
-       verify rid PATH          (inconsistent path pairs; not in this release)
+       verify rid PATH          (inconsistent refcount path pairs; docs/rid.md)
+                                [--max-paths N] (default 100, RID's limit) [--timeout T] (default 10s)
 
 Proves every subsystem of the project in the current folder: spec/NAME.ts with impl/NAME.ts
 (and variants impl/NAME.VARIANT.ts), and examples/NAME/spec.ts with examples/NAME/impl.ts.
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
         smt2: { type: 'string' },
         sarif: { type: 'string' },
         root: { type: 'string' },
+        'max-paths': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -65,7 +67,22 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (positionals[0] === 'commute' || positionals[0] === 'rid') {
+  if (positionals[0] === 'rid') {
+    // verify rid PATH: inconsistent refcount path pairs (verifier/rid/, docs/rid.md)
+    const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout);
+    if (timeoutMs === undefined || timeoutMs <= 0) {
+      console.error(`verify: --timeout ${values.timeout}: write milliseconds or a duration such as 10s`);
+      return 2;
+    }
+    const jobs = values.jobs === undefined ? Math.min(2, (await import('node:os')).availableParallelism()) : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) {
+      console.error(`verify: --jobs ${values.jobs}: a positive integer`);
+      return 2;
+    }
+    const { ridCommand } = await import('./rid/command.ts');
+    return ridCommand(values, positionals.slice(1), timeoutMs, jobs);
+  }
+  if (positionals[0] === 'commute') {
     console.error(`verify ${positionals[0]}: this subcommand is not part of this release yet (see the project's issues); only refinement and invariant proofs are available`);
     return 2;
   }

@@ -195,30 +195,61 @@ function run(f: Fn, args: unknown[]): Outcome {
   }
 }
 
+/**
+ * A state of the small scope at the real sizes: arrays are as long as in `init` (the real initial
+ * state), the small scope's elements first and `init`'s after them, records field by field.
+ */
+function widen(v: unknown, init: unknown, checked: boolean): unknown {
+  if (Array.isArray(v) && Array.isArray(init)) {
+    const out = Array.from({ length: init.length }, (_, k) => (k < v.length ? widen(v[k], init[k], checked) : init[k]));
+    return checked ? checkedArray(out) : out;
+  }
+  const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
+  if (isRecord(v) && isRecord(init)) {
+    const out: Record<string, unknown> = { ...init };
+    for (const key of Object.keys(v)) out[key] = widen(v[key], init[key], checked);
+    return out;
+  }
+  return v;
+}
+
 /** Replays a failed goal on the real TypeScript code. */
-export async function replay(sub: Subsystem, th: Theorem, goal: GoalSpec, modelText: string): Promise<Counterexample> {
+/**
+ * `small`: the same theorem at the module's small scope (Lowering.smallScope), whose model this
+ * is. Its states are widened to the real sizes with the elements of the real `init()` state, and
+ * everything below (hypotheses, the run, the failure) is checked at the real sizes.
+ */
+export async function replay(sub: Subsystem, th: Theorem, goal: GoalSpec, modelText: string, small?: Theorem): Promise<Counterexample> {
   const model = Model.parse(modelText);
   const { spec: specMod, impl: implMod } = await sub.runtime();
   const g = globalThis as Record<symbol, unknown>;
   const previous = g[MAKE_ARRAY];
   g[MAKE_ARRAY] = checkedArray;
   try {
-    return doReplay(sub, th, goal, model, specMod, implMod);
+    return doReplay(sub, th, goal, model, specMod, implMod, small);
   } finally {
     g[MAKE_ARRAY] = previous;
   }
 }
 
-function doReplay(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, specMod: Record<string, unknown>, implMod: Record<string, unknown>): Counterexample {
+function doReplay(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, specMod: Record<string, unknown>, implMod: Record<string, unknown>, small?: Theorem): Counterexample {
   const fn = (m: Record<string, unknown>, name: string): Fn => {
     const f = m[name];
     if (typeof f !== 'function') throw new Error(`${name} is not exported at run time`);
     return f as Fn;
   };
-  const inputs = th.inputs.map((inp) => ({ role: inp.role, name: inp.param, value: decode(model, inp) }));
-  const shown = th.inputs.map((inp) => ({ role: inp.role, name: inp.param, value: plain(decode(model, inp, false)) }));
+  // the model speaks of the small scope's inputs when there is one (same inputs, same order)
+  const source = small ?? th;
+  const inits = small && th.kind !== 'init' ? { spec: run(fn(specMod, 'init'), []).result, impl: run(fn(implMod, 'init'), []).result } : undefined;
+  const valueOf = (k: number, checked = true): unknown => {
+    const inp = source.inputs[k];
+    const v = decode(model, inp, checked);
+    return inits && inp.role !== 'arg' ? widen(v, inits[inp.role], checked) : v;
+  };
+  const inputs = th.inputs.map((inp, k) => ({ role: inp.role, name: inp.param, value: valueOf(k) }));
+  const shown = th.inputs.map((inp, k) => ({ role: inp.role, name: inp.param, value: plain(small ? inputs[k].value : valueOf(k, false)) }));
   const state = (role: 'impl' | 'spec') => inputs.find((x) => x.role === role)?.value;
-  const argVals = () => th.inputs.filter((x) => x.role === 'arg').map((inp) => decode(model, inp));
+  const argVals = () => th.inputs.flatMap((x, k) => (x.role === 'arg' ? [valueOf(k)] : []));
   const cex: Counterexample = { inputs: shown, replay: '', confirmed: false };
   const fail = (why: string) => ({ ...cex, replay: why, confirmed: false });
 
@@ -296,7 +327,9 @@ function doReplay(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, spe
       const stateType = side === 'impl' ? sub.impl.state : sub.spec.state;
       const bad = typeViolation(after, stateType, th.kind === 'init' ? 'init()' : (th.inputs.find((x) => x.role === side)?.param ?? 's'));
       if (bad) return confirmed(`afterwards ${bad}`);
-      // not observable from outside: locate it with the IR interpreter on the same inputs
+      // not observable from outside: locate it with the IR interpreter on the same inputs (which
+      // speak of the real sizes only without a small scope)
+      if (small) return refuted('the runtime error found at the small scope is not observable at the real sizes');
       return interpretRuntime(sub, th, goal, model, side, out);
     }
   }

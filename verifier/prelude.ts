@@ -104,3 +104,51 @@ export class AssumptionViolated extends Error {}
  * of this module.
  */
 export const MAKE_ARRAY = Symbol.for('pushbutton.makeArray');
+
+// ---- reference counts (verify rid) -------------------------------------------------------------
+//
+// A refcount API is declared in ordinary TypeScript (docs/rid.md): a function whose body calls
+// `inc`, `dec`, `consume` or `result` is a declaration of a primitive. At run time these helpers
+// do nothing unless `verify rid` is replaying a witness, when they report to the hook below.
+
+/** A reference count stored in a field: writes to it are counted by `verify rid`. Never negative. */
+export type Counter = number;
+
+/** Replay hook of `verify rid`, installed only while a witness is replayed. */
+export const RID_HOOK = Symbol.for('pushbutton.rid');
+
+interface RidHook {
+  change(how: 'inc' | 'dec' | 'consume', x: unknown, counter: string): void;
+  result(): unknown;
+}
+
+function ridHook(): RidHook | undefined {
+  return (globalThis as Record<symbol, unknown>)[RID_HOOK] as RidHook | undefined;
+}
+
+/** The primitive takes one reference of `x`'s counter named `counter`. */
+export function inc(x: unknown, counter: string): void {
+  ridHook()?.change('inc', x, counter);
+}
+
+/** The primitive drops one reference of `x`'s counter. */
+export function dec(x: unknown, counter: string): void {
+  ridHook()?.change('dec', x, counter);
+}
+
+/** The primitive takes over the caller's reference of `x` (a −1 for the caller: ownership passed on). */
+export function consume(x: unknown, counter: string): void {
+  ridHook()?.change('consume', x, counter);
+}
+
+/** Declares that the caller hands this function one reference of `x` (the parameter is owned, not borrowed). */
+export function owned(_x: unknown, _counter: string): void {}
+
+/**
+ * The outcome of a primitive the verifier does not see into (a hidden value, e.g. whether a
+ * resume succeeded): any value of the declared type. Outside a replay it is 0 (or false).
+ */
+export function result<T = number>(): T {
+  const h = ridHook();
+  return (h ? h.result() : 0) as T;
+}

@@ -25,6 +25,8 @@ export interface Subsystem {
   spec: Module & { state: Type; init: Func; invariants: Func[] };
   impl: Module & { state: Type; init: Func; invariants: Func[]; equiv: Func };
   operations: Operation[];
+  /** The spec's small scope (`SMALL_X` constants) for counterexample search; empty when none. */
+  smallScope: Map<string, number>;
   /** The real TypeScript modules, loaded once, for replaying counterexamples. */
   runtime(): Promise<{ spec: Record<string, unknown>; impl: Record<string, unknown> }>;
 }
@@ -47,8 +49,8 @@ function loader(project: Project, specFile: string, implFile: string): () => Pro
 const isInvariant = (name: string) => name.startsWith('inv_');
 
 /** Lowers and checks a spec/implementation pair; throws SubsetError with every problem found. */
-export function loadSubsystem(project: Project, name: string, specFile: string, implFile: string): Subsystem {
-  const lowering = new Lowering(project);
+export function loadSubsystem(project: Project, name: string, specFile: string, implFile: string, sizes?: ReadonlyMap<string, number>): Subsystem {
+  const lowering = new Lowering(project, sizes);
   const spec = lowering.lowerModule(specFile);
   const impl = lowering.lowerModule(implFile);
   lowering.throwIfRejected();
@@ -102,6 +104,7 @@ export function loadSubsystem(project: Project, name: string, specFile: string, 
     spec: { ...spec, state: spec.state!, init: specInit!, invariants: specInvs },
     impl: { ...impl, state: impl.state!, init: implInit!, invariants: implInvs, equiv: equiv! },
     operations,
+    smallScope: lowering.smallScope(specFile),
     runtime: loader(project, specFile, implFile),
   };
 }

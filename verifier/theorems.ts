@@ -67,16 +67,20 @@ function takeObligations(m: Machine): Obligation[] {
   return m.obligations.splice(0, m.obligations.length);
 }
 
+/**
+ * One goal per source location and kind: an expanded quantifier raises the same obligation once
+ * per element (the kernel's invariants: hundreds), which are one question to the user and to Z3.
+ */
 function runtimeGoals(prefix: string, obs: Obligation[], side: 'impl' | 'spec'): GoalSpec[] {
-  return obs.map((o) => ({
-    side,
-    id: `${prefix}#${o.kind}@${o.loc.line}:${o.loc.col}`,
-    kind: 'runtime' as const,
-    loc: o.loc,
-    message: o.message,
-    holds: o.holds,
-    obligation: o,
-  }));
+  const byId = new Map<string, Obligation[]>();
+  for (const o of obs) {
+    const id = `${prefix}#${o.kind}@${o.loc.line}:${o.loc.col}`;
+    byId.set(id, [...(byId.get(id) ?? []), o]);
+  }
+  return [...byId].map(([id, group]) => {
+    const holds = T.and(...group.map((o) => o.holds));
+    return { side, id, kind: 'runtime' as const, loc: group[0].loc, message: group[0].message, holds, obligation: { ...group[0], holds } };
+  });
 }
 
 function invariantGoals(m: Machine, prefix: string, kind: GoalKind, invs: Func[], state: SVal): GoalSpec[] {
@@ -183,7 +187,8 @@ export function initTheorem(sub: Subsystem, opts: MachineOptions = {}): Theorem 
  * proved with them too, and most runtime-error goals need none (and are much cheaper so).
  */
 export function toSmt(th: Theorem, withHypotheses = true): { prelude: string; goals: { id: string; smt: string }[] } {
-  const assumed = withHypotheses ? [...th.facts, ...th.hypotheses] : th.facts;
+  const given = withHypotheses ? [...th.facts, ...th.hypotheses] : th.facts;
+  const assumed = [...T.countFacts([...given, ...th.goals.map((g) => g.holds)]), ...given];
   const all = [...assumed, ...th.goals.map((g) => g.holds)];
   const printer = new T.SmtPrinter();
   all.forEach((t) => printer.count(t));
@@ -191,6 +196,7 @@ export function toSmt(th: Theorem, withHypotheses = true): { prelude: string; go
   const goals = th.goals.map((g) => ({ id: g.id, smt: `(assert (not ${printer.print(g.holds)}))` }));
   const sorts = T.unintSortsOf(all).map((s) => `(declare-sort ${T.quoteSym(s)} 0)`);
   const consts = T.constantsOf(all).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);
+  consts.push(...T.countDeclarations(all));
   const prelude = [`; ${th.subsystem}.${th.op}: ${th.kind}`, ...sorts, ...consts, ...printer.defs, ...hyps].join('\n');
   return { prelude, goals };
 }

@@ -46,7 +46,30 @@ export class Lowering {
   private readonly keys = new Map<FunctionDeclaration, string>();
   private readonly constInProgress = new Set<Node>();
 
-  constructor(readonly project: Project) {}
+  /**
+   * `sizes` replaces the values of module-level constants by name: the small scope in which
+   * counterexamples are searched (see smallScope), e.g. NPROC 4 where the model says 64.
+   */
+  constructor(readonly project: Project, readonly sizes: ReadonlyMap<string, number> = new Map()) {}
+
+  /**
+   * The small scope a module declares: every exported `const SMALL_X = <integer>` next to a
+   * `const X`. Counterexamples are searched with X = that value (verifier/run.ts), then replayed
+   * at the real sizes, so the declaration can make a search succeed but never a proof.
+   */
+  smallScope(file: string): Map<string, number> {
+    const out = new Map<string, number>();
+    const sf = this.project.getSourceFileOrThrow(file);
+    for (const stmt of sf.getVariableStatements()) {
+      if (!stmt.isExported() || stmt.getDeclarationKind() !== 'const') continue;
+      for (const d of stmt.getDeclarations()) {
+        const init = d.getInitializer();
+        const m = /^SMALL_(.+)$/.exec(d.getName());
+        if (m && init && Node.isNumericLiteral(init) && sf.getVariableDeclaration(m[1])) out.set(m[1], Number(init.getLiteralValue()));
+      }
+    }
+    return out;
+  }
 
   /** Lowers one file's exported functions and State type. Collects diagnostics instead of stopping. */
   lowerModule(file: string): Module {
@@ -237,6 +260,8 @@ export class Lowering {
       const targs = tn.getTypeArguments();
       if (r.k === 'prelude') {
         if ((INT_NAMES as string[]).includes(r.name)) return intType(r.name as IntTypeName);
+        // verify rid: a reference count in a field; an integer that is never negative (docs/rid.md)
+        if (r.name === 'Counter') return { k: 'int', name: 'number', min: 0n, max: INT_TYPES.number.max };
         if (r.name === 'Arr') {
           if (targs.length !== 2) reject(loc, describe(tn), 'write Arr<ElementType, Length>');
           return { k: 'array', elem: this.lowerType(targs[0]), len: this.typeLevelNumber(targs[1]) };
@@ -302,6 +327,8 @@ export class Lowering {
       const e = new FunctionLowering(this, undefined).lowerExpr(init, expected);
       if (!isScalar(e.type)) reject(locOf(decl), `the module-level constant ${describe(decl)}`, 'constants are scalars (numbers, booleans, enum members); build records and arrays inside init()');
       if (hasCalls(e)) reject(locOf(decl), `the module-level constant ${describe(decl)}`, 'a constant is computed from literals and other constants only');
+      const small = this.sizes.get(decl.getName());
+      if (small !== undefined && e.type.k === 'int') return { k: 'int', v: BigInt(small), type: expected ?? e.type, loc: e.loc };
       return expected && expected.k === 'int' ? { ...e, type: expected } : e;
     } finally {
       this.constInProgress.delete(decl);
@@ -956,6 +983,23 @@ class FunctionLowering {
       }
       case 'smap':
         return this.mapNew(args, loc, expected);
+      // verify rid's refcount API declarations (docs/rid.md); calls to `pushbutton#NAME`, which only
+      // the path evaluator of verify rid gives a meaning
+      case 'inc':
+      case 'dec':
+      case 'consume':
+      case 'owned': {
+        const counter = args[1];
+        if (args.length !== 2 || !(Node.isStringLiteral(counter) || Node.isNoSubstitutionTemplateLiteral(counter))) reject(loc, describe(e), `write ${name}(value, 'counter-name')`);
+        const x = this.lowerExpr(args[0]);
+        const kind = counter.getLiteralValue();
+        return { k: 'call', fn: `${PRELUDE_MODULE}#${name}`, args: [x, { k: 'enumLit', v: kind, type: { k: 'enum', name: 'counter', members: [kind] }, loc: locOf(counter) }], type: VOID, loc };
+      }
+      case 'result': {
+        if (args.length !== 0) reject(loc, describe(e), 'result() takes no arguments');
+        if (!expected || !isScalar(expected)) reject(loc, 'result() without a declared scalar type', 'give it one: const r: i32 = result(), or return result() from a function with a scalar result type');
+        return { k: 'call', fn: `${PRELUDE_MODULE}#result`, args: [], type: expected, loc };
+      }
       case 'sameMap': {
         if (args.length !== 2) reject(loc, describe(e), 'write sameMap(a, b)');
         const l = this.lowerExpr(args[0]), r = this.lowerExpr(args[1]);

@@ -28,6 +28,11 @@ export interface Job {
    * so Z3 runs its preprocessing (incremental mode skips it, which makes heavy goals slower).
    */
   incremental?: boolean;
+  /**
+   * Default true. False when a `sat` answer is only a signal (a model of a large state can take
+   * Z3 seconds to print: measured 2.6 MB and 4-7 s for one kernel goal).
+   */
+  models?: boolean;
 }
 export type Status = 'sat' | 'unsat' | 'unknown';
 export interface GoalResult {
@@ -370,6 +375,7 @@ export class SolverPool {
           timeoutMs,
           randomSeed: job.randomSeed ?? 0,
           incremental: job.incremental ?? true,
+          models: job.models ?? true,
         });
       };
       arm(STARTUP_MS, 'solver crashed: worker did not start');

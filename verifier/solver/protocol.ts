@@ -16,6 +16,7 @@ export type ToWorker =
       timeoutMs: number;
       randomSeed: number;
       incremental: boolean;
+      models: boolean;
     };
 
 /** What the worker knows about one goal; the parent adds nothing but `id`. */

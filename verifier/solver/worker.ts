@@ -204,7 +204,7 @@ async function runJob(api: Api, job: Extract<ToWorker, { type: 'job' }>): Promis
       let result: WireResult;
       try {
         if (!job.incremental && k > 0) fresh();
-        result = await checkGoal(solver!, goal.smt, t0, job.incremental);
+        result = await checkGoal(solver!, goal.smt, t0, job.incremental, job.models);
       } catch (e) {
         if (isMemoryOut(e)) {
           const ms = Math.round(performance.now() - t0);
@@ -225,7 +225,7 @@ async function runJob(api: Api, job: Extract<ToWorker, { type: 'job' }>): Promis
   }
 }
 
-async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: boolean): Promise<WireResult> {
+async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: boolean, models: boolean): Promise<WireResult> {
   // Two scopes on purpose: s.push() scopes the assertions, while the SMT-LIB
   // "(push 1)" scopes the *declarations* in Z3's per-solver command context,
   // which solver push/pop does not touch. Without it a goal's declare-const or
@@ -241,7 +241,7 @@ async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: bool
   const after = rlimitNow(s);
   const result: WireResult = { status, ms: 0 };
   if (before !== undefined && after !== undefined) result.rlimit = after - before;
-  if (status === 'sat') {
+  if (status === 'sat' && models) {
     const m = s.model();
     try {
       result.model = m.sexpr();

@@ -1,0 +1,15 @@
+// L7 fixed: the put on both exits (the `goto put` of the upstream fix).
+import type { i32, u32 } from 'pushbutton';
+import { ENODEV, of_get_child_by_name, of_node_put, of_property_read_u32 } from '../api.ts';
+
+export const X = 3;
+export const REG = 4;
+
+export function probe_reg(parent: u32): i32 {
+  const np = of_get_child_by_name(parent, X);
+  if (np === 0) return ENODEV;
+  const ret = of_property_read_u32(np, REG);
+  of_node_put(np);
+  if (ret !== 0) return ret;
+  return 0;
+}

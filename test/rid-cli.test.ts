@@ -1,0 +1,135 @@
+// `verify rid` as a user runs it: exit codes, the text report, --json, SARIF code flows, and
+// located errors for input outside the subset.
+
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(REPO, 'bin', 'verify.mjs');
+const TIMEOUT = 120_000;
+vi.setConfig({ testTimeout: TIMEOUT });
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function verify(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, PUSHBUTTON_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const STACK = '    at ';
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-rid-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('verify rid', () => {
+  it('exits 1 on a buggy function and shows both paths, the counter and a replayed witness', async () => {
+    const r = await verify('rid', 'examples/refcount/L1-pm-get-sync/buggy.ts');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('error[rc/ipp] examples/refcount/L1-pm-get-sync/buggy.ts:7:1: read_sensor: dpm(dev) changes by +1 on one path and 0 on another');
+    expect(r.stdout).toMatch(/path A: dpm\(dev\) \+1; returns -?\d+ at examples\/refcount\/L1-pm-get-sync\/buggy\.ts:9:16/);
+    expect(r.stdout).toMatch(/path B: dpm\(dev\) 0; returns/);
+    expect(r.stdout).toContain('witness (confirmed by replay)');
+    expect(r.stdout).toMatch(/outcomes: pm_runtime_get_sync\(\)@8 → -\d+/);
+  });
+
+  it('exits 0 on the fixed function', async () => {
+    const r = await verify('rid', 'examples/refcount/L1-pm-get-sync/fixed.ts');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/✓ read_sensor\s+clean/);
+  });
+
+  it('prints one JSON document with --json and writes SARIF with one code flow per path', async () => {
+    const sarif = path.join(tmp, 'rid.sarif');
+    const r = await verify('rid', 'examples/refcount/P1-list-append-error/buggy.ts', '--json', '--sarif', sarif);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ tool: 'pushbutton', command: 'rid', exitCode: 1, summary: { functions: 1, bugs: 1, unknown: 0 } });
+    const f = doc.findings[0];
+    expect(f).toMatchObject({ rule: 'rc/ipp', function: 'append_addr', replay: { confirmed: true } });
+    expect(f.counter).toMatch(/^py\(Py_BuildValue\(\)@7:18\)$/);
+    expect(f.paths).toHaveLength(2);
+    expect(f.paths.map((p: { change: string }) => p.change).sort()).toEqual(['+1', '0']);
+    expect(f.paths[0].result).toEqual(f.paths[1].result);
+    expect(Object.keys(f.witness.args)).toEqual(['all', 'addr']);
+    expect(f.paths[0].lines.length).toBeGreaterThan(1);
+    const s = JSON.parse(fs.readFileSync(sarif, 'utf8'));
+    expect(s.version).toBe('2.1.0');
+    const res = s.runs[0].results[0];
+    expect(res.ruleId).toBe('rc/ipp');
+    expect(res.codeFlows).toHaveLength(2);
+    for (const cf of res.codeFlows) {
+      const locs = cf.threadFlows[0].locations;
+      expect(locs.length).toBeGreaterThan(1);
+      expect(locs[0].location.physicalLocation.artifactLocation.uri).toBe('examples/refcount/P1-list-append-error/buggy.ts');
+    }
+  });
+
+  it('reports the extra rules under their own names', async () => {
+    const leak = await verify('rid', 'examples/refcount/L7-of-put-only-on-success/buggy.ts');
+    expect(leak.code).toBe(1);
+    expect(leak.stdout).toContain('error[rc/escape-leak]');
+    const over = await verify('rid', 'examples/refcount/L10-find-consumes-from/buggy.ts');
+    expect(over.code).toBe(1);
+    expect(over.stdout).toContain('error[rc/borrowed-underflow]');
+  });
+
+  it('rejects input outside the subset with file:line:col and exit 2, without a stack trace', async () => {
+    const r = await verify('rid', 'test/fixtures/rid/bad-subset.ts');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('test/fixtures/rid/bad-subset.ts:6:3: error: a while loop');
+    expect(r.stderr + r.stdout).not.toContain(STACK);
+  });
+
+  it('skips a function it cannot evaluate (and its callers) with the reason, checks the rest, and exits 3', async () => {
+    const r = await verify('rid', 'test/fixtures/rid/skipped.ts');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/✓ fine\s+clean/);
+    expect(r.stdout).toContain('not checked: test/fixtures/rid/skipped.ts:5:1: error: the parameter m of type map');
+    expect(r.stdout).toMatch(/\? via\s+not checked/);
+  });
+
+  it('exits 2 on a missing path or no path', async () => {
+    expect((await verify('rid', 'no/such/file.ts')).code).toBe(2);
+    expect((await verify('rid')).code).toBe(2);
+  });
+
+  it('reports a function cut at the path cap and exits 3 when nothing else is found', async () => {
+    const r = await verify('rid', 'test/fixtures/rid/many-paths.ts');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('cap 100 hit');
+    const all = await verify('rid', 'test/fixtures/rid/many-paths.ts', '--max-paths', '1000', '--json');
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout).functions.find((f: { name: string }) => f.name === 'branches')).toMatchObject({ paths: 256, capHit: false });
+  });
+});
+
+describe('verify rid on the shipped examples', () => {
+  it.each(['examples/counter', 'examples/allocator', 'examples/fdtable'])('%s is clean', async (dir) => {
+    const r = await verify('rid', dir, '--json');
+    expect(r.stderr).toBe('');
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary).toMatchObject({ bugs: 0, unknown: 0, unconfirmed: 0, capHit: 0 });
+    expect(r.code).toBe(0);
+  });
+});

@@ -1,0 +1,172 @@
+// verify rid: the forking evaluator (path counts, the cap), and the refcount catalogue of
+// examples/refcount/: every buggy port is found in the right function on the right counter with a
+// witness that replays, and every fixed port is clean.
+
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lowerFiles, bottomUp } from '../verifier/rid/analyse.ts';
+import { runRid } from '../verifier/rid/command.ts';
+import type { RidResult } from '../verifier/rid/report.ts';
+import { exitCodeOf } from '../verifier/rid/report.ts';
+import { PathEvaluator, type FunctionPaths } from '../symexec/paths.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CATALOGUE = path.join(REPO, 'examples', 'refcount');
+const FIXTURES = path.join(REPO, 'test', 'fixtures', 'rid');
+
+/** Paths of every function in `file`, evaluated bottom-up as verify rid does (no solver). */
+function pathsOf(file: string, maxPaths?: number): Map<string, FunctionPaths> {
+  const { program } = lowerFiles(REPO, [file]);
+  const keys = [...program.values()].filter((f) => f.file === file).map((f) => f.key);
+  const sums = new Map<string, FunctionPaths>();
+  const byName = new Map<string, FunctionPaths>();
+  bottomUp(program, keys).forEach((fn, i) => {
+    const fp = new PathEvaluator(fn, sums, { prefix: `t${i}`, maxPaths }).run();
+    sums.set(fn.key, fp);
+    byName.set(fn.name, fp);
+  });
+  return byName;
+}
+
+describe('forking evaluator', () => {
+  const file = path.join(FIXTURES, 'paths.ts');
+
+  it('gives one record per path, with callee cases instantiated', () => {
+    const fps = pathsOf(file);
+    expect(fps.get('get')!.paths).toHaveLength(2);
+    expect(fps.get('get')!.declaration).toBe(true);
+    expect(fps.get('put')!.paths).toHaveLength(1);
+    const user = fps.get('user')!;
+    expect(user.declaration).toBe(false);
+    // 2 cases of get × 3 branches, before the solver prunes the infeasible ones (see below)
+    expect(user.paths).toHaveLength(6);
+    // the three feasible paths end at 0; the infeasible combinations (a failed get followed by a
+    // put, a successful get taking the error exit) are still among them here
+    expect(user.paths.map((p) => p.deltas.get('ref(o)') ?? 0).sort()).toEqual([-1, -1, 0, 0, 0, 1]);
+    // each path depends on the hidden outcome of get, renamed apart for this use
+    for (const p of user.paths) expect(p.hidden).toHaveLength(1);
+    expect(new Set(user.paths.map((p) => p.hidden[0].c.name)).size).toBe(2);
+    expect(user.capped).toBe(false);
+  });
+
+  it('keeps the feasible paths as the summary, and finds nothing in correct code', async () => {
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'paths.ts')], timeoutMs: 10_000, jobs: 1 });
+    const user = r.analysis.stats.find((s) => s.fn.name === 'user')!;
+    expect(user.paths).toBe(6);
+    expect(user.feasible).toBe(3);
+    expect(r.analysis.summaries.get(user.fn.key)!.paths.map((p) => p.deltas.get('ref(o)') ?? 0)).toEqual([0, 0, 0]);
+    expect(r.bugs).toEqual([]);
+    expect(exitCodeOf(r)).toBe(0);
+    // owned(o, 'ref') makes the put in release legitimate; release is checked, not a declaration
+    expect(r.analysis.stats.find((s) => s.fn.name === 'release')!.declaration).toBe(false);
+    expect(r.analysis.stats.find((s) => s.fn.name === 'take_first')!.feasible).toBe(2);
+  }, 60_000);
+
+  it('reports a helper\'s inconsistent pair once, not again in its caller', async () => {
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'nested.ts')], timeoutMs: 10_000, jobs: 1 });
+    expect(r.bugs.map((b) => [b.finding.fn.name, b.finding.counter])).toEqual([['prepare', 'sk(s)']]);
+    expect(r.inherited.map((b) => [b.finding.fn.name, b.finding.via?.callee])).toEqual([['connect', 'prepare']]);
+  }, 60_000);
+
+  it('follows a reference a helper returns into its parameter', async () => {
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'ref-return.ts')], timeoutMs: 10_000, jobs: 1 });
+    expect(r.bugs.map((b) => [b.finding.fn.name, b.finding.counter, b.finding.rule])).toEqual([['leaky_first', 'ref(p.a)', 'rc/ipp']]);
+    expect(r.bugs[0].replay.confirmed).toBe(true);
+  }, 60_000);
+
+  it('runs a call on the right of && only where the left holds', () => {
+    const s = pathsOf(file).get('shortc')!;
+    expect(s.paths).toHaveLength(3);
+    expect(s.paths.filter((p) => p.calls.length === 0)).toHaveLength(1);
+  });
+
+  it('records a Counter field written directly in the post-state', () => {
+    const b = pathsOf(file).get('bump')!;
+    expect(b.paths).toHaveLength(1);
+    expect(b.paths[0].post.get('o.rc')!.op).toBe('+');
+  });
+
+  it('stops at the path cap and says so', () => {
+    const fps = pathsOf(path.join(FIXTURES, 'many-paths.ts'), 100);
+    const b = fps.get('branches')!;
+    expect(b.capped).toBe(true);
+    expect(b.started).toBe(100);
+    expect(b.paths.length).toBeLessThanOrEqual(100);
+    const all = pathsOf(path.join(FIXTURES, 'many-paths.ts'), 1000).get('branches')!;
+    expect(all.capped).toBe(false);
+    expect(all.paths).toHaveLength(256);
+  });
+});
+
+describe('exit codes', () => {
+  const base = { analysis: { unknowns: [], stats: [], skipped: [], files: ['f.ts'] }, bugs: [], inherited: [], unconfirmed: [], wallMs: 0 } as unknown as RidResult;
+  it('counts unknowns and unconfirmed findings apart: exit 3, never 0 or 1', () => {
+    expect(exitCodeOf(base)).toBe(0);
+    expect(exitCodeOf({ ...base, analysis: { ...base.analysis, unknowns: [{ what: 'x', reason: 'timeout' }] } } as unknown as RidResult)).toBe(3);
+    expect(exitCodeOf({ ...base, unconfirmed: [{}] } as unknown as RidResult)).toBe(3);
+    expect(exitCodeOf({ ...base, analysis: { ...base.analysis, stats: [{ capped: true, declaration: false }] } } as unknown as RidResult)).toBe(3);
+    expect(exitCodeOf({ ...base, analysis: { ...base.analysis, skipped: [{ fn: { file: 'f.ts' } }] } } as unknown as RidResult)).toBe(3);
+    expect(exitCodeOf({ ...base, bugs: [{}], unconfirmed: [{}] } as unknown as RidResult)).toBe(1);
+  });
+});
+
+/** Each pattern: the function and the counter (a prefix) a buggy port must be reported on. */
+const EXPECTED: Record<string, { fn: string; counter: string }> = {
+  'K1-counter-field': { fn: 'obj_use', counter: 'o.refcount' },
+  'L1-pm-get-sync': { fn: 'read_sensor', counter: 'dpm(dev)' },
+  'L2-autopm-double-put': { fn: 'start_xfer', counter: 'dpm(dev)' },
+  'L4-kobject-init-fail': { fn: 'iommu_group_alloc', counter: 'kobj(g.kobj)' },
+  'L5-device-register-kfree': { fn: 'switch_media', counter: 'kobj(sock)' },
+  'L6-of-node-never-put': { fn: 'mx27_read_cpu_rev', counter: 'of(of_find_compatible_node()' },
+  'L7-of-put-only-on-success': { fn: 'probe_reg', counter: 'of(of_get_child_by_name()' },
+  'L8-for-each-child-early-exit': { fn: 'check_children', counter: 'of(of_get_next_child()' },
+  'L9-find-device-no-put': { fn: 'get_sensor', counter: 'dev(of_find_device_by_node()' },
+  'L10-find-consumes-from': { fn: 'find_phy', counter: 'of(parent)' },
+  'L11-keyring-leak': { fn: 'join_session_keyring', counter: 'key(find_keyring_by_name()' },
+  'L12-bpf-double-fdput': { fn: 'replace_map_fd', counter: 'fd(fd)' },
+  'P1-list-append-error': { fn: 'append_addr', counter: 'py(Py_BuildValue()' },
+  'P2-setitem-steals': { fn: 'copy_grouping', counter: 'py(PyLong_FromLong()' },
+  'P3-addobject-steals-on-success': { fn: 'init_module', counter: 'py(PyErr_NewException()' },
+  'P4-new-ref-early-exit': { fn: 'get_x', counter: 'py(PyObject_GetAttrString()' },
+  'P5-buildvalue-O-leak': { fn: 'make_tuple', counter: 'py(PyLong_FromLong()' },
+  'P6-decref-borrowed': { fn: 'lookup', counter: 'py(PyDict_GetItem()' },
+};
+
+describe('the refcount catalogue (examples/refcount)', () => {
+  const patterns = fs.readdirSync(CATALOGUE, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  let buggy: RidResult, fixed: RidResult;
+
+  beforeAll(async () => {
+    // one run per side: one solver pool, one lowering
+    const files = (v: string) => patterns.map((p) => path.join('examples', 'refcount', p, `${v}.ts`));
+    buggy = await runRid({ root: REPO, paths: files('buggy'), timeoutMs: 10_000, jobs: 2 });
+    fixed = await runRid({ root: REPO, paths: files('fixed'), timeoutMs: 10_000, jobs: 2 });
+  }, 300_000);
+
+  it('has at least 15 patterns, each with an expectation', () => {
+    expect(patterns.length).toBeGreaterThanOrEqual(15);
+    expect(patterns.filter((p) => !EXPECTED[p])).toEqual([]);
+  });
+
+  it.each(Object.keys(EXPECTED))('%s: the buggy port is found, the fixed one is clean', (p) => {
+    const exp = EXPECTED[p];
+    const inFile = (r: RidResult, v: string) => r.bugs.filter((b) => b.finding.fn.file === path.join(CATALOGUE, p, `${v}.ts`));
+    const found = inFile(buggy, 'buggy');
+    expect(found.length, `no finding in ${p}/buggy.ts`).toBeGreaterThan(0);
+    const hit = found.find((b) => b.finding.fn.name === exp.fn && b.finding.counter.startsWith(exp.counter));
+    expect(hit, `found ${found.map((b) => `${b.finding.fn.name} ${b.finding.counter}`).join(', ')}`).toBeDefined();
+    expect(hit!.replay.confirmed).toBe(true);
+    expect(inFile(fixed, 'fixed').map((b) => b.finding.message)).toEqual([]);
+    expect(fixed.unconfirmed.filter((b) => b.finding.fn.file.includes(`/${p}/`)).map((b) => b.replay.detail)).toEqual([]);
+  });
+
+  it('counts nothing unknown, and exits 1 for the buggy ports, 0 for the fixed ones', () => {
+    expect(buggy.analysis.unknowns).toEqual([]);
+    expect(fixed.analysis.unknowns).toEqual([]);
+    expect(buggy.unconfirmed.map((u) => u.replay.detail)).toEqual([]);
+    expect(exitCodeOf(buggy)).toBe(1);
+    expect(exitCodeOf(fixed)).toBe(0);
+  });
+});

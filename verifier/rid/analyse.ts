@@ -1,0 +1,442 @@
+// verify rid, the analysis: paths of every function bottom-up, the feasible ones kept as the
+// function's summary, then the inconsistent-path-pair (IPP) queries and the two extra rules.
+//
+// RID (Mao et al., ASPLOS'16, §3–4) compares two paths of one function that a caller cannot tell
+// apart: the same arguments, the same result, and here also the same caller-visible state after
+// the call (RID does not model it; research/rid.md §4 item 2). The hidden values of each path
+// (outcomes of primitives) are existential and renamed apart for each side of a query, where RID
+// drops the constraints over them (its `RemoveLocals`).
+
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import type { Func, Loc, Program } from '../ir.ts';
+import { isScalar } from '../ir.ts';
+import { loadProject } from '../frontend/project.ts';
+import { Lowering } from '../frontend/lower.ts';
+import { SolverPool, type GoalResult } from '../solver/pool.ts';
+import * as T from '../../symexec/term.ts';
+import type { Term } from '../../symexec/term.ts';
+import { leavesOf } from '../../symexec/layout.ts';
+import { PathEvaluator, PRIMITIVE_PREFIX, isCounterType, substConsts, type FunctionPaths, type PathRecord } from '../../symexec/paths.ts';
+import { declarations, assertion } from './smt.ts';
+import { SubsetError, type Diagnostic } from '../diagnostics.ts';
+
+export type RuleId = 'rc/ipp' | 'rc/escape-leak' | 'rc/borrowed-underflow';
+
+/** One side of a finding: a path, its counter change, and its hidden values chosen by the witness. */
+export interface FindingPath {
+  path: PathRecord;
+  delta: string;
+  /** hidden constants renamed for this side of the query, in the order the code asks for them */
+  hidden: Term[];
+}
+
+export interface Finding {
+  rule: RuleId;
+  fn: Func;
+  counter: string;
+  /** the counter is a `Counter` field (compared by value), not a declared API counter */
+  field: boolean;
+  paths: FindingPath[];
+  /** the solver's model for the witness */
+  model: string;
+  message: string;
+  /** an IPP whose two paths took the two cases of a callee's own IPP at one call: RID reports it once */
+  via?: { calleeKey: string; callee: string; entries: [number, number] };
+}
+
+export interface FunctionStats {
+  fn: Func;
+  pathsStarted: number;
+  paths: number;
+  feasible: number;
+  capped: boolean;
+  declaration: boolean;
+  queries: number;
+  /** solver time of each query, for the bench */
+  queryMs: number[];
+  unknown: number;
+  ms: number;
+}
+
+export interface Analysis {
+  root: string;
+  files: string[];
+  project: ReturnType<typeof loadProject>;
+  program: Program;
+  summaries: Map<string, FunctionPaths>;
+  findings: Finding[];
+  /** queries the solver did not answer: never a finding, never "clean" */
+  unknowns: { fn: Func; what: string; reason: string }[];
+  /** functions verify rid cannot evaluate (and their callers): not checked, never "clean" */
+  skipped: { fn: Func; diagnostic: Diagnostic }[];
+  stats: FunctionStats[];
+  queries: number;
+  /** the path pairs of each function's IPP findings, by function key (`i,j` in summary order) */
+  ippPairs: Map<string, Set<string>>;
+}
+
+export interface RidOptions {
+  maxPaths?: number;
+  timeoutMs?: number;
+  pool: SolverPool;
+  /**
+   * Ablation (bench/rid.ts): compare paths the way RID does, dropping every constraint over hidden
+   * values (its `RemoveLocals`) and the caller-visible state, and without the extra rules.
+   * Findings are still replayed, which is what shows the lost precision.
+   */
+  ridCompat?: boolean;
+  /** write every query as an SMT-LIB2 file into this folder (`--smt2 DIR`) */
+  smt2Dir?: string;
+}
+
+/** The .ts files a PATH names: the file, or every .ts file below the folder (no node_modules, no .d.ts). */
+export function targetFiles(p: string): string[] {
+  const st = fs.statSync(p);
+  if (st.isFile()) return [path.resolve(p)];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(path.resolve(f));
+    }
+  };
+  walk(p);
+  return out;
+}
+
+/** Lowers the files; throws SubsetError with every diagnostic when some code is outside the subset. */
+export function lowerFiles(root: string, files: string[]): { project: ReturnType<typeof loadProject>; program: Program } {
+  const project = loadProject(root);
+  const L = new Lowering(project);
+  for (const f of files) L.lowerModule(f);
+  L.throwIfRejected();
+  return { project, program: L.program };
+}
+
+/** Callees before callers (the subset has no recursion). */
+export function bottomUp(program: Program, keys: string[]): Func[] {
+  const out: Func[] = [];
+  const seen = new Set<string>();
+  const visit = (k: string) => {
+    if (seen.has(k) || k.startsWith(PRIMITIVE_PREFIX)) return;
+    seen.add(k);
+    const f = program.get(k);
+    if (!f) return;
+    for (const c of calleesOf(f)) visit(c);
+    out.push(f);
+  };
+  keys.forEach(visit);
+  return out;
+}
+
+function calleesOf(f: Func): string[] {
+  const out: string[] = [];
+  const json = JSON.stringify(f.body, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  for (const m of json.matchAll(/"k":"call","fn":"([^"]+)"/g)) out.push(m[1]);
+  return [...new Set(out)];
+}
+
+export async function analyse(root: string, files: string[], opts: RidOptions): Promise<Analysis> {
+  const { project, program } = lowerFiles(root, files);
+  const fileSet = new Set(files);
+  const targets = [...program.values()].filter((f) => fileSet.has(f.file)).map((f) => f.key).sort();
+  const order = bottomUp(program, targets);
+  const summaries = new Map<string, FunctionPaths>();
+  const a: Analysis = { root, files, project, program, summaries, findings: [], unknowns: [], stats: [], queries: 0, ippPairs: new Map(), skipped: [] };
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  smt2Dir = opts.smt2Dir;
+  let fnIndex = 0;
+  for (const fn of order) {
+    const t0 = performance.now();
+    let fp: FunctionPaths;
+    try {
+      fp = new PathEvaluator(fn, summaries, { prefix: `f${fnIndex++}`, maxPaths: opts.maxPaths }).run();
+    } catch (e) {
+      // a construct the path evaluator does not model: skip this function (and so its callers),
+      // say why, and keep checking the others
+      if (!(e instanceof SubsetError)) throw e;
+      a.skipped.push({ fn, diagnostic: e.diagnostics[0] });
+      continue;
+    }
+    const st: FunctionStats = { fn, pathsStarted: fp.started, paths: fp.paths.length, feasible: 0, capped: fp.capped, declaration: fp.declaration, queries: 0, queryMs: [], unknown: 0, ms: 0 };
+    // 1. feasibility: the summary keeps only paths Z3 does not refute (unknown ones stay: dropping
+    // them could hide a bug; each finding is replayed anyway). A path's model is the witness of
+    // the rules that look at one path.
+    const models = new Map<number, string>();
+    if (fp.paths.length) {
+      const res = await solve(opts.pool, fp.paths.map((p) => T.and(...fp.facts, p.pc)), timeoutMs, `${fn.name}.path`);
+      st.queries += res.length;
+      st.queryMs.push(...res.map((r) => r.ms));
+      const kept: PathRecord[] = [];
+      res.forEach((r, i) => {
+        if (r.status === 'unsat') return;
+        if (r.status === 'unknown') {
+          st.unknown++;
+          a.unknowns.push({ fn, what: `feasibility of path ${i + 1}`, reason: r.reason ?? 'unknown' });
+        }
+        // callers refer to a summary's paths by index: renumber the kept ones
+        if (r.model) models.set(kept.length, r.model);
+        kept.push({ ...fp.paths[i], id: kept.length });
+      });
+      fp.paths = kept;
+    }
+    st.feasible = fp.paths.length;
+    summaries.set(fn.key, fp);
+    if (fileSet.has(fn.file) && !fp.declaration) await checkFunction(a, fp, models, st, opts.pool, timeoutMs, opts.ridCompat ?? false);
+    st.ms = performance.now() - t0;
+    a.stats.push(st);
+    a.queries += st.queries;
+  }
+  return a;
+}
+
+let smt2Dir: string | undefined;
+
+async function solve(pool: SolverPool, goals: Term[], timeoutMs: number, id: string): Promise<GoalResult[]> {
+  if (goals.length === 0) return [];
+  const prelude = declarations(goals);
+  if (smt2Dir) {
+    fs.mkdirSync(smt2Dir, { recursive: true });
+    goals.forEach((g, i) => fs.writeFileSync(path.join(smt2Dir!, `${id.replace(/[^\w.-]/g, '_')}${i}.smt2`), `${prelude}\n${assertion(g, `d${i}_`)}\n(check-sat)\n`));
+  }
+  return pool.solve({ prelude, goals: goals.map((g, i) => ({ id: `${id}${i}`, smt: assertion(g, `d${i}_`) })), timeoutMs, incremental: true });
+}
+
+// ---- the checks ----------------------------------------------------------------------------------
+
+/** Keys of counter fields of the parameters (`param.leafkey`), compared by value, not by a declared delta. */
+function counterLeaves(fp: FunctionPaths): Set<string> {
+  const out = new Set<string>();
+  for (const p of fp.params) {
+    if (isScalar(p.type)) continue;
+    for (const l of leavesOf(p.type)) if (isCounterType(l.scalar)) out.add(l.key ? `${p.name}.${l.key}` : p.name);
+  }
+  return out;
+}
+
+/** The callee IPP that two paths inherit: at one call site they took the two cases of a pair it reported. */
+function inheritedFrom(a: Analysis, A: PathRecord, B: PathRecord): Finding['via'] {
+  for (const ca of A.calls) {
+    const cb = B.calls.find((x) => x.loc.line === ca.loc.line && x.loc.col === ca.loc.col && x.key === ca.key);
+    if (!cb || cb.entry === ca.entry) continue;
+    const [i, j] = ca.entry < cb.entry ? [ca.entry, cb.entry] : [cb.entry, ca.entry];
+    if (a.ippPairs.get(ca.key)?.has(`${i},${j}`)) return { calleeKey: ca.key, callee: ca.fn, entries: [i, j] };
+  }
+  return undefined;
+}
+
+/** Hidden values of either side of a query (renamed `A!…` / `B!…`). */
+function mentionsHidden(t: Term): boolean {
+  return T.constantsOf([t]).some((c) => c.name!.startsWith('A!') || c.name!.startsWith('B!'));
+}
+
+/** RID's `RemoveLocals`: keep only the conjuncts of a path condition over arguments. */
+function removeLocals(pc: Term): Term {
+  const parts = pc.op === 'and' ? pc.args : [pc];
+  return T.and(...parts.filter((p) => !mentionsHidden(p)));
+}
+
+/** Renames every non-parameter constant of a path (its hidden values) apart for one side of a query. */
+function renamer(fp: FunctionPaths, p: PathRecord, side: string): { sub: (t: Term) => Term; hidden: Term[] } {
+  const paramPrefixes = fp.params.map((x) => x.smt);
+  const terms = [p.pc, ...(p.ret?.t ? [p.ret.t] : []), ...(p.ret?.leaves ? [...p.ret.leaves.values()] : []), ...(p.ret?.ref ? p.ret.ref.path.flatMap((x) => ('i' in x ? [x.i] : [])) : []), ...p.post.values()];
+  const sigma = new Map<Term, Term>();
+  for (const c of T.constantsOf(terms)) {
+    if (paramPrefixes.some((pp) => c.name === pp || c.name!.startsWith(pp + '.'))) continue;
+    sigma.set(c, T.mkConst(`${side}!${c.name}`, c.sort));
+  }
+  const hidden = p.hidden.map((h) => sigma.get(h.c) ?? T.mkConst(`${side}!${h.c.name}`, h.c.sort));
+  return { sub: (t) => substConsts(t, sigma), hidden };
+}
+
+/**
+ * The values that name counters on a path (scalar parameters, handles handed out by primitives,
+ * the result), kept pairwise distinct in the witness when possible: the replay tells counters of
+ * handles apart by value, so two handles with one value would make the witness ambiguous.
+ */
+function handleValues(fp: FunctionPaths, p: PathRecord, sub: (t: Term) => Term, names: Set<string>): Term[] {
+  const out: Term[] = [];
+  for (const x of fp.params) if (names.has(x.name) && isScalar(x.type)) out.push(T.mkConst(x.smt, x.type.k === 'opaque' ? { k: 'Unint', name: x.type.name } : x.type.k === 'bool' ? T.BOOLS : T.INT));
+  for (const h of p.hidden) if (h.prov && names.has(h.prov)) out.push(sub(h.c));
+  if (names.has('ret') && p.ret?.t) out.push(sub(p.ret.t));
+  return [...new Set(out)];
+}
+
+/** The values named by the counters the paths touch (`dpm(dev)` names `dev`). */
+export function counterNames(paths: PathRecord[]): Set<string> {
+  return new Set(paths.flatMap((p) => [...p.touched].map((k) => /^[^(]*\((.*)\)$/.exec(k)![1])));
+}
+
+function allDistinct(ts: Term[]): Term {
+  const out: Term[] = [];
+  // integer handles follow RID's convention that 0 is NULL: two NULLs name no counter
+  for (let i = 0; i < ts.length; i++) for (let j = i + 1; j < ts.length; j++) if (T.sortEq(ts[i].sort, ts[j].sort)) out.push(ts[i].sort.k === 'Int' ? T.or(T.not(T.eq(ts[i], ts[j])), T.eq(ts[i], T.mkInt(0))) : T.not(T.eq(ts[i], ts[j])));
+  return T.and(...out);
+}
+
+/** A model of `goal`, preferring one where the handle values are distinct. */
+async function witnessModel(pool: SolverPool, goal: Term, handles: Term, fallback: string, timeoutMs: number, st: FunctionStats, elementFacts: Term[], fallbackIsOfGoal = true): Promise<string> {
+  if (T.isTrue(handles) && elementFacts.length === 0 && fallbackIsOfGoal) return fallback;
+  const [r] = await solve(pool, [T.and(goal, handles, ...elementFacts)], timeoutMs, 'witness');
+  st.queries++;
+  st.queryMs.push(r.ms);
+  return r.status === 'sat' && r.model ? r.model : fallback;
+}
+
+function fieldDelta(before: Term, after: Term): string {
+  // after = before + k, written as nested +/- of literals (o.refcount + 1 - 1 ...)
+  const off = (t: Term): bigint | undefined => {
+    if (t === before) return 0n;
+    const [x, y] = t.args;
+    if (t.op === '+' && T.intValue(y) !== undefined) return addB(off(x), T.intValue(y)!);
+    if (t.op === '+' && T.intValue(x) !== undefined) return addB(off(y), T.intValue(x)!);
+    if (t.op === '-' && T.intValue(y) !== undefined) return addB(off(x), -T.intValue(y)!);
+    return undefined;
+  };
+  const v = off(after);
+  if (v === undefined) return 'changed';
+  return v > 0n ? `+${v}` : `${v}`;
+}
+
+function addB(a: bigint | undefined, b: bigint): bigint | undefined {
+  return a === undefined ? undefined : a + b;
+}
+
+const fmt = (d: number) => (d > 0 ? `+${d}` : `${d}`);
+
+async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number, string>, st: FunctionStats, pool: SolverPool, timeoutMs: number, ridCompat: boolean): Promise<void> {
+  const fields = counterLeaves(fp);
+  const paths = fp.paths;
+  // the entry value of a counter field, to print its change (`+1`) rather than only "changed"
+  const paramConst = (k: string) => {
+    const [p, ...rest] = k.split('.');
+    const inp = fp.params.find((x) => x.name === p)!;
+    return T.mkConst(rest.length ? `${inp.smt}.${rest.join('.')}` : inp.smt, T.INT);
+  };
+  // 1. IPP candidates: (pair, counter) whose changes may differ
+  type Cand = { i: number; j: number; counter: string; field: boolean; goal: Term; exact: Term; subs: [ReturnType<typeof renamer>, ReturnType<typeof renamer>] };
+  const cands: Cand[] = [];
+  const MAX_QUERIES = 2000;
+  let cut = false;
+  for (let i = 0; i < paths.length; i++) {
+    for (let j = i + 1; j < paths.length; j++) {
+      const A = paths[i], B = paths[j];
+      const keys = new Set<string>();
+      for (const k of new Set([...A.deltas.keys(), ...B.deltas.keys()])) if ((A.deltas.get(k) ?? 0) !== (B.deltas.get(k) ?? 0)) keys.add(k);
+      const fkeys = [...fields].filter((k) => A.post.get(k) !== B.post.get(k));
+      if (keys.size === 0 && fkeys.length === 0) continue;
+      const ra = renamer(fp, A, 'A'), rb = renamer(fp, B, 'B');
+      // the caller's view: same result, same visible state (counter fields excepted)
+      const conds: Term[] = [...fp.facts, ra.sub(A.pc), rb.sub(B.pc)];
+      const results: Term[] = [];
+      const visible: Term[] = [];
+      // a returned place in a parameter: the same object only at the same path (indices equal)
+      if (Boolean(A.ret?.ref) !== Boolean(B.ret?.ref)) continue;
+      if (A.ret?.ref && B.ret?.ref) {
+        const pa = A.ret.ref.path, pb = B.ret.ref.path;
+        if (A.ret.ref.param !== B.ret.ref.param || pa.length !== pb.length || pa.some((x, k) => 'f' in x !== 'f' in pb[k] || ('f' in x && x.f !== (pb[k] as { f: string }).f))) continue;
+        pa.forEach((x, k) => {
+          if ('i' in x) results.push(T.eq(ra.sub(x.i), rb.sub((pb[k] as { i: Term }).i)));
+        });
+      }
+      if (A.ret?.t && B.ret?.t) results.push(T.eq(ra.sub(A.ret.t), rb.sub(B.ret.t)));
+      if (A.ret?.leaves && B.ret?.leaves) for (const [k, t] of A.ret.leaves) results.push(T.eq(ra.sub(t), rb.sub(B.ret.leaves.get(k)!)));
+      for (const [k, t] of A.post) if (!fields.has(k)) visible.push(T.eq(ra.sub(t), rb.sub(B.post.get(k)!)));
+      const exact = T.and(...conds, ...results, ...visible);
+      // the ablation asks RID's question instead: conditions over arguments only, results only where
+      // they do not depend on hidden values, no visible state; its witness still comes from `exact`
+      const base = ridCompat ? T.and(...conds.map(removeLocals), ...results.filter((t) => !mentionsHidden(t))) : exact;
+      if (T.isFalse(base)) continue;
+      for (const k of [...keys].sort()) {
+        if (cands.length >= MAX_QUERIES) cut = true;
+        else cands.push({ i, j, counter: k, field: false, goal: base, exact, subs: [ra, rb] });
+      }
+      for (const k of fkeys.sort()) {
+        if (cands.length >= MAX_QUERIES) cut = true;
+        else {
+          const differs = T.not(T.eq(ra.sub(A.post.get(k)!), rb.sub(B.post.get(k)!)));
+          cands.push({ i, j, counter: k, field: true, goal: T.and(base, differs), exact: T.and(exact, differs), subs: [ra, rb] });
+        }
+      }
+    }
+  }
+  if (cut) a.unknowns.push({ fn: fp.fn, what: `IPP pairs beyond the first ${MAX_QUERIES}`, reason: 'query cap reached' });
+  // the same formula serves every counter of a pair: ask once per distinct goal
+  const distinct = [...new Set(cands.map((c) => c.goal))];
+  const res = await solve(pool, distinct, timeoutMs, `${fp.fn.name}.ipp`);
+  st.queryMs.push(...res.map((r) => r.ms));
+  st.queries += res.length;
+  const answer = new Map(distinct.map((g, i) => [g, res[i]]));
+  const reported = new Set<string>();
+  for (const c of cands) {
+    const r = answer.get(c.goal)!;
+    if (r.status === 'unknown') {
+      st.unknown++;
+      a.unknowns.push({ fn: fp.fn, what: `paths ${c.i + 1} and ${c.j + 1} on ${c.counter}`, reason: r.reason ?? 'unknown' });
+      continue;
+    }
+    if (r.status !== 'sat' || reported.has(c.counter)) continue;
+    reported.add(c.counter); // RID's `tainted`: one report per counter and function
+    const A = paths[c.i], B = paths[c.j];
+    const delta = (p: PathRecord) => {
+      if (!c.field) return fmt(p.deltas.get(c.counter) ?? 0);
+      const pre = paramConst(c.counter);
+      return pre ? fieldDelta(pre, p.post.get(c.counter)!) : 'changed';
+    };
+    const names = counterNames([A, B]);
+    if (!a.ippPairs.has(fp.fn.key)) a.ippPairs.set(fp.fn.key, new Set());
+    a.ippPairs.get(fp.fn.key)!.add(`${A.id},${B.id}`);
+    const handles = T.and(allDistinct(handleValues(fp, A, c.subs[0].sub, names)), allDistinct(handleValues(fp, B, c.subs[1].sub, names)));
+    const model = await witnessModel(pool, c.exact, handles, r.model ?? '', timeoutMs, st, fp.elementFacts, c.exact === c.goal);
+    a.findings.push({
+      rule: 'rc/ipp',
+      fn: fp.fn,
+      counter: c.counter,
+      field: c.field,
+      paths: [
+        { path: A, delta: delta(A), hidden: c.subs[0].hidden },
+        { path: B, delta: delta(B), hidden: c.subs[1].hidden },
+      ],
+      model,
+      via: inheritedFrom(a, A, B),
+      message: `${fp.fn.name}: ${c.counter} changes by ${delta(A)} on one path and ${delta(B)} on another that the caller cannot tell apart`,
+    });
+  }
+  if (ridCompat) return;
+  // 2. the rules for RID's misses (research/rid.md §5.5): consistent leaks and over-puts
+  const isParamKey = (prov: string) => fp.params.some((p) => prov === p.name || prov.startsWith(p.name + '.') || prov.startsWith(p.name + '['));
+  const seen = new Set<string>();
+  for (const p of paths) {
+    for (const [k, d] of p.deltas) {
+      if (reported.has(k) || seen.has(k)) continue;
+      const prov = /^[^(]*\((.*)\)$/.exec(k)![1];
+      let rule: RuleId | undefined;
+      let message = '';
+      if (d > 0 && prov !== 'ret' && !prov.startsWith('ret.') && !isParamKey(prov) && !p.escaped.has(prov)) {
+        rule = 'rc/escape-leak';
+        message = `${fp.fn.name}: ${k} ends at ${fmt(d)} and is not reachable by the caller (a leaked reference)`;
+      } else if (d < 0 && !p.owned.has(k)) {
+        rule = 'rc/borrowed-underflow';
+        message = `${fp.fn.name}: ${k} ends at ${fmt(d)}, but the parameter is borrowed (declare owned(${prov}, '${k.split('(')[0]}') if the caller hands over its reference)`;
+      }
+      if (!rule) continue;
+      const model = models.get(p.id);
+      if (model === undefined) {
+        a.unknowns.push({ fn: fp.fn, what: `${rule} on ${k}`, reason: 'no model for the path (its feasibility is unknown)' });
+        continue;
+      }
+      seen.add(k);
+      const better = await witnessModel(pool, T.and(...fp.facts, p.pc), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), model, timeoutMs, st, fp.elementFacts);
+      a.findings.push({ rule, fn: fp.fn, counter: k, field: false, paths: [{ path: p, delta: fmt(d), hidden: p.hidden.map((h) => h.c) }], model: better, message });
+    }
+  }
+}
+
+export function locText(l: Loc, cwd: string): string {
+  const rel = path.relative(cwd, l.file);
+  return `${rel.startsWith('..') ? l.file : rel}:${l.line}:${l.col}`;
+}
+

@@ -1,0 +1,225 @@
+// Replays a verify rid finding on the real TypeScript before it is reported.
+//
+// The witness gives the arguments and, for each path, the outcomes of the primitives in the order
+// the code asks for them (the hidden values). The harness installs the prelude's replay hook
+// (RID_HOOK): `result()` hands out the next outcome, and `inc`/`dec`/`consume` record which value
+// changed which counter. The function then runs once per path on fresh copies of the arguments.
+// An IPP is confirmed when both runs return the same result and leave the same visible state
+// (counter fields aside) but change the reported counter differently; a rule finding when its one
+// run ends with the change the rule names. Anything else is "not confirmed" and never a bug report.
+
+import * as fs from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Type } from '../ir.ts';
+import { RID_HOOK } from '../prelude.ts';
+import { Model, type MValue } from '../solver/model.ts';
+import { decode, checkedArray } from '../counterexample.ts';
+import { MAKE_ARRAY } from '../prelude.ts';
+import { runnableModules } from '../frontend/emit.ts';
+import { isCounterType } from '../../symexec/paths.ts';
+import { counterNames, type Analysis, type Finding } from './analyse.ts';
+
+export interface SideRun {
+  /** outcomes of the primitives handed out, in order */
+  outcomes: { what: string; value: unknown }[];
+  result?: unknown;
+  error?: string;
+  /** counter changes observed at run time, by counter name */
+  deltas: Record<string, number>;
+}
+
+export interface Witness {
+  args: { name: string; value: unknown }[];
+  runs: SideRun[];
+}
+
+export interface Replayed {
+  confirmed: boolean;
+  detail: string;
+  witness: Witness;
+}
+
+type Fn = (...args: unknown[]) => unknown;
+
+const moduleCache = new WeakMap<Analysis, Map<string, Record<string, unknown>>>();
+
+/** The user's module, transpiled, with every function of the file reachable by name (helpers too). */
+async function moduleOf(a: Analysis, file: string, names: string[]): Promise<Record<string, unknown>> {
+  let cache = moduleCache.get(a);
+  if (!cache) moduleCache.set(a, (cache = new Map()));
+  const hit = cache.get(file);
+  if (hit) return hit;
+  const url = runnableModules(a.project, [file]).get(file)!;
+  const js = fs.readFileSync(fileURLToPath(url), 'utf8');
+  // non-exported helpers are functions of the module too: export them under a private name
+  const extra = names.map((n) => `export { ${n} as __rid_${n} };`).join('\n');
+  const copy = fileURLToPath(url).replace(/\.mjs$/, '.rid.mjs');
+  fs.writeFileSync(copy, `${js}\n${extra}\n`);
+  const mod = (await import(pathToFileURL(copy).href)) as Record<string, unknown>;
+  cache.set(file, mod);
+  return mod;
+}
+
+function jsValue(v: MValue | undefined, t?: Type): unknown {
+  if (t?.k === 'enum') return t.members[typeof v === 'bigint' ? Number(v) : 0];
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v;
+  if (v && typeof v === 'object' && v.kind === 'opaque') return v.id;
+  return 0;
+}
+
+/** The value with every Counter field removed: what the caller can observe. */
+function visible(v: unknown, t: Type): unknown {
+  if (t.k === 'record' && v && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const f of t.fields) if (!isCounterType(f.type)) o[f.name] = visible((v as Record<string, unknown>)[f.name], f.type);
+    return o;
+  }
+  if (t.k === 'array' && Array.isArray(v)) return [...v].map((x) => visible(x, t.elem));
+  return v;
+}
+
+function plain(v: unknown): unknown {
+  if (Array.isArray(v)) return [...v].map(plain);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(plain(a)) === JSON.stringify(plain(b));
+
+/** Reads `dev.usage` (or `files[].refcnt`, whole arrays) from the arguments by a counter-field key. */
+function fieldValue(args: Record<string, unknown>, key: string): unknown {
+  let v: unknown = args;
+  for (const part of key.split('.')) {
+    const name = part.replace(/\[\]$/g, '');
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[name] : undefined;
+    if (part.endsWith('[]')) return plain(v);
+  }
+  return plain(v);
+}
+
+export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> {
+  const fp = a.summaries.get(f.fn.key)!;
+  const model = Model.parse(f.model);
+  const inputs = fp.params.map((p) => ({ role: 'arg' as const, smt: p.smt, param: p.name, type: p.type }));
+  const witness: Witness = { args: inputs.map((inp) => ({ name: inp.param, value: plain(decode(model, inp, false)) })), runs: [] };
+  const fail = (detail: string): Replayed => ({ confirmed: false, detail, witness });
+  let fnv: Fn;
+  try {
+    const names = [...a.program.values()].filter((g) => g.file === f.fn.file).map((g) => g.name);
+    const mod = await moduleOf(a, f.fn.file, names);
+    fnv = (mod[f.fn.name] ?? mod[`__rid_${f.fn.name}`]) as Fn;
+    if (typeof fnv !== 'function') return fail(`${f.fn.name} is not a function at run time`);
+  } catch (e) {
+    return fail(`the module does not load: ${(e as Error).message}`);
+  }
+  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[] }[] = [];
+  for (const side of f.paths) {
+    const outcomes = side.hidden.map((h, i) => ({ what: side.path.hidden[i]?.what ?? 'result()', value: jsValue(model.value(h.name!), side.path.hidden[i]?.type) }));
+    const queue = outcomes.map((o) => o.value);
+    const changes: { how: string; x: unknown; counter: string }[] = [];
+    let overrun = false;
+    const g = globalThis as Record<symbol, unknown>;
+    const prevHook = g[RID_HOOK], prevArr = g[MAKE_ARRAY];
+    g[RID_HOOK] = {
+      change: (how: string, x: unknown, counter: string) => changes.push({ how, x, counter }),
+      result: () => {
+        if (queue.length === 0) overrun = true;
+        return queue.length ? queue.shift() : 0;
+      },
+    };
+    g[MAKE_ARRAY] = checkedArray;
+    const args = inputs.map((inp) => decode(model, inp));
+    const run: SideRun = { outcomes, deltas: {} };
+    try {
+      run.result = fnv(...args);
+    } catch (e) {
+      run.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    } finally {
+      g[RID_HOOK] = prevHook;
+      g[MAKE_ARRAY] = prevArr;
+    }
+    if (overrun || queue.length) run.error ??= `the run asked for ${overrun ? 'more' : 'fewer'} primitive outcomes than the path (it took another path)`;
+    // which counter each change belongs to: records by identity, handles by value among the
+    // names the two paths use (arguments, the result, values handed out by primitives)
+    const names = counterNames(f.paths.map((s) => s.path));
+    names.add(/^[^(]*\((.*)\)$/.exec(f.counter)?.[1] ?? '');
+    const objects = new Map<unknown, string>();
+    const scalars: { name: string; v: unknown }[] = [];
+    const walk = (v: unknown, name: string) => {
+      if (v && typeof v === 'object') {
+        if (!objects.has(v)) objects.set(v, name);
+        if (Array.isArray(v)) return; // elements: not named by RID's signatures
+        for (const [k, x] of Object.entries(v)) walk(x, `${name}.${k}`);
+      } else if (names.has(name)) scalars.push({ name, v });
+    };
+    fp.params.forEach((p, i) => walk(args[i], p.name));
+    if (names.has('ret')) scalars.push({ name: 'ret', v: run.result });
+    side.path.hidden.forEach((h, i) => {
+      if (h.prov && names.has(h.prov)) scalars.push({ name: h.prov, v: outcomes[i]?.value });
+    });
+    const ambiguous: string[] = [];
+    for (const c of changes) {
+      let name: string;
+      if (c.x && typeof c.x === 'object') name = objects.get(c.x) ?? '?object';
+      else {
+        const cands = [...new Set(scalars.filter((s) => s.v === c.x).map((s) => s.name))];
+        if (cands.length > 1) ambiguous.push(`${c.counter}: ${cands.join(' or ')}`);
+        name = cands.length === 1 ? cands[0] : `?${String(c.x)}`;
+      }
+      const key = `${c.counter}(${name})`;
+      run.deltas[key] = (run.deltas[key] ?? 0) + (c.how === 'inc' ? 1 : -1);
+    }
+    const after: Record<string, unknown> = {};
+    fp.params.forEach((p, i) => (after[p.name] = args[i]));
+    runs.push({ run, after, ambiguous });
+    witness.runs.push({ ...run, result: plain(run.result) });
+  }
+  for (const r of runs) {
+    if (r.run.error) return fail(`a run did not follow its path: ${r.run.error}`);
+    if (r.ambiguous.length) return fail(`a handle value names two counters (${r.ambiguous.join('; ')})`);
+  }
+  const d = (r: (typeof runs)[number]) => r.run.deltas[f.counter] ?? 0;
+  if (f.rule === 'rc/ipp') {
+    const [x, y] = runs;
+    // a returned object must be the same one (found at the same place in the arguments)
+    const placeOf = (run: (typeof runs)[number]) => {
+      const v = run.run.result;
+      if (!v || typeof v !== 'object') return undefined;
+      const found = fp.params.map((p) => findPlace(run.after[p.name], v, p.name)).find((x) => x !== undefined);
+      return found ?? 'a new object';
+    };
+    if (placeOf(x) !== placeOf(y)) return fail(`the two runs return different objects (${placeOf(x)} vs ${placeOf(y)})`);
+    if (!same(x.run.result, y.run.result)) return fail(`the two runs return different results (${JSON.stringify(plain(x.run.result))} vs ${JSON.stringify(plain(y.run.result))})`);
+    for (const p of fp.params) {
+      if (!same(visible(x.after[p.name], p.type), visible(y.after[p.name], p.type))) return fail(`the two runs leave ${p.name} different`);
+    }
+    if (f.field) {
+      const vx = fieldValue(x.after, f.counter), vy = fieldValue(y.after, f.counter);
+      if (same(vx, vy)) return fail(`${f.counter} ends the same on both runs`);
+      return { confirmed: true, detail: `both runs return ${JSON.stringify(plain(x.run.result))}; ${f.counter} ends at ${JSON.stringify(vx)} vs ${JSON.stringify(vy)}`, witness };
+    }
+    if (d(x) === d(y)) return fail(`${f.counter} changes by ${d(x)} on both runs`);
+    return { confirmed: true, detail: `both runs return ${JSON.stringify(plain(x.run.result))}; ${f.counter} changes by ${fmt(d(x))} vs ${fmt(d(y))}`, witness };
+  }
+  const [x] = runs;
+  if (f.rule === 'rc/escape-leak') {
+    if (d(x) <= 0) return fail(`${f.counter} changes by ${d(x)} at run time`);
+    return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${f.counter} at ${fmt(d(x))}`, witness };
+  }
+  if (d(x) >= 0) return fail(`${f.counter} changes by ${d(x)} at run time`);
+  return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${f.counter} at ${fmt(d(x))}`, witness };
+}
+
+/** Where `target` sits inside `v` (by identity), as a path from `name`. */
+function findPlace(v: unknown, target: unknown, name: string): string | undefined {
+  if (v === target) return name;
+  if (!v || typeof v !== 'object') return undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const r = findPlace(x, target, Array.isArray(v) ? `${name}[${k}]` : `${name}.${k}`);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+const fmt = (n: number) => (n > 0 ? `+${n}` : `${n}`);
