@@ -890,7 +890,7 @@ function rangeFacts(c: Term, t: Type, dims: T.Sort[], lens: (number | undefined)
 }
 
 /** The lengths of the arrays crossed on the way to a leaf (undefined for map dimensions). */
-function arrayLens(t: Type, key: string): (number | undefined)[] {
+export function arrayLens(t: Type, key: string): (number | undefined)[] {
   const out: (number | undefined)[] = [];
   const go = (u: Type, rest: string): void => {
     if (u.k === 'array') {

@@ -20,6 +20,7 @@ import { reject } from '../verifier/diagnostics.ts';
 import * as T from './term.ts';
 import { type Term } from './term.ts';
 import { leavesOf, scalarSort, keyOf, type Seg } from './layout.ts';
+import { arrayLens } from './evaluate.ts';
 
 export const PRIMITIVE_PREFIX = 'pushbutton#';
 /** Quantifiers over at most this many elements are expanded into ground terms. */
@@ -189,7 +190,7 @@ export class PathEvaluator {
           const c = T.mkConst(l.key ? `${smt}.${l.key}` : smt, l.sort);
           leaves.set(l.key, c);
           if (l.dims.length === 0) this.facts.push(...rangeFacts(c, l.scalar));
-          else this.elementFacts.push(...elementRangeFacts(c, l.scalar, arrayLengths(p.type, l.key)));
+          else this.elementFacts.push(...elementRangeFacts(c, l.scalar, arrayLens(p.type, l.key)));
         }
         // a map's unset keys read as its default (as in the merging evaluator's inputs)
         for (const l of leavesOf(p.type)) {
@@ -840,24 +841,6 @@ function elementRangeFacts(c: Term, t: Type, lens: (number | undefined)[]): Term
   return out;
 }
 
-/** The lengths of the arrays crossed on the way to a leaf (undefined for map dimensions). */
-function arrayLengths(t: Type, key: string): (number | undefined)[] {
-  const out: (number | undefined)[] = [];
-  const go = (u: Type, rest: string): void => {
-    if (u.k === 'array') {
-      out.push(u.len);
-      return go(u.elem, rest.slice(2));
-    }
-    if (u.k === 'map') return void out.push(undefined);
-    if (u.k === 'record') {
-      const m = /^\.?([^.[{]+)/.exec(rest);
-      const f = m && u.fields.find((x) => x.name === m[1]);
-      if (f) go(f.type, rest.slice(m[0].length));
-    }
-  };
-  go(t, key);
-  return out;
-}
 
 function hasCall(e: Expr): boolean {
   if (e.k === 'call') return true;
