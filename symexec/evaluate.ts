@@ -707,6 +707,8 @@ export class Machine {
     const pc = this.pc;
     const range = T.and(T.le(T.mkInt(0), i), T.lt(i, T.mkInt(n)));
     const start = this.obligations.length;
+    const open = i.op === 'bvar'; // the quantifier stays one (not expanded element by element)
+    if (open) this.openBinders++;
     this.pureDepth++;
     this.pc = T.and(pc, range);
     frame.env.set(param, { k: 's', t: i, lo: 0n, hi: BigInt(Math.max(0, n - 1)) });
@@ -723,6 +725,7 @@ export class Machine {
       }
       return result;
     } finally {
+      if (open) this.openBinders--;
       this.pureDepth--;
       this.pc = pc;
       frame.env.delete(param);
@@ -736,19 +739,12 @@ export class Machine {
 
   private quant(e: Expr & { k: 'quant' }): SVal {
     const { q, n } = e;
-    if (q === 'count') {
+    if (q === 'count' && (n > EXPAND_LIMIT || this.openBinders > 0)) {
       // symbolic over large domains, and inside an enclosing quantifier that stayed a quantifier
       // (an expanded sum there is a sum per element of the outer domain, for Z3 to instantiate)
       const i = T.mkBvar(e.param, T.INT);
       const start = this.obligations.length;
-      this.openBinders++;
-      let body: Term;
-      try {
-        body = this.inBinder(e.param, i, n, () => this.cond(e.body));
-      } finally {
-        this.openBinders--;
-      }
-      const t = n > EXPAND_LIMIT || this.openBinders > 0 ? T.countOf(i, n, body) : undefined;
+      const t = T.countOf(i, n, this.inBinder(e.param, i, n, () => this.cond(e.body)));
       if (t) return { k: 's', t, lo: 0n, hi: BigInt(n) };
       this.obligations.length = start; // the sum below raises them again, per element
     }
@@ -785,13 +781,7 @@ export class Machine {
       const j = T.mkBvar(e.param, T.INT);
       return T.forall([j], T.implies(T.and(T.le(T.mkInt(0), j), T.lt(j, i)), undecided(T.substitute(b, new Map([[i, j]])))));
     };
-    this.openBinders++;
-    let body: Term;
-    try {
-      body = this.inBinder(e.param, i, n, () => this.cond(e.body), reached);
-    } finally {
-      this.openBinders--;
-    }
+    const body = this.inBinder(e.param, i, n, () => this.cond(e.body), reached);
     const range = T.and(T.le(T.mkInt(0), i), T.lt(i, T.mkInt(n)));
     return { k: 's', t: q === 'forall' ? T.forall([i], T.implies(range, body)) : T.exists([i], T.and(range, body)) };
   }

@@ -836,40 +836,32 @@ function countWritten(i: Term, n: number, body: Term): Term | undefined {
   };
   const memo = new Map<number, Term>();
   /**
-   * `a[floor(i / c)][i % c]` of rows written as `a[j] = <a[j] with elements e written>`: only the
-   * elements j*c + e changed (one witness each, not the c of the whole row). A row replaced by
-   * anything else (a fresh array) gives all c.
+   * The array before the writes. `witnesses(j, written, below)` names the elements a write at j
+   * can have changed: matched against the read's index, or, for the rows of a flattened 2-D read
+   * `a[floor(i / c)][i % c]` written as `a[j] = <a[j] with elements e written>`, j*c + e only (a
+   * row replaced by anything else: its c elements).
    */
-  const unwriteRows = (a: Term, c: bigint): Term => {
+  const unwrite = (a: Term, witnesses: (j: Term, written: Term, below: Term) => Term[]): Term => {
     if (a.op === 'store') {
-      const [b, j, row] = a.args;
-      const cols = rowWrites(row, j, b);
-      groups.push(cols ? cols.map((e) => add(mul(j, mkInt(c)), e)) : solve(div(i, mkInt(c)), j));
-      return unwriteRows(b, c);
+      const [b, j, v] = a.args;
+      groups.push(witnesses(j, v, b));
+      return unwrite(b, witnesses);
     }
     if (a.op === 'ite') {
-      const x = unwriteRows(a.args[1], c), y = unwriteRows(a.args[2], c);
+      const x = unwrite(a.args[1], witnesses), y = unwrite(a.args[2], witnesses);
       if (x !== y) throw new NotLocal();
       return x;
     }
+    if (a.op === 'select' && a.sort.k === 'Array') return readAt(a.args[0], a.args[1]);
     if (a.closed) return a;
     throw new NotLocal();
   };
-  /** the array before the writes; the indices written on the way are matched against `idx` */
-  const unwrite = (a: Term, idx: Term): Term => {
-    if (a.op === 'store') {
-      groups.push(solve(idx, a.args[1]));
-      return unwrite(a.args[0], idx);
-    }
-    if (a.op === 'ite') {
-      const x = unwrite(a.args[1], idx), y = unwrite(a.args[2], idx);
-      if (x !== y) throw new NotLocal();
-      return x;
-    }
-    if (a.op === 'select' && a.sort.k === 'Array') return select(unwrite(a.args[0], pre(a.args[1])), pre(a.args[1]));
-    if (a.closed) return a;
-    throw new NotLocal();
+  const readAt = (a: Term, idx: Term): Term => {
+    const at = pre(idx);
+    return select(unwrite(a, (j) => solve(at, j)), at);
   };
+  const rows = (c: bigint) => (j: Term, row: Term, below: Term): Term[] =>
+    rowWrites(row, j, below)?.map((e) => add(mul(j, mkInt(c)), e)) ?? solve(div(i, mkInt(c)), j);
   const pre = (t: Term): Term => {
     // a closed term is the same for every element: it is not part of what the count ranges over
     if (t.closed) return t;
@@ -877,8 +869,8 @@ function countWritten(i: Term, n: number, body: Term): Term | undefined {
     if (hit) return hit;
     let r: Term;
     const flat = t.op === 'select' ? flatIndex(t, i) : undefined;
-    if (flat) r = select(select(unwriteRows(t.args[0].args[0], flat), t.args[0].args[1]), t.args[1]);
-    else if (t.op === 'select') r = select(unwrite(t.args[0], pre(t.args[1])), pre(t.args[1]));
+    if (flat) r = select(select(unwrite(t.args[0].args[0], rows(flat)), t.args[0].args[1]), t.args[1]);
+    else if (t.op === 'select') r = readAt(t.args[0], t.args[1]);
     else if (t.bound || t.op === 'count') throw new NotLocal();
     else if (t.args.length === 0) r = t;
     else r = rebuild(t, t.args.map(pre));

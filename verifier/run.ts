@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Loc } from './ir.ts';
 import { loadProject } from './frontend/project.ts';
 import { loadSubsystem, type Subsystem } from './subsystem.ts';
-import { refinement, invariants, initTheorem, toSmt, type Theorem, type GoalSpec, type TheoremKind } from './theorems.ts';
+import { theoremOf, toSmt, type Theorem, type GoalSpec, type TheoremKind } from './theorems.ts';
 import { replay, type Counterexample } from './counterexample.ts';
 import { SolverPool, type GoalResult } from './solver/pool.ts';
 import { SubsetError, type Diagnostic } from './diagnostics.ts';
@@ -117,16 +117,16 @@ export class Runner {
       const t1 = performance.now();
       let theorems: Theorem[];
       const operation = sub.operations.find((x) => x.name === name);
-      const build = (o: MachineOptions) => (operation ? [refinement(sub, operation, o), invariants(sub, operation, o)] : [initTheorem(sub, o)]);
+      const kinds: TheoremKind[] = operation ? ['refinement', 'invariants'] : ['init'];
       try {
-        theorems = build({});
+        theorems = kinds.map((kind) => theoremOf(sub, name, kind));
       } catch (e) {
         if (!(e instanceof SubsetError)) throw e;
         out.diagnostics.push(...e.diagnostics);
         return { name, status: 'unknown', ms: 0, goals: [] };
       }
       out.frontMs += performance.now() - t1;
-      const goals = (await Promise.all(theorems.map((th) => this.prove(sub, th, out, build)))).flat();
+      const goals = (await Promise.all(theorems.map((th) => this.prove(sub, th, out)))).flat();
       const status = worst(goals.map((g) => g.status)) as Verdict;
       const op: OperationOutcome = { name, status, ms: goals.reduce((a, g) => a + g.ms, 0), goals };
       this.opts.onOperation?.(sub.name, op);
@@ -152,7 +152,7 @@ export class Runner {
    * Between 2 and 3, when the spec declares a small scope, a counterexample search there
    * (searchSmall), which then replaces 3.
    */
-  private async prove(sub: Subsystem, th: Theorem, out: SubsystemOutcome, rebuild: (o: MachineOptions) => Theorem[]): Promise<GoalOutcome[]> {
+  private async prove(sub: Subsystem, th: Theorem, out: SubsystemOutcome): Promise<GoalOutcome[]> {
     if (th.goals.length === 0) return [];
     const t0 = performance.now();
     const smt = toSmt(th);
@@ -205,7 +205,7 @@ export class Runner {
     // expanded to ground facts are too large to help (the kernel's: 800 KB, Z3 aborted)
     if (todo.length && !sub.smallScope.size) {
       const t1 = performance.now();
-      const expanded = rebuild(EXPANDED).find((t) => t.kind === th.kind)!;
+      const expanded = theoremOf(sub, th.op, th.kind, EXPANDED);
       quantified = hasQuantifier([...expanded.facts, ...expanded.hypotheses, ...expanded.goals.map((g) => g.holds)]);
       out.frontMs += performance.now() - t1;
       const byId = new Map(expanded.goals.map((g, j) => [g.id, j]));
@@ -251,9 +251,8 @@ export class Runner {
    */
   private async searchSmall(sub: Subsystem, th: Theorem, todo: number[], verdicts: (GoalOutcome | undefined)[], record: (k: number, r: GoalResult) => void): Promise<void> {
     let small = this.smallSubsystems.get(sub);
-    if (!small) this.smallSubsystems.set(sub, (small = loadSubsystem(loadProject(this.root), sub.name, sub.specFile, sub.implFile, sub.smallScope)));
-    const op = small.operations.find((o) => o.name === th.op);
-    const sth = th.kind === 'init' ? initTheorem(small, EXPANDED) : th.kind === 'refinement' ? refinement(small, op!, EXPANDED) : invariants(small, op!, EXPANDED);
+    if (!small) this.smallSubsystems.set(sub, (small = loadSubsystem(sub.project, sub.name, sub.specFile, sub.implFile, sub.smallScope)));
+    const sth = theoremOf(small, th.op, th.kind, EXPANDED);
     const byId = new Map(sth.goals.map((g, j) => [g.id, j]));
     const ask = todo.filter((k) => byId.has(th.goals[k].id));
     if (!ask.length) return;

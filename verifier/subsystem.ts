@@ -25,6 +25,8 @@ export interface Subsystem {
   spec: Module & { state: Type; init: Func; invariants: Func[] };
   impl: Module & { state: Type; init: Func; invariants: Func[]; equiv: Func };
   operations: Operation[];
+  /** The ts-morph project it was lowered from (lowered again at the small scope). */
+  project: Project;
   /** The spec's small scope (`SMALL_X` constants) for counterexample search; empty when none. */
   smallScope: Map<string, number>;
   /** The real TypeScript modules, loaded once, for replaying counterexamples. */
@@ -104,6 +106,7 @@ export function loadSubsystem(project: Project, name: string, specFile: string, 
     spec: { ...spec, state: spec.state!, init: specInit!, invariants: specInvs },
     impl: { ...impl, state: impl.state!, init: implInit!, invariants: implInvs, equiv: equiv! },
     operations,
+    project,
     smallScope: lowering.smallScope(specFile),
     runtime: loader(project, specFile, implFile),
   };

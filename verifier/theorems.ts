@@ -99,6 +99,13 @@ function args(m: Machine, op: Operation): { inputs: Input[]; vals: SVal[] } {
   return { inputs, vals };
 }
 
+/** The theorem of one kind about an operation (`init` for the init theorem), rebuilt as often as the solving ladder needs. */
+export function theoremOf(sub: Subsystem, op: string, kind: TheoremKind, opts: MachineOptions = {}): Theorem {
+  if (kind === 'init') return initTheorem(sub, opts);
+  const operation = sub.operations.find((o) => o.name === op)!;
+  return kind === 'refinement' ? refinement(sub, operation, opts) : invariants(sub, operation, opts);
+}
+
 /** Refinement (Hyperkernel theorem 1) for one operation. */
 export function refinement(sub: Subsystem, op: Operation, opts: MachineOptions = {}): Theorem {
   const m = new Machine(sub.program, opts);
