@@ -63,6 +63,28 @@ interface Snapshot {
   frames: { env: Map<string, SVal>; live: Term; stale: Map<string, Loc> }[];
 }
 
+/**
+ * One access to a state cell (verify commute's symbolic footprints): a leaf of an input record at
+ * indices (a map's entry at its key), when `guard` holds. An index under a quantifier's bound
+ * variable is undefined: any element.
+ */
+export interface CellAccess {
+  kind: 'read' | 'write';
+  root: number;
+  /** the leaf, with a map's {val} and {has} named as one entry cell: `dir{entry}` */
+  cell: string;
+  idx: (Term | undefined)[];
+  guard: Term;
+}
+
+/** One `choose`: the constant standing for the choice, and what it may be. */
+export interface Choice {
+  c: Term;
+  n: number;
+  fact: Term;
+  loc: Loc;
+}
+
 /** Quantifiers over at most this many elements are expanded (ground facts are cheaper for Z3). */
 export const EXPAND_LIMIT = 16;
 
@@ -93,6 +115,16 @@ export class Machine {
   readonly obligations: Obligation[] = [];
   /** facts from assume(c) and from the declared types of inputs */
   readonly hypotheses: Term[] = [];
+  /** the spec's open choices (choose), in the order they were made */
+  readonly choices: Choice[] = [];
+  /** names choices apart even after callers take them out of `choices` */
+  private choiceCount = 0;
+  /** when set, every read and write of an input's cells is appended (verify commute's footprints) */
+  footprint?: CellAccess[];
+  /** writes to records and arrays older than the current call (side effects its caller sees) */
+  private outsideWrites = 0;
+  /** every `if` whose condition was not decided, with when it was reached: the paths of verify commute */
+  readonly branches: { cond: Term; reached: Term; loc: Loc }[] = [];
 
   private readonly expandLimit: number;
 
@@ -129,6 +161,15 @@ export class Machine {
     return { k: 'ref', ref: { root: root.id, path: [], type: t } };
   }
 
+  /** A second input holding the same values as the input `v` (verify commute runs A;B and B;A from one state). */
+  copy(v: SVal, name: string): SVal {
+    if (v.k !== 'ref' || v.ref.path.length) return v;
+    const from = this.heap.get(v.ref.root)!;
+    const root = this.alloc(name, from.type, 'input');
+    for (const [k, t] of from.leaves) root.leaves.set(k, t);
+    return { k: 'ref', ref: { ...v.ref, root: root.id } };
+  }
+
   private alloc(name: string, type: Type, kind: Root['kind']): Root & { id: number } {
     const id = this.nextRoot++;
     const root = { name, type, leaves: new Map<string, Term>(), kind, id };
@@ -146,6 +187,8 @@ export class Machine {
     const caller = this.frames[this.frames.length - 1];
     const frame: Frame = { fn, env, live: caller ? caller.live : T.TRUE, returns: [], heapMark: this.nextRoot, stale: new Map() };
     this.frames.push(frame);
+    const branchMark = this.branches.length;
+    const writesBefore = this.outsideWrites;
     try {
       this.block(fn.body);
       if (fn.ret.k !== 'void') {
@@ -154,6 +197,9 @@ export class Machine {
       return this.joinReturns(frame);
     } finally {
       this.frames.pop();
+      // a helper that changed nothing its caller can see computes a value: how it branched to
+      // find it (a scan for the lowest free slot) is data, not a path of the operation
+      if (caller && this.outsideWrites === writesBefore) this.branches.length = branchMark;
     }
   }
 
@@ -223,6 +269,7 @@ export class Machine {
       }
       case 'if': {
         const c = this.cond(s.c);
+        if (!T.isTrue(c) && !T.isFalse(c)) this.branches.push({ cond: c, reached: T.and(this.pc, this.frame.live), loc: s.loc });
         this.branch(c, () => this.block(s.then), () => this.block(s.else));
         return;
       }
@@ -266,6 +313,7 @@ export class Machine {
           v = this.scalar(sv);
         } else v = this.readLeaf(m, [{ map: 'dflt' }]);
         // guarded like assignments: after an early return on some path, the map is unchanged there
+        this.touch('write', m, [{ map: 'val' }], key);
         this.writeLeafAt(m, valKey, this.guarded(vals, T.store(vals, key, v)));
         this.writeLeafAt(m, hasKey, this.guarded(has, T.store(has, key, T.mkBool(s.k === 'mapSet'))));
         return;
@@ -358,6 +406,7 @@ export class Machine {
     const place = given ?? this.place(target);
     if (v.k === 's') {
       this.checkRange(v, target.type, loc, `the field ${describePath(target)}`);
+      this.touch('write', place, []);
       this.writeLeafAt(place, place.path.map(toSeg), this.guardedLeafValue(place, v.t));
       return;
     }
@@ -369,6 +418,8 @@ export class Machine {
     if (src.movedAt) reject(loc, 'storing a record that was already stored elsewhere', 'in TypeScript both places would share one object; build a new record');
     for (const l of leavesOf(target.type)) {
       const t = this.readLeaf(v.ref, l.segs);
+      this.touch('read', v.ref, l.segs);
+      this.touch('write', place, l.segs);
       this.writeLeafAt(place, [...place.path.map(toSeg), ...l.segs], this.guarded(this.readLeaf(place, l.segs), t));
     }
     if (v.ref.path.length === 0) src.movedAt = loc;
@@ -449,9 +500,19 @@ export class Machine {
     this.hypotheses.push(T.implies(inRange, T.eq(t, cases(root.leaves.get(keyOf(path.map(toSeg)))!, 0))));
   }
 
+  /** Records an access to the cell at `place` + `segs` (+ a map key), when footprints are on and the root is an input. */
+  private touch(kind: CellAccess['kind'], place: Ref, segs: Seg[], key?: Term): void {
+    if (!this.footprint || this.heap.get(place.root)?.kind !== 'input') return;
+    const idx = place.path.filter((s): s is { i: Term } => 'i' in s).map((s) => s.i);
+    if (key) idx.push(key);
+    const cell = keyOf([...place.path.map(toSeg), ...segs]).replace(/\{(val|has)\}$/, '{entry}');
+    this.footprint.push({ kind, root: place.root, cell, idx: idx.map((i) => (i.closed ? i : undefined)), guard: T.and(this.pc, this.frame.live) });
+  }
+
   /** Writes `v` at the leaf reached by `segs` from the root, storing along the place's indices. */
   private writeLeafAt(place: Ref, segs: Seg[], v: Term): void {
     const root = this.heap.get(place.root)!;
+    if (place.root < (this.frames[this.frames.length - 1]?.heapMark ?? Infinity)) this.outsideWrites++;
     const key = keyOf(segs);
     const cur = root.leaves.get(key);
     if (!cur) throw new Error(`internal: no leaf ${key} in ${root.name}`);
@@ -609,6 +670,7 @@ export class Machine {
       case 'mapHas': {
         const m = this.refOf(this.expr(e.map), e.loc);
         const key = this.scalar(this.expr(e.key));
+        this.touch('read', m, [{ map: 'val' }], key);
         const t = T.select(this.readLeaf(m, [{ map: e.k === 'mapGet' ? 'val' : 'has' }]), key);
         return e.k === 'mapGet' ? scalarOf(t, e.type) : { k: 's', t };
       }
@@ -618,6 +680,7 @@ export class Machine {
   /** The value at a place: a scalar is read now; an aggregate stays a reference. */
   private at(ref: Ref): SVal {
     if (!isScalar(ref.type)) return { k: 'ref', ref };
+    this.touch('read', ref, []);
     return scalarOf(this.readLeaf(ref, []), ref.type);
   }
 
@@ -701,6 +764,24 @@ export class Machine {
 
   // ---- quantifiers -------------------------------------------------------------------------
 
+  /**
+   * `choose(n, i => p)`: a fresh constant, with the fact that it is an index where p holds, or -1
+   * when p holds nowhere. The fact is recorded in `choices`, not in the hypotheses: whether a
+   * choice is universal (invariants: every choice must keep them) or existential (refinement,
+   * commutativity: some choice must match) is the theorem's business. Every body runs, as at run
+   * time (prelude.ts collects all candidates).
+   */
+  private choose(e: Expr & { k: 'quant' }): SVal {
+    if (this.openBinders > 0) reject(e.loc, 'choose() inside a quantifier', 'make the choice outside forall/exists/count');
+    if (e.n > GUARD_EXPAND_LIMIT) reject(e.loc, `choose over ${e.n} elements`, `choices range over at most ${GUARD_EXPAND_LIMIT} elements`);
+    const parts: Term[] = [];
+    for (let k = 0; k < e.n; k++) parts.push(this.inBinder(e.param, T.mkInt(k), e.n, () => this.cond(e.body)));
+    const c = T.mkConst(`choice!${e.loc.line}:${e.loc.col}!${this.choiceCount++}`, T.INT);
+    const fact = T.or(T.and(T.eq(c, T.mkInt(-1)), ...parts.map(T.not)), ...parts.map((p, k) => T.and(T.eq(c, T.mkInt(k)), p)));
+    this.choices.push({ c, n: e.n, fact: T.implies(T.and(this.pc, this.frame.live), fact), loc: e.loc });
+    return { k: 's', t: c, lo: -1n, hi: BigInt(e.n - 1) };
+  }
+
   /** Evaluates `body` with `param` bound to `i` (a bound variable ranging over 0..n-1). */
   private inBinder<R>(param: string, i: Term, n: number, body: () => R, reached?: (r: R) => Term): R {
     const frame = this.frame;
@@ -739,6 +820,7 @@ export class Machine {
 
   private quant(e: Expr & { k: 'quant' }): SVal {
     const { q, n } = e;
+    if (q === 'choose') return this.choose(e);
     if (q === 'count' && (n > EXPAND_LIMIT || this.openBinders > 0)) {
       // symbolic over large domains, and inside an enclosing quantifier that stayed a quantifier
       // (an expanded sum there is a sum per element of the outer domain, for Z3 to instantiate)

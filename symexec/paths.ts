@@ -76,6 +76,15 @@ export interface CallChoice {
 export interface Step {
   loc: Loc;
   what: string;
+  /** a branch whose condition depends on a hidden value (an outcome of a primitive) */
+  onOutcome?: boolean;
+}
+
+/** In a declaration: one counter both incremented and decremented on one path (overlapping cases). */
+export interface Conflict {
+  counter: string;
+  inc: Loc;
+  dec: Loc;
 }
 
 export interface PathRecord {
@@ -100,6 +109,8 @@ export interface PathRecord {
   owned: Set<string>;
   /** the return statement that ends the path (the function for a void function's end) */
   exitLoc: Loc;
+  /** counters this function's own body both increments and decrements on the path */
+  conflicts: Conflict[];
 }
 
 export interface ParamInput {
@@ -139,6 +150,8 @@ interface PathState {
   held: Map<number, Set<string>>;
   consumed: Set<string>;
   owned: Set<string>;
+  /** the function's own inc/dec/consume calls on the path, by counter: where it first went up and down */
+  ops: Map<string, { inc?: Loc; dec?: Loc }>;
   done: boolean;
   ret?: PVal;
   exitLoc?: Loc;
@@ -174,7 +187,7 @@ export class PathEvaluator {
 
   run(): FunctionPaths {
     const fn = this.fn;
-    const st: PathState = { pc: T.TRUE, env: new Map(), heap: new Map(), deltas: new Map(), touched: new Set(), hidden: [], steps: [], calls: [], escaped: new Set(), held: new Map(), consumed: new Set(), owned: new Set(), done: false };
+    const st: PathState = { pc: T.TRUE, env: new Map(), heap: new Map(), deltas: new Map(), touched: new Set(), hidden: [], steps: [], calls: [], escaped: new Set(), held: new Map(), consumed: new Set(), owned: new Set(), ops: new Map(), done: false };
     const params: ParamInput[] = [];
     for (const p of fn.params) {
       const smt = `${this.opts.prefix}.${p.name}`;
@@ -240,7 +253,20 @@ export class PathEvaluator {
     // the returned value's counter is `ret` for callers (RID's `[0]`)
     // (a returned parameter keeps its own name, as RID's `noop_ret(k)`: callers map it to their argument)
     const fresh = ret?.prov && !params.some((p) => ret!.prov === p.name || ret!.prov!.startsWith(p.name + '.') || ret!.prov!.startsWith(p.name + '['));
-    const rename = (k: string) => (fresh && (k === ret!.prov || k.startsWith(ret!.prov + '.')) ? 'ret' + k.slice(ret!.prov!.length) : k);
+    // an object obtained here and returned in a field of a record built here is `ret.field` for
+    // callers (so that a caller dropping that record's object is seen leaking it)
+    const inField = new Map<string, string>();
+    if (ret?.leaves) {
+      for (const [k, t] of ret.leaves) {
+        const h = st.hidden.find((x) => x.prov && x.c === t && !params.some((p) => x.prov === p.name || x.prov!.startsWith(p.name + '.') || x.prov!.startsWith(p.name + '[')));
+        if (h && !inField.has(h.prov!)) inField.set(h.prov!, `ret.${k}`);
+      }
+    }
+    const rename = (k: string) => {
+      if (fresh && (k === ret!.prov || k.startsWith(ret!.prov + '.'))) return 'ret' + k.slice(ret!.prov!.length);
+      for (const [from, to] of inField) if (k === from || k.startsWith(from + '.')) return to + k.slice(from.length);
+      return k;
+    };
     const renameKey = (k: string) => {
       const m = /^([^(]*)\((.*)\)$/.exec(k)!;
       return `${m[1]}(${rename(m[2])})`;
@@ -264,6 +290,7 @@ export class PathEvaluator {
       consumed: new Set([...st.consumed].map(rename)),
       owned: st.owned,
       exitLoc: st.exitLoc ?? this.fn.loc,
+      conflicts: [...st.ops].filter(([, o]) => o.inc && o.dec).map(([counter, o]) => ({ counter, inc: o.inc!, dec: o.dec! })),
     };
   }
 
@@ -272,7 +299,7 @@ export class PathEvaluator {
   private clone(st: PathState): PathState {
     const heap = new Map<number, Root>();
     for (const [id, r] of st.heap) heap.set(id, { ...r, leaves: new Map(r.leaves) });
-    return { ...st, env: new Map(st.env), heap, deltas: new Map(st.deltas), touched: new Set(st.touched), hidden: [...st.hidden], steps: [...st.steps], calls: [...st.calls], escaped: new Set(st.escaped), held: new Map([...st.held].map(([k, v]) => [k, new Set(v)])), consumed: new Set(st.consumed), owned: new Set(st.owned) };
+    return { ...st, env: new Map(st.env), heap, deltas: new Map(st.deltas), touched: new Set(st.touched), hidden: [...st.hidden], steps: [...st.steps], calls: [...st.calls], escaped: new Set(st.escaped), held: new Map([...st.held].map(([k, v]) => [k, new Set(v)])), consumed: new Set(st.consumed), owned: new Set(st.owned), ops: new Map([...st.ops].map(([k, v]) => [k, { ...v }])) };
   }
 
   /** A new path; false when the cap is reached (the path is dropped and the cap reported). */
@@ -298,11 +325,12 @@ export class PathEvaluator {
       return { f: st };
     }
     const other = this.fork() ? this.clone(st) : undefined;
+    const onOutcome = T.constantsOf([c]).some((x) => x.name!.includes('!h')) || undefined;
     st.pc = pt;
-    st.steps.push({ loc, what: labels[0] });
+    st.steps.push({ loc, what: labels[0], onOutcome });
     if (other) {
       other.pc = pf;
-      other.steps.push({ loc, what: labels[1] });
+      other.steps.push({ loc, what: labels[1], onOutcome });
     }
     return { t: st, f: other };
   }
@@ -352,8 +380,10 @@ export class PathEvaluator {
           st2.done = true;
           st2.exitLoc = s.loc;
           st2.steps.push({ loc: s.loc, what: 'return' });
-          if (v?.k === 's' && v.prov) st2.escaped.add(v.prov);
+          if (v?.k === 's' && (v.prov ?? literalName(v.t))) st2.escaped.add((v.prov ?? literalName(v.t))!);
           if (v?.k === 'ref') for (const p of st2.held.get(v.root) ?? []) st2.escaped.add(p);
+          // (part of) a parameter handed back: its reference goes back to the caller too
+          if (v?.k === 'ref' && st2.heap.get(v.root)?.param) st2.escaped.add(this.provOf(st2, v, s.value!));
           return st2;
         });
       }
@@ -465,10 +495,35 @@ export class PathEvaluator {
 
   /** The counter name of a value: a parameter path, a call site, or the expression's text. */
   private provOf(st: PathState, v: PVal, e: Expr): string {
-    if (v.k === 's') return v.prov ?? `${exprText(e)}@${e.loc.line}:${e.loc.col}`;
+    if (v.k === 's') return v.prov ?? literalName(v.t) ?? `${exprText(e)}@${e.loc.line}:${e.loc.col}`;
     const root = st.heap.get(v.root)!;
-    const path = v.path.map((s) => ('f' in s ? `.${s.f}` : '[…]')).join('');
-    return root.param ? `${root.name}${path}` : `${root.name}${path}`;
+    // an element is named by its index where that is a literal or over the parameters
+    // (`t.devs[i]`, `t.devs[2]`), else by the array (`t.devs[…]`)
+    const path = v.path.map((s) => ('f' in s ? `.${s.f}` : `[${this.indexText(s.i)}]`)).join('');
+    return `${root.name}${path}`;
+  }
+
+  /**
+   * The text of an index term: a literal, a scalar parameter or a field of one (their values at
+   * entry, as the caller passed them), sums and differences of those; else `…`.
+   */
+  private indexText(t: Term): string {
+    if (t.op === 'int') return String(t.value);
+    if (t.op === 'const') {
+      for (const p of this.fn.params) {
+        const smt = `${this.opts.prefix}.${p.name}`;
+        if (t.name === smt && isScalar(p.type)) return p.name;
+        if (t.name!.startsWith(smt + '.') && !/[[{]/.test(t.name!)) return `${p.name}.${t.name!.slice(smt.length + 1)}`;
+      }
+      return '…';
+    }
+    if ((t.op === '+' || t.op === '-') && t.args.length === 2) {
+      const x = this.indexText(t.args[0]), y = this.indexText(t.args[1]);
+      if (x === '…' || y === '…') return '…';
+      const yv = T.intValue(t.args[1]);
+      return yv !== undefined && yv < 0n ? `${x} ${t.op === '+' ? '-' : '+'} ${-yv}` : `${x} ${t.op} ${y}`;
+    }
+    return '…';
   }
 
   // ---- expressions -------------------------------------------------------------------------
@@ -529,6 +584,15 @@ export class PathEvaluator {
         });
       }
       case 'quant': {
+        if (e.q === 'choose') {
+          // as at run time without a chooser (prelude.ts): the lowest index where the body holds,
+          // or -1. verify rid checks what the code does when it runs, so the spec's open choice is
+          // not widened into a hidden value (docs/rid.md, "Limits")
+          if (e.n > COUNT_EXPAND) reject(e.loc, `choose over ${e.n} elements`, `verify rid expands choose up to ${COUNT_EXPAND} elements`);
+          let t: Term = T.mkInt(-1);
+          for (let k = e.n - 1; k >= 0; k--) t = T.ite(this.pure(st, e.body, e.param, T.mkInt(k)), T.mkInt(k), t);
+          return [[st, { k: 's', t }]];
+        }
         const parts: Term[] = [];
         if (e.n <= EXPAND || (e.q === 'count' && e.n <= COUNT_EXPAND)) {
           for (let k = 0; k < e.n; k++) parts.push(this.pure(st, e.body, e.param, T.mkInt(k)));
@@ -663,6 +727,17 @@ export class PathEvaluator {
     if (!callee) reject(e.loc, `the call of ${e.fn.split('#')[1]}`, 'verify rid could not summarise that function (see its own diagnostic)');
     if (this.pureDepth > 0) return acc.map(([s2, vs]) => [s2, this.mergedCall(s2, callee, vs, e)]);
     const out: [PathState, PVal][] = [];
+    // a callee without counters or hidden values (a scan for a free slot, a validity check) is
+    // one case: its paths joined with if-then-else, exactly, instead of one fork per path, so
+    // that chains of such helpers do not multiply the caller's paths
+    const merged = mergedEntry(callee);
+    if (merged) {
+      for (const [s2, vs] of acc) {
+        const r = this.instantiate(s2, callee, merged, vs, e);
+        if (r) out.push(r);
+      }
+      return out;
+    }
     for (const [s2, vs] of acc) {
       // one path per case of the callee: copies of the state for all but the last case
       const n = callee.paths.length;
@@ -717,6 +792,10 @@ export class PathEvaluator {
       return [st, { k: 's', t: T.TRUE }];
     }
     const by = name === 'inc' ? 1 : -1;
+    const op = st.ops.get(key) ?? {};
+    if (by > 0) op.inc ??= e.loc;
+    else op.dec ??= e.loc;
+    st.ops.set(key, op);
     st.deltas.set(key, (st.deltas.get(key) ?? 0) + by);
     st.touched.add(key);
     st.steps.push({ loc: e.loc, what: `${name} ${key}` });
@@ -738,10 +817,23 @@ export class PathEvaluator {
       else for (const l of leavesOf(p.type)) sigma.set(T.mkConst(l.key ? `${p.smt}.${l.key}` : p.smt, l.sort), this.readLeaf(st, a, l.segs));
     });
     const site = `${callee.fn.name}()@${e.loc.line}:${e.loc.col}`;
+    // an index the callee wrote over its own parameters (`t.devs[i]`), in the caller's terms
+    const argText = callee.params.map((p, i) => (args[i].k === 's' ? this.indexText((args[i] as { t: Term }).t) : argProv[i]));
+    const mapIndex = (txt: string): string => {
+      const parts = txt.split(/ ([+-]) /);
+      const out = parts.map((x, n) => {
+        if (n % 2 === 1 || /^-?\d+$/.test(x) || x === '…') return x;
+        const k = callee.params.findIndex((p) => x === p.name || x.startsWith(p.name + '.'));
+        return k < 0 ? '…' : argText[k] + x.slice(callee.params[k].name.length);
+      });
+      return out.some((x) => x.includes('…')) ? '…' : out.join(' ');
+    };
     const mapProv = (prov: string): string => {
       if (prov === 'ret' || prov.startsWith('ret.')) return site + prov.slice(3);
+      // a handle named by its value (a module constant such as Py_None) is the same object everywhere
+      if (/^-?\d+$/.test(prov)) return prov;
       const k = callee.params.findIndex((p) => prov === p.name || prov.startsWith(p.name + '.') || prov.startsWith(p.name + '['));
-      if (k >= 0) return argProv[k] + prov.slice(callee.params[k].name.length);
+      if (k >= 0) return argProv[k] + prov.slice(callee.params[k].name.length).replace(/\[([^\]]*)\]/g, (_m, x: string) => `[${mapIndex(x)}]`);
       return `${site}/${prov}`;
     };
     const renamed: Term[] = [];
@@ -778,7 +870,7 @@ export class PathEvaluator {
     for (const x of entry.consumed) st.consumed.add(mapProv(x));
     st.hidden.push(...hidden);
     st.calls.push({ fn: callee.fn.name, key: callee.fn.key, loc: e.loc, entry: entry.id, hidden: renamed });
-    st.steps.push({ loc: e.loc, what: callee.paths.length > 1 ? `${callee.fn.name} case ${entry.id + 1}/${callee.paths.length}` : `${callee.fn.name}` });
+    st.steps.push({ loc: e.loc, what: callee.paths.length > 1 && entry.id >= 0 ? `${callee.fn.name} case ${entry.id + 1}/${callee.paths.length}` : `${callee.fn.name}` });
     let v: PVal;
     if (!entry.ret) v = { k: 's', t: T.TRUE };
     else if (entry.ret.t) v = { k: 's', t: sub(entry.ret.t), prov: entry.ret.prov ? mapProv(entry.ret.prov) : undefined };
@@ -796,6 +888,75 @@ export class PathEvaluator {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
+
+const mergedCache = new WeakMap<FunctionPaths, PathRecord | null>();
+
+/**
+ * The paths of a callee joined into one record (id -1), when that loses nothing verify rid looks
+ * at: no counter changes, no hidden values, no ownership, the same escapes on every path, and
+ * results of one kind (none, scalars, or records built on the path). Its condition is the
+ * disjunction of the paths' conditions; its result and the caller-visible state it leaves are
+ * if-then-else chains over them. Undefined when the callee has fewer than two paths or does not
+ * qualify.
+ */
+export function mergedEntry(callee: FunctionPaths): PathRecord | undefined {
+  if (mergedCache.has(callee)) return mergedCache.get(callee) ?? undefined;
+  const ps = callee.paths;
+  // (literal values returned count as escaped handles; without counters they do not matter)
+  const plainEsc = (p: PathRecord) => [...p.escaped].filter((x) => x !== 'ret' && !x.startsWith('ret.') && !/^-?\d+$/.test(x)).sort().join('\u0000');
+  const kind = (p: PathRecord) => (!p.ret ? 'none' : p.ret.ref ? 'ref' : p.ret.leaves ? 'leaves' : 'scalar');
+  const ok =
+    ps.length > 1 &&
+    !callee.declaration &&
+    !callee.capped &&
+    ps.every((p) => p.hidden.length === 0 && p.touched.size === 0 && p.deltas.size === 0 && p.consumed.size === 0 && p.owned.size === 0 && p.conflicts.length === 0) &&
+    ps.every((p) => kind(p) === kind(ps[0]) && kind(p) !== 'ref' && plainEsc(p) === plainEsc(ps[0])) &&
+    // a result that names an object (a parameter's field, a call's result) differently on
+    // different paths keeps its paths: callers count on the object by that name
+    (new Set(ps.map((p) => p.ret?.prov)).size === 1 || ps.every((p) => p.ret?.prov === undefined || /^-?\d+$/.test(p.ret.prov)));
+  if (!ok) {
+    mergedCache.set(callee, null);
+    return undefined;
+  }
+  const chain = (pick: (p: PathRecord) => Term): Term => {
+    let t = pick(ps[ps.length - 1]);
+    for (let j = ps.length - 2; j >= 0; j--) {
+      const x = pick(ps[j]);
+      t = x === t ? t : T.ite(ps[j].pc, x, t);
+    }
+    return t;
+  };
+  const post = new Map<string, Term>();
+  for (const k of ps[0].post.keys()) post.set(k, chain((p) => p.post.get(k)!));
+  let ret: PathRecord['ret'];
+  const k0 = kind(ps[0]);
+  if (k0 === 'scalar') {
+    const provs = new Set(ps.map((p) => p.ret!.prov));
+    ret = { t: chain((p) => p.ret!.t!), prov: provs.size === 1 ? ps[0].ret!.prov : undefined };
+  } else if (k0 === 'leaves') {
+    const leaves = new Map<string, Term>();
+    for (const k of ps[0].ret!.leaves!.keys()) leaves.set(k, chain((p) => p.ret!.leaves!.get(k)!));
+    ret = { leaves };
+  }
+  const entry: PathRecord = {
+    id: -1,
+    pc: T.or(...ps.map((p) => p.pc)),
+    ret,
+    post,
+    deltas: new Map(),
+    touched: new Set(),
+    hidden: [],
+    steps: [],
+    calls: [],
+    escaped: new Set(ps.flatMap((p) => [...p.escaped])),
+    consumed: new Set(),
+    owned: new Set(),
+    exitLoc: callee.fn.loc,
+    conflicts: [],
+  };
+  mergedCache.set(callee, entry);
+  return entry;
+}
 
 /** Replaces input constants (renaming a callee's parameters and hidden values at a call). */
 export function substConsts(t: Term, m: Map<Term, Term>): Term {
@@ -841,6 +1002,15 @@ function elementRangeFacts(c: Term, t: Type, lens: (number | undefined)[]): Term
   return out;
 }
 
+
+/**
+ * The name of a handle given by a literal value (a module constant such as `Py_None = 1`): its
+ * value, since handles are told apart by value (RID's model of pointers).
+ */
+export function literalName(t: Term): string | undefined {
+  const v = T.intValue(t);
+  return v === undefined ? undefined : String(v);
+}
 
 function hasCall(e: Expr): boolean {
   if (e.k === 'call') return true;

@@ -124,6 +124,48 @@ describe('verify rid', () => {
   });
 });
 
+describe('verify rid: declarations, elements, notes and contracts from the command line', () => {
+  it('stops on a contradictory declaration with located errors and exit 2 (also with --json)', async () => {
+    const r = await verify('rid', 'test/fixtures/rid/bad-decl');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('test/fixtures/rid/bad-decl/decl.ts:12:15: error: the refcount declaration pm_get_weird: on one outcome');
+    expect(r.stderr).toContain('test/fixtures/rid/bad-decl/decl.ts:17:1: error: the refcount declaration never: no outcome satisfies its conditions');
+    expect(r.stderr + r.stdout).not.toContain(STACK);
+    const j = await verify('rid', 'test/fixtures/rid/bad-decl', '--json');
+    expect(j.code).toBe(2);
+    expect(JSON.parse(j.stdout)).toMatchObject({ command: 'rid', exitCode: 2 });
+    expect(JSON.parse(j.stdout).diagnostics).toHaveLength(2);
+  });
+
+  it('names the element of an array whose counter differs, in the text and in the JSON', async () => {
+    const r = await verify('rid', 'test/fixtures/rid/elements.ts', '--filter', 'use_obj*');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/error\[rc\/ipp\] test\/fixtures\/rid\/elements\.ts:31:1: use_obj: t\.objs\[i\]\.refs \(i = \d in the witness\) changes by/);
+    expect(r.stdout).toMatch(/replay: both runs return -5; t\.objs\[\d\]\.refs changes by/);
+    expect(r.stdout).toMatch(/✓ use_obj_ok\s+clean/);
+    const j = JSON.parse((await verify('rid', 'test/fixtures/rid/elements.ts', '--json', '--filter', 'scan')).stdout);
+    expect(j.findings.map((f: { counter: string }) => f.counter)).toEqual(['kobj(t.devs[2])']);
+  });
+
+  it('lists a branch the declarations make dead as a note, without changing the exit code', async () => {
+    const r = await verify('rid', 'test/fixtures/rid/narrow-decl.ts', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).notes).toEqual([expect.objectContaining({ function: 'run', location: 'test/fixtures/rid/narrow-decl.ts:25:3' })]);
+  });
+
+  it('reports a borrowed reference returned as new (P7) under rc/return-contract, in SARIF too', async () => {
+    const sarif = path.join(tmp, 'p7.sarif');
+    const r = await verify('rid', 'examples/refcount/P7-return-none-borrowed/buggy.ts', '--sarif', sarif);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('error[rc/return-contract] examples/refcount/P7-return-none-borrowed/buggy.ts:10:1: set_flag: documented to return a new reference (@returnsNew py), but it returns the handle 4096');
+    expect(r.stdout).toMatch(/replay: the run returns 4096 and changes py of it by 0, not \+1/);
+    const s = JSON.parse(fs.readFileSync(sarif, 'utf8'));
+    expect(s.runs[0].results.map((x: { ruleId: string }) => x.ruleId)).toEqual(['rc/return-contract', 'rc/return-contract']);
+    expect(s.runs[0].tool.driver.rules.map((x: { id: string }) => x.id)).toContain('rc/return-contract');
+    expect((await verify('rid', 'examples/refcount/P7-return-none-borrowed/fixed.ts')).code).toBe(0);
+  });
+});
+
 describe('verify rid on the shipped examples', () => {
   it.each(['examples/counter', 'examples/allocator', 'examples/fdtable'])('%s is clean', async (dir) => {
     const r = await verify('rid', dir, '--json');

@@ -10,11 +10,14 @@ import { lowerFiles, bottomUp } from '../verifier/rid/analyse.ts';
 import { runRid } from '../verifier/rid/command.ts';
 import type { RidResult } from '../verifier/rid/report.ts';
 import { exitCodeOf } from '../verifier/rid/report.ts';
-import { PathEvaluator, type FunctionPaths } from '../symexec/paths.ts';
+import { PathEvaluator, mergedEntry, type FunctionPaths } from '../symexec/paths.ts';
+import { SubsetError } from '../verifier/diagnostics.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CATALOGUE = path.join(REPO, 'examples', 'refcount');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'rid');
+/** N in test/fixtures/rid/scans.ts */
+const N_SLOTS = 16;
 
 /** Paths of every function in `file`, evaluated bottom-up as verify rid does (no solver). */
 function pathsOf(file: string, maxPaths?: number): Map<string, FunctionPaths> {
@@ -88,6 +91,29 @@ describe('forking evaluator', () => {
     expect(b.paths[0].post.get('o.rc')!.op).toBe('+');
   });
 
+  it('evaluates choose as at run time (the lowest index where it holds), not as a skipped construct', async () => {
+    const fp = pathsOf(path.join(FIXTURES, 'choose.ts')).get('first_free')!;
+    expect(fp.paths).toHaveLength(2);
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'choose.ts')], timeoutMs: 10_000, jobs: 1 });
+    expect(r.analysis.skipped).toEqual([]);
+    expect(exitCodeOf(r)).toBe(0);
+  }, 60_000);
+
+  it('joins the paths of a helper without counters or hidden values into one case for its callers', async () => {
+    const fps = pathsOf(path.join(FIXTURES, 'scans.ts'));
+    expect(fps.get('free_slot')!.paths).toHaveLength(N_SLOTS + 1);
+    expect(mergedEntry(fps.get('free_slot')!)).toBeDefined();
+    // a helper returning a parameter's handle keeps its paths
+    expect(mergedEntry(fps.get('item_at')!)).toBeUndefined();
+    const two = fps.get('take_two')!;
+    expect(two.capped).toBe(false);
+    expect(two.paths.length).toBeLessThanOrEqual(4);
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'scans.ts')], timeoutMs: 10_000, jobs: 1 });
+    expect(r.bugs.map((b) => [b.finding.fn.name, b.finding.counter, b.replay.confirmed])).toEqual([['use', 'o.refs', true]]);
+    expect(exitCodeOf(r)).toBe(1);
+    expect(r.analysis.stats.some((s) => s.capped)).toBe(false);
+  }, 60_000);
+
   it('stops at the path cap and says so', () => {
     const fps = pathsOf(path.join(FIXTURES, 'many-paths.ts'), 100);
     const b = fps.get('branches')!;
@@ -132,6 +158,7 @@ const EXPECTED: Record<string, { fn: string; counter: string }> = {
   'P4-new-ref-early-exit': { fn: 'get_x', counter: 'py(PyObject_GetAttrString()' },
   'P5-buildvalue-O-leak': { fn: 'make_tuple', counter: 'py(PyLong_FromLong()' },
   'P6-decref-borrowed': { fn: 'lookup', counter: 'py(PyDict_GetItem()' },
+  'P7-return-none-borrowed': { fn: 'set_flag', counter: 'py(ret)' },
 };
 
 describe('the refcount catalogue (examples/refcount)', () => {
@@ -169,4 +196,95 @@ describe('the refcount catalogue (examples/refcount)', () => {
     expect(exitCodeOf(buggy)).toBe(1);
     expect(exitCodeOf(fixed)).toBe(0);
   });
+});
+
+describe('array elements, declarations, ownership and the return contract', () => {
+  const run = (f: string) => runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', f)], timeoutMs: 10_000, jobs: 1 });
+  const byFn = (r: RidResult) => Object.fromEntries(r.bugs.map((b) => [b.finding.fn.name, b]));
+
+  it('names counters of array elements by the element, and replays on that element', async () => {
+    const r = await run('elements.ts');
+    const b = byFn(r);
+    expect(Object.keys(b).sort()).toEqual(['open_dev', 'scan', 'use_obj']);
+    // a Counter field of records in an array: the element the code indexed (i), and its witness value
+    expect(b.use_obj.finding.counter).toBe('t.objs[i].refs');
+    expect(b.use_obj.finding.element).toMatchObject({ key: 't.objs[].refs', note: `i = ${b.use_obj.replay.witness.args.find((x) => x.name === 'i')!.value}` });
+    expect(b.use_obj.finding.paths.map((p) => p.delta).sort()).toEqual(['+1', '0']);
+    expect(b.use_obj.replay.confirmed).toBe(true);
+    expect(b.use_obj.replay.detail).toMatch(/t\.objs\[\d\]\.refs changes by (0 vs \+1|\+1 vs 0)/);
+    // declared counters on records held in an array: by literal index after unrolling, and by a
+    // parameter index renamed from a helper's own parameter to the caller's argument
+    expect(b.scan.finding.counter).toBe('kobj(t.devs[2])');
+    expect(b.scan.replay.confirmed).toBe(true);
+    expect(b.open_dev.finding.counter).toBe('kobj(t.devs[k])');
+    expect(b.open_dev.replay.detail).toMatch(/kobj\(t\.devs\[\d\]\) changes by/);
+    expect(r.unconfirmed).toEqual([]);
+  }, 60_000);
+
+  it('rejects a declaration whose inc and dec conditions overlap, or that has no outcome, with located errors', async () => {
+    const err = await run('bad-decl').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SubsetError);
+    const ds = (err as SubsetError).diagnostics.map((d) => [d.loc.line, d.construct, d.message]);
+    expect(ds).toHaveLength(2);
+    const overlap = ds.find(([, c]) => String(c).includes('pm_get_weird'))!;
+    expect(overlap[0]).toBe(12); // the dec
+    expect(overlap[2]).toMatch(/both increments \(line 11\) and decrements \(line 12\) pm\(d\)/);
+    expect(overlap[2]).toContain('result()@10 = 0');
+    const never = ds.find(([, c]) => String(c).includes('never'))!;
+    expect(never[2]).toMatch(/no outcome satisfies its conditions/);
+  }, 60_000);
+
+  it('notes a caller branch that only outcomes the declarations exclude would take', async () => {
+    const r = await run('narrow-decl.ts');
+    expect(r.bugs).toEqual([]);
+    expect(r.analysis.notes.map((n) => [n.fn.name, n.loc.line])).toEqual([['run', 25]]);
+    expect(exitCodeOf(r)).toBe(0);
+  }, 60_000);
+
+  it('checks owned parameters, objects stored for the caller, local over-releases and @returnsNew', async () => {
+    const r = await run('ownership.ts');
+    const b = byFn(r);
+    expect(Object.keys(b).sort()).toEqual(['add_twice', 'lend', 'send_keep']);
+    // the reference an owned parameter brings must be released, stored, consumed or returned
+    expect(b.send_keep.finding).toMatchObject({ rule: 'rc/escape-leak', counter: 'sk(s)', ownedLeak: true });
+    expect(b.send_keep.replay.confirmed).toBe(true);
+    // released after a consuming call took it: not "the parameter is borrowed"
+    expect(b.add_twice.finding.rule).toBe('rc/borrowed-underflow');
+    expect(b.add_twice.finding.message).toContain('releases a reference it does not hold (it already handed it over to a consuming call)');
+    // a borrowed result handed out as a new reference (research/rid.md P7)
+    expect(b.lend.finding).toMatchObject({ rule: 'rc/return-contract', counter: 'blob(ret)' });
+    expect(b.lend.finding.message).toContain('blob_borrow()');
+    expect(b.lend.replay.confirmed).toBe(true);
+    // stash stores the new blob into the caller's slot on one path and drops it on the other:
+    // not a bug, even though a slot already holding that very handle value would look the same
+    expect(r.analysis.stats.find((s) => s.fn.name === 'stash')!.feasible).toBe(3);
+    expect(r.unconfirmed).toEqual([]);
+  }, 60_000);
+
+  it('follows a new reference returned in a field of a record into the callers', async () => {
+    const r = await run('records.ts');
+    expect(r.bugs.map((b) => [b.finding.fn.name, b.finding.rule, b.finding.counter, b.replay.confirmed])).toEqual([['use_box', 'rc/escape-leak', 'py(box()@29:13.obj)', true]]);
+    expect(r.unconfirmed).toEqual([]);
+  }, 60_000);
+
+  it('rejects a @returnsNew tag without a counter or on a void function', async () => {
+    const err = await run('bad-contract').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SubsetError);
+    expect((err as SubsetError).diagnostics.map((d) => [d.loc.line, d.construct])).toEqual([
+      [4, '@returnsNew without a counter'],
+      [9, '@returnsNew on b'],
+    ]);
+  }, 60_000);
+
+  it('counts only the selected functions\' queries under --filter', async () => {
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'ownership.ts')], timeoutMs: 10_000, jobs: 1, filter: ['lend'] });
+    expect(r.analysis.stats.map((s) => s.fn.name)).toEqual(['lend']);
+    expect(r.analysis.queries).toBe(r.analysis.stats[0].queries);
+  }, 60_000);
 });

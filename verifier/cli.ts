@@ -11,7 +11,10 @@ import * as fs from 'node:fs';
 import { SolverPool } from './solver/pool.ts';
 
 const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
-       verify commute NAME      (SIM commutativity; not in this release)
+       verify commute NAME      (SIM commutativity: conditions, tests, conflicts; docs/commute.md)
+                                [--max-tests-per-path N] (default 500, COMMUTER's) [--max-paths N]
+                                [--granularity cell|object] [--cases] [--no-tests] [--verbose]
+                                [--html FILE] [--tests FILE] [--emit-vitest DIR] [--filter OP|A/B]
        verify rid PATH          (inconsistent refcount path pairs; docs/rid.md)
                                 [--max-paths N] (default 100, RID's limit) [--timeout T] (default 10s)
 
@@ -55,6 +58,14 @@ export async function main(argv: string[]): Promise<number> {
         sarif: { type: 'string' },
         root: { type: 'string' },
         'max-paths': { type: 'string' },
+        'max-tests-per-path': { type: 'string' },
+        granularity: { type: 'string' },
+        cases: { type: 'boolean' },
+        'no-tests': { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        html: { type: 'string' },
+        tests: { type: 'string' },
+        'emit-vitest': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -83,8 +94,27 @@ export async function main(argv: string[]): Promise<number> {
     return ridCommand(values, positionals.slice(1), timeoutMs, jobs);
   }
   if (positionals[0] === 'commute') {
-    console.error(`verify ${positionals[0]}: this subcommand is not part of this release yet (see the project's issues); only refinement and invariant proofs are available`);
-    return 2;
+    // verify commute NAME: ANALYZER, TESTGEN, conflict check (verifier/commute/, docs/commute.md)
+    const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout);
+    if (timeoutMs === undefined || timeoutMs <= 0) {
+      console.error(`verify: --timeout ${values.timeout}: write milliseconds or a duration such as 10s`);
+      return 2;
+    }
+    const jobs = values.jobs === undefined ? Math.max(1, (await import('node:os')).availableParallelism()) : Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) {
+      console.error(`verify: --jobs ${values.jobs}: a positive integer`);
+      return 2;
+    }
+    const { commuteCommand, UsageError: CommuteUsage } = await import('./commute/command.ts');
+    try {
+      return await commuteCommand(values, positionals.slice(1), timeoutMs, jobs);
+    } catch (e) {
+      if (e instanceof CommuteUsage) {
+        console.error(`verify commute: ${e.message}`);
+        return 2;
+      }
+      throw e;
+    }
   }
   try {
     return await verifyCommand(values, positionals);

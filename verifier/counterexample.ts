@@ -9,6 +9,7 @@ import { SMap, MAKE_ARRAY, AssertionFailure, AssumptionViolated } from './prelud
 import { Model, type MValue } from './solver/model.ts';
 import type { Theorem, GoalSpec, Input } from './theorems.ts';
 import type { Subsystem } from './subsystem.ts';
+import { everyChoice } from './choices.ts';
 import { Interpreter, RuntimeError, AssumptionFailed } from '../symexec/concrete.ts';
 
 export interface Counterexample {
@@ -130,7 +131,7 @@ export function decode(model: Model, inp: Input, checked = true): unknown {
 
 type Fn = (...args: unknown[]) => unknown;
 
-function deepEqual(a: unknown, b: unknown): boolean {
+export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (a instanceof SMap && b instanceof SMap) return deepEqual(a.dflt, b.dflt) && [...new Set([...a.keys(), ...b.keys()])].every((k) => deepEqual(a.get(k), b.get(k)));
@@ -170,7 +171,7 @@ function typeViolation(v: unknown, t: Type, where: string): string | undefined {
   }
 }
 
-function plain(v: unknown): unknown {
+export function plain(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(plain);
   if (v instanceof SMap) return { default: plain(v.dflt), entries: v.keys().map((k) => [k, plain(v.get(k))]) };
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
@@ -304,6 +305,18 @@ function doReplay(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, spe
   switch (goal.kind) {
     case 'result':
       if (implOut?.error) return confirmed(`the implementation ${implOut.error}`);
+      if (goal.anyChoice) {
+        // the spec may choose: the counterexample stands only if no choice gives this result and a related state
+        const specIndex = th.inputs.findIndex((x) => x.role === 'spec');
+        const { runs, complete } = everyChoice(() => {
+          const s = valueOf(specIndex);
+          return { o: run(fn(specMod, th.op), [s, ...argVals()]), s };
+        });
+        const allowed = runs.find((r) => !r.o.error && deepEqual(implOut?.result, r.o.result) && run(fn(implMod, 'equiv'), [implAfter, r.s]).result === true);
+        if (allowed) return refuted(`a choice of the spec returns ${JSON.stringify(plain(allowed.o.result))} with a related state`);
+        if (!complete) return refuted(`${runs.length} choices of the spec tried without a match, but not all of them`);
+        return confirmed(`no choice of the spec (${runs.length} tried) returns ${JSON.stringify(plain(implOut?.result))} and a state related to the implementation's`);
+      }
       if (!deepEqual(implOut?.result, specOut?.result)) return confirmed(`results differ: implementation ${JSON.stringify(plain(implOut?.result))}, spec ${JSON.stringify(plain(specOut?.result))}`);
       return refuted('both sides returned the same result');
     case 'equiv': {

@@ -79,6 +79,24 @@ export function count(n: number, f: (i: number) => boolean): number {
   return c;
 }
 
+/**
+ * Some `i` in `0..n-1` for which `f(i)` holds, or -1 when there is none: the spec's way to leave a
+ * choice open ("any free descriptor"). The verifier treats every such `i` as possible (refinement
+ * lets the implementation pick any of them; commutativity gives each execution order its own
+ * choice). At run time it is the lowest such `i`, unless a chooser is installed under CHOOSE_HOOK
+ * (replays and commutativity tests steer the spec's choices through it).
+ */
+export function choose(n: number, f: (i: number) => boolean): number {
+  const candidates: number[] = [];
+  for (let i = 0; i < n; i++) if (f(i)) candidates.push(i);
+  if (candidates.length === 0) return -1;
+  const hook = (globalThis as Record<symbol, unknown>)[CHOOSE_HOOK] as ((candidates: number[]) => number) | undefined;
+  return hook ? hook(candidates) : candidates[0];
+}
+
+/** Chooser hook: given the candidates of one `choose`, returns the one to take. */
+export const CHOOSE_HOOK = Symbol.for('pushbutton.choose');
+
 /** Logical implication. */
 export function implies(a: boolean, b: boolean): boolean {
   return !a || b;

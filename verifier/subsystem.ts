@@ -49,6 +49,31 @@ function loader(project: Project, specFile: string, implFile: string): () => Pro
 }
 
 const isInvariant = (name: string) => name.startsWith('inv_');
+/** `equivalent(a, b)`: the spec's own state equivalence for verify commute (not an operation). */
+const EQUIVALENT = 'equivalent';
+
+const takesState = (f: Func, state: Type) => f.params.length > 0 && f.params[0].type.k === 'record' && sameShape(f.params[0].type, state);
+
+/** The operations of a spec module: every exported function taking its State first, except init, equiv, equivalent and inv_*. */
+export function specOperations(spec: Module): Func[] {
+  return [...spec.exports.values()].filter((f) => f.name !== 'init' && f.name !== 'equiv' && f.name !== EQUIVALENT && !isInvariant(f.name) && spec.state !== undefined && takesState(f, spec.state));
+}
+
+/** A spec on its own (verify commute needs no implementation): its state, invariants, operations and `equivalent`. */
+export function loadSpec(project: Project, specFile: string): { program: Program; spec: Module & { state: Type }; invariants: Func[]; equivalent?: Func; operations: Func[] } {
+  const lowering = new Lowering(project);
+  const spec = lowering.lowerModule(specFile);
+  lowering.throwIfRejected();
+  const at = { file: specFile, line: 1, col: 1 };
+  if (!spec.state) throw new SubsetError([{ loc: at, construct: 'a missing State', message: 'export interface State { ... } from the spec' }]);
+  const equivalent = spec.exports.get(EQUIVALENT);
+  const state = spec.state;
+  if (equivalent && !(equivalent.params.length === 2 && equivalent.params.every((p) => sameShape(p.type, state)) && equivalent.ret.k === 'bool')) {
+    throw new SubsetError([{ loc: equivalent.loc, construct: `the function ${EQUIVALENT}`, message: `${EQUIVALENT} is (a: State, b: State) => boolean: when two states cannot be told apart by any later operation` }]);
+  }
+  const invariants = [...spec.exports.values()].filter((f) => isInvariant(f.name));
+  return { program: lowering.program, spec: { ...spec, state }, invariants, equivalent, operations: specOperations(spec) };
+}
 
 /** Lowers and checks a spec/implementation pair; throws SubsetError with every problem found. */
 export function loadSubsystem(project: Project, name: string, specFile: string, implFile: string, sizes?: ReadonlyMap<string, number>): Subsystem {
@@ -69,8 +94,7 @@ export function loadSubsystem(project: Project, name: string, specFile: string, 
   if (!equiv) need(impl, 'equiv', 'export function equiv(i: State, s: spec.State): boolean from the implementation');
   if (diags.length) throw new SubsetError(diags);
 
-  const takesState = (f: Func, state: Type) => f.params.length > 0 && f.params[0].type.k === 'record' && sameShape(f.params[0].type, state);
-  const specOps = [...spec.exports.values()].filter((f) => f.name !== 'init' && f.name !== 'equiv' && !isInvariant(f.name) && takesState(f, spec.state!));
+  const specOps = specOperations(spec);
   const operations: Operation[] = [];
   for (const s of specOps) {
     const i = impl.exports.get(s.name);

@@ -6,7 +6,7 @@
 
 import type { Loc, Type, Func } from './ir.ts';
 import { isScalar } from './ir.ts';
-import { Machine, type SVal, type Obligation, type MachineOptions } from '../symexec/evaluate.ts';
+import { Machine, type SVal, type Obligation, type MachineOptions, type Choice } from '../symexec/evaluate.ts';
 import { leavesOf } from '../symexec/layout.ts';
 import * as T from '../symexec/term.ts';
 import type { Term } from '../symexec/term.ts';
@@ -36,6 +36,8 @@ export interface GoalSpec {
   predicate?: string;
   /** which side's code the goal is about */
   side: 'impl' | 'spec';
+  /** a result goal that also covers equiv: some choice of the spec (choose) must give both */
+  anyChoice?: boolean;
 }
 
 export interface Theorem {
@@ -106,6 +108,23 @@ export function theoremOf(sub: Subsystem, op: string, kind: TheoremKind, opts: M
   return kind === 'refinement' ? refinement(sub, operation, opts) : invariants(sub, operation, opts);
 }
 
+/** Ground disjunctions up to this many combinations of choices; an existential quantifier above. */
+const CHOICE_EXPAND = 1024;
+
+/** `body` holds for some values of the choices that their facts allow. */
+export function someChoice(choices: Choice[], body: Term): Term {
+  const all = T.and(...choices.map((c) => c.fact), body);
+  const combos = choices.reduce((p, c) => p * (c.n + 1), 1);
+  // the choice constants are closed terms: T.replace, not T.substitute (which binds variables)
+  if (combos > CHOICE_EXPAND) {
+    const xs = choices.map(() => T.mkBvar('choice', T.INT));
+    return T.exists(xs, choices.reduce((t, c, k) => T.replace(t, c.c, xs[k]), all));
+  }
+  let cases: Term[] = [all];
+  for (const c of choices) cases = cases.flatMap((t) => Array.from({ length: c.n + 1 }, (_, v) => T.replace(t, c.c, T.mkInt(v - 1))));
+  return T.or(...cases);
+}
+
 /** Refinement (Hyperkernel theorem 1) for one operation. */
 export function refinement(sub: Subsystem, op: Operation, opts: MachineOptions = {}): Theorem {
   const m = new Machine(sub.program, opts);
@@ -123,13 +142,20 @@ export function refinement(sub: Subsystem, op: Operation, opts: MachineOptions =
   takeObligations(m); // well-definedness of the predicates is proved on post-states
   const ri = m.call(op.impl, [i, ...implArgs.vals]);
   const implRuntime = takeObligations(m);
+  m.hypotheses.push(...m.choices.splice(0).map((c) => c.fact)); // the implementation's own choices: every one must refine
   const rs = m.call(op.spec, [s, ...specArgs.vals]);
   takeObligations(m); // the spec's own runtime errors belong to the invariants theorem
-  const goals: GoalSpec[] = [
-    { side: 'impl', id: `${prefix}#result`, kind: 'result', loc: op.impl.loc, message: `${op.name} may return a different result than the spec`, holds: equalVals(m, ri, rs, op.spec.ret) },
-    { side: 'impl', id: `${prefix}#equiv`, kind: 'equiv', loc: sub.impl.equiv.loc, message: `equiv may not hold after ${op.name}`, holds: scalar(m.call(sub.impl.equiv, [i, s])), predicate: 'equiv' },
-    ...invariantGoals(m, prefix, 'impl-invariant', sub.impl.invariants, i),
-  ];
+  const choices = m.choices.splice(0);
+  const sameResult = equalVals(m, ri, rs, op.spec.ret);
+  const related = scalar(m.call(sub.impl.equiv, [i, s]));
+  const goals: GoalSpec[] = choices.length
+    ? // the spec leaves choices open: the implementation refines it when SOME choice gives its result and a related state
+      [{ side: 'impl', id: `${prefix}#result`, kind: 'result', loc: op.impl.loc, message: `${op.name} may return a result, or leave a state, that no choice of the spec allows`, holds: someChoice(choices, T.and(sameResult, related)), anyChoice: true }]
+    : [
+        { side: 'impl', id: `${prefix}#result`, kind: 'result', loc: op.impl.loc, message: `${op.name} may return a different result than the spec`, holds: sameResult },
+        { side: 'impl', id: `${prefix}#equiv`, kind: 'equiv', loc: sub.impl.equiv.loc, message: `equiv may not hold after ${op.name}`, holds: related, predicate: 'equiv' },
+      ];
+  goals.push(...invariantGoals(m, prefix, 'impl-invariant', sub.impl.invariants, i));
   const postRuntime = takeObligations(m);
   goals.push(...runtimeGoals(prefix, [...implRuntime, ...postRuntime], 'impl'));
   return {
@@ -157,6 +183,7 @@ export function invariants(sub: Subsystem, op: Operation, opts: MachineOptions =
   takeObligations(m);
   m.call(op.spec, [s, ...a.vals]);
   const specRuntime = takeObligations(m);
+  m.hypotheses.push(...m.choices.map((c) => c.fact)); // every choice the spec may make must keep the invariants
   const goals = invariantGoals(m, `${prefix}.spec`, 'spec-invariant', sub.spec.invariants, s);
   goals.push(...runtimeGoals(`${prefix}.spec`, [...specRuntime, ...takeObligations(m)], 'spec'));
   return {
@@ -178,6 +205,7 @@ export function initTheorem(sub: Subsystem, opts: MachineOptions = {}): Theorem 
   const implRuntime = takeObligations(m);
   const s = m.call(sub.spec.init, [])!;
   const specRuntime = takeObligations(m);
+  m.hypotheses.push(...m.choices.map((c) => c.fact)); // (a choice in init must suit equiv whichever it is)
   const goals: GoalSpec[] = [
     ...invariantGoals(m, `${prefix}.spec`, 'spec-invariant', sub.spec.invariants, s),
     ...invariantGoals(m, prefix, 'impl-invariant', sub.impl.invariants, i),

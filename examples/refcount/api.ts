@@ -236,6 +236,9 @@ export function PyErr_Occurred(): boolean {
   return result();
 }
 
+/** The None object: a handle every module shares (a borrowed reference unless Py_INCREF'd). */
+export const Py_None = 4096;
+
 export function Py_DECREF(o: u32): void {
   dec(o, 'py');
 }

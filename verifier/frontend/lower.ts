@@ -961,12 +961,13 @@ class FunctionLowering {
     switch (name) {
       case 'forall':
       case 'exists':
-      case 'count': {
+      case 'count':
+      case 'choose': {
         if (args.length !== 2) reject(loc, describe(e), `write ${name}(N, i => condition)`);
         const n = this.constantArg(args[0], name);
         const { param, body } = this.quantBody(args[1], loc, name, n, BOOL);
         if (body.type.k !== 'bool') reject(body.loc, describe(args[1]), `the body of ${name} is a condition (boolean)`);
-        return { k: 'quant', q: name, n, param, body, type: name === 'count' ? NUMBER : BOOL, loc };
+        return { k: 'quant', q: name, n, param, body, type: name === 'count' || name === 'choose' ? NUMBER : BOOL, loc };
       }
       case 'implies': {
         if (args.length !== 2) reject(loc, describe(e), 'write implies(a, b)');

@@ -17,11 +17,13 @@ import { SolverPool, type GoalResult } from '../solver/pool.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import { leavesOf } from '../../symexec/layout.ts';
-import { PathEvaluator, PRIMITIVE_PREFIX, isCounterType, substConsts, type FunctionPaths, type PathRecord } from '../../symexec/paths.ts';
+import { PathEvaluator, PRIMITIVE_PREFIX, isCounterType, substConsts, literalName, type FunctionPaths, type PathRecord } from '../../symexec/paths.ts';
 import { declarations, assertion } from './smt.ts';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
+import { Model } from '../solver/model.ts';
+import { arrayLens } from '../../symexec/evaluate.ts';
 
-export type RuleId = 'rc/ipp' | 'rc/escape-leak' | 'rc/borrowed-underflow';
+export type RuleId = 'rc/ipp' | 'rc/escape-leak' | 'rc/borrowed-underflow' | 'rc/return-contract';
 
 /** One side of a finding: a path, its counter change, and its hidden values chosen by the witness. */
 export interface FindingPath {
@@ -37,10 +39,18 @@ export interface Finding {
   counter: string;
   /** the counter is a `Counter` field (compared by value), not a declared API counter */
   field: boolean;
+  /**
+   * A `Counter` field of array elements (`t.objs[].refs`): the leaf key, and the element the
+   * witness picks (its indices). `counter` then names the element, by the index expression the
+   * code wrote when the witness says it is that one (`t.objs[i].refs`), else by the index value.
+   */
+  element?: { key: string; index: bigint[]; note?: string };
   paths: FindingPath[];
   /** the solver's model for the witness */
   model: string;
   message: string;
+  /** an escape leak of a parameter declared owned: it ends at 0 or above (its reference was kept) */
+  ownedLeak?: boolean;
   /** an IPP whose two paths took the two cases of a callee's own IPP at one call: RID reports it once */
   via?: { calleeKey: string; callee: string; entries: [number, number] };
 }
@@ -74,6 +84,8 @@ export interface Analysis {
   queries: number;
   /** the path pairs of each function's IPP findings, by function key (`i,j` in summary order) */
   ippPairs: Map<string, Set<string>>;
+  /** branches of checked functions that no declared outcome reaches (dead under the declarations) */
+  notes: { fn: Func; loc: Loc; message: string }[];
 }
 
 export interface RidOptions {
@@ -145,7 +157,9 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
   const targets = [...program.values()].filter((f) => fileSet.has(f.file)).map((f) => f.key).sort();
   const order = bottomUp(program, targets);
   const summaries = new Map<string, FunctionPaths>();
-  const a: Analysis = { root, files, project, program, summaries, findings: [], unknowns: [], stats: [], queries: 0, ippPairs: new Map(), skipped: [] };
+  const a: Analysis = { root, files, project, program, summaries, findings: [], unknowns: [], stats: [], queries: 0, ippPairs: new Map(), skipped: [], notes: [] };
+  // declarations that cannot mean what they say: reported together, as located errors (exit 2)
+  const declErrors: Diagnostic[] = [];
   const timeoutMs = opts.timeoutMs ?? 10_000;
   smt2Dir = opts.smt2Dir;
   let fnIndex = 0;
@@ -166,6 +180,7 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
     // them could hide a bug; each finding is replayed anyway). A path's model is the witness of
     // the rules that look at one path.
     const models = new Map<number, string>();
+    const enumerated = fp.paths;
     if (fp.paths.length) {
       const res = await solve(opts.pool, fp.paths.map((p) => T.and(...fp.facts, p.pc)), timeoutMs, `${fn.name}.path`);
       st.queries += res.length;
@@ -184,13 +199,75 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
       fp.paths = kept;
     }
     st.feasible = fp.paths.length;
+    if (fp.declaration) declErrors.push(...checkDeclaration(fp, enumerated, models));
+    else if (fileSet.has(fn.file) && !fp.capped) a.notes.push(...deadBranches(fp, enumerated));
     summaries.set(fn.key, fp);
-    if (fileSet.has(fn.file) && !fp.declaration) await checkFunction(a, fp, models, st, opts.pool, timeoutMs, opts.ridCompat ?? false);
+    if (fileSet.has(fn.file) && !fp.declaration) {
+      const contract = returnContract(project, fn);
+      if (contract.errors.length) declErrors.push(...contract.errors);
+      await checkFunction(a, fp, models, st, opts.pool, timeoutMs, opts.ridCompat ?? false, contract.counters);
+    }
     st.ms = performance.now() - t0;
     a.stats.push(st);
     a.queries += st.queries;
   }
+  if (declErrors.length) throw new SubsetError(declErrors);
   return a;
+}
+
+/**
+ * The checks on a declaration itself (docs/rid.md, "Checking the declarations"). Its cases are its
+ * paths, disjoint and exhaustive by construction; what can still go wrong:
+ * - no outcome at all (its assume()s exclude every value): each call would cut the caller's path,
+ *   so the caller's code after it would go unchecked and look clean;
+ * - one outcome on which the body both increments and decrements the same counter: the
+ *   conditions of the inc and of the dec overlap (`if (r === 0) inc …; if (r <= 0) dec …`).
+ */
+function checkDeclaration(fp: FunctionPaths, enumerated: PathRecord[], models: Map<number, string>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (fp.paths.length === 0) {
+    out.push({ loc: fp.fn.loc, construct: `the refcount declaration ${fp.fn.name}`, message: `no outcome satisfies its conditions (assume, the result type${enumerated.length ? '' : ', every path ends in a failed assert'}): every call of it would end the caller's path, and the code after the call would go unchecked. Loosen the assume()s` });
+    return out;
+  }
+  const seen = new Set<string>();
+  for (const p of fp.paths) {
+    for (const c of p.conflicts) {
+      if (seen.has(c.counter)) continue;
+      seen.add(c.counter);
+      // the outcome values of that path, from its feasibility model
+      let when = '';
+      const m = models.get(p.id);
+      if (m && p.hidden.length) {
+        try {
+          const model = Model.parse(m);
+          const vals = p.hidden.map((h) => [h.what, model.value(h.c.name!)] as const).filter(([, v]) => v !== undefined);
+          if (vals.length) when = ` (e.g. when ${vals.map(([w, v]) => `${w} = ${String(v)}`).join(', ')})`;
+        } catch {
+          when = '';
+        }
+      }
+      out.push({
+        loc: c.dec,
+        construct: `the refcount declaration ${fp.fn.name}`,
+        message: `on one outcome${when} it both increments (line ${c.inc.line}) and decrements (line ${c.dec.line}) ${c.counter}: the conditions of the inc and of the dec overlap. Make them exclusive (if/else on the outcome); if the primitive really takes and drops a reference on that outcome, write neither`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Branches on a primitive's outcome that no feasible path takes: the declarations exclude every
+ * outcome that leads there (an assume, a result type), so that code is never checked. A note, not
+ * a finding: the declaration may be right (the primitive never returns that), but if it is too
+ * narrow the caller's error handling there goes unseen.
+ */
+function deadBranches(fp: FunctionPaths, enumerated: PathRecord[]): { fn: Func; loc: Loc; message: string }[] {
+  const key = (s: { loc: Loc; what: string }) => `${s.loc.line}:${s.loc.col}:${s.what}`;
+  const live = new Set(fp.paths.flatMap((p) => p.steps.map(key)));
+  const dead = new Map<string, { loc: Loc; what: string }>();
+  for (const p of enumerated) for (const s of p.steps) if (s.onOutcome && !live.has(key(s))) dead.set(key(s), s);
+  return [...dead.values()].map((s) => ({ fn: fp.fn, loc: s.loc, message: `${fp.fn.name}: the "${s.what.replace(/^\? /, '')}" branch at line ${s.loc.line} is never taken under the declared outcomes of the primitives it depends on; its code is not checked (widen the declaration if the primitive can return such a value)` }));
 }
 
 let smt2Dir: string | undefined;
@@ -262,6 +339,8 @@ function handleValues(fp: FunctionPaths, p: PathRecord, sub: (t: Term) => Term, 
   for (const x of fp.params) if (names.has(x.name) && isScalar(x.type)) out.push(T.mkConst(x.smt, x.type.k === 'opaque' ? { k: 'Unint', name: x.type.name } : x.type.k === 'bool' ? T.BOOLS : T.INT));
   for (const h of p.hidden) if (h.prov && names.has(h.prov)) out.push(sub(h.c));
   if (names.has('ret') && p.ret?.t) out.push(sub(p.ret.t));
+  // handles named by their value (module constants): the others should not take that value
+  for (const n of names) if (/^-?\d+$/.test(n) && n !== '0') out.push(T.mkInt(BigInt(n)));
   return [...new Set(out)];
 }
 
@@ -307,17 +386,19 @@ function addB(a: bigint | undefined, b: bigint): bigint | undefined {
 
 const fmt = (d: number) => (d > 0 ? `+${d}` : `${d}`);
 
-async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number, string>, st: FunctionStats, pool: SolverPool, timeoutMs: number, ridCompat: boolean): Promise<void> {
+async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number, string>, st: FunctionStats, pool: SolverPool, timeoutMs: number, ridCompat: boolean, returnsNew: string[] = []): Promise<void> {
   const fields = counterLeaves(fp);
   const paths = fp.paths;
   // the entry value of a counter field, to print its change (`+1`) rather than only "changed"
-  const paramConst = (k: string) => {
+  const paramConst = (k: string, kind: 'int' | 'array' = 'int') => {
     const [p, ...rest] = k.split('.');
     const inp = fp.params.find((x) => x.name === p)!;
-    return T.mkConst(rest.length ? `${inp.smt}.${rest.join('.')}` : inp.smt, T.INT);
+    const name = rest.length ? `${inp.smt}.${rest.join('.')}` : inp.smt;
+    if (kind === 'int') return T.mkConst(name, T.INT);
+    return T.mkConst(name, leavesOf(inp.type).find((l) => l.key === rest.join('.'))!.sort);
   };
   // 1. IPP candidates: (pair, counter) whose changes may differ
-  type Cand = { i: number; j: number; counter: string; field: boolean; goal: Term; exact: Term; subs: [ReturnType<typeof renamer>, ReturnType<typeof renamer>] };
+  type Cand = { i: number; j: number; counter: string; field: boolean; goal: Term; exact: Term; subs: [ReturnType<typeof renamer>, ReturnType<typeof renamer>]; element?: Term[] };
   const cands: Cand[] = [];
   const MAX_QUERIES = 2000;
   let cut = false;
@@ -352,13 +433,24 @@ async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number,
       if (T.isFalse(base)) continue;
       for (const k of [...keys].sort()) {
         if (cands.length >= MAX_QUERIES) cut = true;
-        else cands.push({ i, j, counter: k, field: false, goal: base, exact, subs: [ra, rb] });
+        else if (ridCompat) cands.push({ i, j, counter: k, field: false, goal: base, exact, subs: [ra, rb] });
+        else {
+          // an object obtained on the path (a call's result) is not a handle the caller passed in:
+          // without this, storing it into the caller's record looks the same as leaving the
+          // record alone whenever the record already held that very value
+          const fresh = T.and(freshObject(fp, A, ra.sub, k), freshObject(fp, B, rb.sub, k));
+          cands.push({ i, j, counter: k, field: false, goal: T.and(base, fresh), exact: T.and(exact, fresh), subs: [ra, rb] });
+        }
       }
       for (const k of fkeys.sort()) {
         if (cands.length >= MAX_QUERIES) cut = true;
         else {
-          const differs = T.not(T.eq(ra.sub(A.post.get(k)!), rb.sub(B.post.get(k)!)));
-          cands.push({ i, j, counter: k, field: true, goal: T.and(base, differs), exact: T.and(exact, differs), subs: [ra, rb] });
+          // a field of array elements: one element (shared by both sides: the caller's) whose
+          // counter ends differently, so that the report names the element, not the array
+          const el = elementIndex(fp, k);
+          const at = (t: Term) => (el ? el.index.reduce((x, K) => T.select(x, K), t) : t);
+          const differs = T.and(T.not(T.eq(at(ra.sub(A.post.get(k)!)), at(rb.sub(B.post.get(k)!)))), ...(el?.facts ?? []));
+          cands.push({ i, j, counter: k, field: true, goal: T.and(base, differs), exact: T.and(exact, differs), subs: [ra, rb], element: el?.index });
         }
       }
     }
@@ -381,28 +473,37 @@ async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number,
     if (r.status !== 'sat' || reported.has(c.counter)) continue;
     reported.add(c.counter); // RID's `tainted`: one report per counter and function
     const A = paths[c.i], B = paths[c.j];
-    const delta = (p: PathRecord) => {
-      if (!c.field) return fmt(p.deltas.get(c.counter) ?? 0);
-      const pre = paramConst(c.counter);
-      return pre ? fieldDelta(pre, p.post.get(c.counter)!) : 'changed';
-    };
     const names = counterNames([A, B]);
     if (!a.ippPairs.has(fp.fn.key)) a.ippPairs.set(fp.fn.key, new Set());
     a.ippPairs.get(fp.fn.key)!.add(`${A.id},${B.id}`);
-    const handles = T.and(allDistinct(handleValues(fp, A, c.subs[0].sub, names)), allDistinct(handleValues(fp, B, c.subs[1].sub, names)));
+    // small counter values in the witness, when possible (the reader compares 1 and 2, not 8855 and 8856)
+    const small = c.field ? T.le((c.element ?? []).reduce((x, K) => T.select(x, K), paramConst(c.counter, c.element ? 'array' : 'int')), T.mkInt(9)) : T.TRUE;
+    const handles = T.and(allDistinct(handleValues(fp, A, c.subs[0].sub, names)), allDistinct(handleValues(fp, B, c.subs[1].sub, names)), small);
     const model = await witnessModel(pool, c.exact, handles, r.model ?? '', timeoutMs, st, fp.elementFacts, c.exact === c.goal);
+    let counter = c.counter;
+    let element: Finding['element'];
+    let delta = (p: PathRecord, _side: number) => fmt(p.deltas.get(c.counter) ?? 0);
+    if (c.field && c.element) {
+      const e = nameElement(fp, c.counter, c.element, [c.subs[0].sub(A.post.get(c.counter)!), c.subs[1].sub(B.post.get(c.counter)!)], model);
+      counter = e.name;
+      element = { key: c.counter, index: e.index, note: e.note };
+      delta = (_p, side) => e.deltas[side];
+    } else if (c.field) {
+      delta = (p) => fieldDelta(paramConst(c.counter), p.post.get(c.counter)!);
+    }
     a.findings.push({
       rule: 'rc/ipp',
       fn: fp.fn,
-      counter: c.counter,
+      counter,
       field: c.field,
+      element,
       paths: [
-        { path: A, delta: delta(A), hidden: c.subs[0].hidden },
-        { path: B, delta: delta(B), hidden: c.subs[1].hidden },
+        { path: A, delta: delta(A, 0), hidden: c.subs[0].hidden },
+        { path: B, delta: delta(B, 1), hidden: c.subs[1].hidden },
       ],
       model,
       via: inheritedFrom(a, A, B),
-      message: `${fp.fn.name}: ${c.counter} changes by ${delta(A)} on one path and ${delta(B)} on another that the caller cannot tell apart`,
+      message: `${fp.fn.name}: ${counter}${element?.note ? ` (${element.note} in the witness)` : ''} changes by ${delta(A, 0)} on one path and ${delta(B, 1)} on another that the caller cannot tell apart`,
     });
   }
   if (ridCompat) return;
@@ -415,12 +516,18 @@ async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number,
       const prov = /^[^(]*\((.*)\)$/.exec(k)![1];
       let rule: RuleId | undefined;
       let message = '';
+      // on how many paths the same happens (a leak on every path is RID's consistent miss)
+      const alike = (q: PathRecord) => (d > 0 ? (q.deltas.get(k) ?? 0) > 0 && !q.escaped.has(prov) : (q.deltas.get(k) ?? 0) < 0 && !q.owned.has(k));
+      const n = paths.filter(alike).length;
+      const onPaths = n === paths.length ? `on every path (${n})` : `on ${n} of ${paths.length} paths`;
       if (d > 0 && prov !== 'ret' && !prov.startsWith('ret.') && !isParamKey(prov) && !p.escaped.has(prov)) {
         rule = 'rc/escape-leak';
-        message = `${fp.fn.name}: ${k} ends at ${fmt(d)} and is not reachable by the caller (a leaked reference)`;
+        message = `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths} and is not reachable by the caller (a leaked reference)`;
       } else if (d < 0 && !p.owned.has(k)) {
         rule = 'rc/borrowed-underflow';
-        message = `${fp.fn.name}: ${k} ends at ${fmt(d)}, but the parameter is borrowed (declare owned(${prov}, '${k.split('(')[0]}') if the caller hands over its reference)`;
+        message = isParamKey(prov)
+          ? `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths}, but the parameter is borrowed (declare owned(${prov}, '${k.split('(')[0]}') if the caller hands over its reference)`
+          : `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths}: the function releases a reference it does not hold (${p.consumed.has(prov) ? 'it already handed it over to a consuming call' : 'the object was obtained without a reference of its own: a borrowed result'})`;
       }
       if (!rule) continue;
       const model = models.get(p.id);
@@ -433,6 +540,204 @@ async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number,
       a.findings.push({ rule, fn: fp.fn, counter: k, field: false, paths: [{ path: p, delta: fmt(d), hidden: p.hidden.map((h) => h.c) }], model: better, message });
     }
   }
+  // an owned parameter (`owned(x, 'c')`: the caller handed over a reference) that ends at 0 or
+  // above and was not stored, consumed or returned: the handed-over reference leaks
+  for (const k of new Set(paths.flatMap((p) => [...p.owned]))) {
+    if (reported.has(k) || seen.has(k)) continue;
+    const prov = /^[^(]*\((.*)\)$/.exec(k)![1];
+    const kept = (q: PathRecord) => q.owned.has(k) && (q.deltas.get(k) ?? 0) >= 0 && !q.escaped.has(prov);
+    const hits = paths.filter(kept);
+    if (hits.length === 0) continue;
+    const p = hits[0];
+    const model = models.get(p.id);
+    if (model === undefined) {
+      a.unknowns.push({ fn: fp.fn, what: `rc/escape-leak on ${k}`, reason: 'no model for the path (its feasibility is unknown)' });
+      continue;
+    }
+    seen.add(k);
+    const d = p.deltas.get(k) ?? 0;
+    const onPaths = hits.length === paths.length ? `on every path (${hits.length})` : `on ${hits.length} of ${paths.length} paths`;
+    const better = await witnessModel(pool, T.and(...fp.facts, p.pc), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), model, timeoutMs, st, fp.elementFacts);
+    a.findings.push({
+      rule: 'rc/escape-leak',
+      fn: fp.fn,
+      counter: k,
+      field: false,
+      ownedLeak: true,
+      paths: [{ path: p, delta: fmt(d), hidden: p.hidden.map((h) => h.c) }],
+      model: better,
+      message: `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths}, but the function owns one reference of ${prov} (owned(${prov}, '${k.split('(')[0]}')) and neither releases, stores, consumes nor returns it (a leaked reference)`,
+    });
+  }
+  // 3. the return contract (research/rid.md §5.5, P7): a function documented `@returnsNew C`
+  // must return a new reference on C (+1 on the returned object) wherever it returns non-NULL
+  for (const C of returnsNew) {
+    for (const p of paths) {
+      if (!p.ret || p.ret.leaves) continue; // void, or a record built here (new by construction)
+      const name = p.ret.prov ?? (p.ret.t ? literalName(p.ret.t) : undefined);
+      const d = name ? (p.deltas.get(`${C}(${name})`) ?? 0) : 0;
+      if (d === 1) continue;
+      // a NULL result (0) carries no reference: only a path that can return non-NULL breaks it
+      const nonNull = p.ret.t && p.ret.t.sort.k === 'Int' ? T.not(T.eq(p.ret.t, T.mkInt(0))) : T.TRUE;
+      const [r] = await solve(pool, [T.and(...fp.facts, p.pc, nonNull)], timeoutMs, `${fp.fn.name}.contract`);
+      st.queries++;
+      st.queryMs.push(r.ms);
+      if (r.status === 'unknown') {
+        st.unknown++;
+        a.unknowns.push({ fn: fp.fn, what: `rc/return-contract on path ${p.id + 1}`, reason: r.reason ?? 'unknown' });
+        continue;
+      }
+      if (r.status !== 'sat') continue;
+      const what = !name
+        ? 'a value no reference was taken on'
+        : name === 'ret'
+          ? `the result of ${p.hidden.find((h) => h.prov === 'ret')?.what ?? 'a call'}`
+          : fp.params.some((x) => name === x.name || name.startsWith(x.name + '.') || name.startsWith(x.name + '['))
+            ? `${name}, a borrowed parameter`
+            : /^-?\d+$/.test(name)
+              ? `the handle ${name} (a constant)`
+              : name;
+      const model = await witnessModel(pool, T.and(...fp.facts, p.pc, nonNull), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), r.model ?? '', timeoutMs, st, fp.elementFacts);
+      a.findings.push({
+        rule: 'rc/return-contract',
+        fn: fp.fn,
+        counter: `${C}(ret)`,
+        field: false,
+        paths: [{ path: p, delta: fmt(d), hidden: p.hidden.map((h) => h.c) }],
+        model,
+        message: `${fp.fn.name}: documented to return a new reference (@returnsNew ${C}), but it returns ${what} with ${C} changed by ${fmt(d)} (a borrowed reference handed out as new)`,
+      });
+      break; // one report per counter and function
+    }
+  }
+}
+
+/**
+ * The `@returnsNew COUNTER` tags of a function's JSDoc: it returns a new reference on that counter
+ * (CPython's "Return value: New reference", RID's get_new) whenever its result is not NULL (0).
+ */
+export function returnContract(project: ReturnType<typeof loadProject>, fn: Func): { counters: string[]; errors: Diagnostic[] } {
+  const decl = project.getSourceFile(fn.file)?.getFunction(fn.name);
+  const counters: string[] = [];
+  const errors: Diagnostic[] = [];
+  for (const doc of decl?.getJsDocs() ?? []) {
+    for (const tag of doc.getTags()) {
+      if (tag.getTagName() !== 'returnsNew') continue;
+      const loc = { file: fn.file, line: tag.getStartLineNumber(), col: tag.getStart() - tag.getSourceFile().compilerNode.getLineStarts()[tag.getStartLineNumber() - 1] + 1 };
+      const c = (tag.getCommentText() ?? '').trim().split(/\s+/)[0];
+      if (!c || !/^[\w-]+$/.test(c)) errors.push({ loc, construct: '@returnsNew without a counter', message: 'write @returnsNew COUNTER, e.g. @returnsNew py' });
+      else if (fn.ret.k === 'void') errors.push({ loc, construct: `@returnsNew on ${fn.name}`, message: 'the function returns nothing: remove the tag, or return the object' });
+      else counters.push(c);
+    }
+  }
+  return { counters, errors };
+}
+
+/**
+ * For a counter on an object a call handed out (`blob(blob_new()@51:13)`), that object's handle on
+ * the path differs from every scalar the caller passed in (parameters and scalar fields of record
+ * parameters, before the call): the object is not one the caller already holds by value.
+ */
+function freshObject(fp: FunctionPaths, p: PathRecord, sub: (t: Term) => Term, counter: string): Term {
+  const prov = /^[^(]*\((.*)\)$/.exec(counter)![1];
+  if (!prov.includes('()@')) return T.TRUE;
+  const handles = p.hidden.filter((h) => h.prov === prov).map((h) => sub(h.c));
+  if (handles.length === 0) return T.TRUE;
+  const inputs: Term[] = [];
+  for (const x of fp.params) {
+    if (isScalar(x.type)) {
+      if (x.type.k === 'int') inputs.push(T.mkConst(x.smt, T.INT));
+      continue;
+    }
+    for (const l of leavesOf(x.type)) if (l.dims.length === 0 && l.scalar.k === 'int') inputs.push(T.mkConst(l.key ? `${x.smt}.${l.key}` : x.smt, T.INT));
+  }
+  return T.and(...handles.flatMap((h) => (h.sort.k === 'Int' ? inputs.map((c) => T.or(T.not(T.eq(h, c)), T.eq(h, T.mkInt(0)))) : [])));
+}
+
+/** The element indices of a `Counter` field of array elements (`t.objs[].refs`), with their bounds. */
+function elementIndex(fp: FunctionPaths, key: string): { index: Term[]; facts: Term[] } | undefined {
+  const [pname] = key.split('.');
+  const p = fp.params.find((x) => x.name === pname);
+  if (!p || isScalar(p.type)) return undefined;
+  const leafKey = key.slice(pname.length + 1);
+  const leaf = leavesOf(p.type).find((l) => l.key === leafKey);
+  if (!leaf || leaf.dims.length === 0) return undefined;
+  const lens = arrayLens(p.type, leafKey);
+  const index = leaf.dims.map((d, n) => T.mkConst(`E!${key}!${n}`, d));
+  const facts = index.flatMap((K, n) => (lens[n] !== undefined && K.sort.k === 'Int' ? [T.le(T.mkInt(0), K), T.lt(K, T.mkInt(lens[n]!))] : []));
+  return { index, facts };
+}
+
+/** A term's value in a model, when it is an integer (undefined when the model does not say). */
+function intIn(model: Model, t: Term): bigint | undefined {
+  try {
+    const v = model.evaluate(new T.SmtPrinter('v').print(t));
+    return typeof v === 'bigint' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The source text of an index term over the parameters (`i`, `h.slot`, `i + 1`), if it is one. */
+function indexText(fp: FunctionPaths, t: Term): string | undefined {
+  if (t.op === 'int') return String(t.value);
+  if (t.op === 'const') {
+    for (const p of fp.params) {
+      if (t.name === p.smt) return p.name;
+      if (t.name!.startsWith(p.smt + '.') && !t.name!.includes('[')) return `${p.name}.${t.name!.slice(p.smt.length + 1)}`;
+    }
+    return undefined;
+  }
+  if ((t.op === '+' || t.op === '-') && t.args.length === 2) {
+    const x = indexText(fp, t.args[0]), y = indexText(fp, t.args[1]);
+    return x !== undefined && y !== undefined ? `${x} ${t.op} ${y}` : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Names the element of a counter-field array that the witness picked: by the index expression a
+ * path wrote it at when the witness says it is that element (`t.objs[i].refs`), else by its value
+ * (`t.objs[2].refs`); and the change on each side (after minus before, in the witness).
+ */
+function nameElement(fp: FunctionPaths, key: string, index: Term[], posts: [Term, Term], modelText: string): { name: string; index: bigint[]; deltas: [string, string]; note?: string } {
+  let model: Model | undefined;
+  try {
+    model = Model.parse(modelText);
+  } catch {
+    model = undefined;
+  }
+  const vals = index.map((K) => (model ? intIn(model, K) : undefined));
+  // index terms written on either path (top-level stores: the outer dimension)
+  const written: Term[] = [];
+  const seen = new Set<number>();
+  const walk = (t: Term) => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    if (t.op === 'store') written.push(t.args[1]);
+    t.args.forEach(walk);
+  };
+  posts.forEach(walk);
+  const texts = index.map((_K, n) => {
+    if (n === 0 && model && vals[0] !== undefined) {
+      for (const w of written) {
+        const txt = indexText(fp, w);
+        if (txt !== undefined && !/^-?\d+$/.test(txt) && intIn(model, w) === vals[0]) return txt;
+      }
+    }
+    return vals[n] !== undefined ? String(vals[n]) : '…';
+  });
+  let n = 0;
+  const name = key.replace(/\[\]/g, () => `[${texts[n++]}]`);
+  const base = T.mkConst(`${fp.params.find((p) => key.startsWith(p.name + '.'))!.smt}.${key.slice(key.indexOf('.') + 1)}`, posts[0].sort);
+  const at = (t: Term) => index.reduce((x, K) => T.select(x, K), t);
+  const before = model ? intIn(model, at(base)) : undefined;
+  const deltas = posts.map((p) => {
+    const after = model ? intIn(model, at(p)) : undefined;
+    return before !== undefined && after !== undefined ? fmt(Number(after - before)) : 'changed';
+  }) as [string, string];
+  const note = texts.map((t, k) => (vals[k] !== undefined && t !== String(vals[k]) ? `${t} = ${vals[k]}` : '')).filter(Boolean).join(', ');
+  return { name, index: vals.map((v) => v ?? 0n), deltas, note: note || undefined };
 }
 
 export function locText(l: Loc, cwd: string): string {

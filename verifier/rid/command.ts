@@ -20,6 +20,8 @@ export interface RidCommandOptions {
   /** the RID-style ablation of bench/rid.ts (see RidOptions) */
   ridCompat?: boolean;
   smt2Dir?: string;
+  /** a solver pool to use (and leave open), e.g. one for a whole benchmark */
+  pool?: SolverPool;
 }
 
 /** Runs the analysis and replays every finding; the caller prints. */
@@ -27,7 +29,7 @@ export async function runRid(opts: RidCommandOptions): Promise<RidResult> {
   const t0 = performance.now();
   const files: string[] = [];
   for (const p of opts.paths) files.push(...targetFiles(path.resolve(opts.root, p)));
-  const pool = new SolverPool({ jobs: opts.jobs });
+  const pool = opts.pool ?? new SolverPool({ jobs: opts.jobs });
   try {
     const analysis = await analyse(opts.root, [...new Set(files)], { pool, timeoutMs: opts.timeoutMs, maxPaths: opts.maxPaths ?? DEFAULT_MAX_PATHS, ridCompat: opts.ridCompat, smt2Dir: opts.smt2Dir });
     if (opts.filter?.length) {
@@ -36,6 +38,8 @@ export async function runRid(opts: RidCommandOptions): Promise<RidResult> {
       analysis.stats = analysis.stats.filter((s) => keep(s.fn.name));
       analysis.unknowns = analysis.unknowns.filter((u) => keep(u.fn.name));
       analysis.skipped = analysis.skipped.filter((x) => keep(x.fn.name));
+      analysis.notes = analysis.notes.filter((x) => keep(x.fn.name));
+      analysis.queries = analysis.stats.reduce((n, s) => n + s.queries, 0);
     }
     const confirmed: Reported[] = [];
     const unconfirmed: Reported[] = [];
@@ -50,7 +54,7 @@ export async function runRid(opts: RidCommandOptions): Promise<RidResult> {
     const inherited = confirmed.filter((b) => !bugs.includes(b));
     return { analysis, bugs, inherited, unconfirmed, wallMs: performance.now() - t0 };
   } finally {
-    await pool.close();
+    if (!opts.pool) await pool.close();
   }
 }
 

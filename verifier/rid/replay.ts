@@ -87,13 +87,20 @@ function plain(v: unknown): unknown {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(plain(a)) === JSON.stringify(plain(b));
 
-/** Reads `dev.usage` (or `files[].refcnt`, whole arrays) from the arguments by a counter-field key. */
-function fieldValue(args: Record<string, unknown>, key: string): unknown {
+/**
+ * Reads `dev.usage` (or `files[].refcnt` at the element `index` names; the whole arrays without
+ * one) from the arguments by a counter-field key.
+ */
+function fieldValue(args: Record<string, unknown>, key: string, index?: bigint[]): unknown {
   let v: unknown = args;
+  let n = 0;
   for (const part of key.split('.')) {
-    const name = part.replace(/\[\]$/g, '');
-    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[name] : undefined;
-    if (part.endsWith('[]')) return plain(v);
+    const m = /^([^[]*)((?:\[\])*)$/.exec(part)!;
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[m[1]] : undefined;
+    for (let k = 0; k < m[2].length / 2; k++) {
+      if (!index) return plain(v);
+      v = Array.isArray(v) ? v[Number(index[n++])] : undefined;
+    }
   }
   return plain(v);
 }
@@ -103,6 +110,26 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
   const model = Model.parse(f.model);
   const inputs = fp.params.map((p) => ({ role: 'arg' as const, smt: p.smt, param: p.name, type: p.type }));
   const witness: Witness = { args: inputs.map((inp) => ({ name: inp.param, value: plain(decode(model, inp, false)) })), runs: [] };
+  const inputsBefore = witness.args.map((x) => x.value);
+  // a counter of an array element named by an index over the parameters (`kobj(t.devs[i])`)
+  // is the element at the witness's value of that index (`kobj(t.devs[1])`)
+  const argByName = Object.fromEntries(witness.args.map((x) => [x.name, x.value]));
+  const concrete = (name: string): string =>
+    name.replace(/\[([^\]…]+)\]/g, (m, txt: string) => {
+      const parts = txt.split(/ ([+-]) /);
+      let acc = 0;
+      let sign = 1;
+      for (let n = 0; n < parts.length; n++) {
+        if (n % 2 === 1) {
+          sign = parts[n] === '-' ? -1 : 1;
+          continue;
+        }
+        const v = /^-?\d+$/.test(parts[n]) ? Number(parts[n]) : fieldValue(argByName, parts[n]);
+        if (typeof v !== 'number') return m;
+        acc += sign * v;
+      }
+      return `[${acc}]`;
+    });
   const fail = (detail: string): Replayed => ({ confirmed: false, detail, witness });
   let fnv: Fn;
   try {
@@ -113,7 +140,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
   } catch (e) {
     return fail(`the module does not load: ${(e as Error).message}`);
   }
-  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[] }[] = [];
+  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[]; changes: { how: string; x: unknown; counter: string }[] }[] = [];
   for (const side of f.paths) {
     const outcomes = side.hidden.map((h, i) => ({ what: side.path.hidden[i]?.what ?? 'result()', value: jsValue(model.value(h.name!), side.path.hidden[i]?.type) }));
     const queue = outcomes.map((o) => o.value);
@@ -142,15 +169,15 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     if (overrun || queue.length) run.error ??= `the run asked for ${overrun ? 'more' : 'fewer'} primitive outcomes than the path (it took another path)`;
     // which counter each change belongs to: records by identity, handles by value among the
     // names the two paths use (arguments, the result, values handed out by primitives)
-    const names = counterNames(f.paths.map((s) => s.path));
-    names.add(/^[^(]*\((.*)\)$/.exec(f.counter)?.[1] ?? '');
+    const names = new Set([...counterNames(f.paths.map((s) => s.path))].map(concrete));
+    names.add(concrete(/^[^(]*\((.*)\)$/.exec(f.counter)?.[1] ?? ''));
     const objects = new Map<unknown, string>();
     const scalars: { name: string; v: unknown }[] = [];
     const walk = (v: unknown, name: string) => {
       if (v && typeof v === 'object') {
         if (!objects.has(v)) objects.set(v, name);
-        if (Array.isArray(v)) return; // elements: not named by RID's signatures
-        for (const [k, x] of Object.entries(v)) walk(x, `${name}.${k}`);
+        if (Array.isArray(v)) v.forEach((x, k) => walk(x, `${name}[${k}]`));
+        else for (const [k, x] of Object.entries(v)) walk(x, `${name}.${k}`);
       } else if (names.has(name)) scalars.push({ name, v });
     };
     fp.params.forEach((p, i) => walk(args[i], p.name));
@@ -158,6 +185,8 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     side.path.hidden.forEach((h, i) => {
       if (h.prov && names.has(h.prov)) scalars.push({ name: h.prov, v: outcomes[i]?.value });
     });
+    // handles named by their value (module constants such as Py_None)
+    for (const n of names) if (/^-?\d+$/.test(n)) scalars.push({ name: n, v: Number(n) });
     const ambiguous: string[] = [];
     for (const c of changes) {
       let name: string;
@@ -172,14 +201,25 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     }
     const after: Record<string, unknown> = {};
     fp.params.forEach((p, i) => (after[p.name] = args[i]));
-    runs.push({ run, after, ambiguous });
+    runs.push({ run, after, ambiguous, changes });
     witness.runs.push({ ...run, result: plain(run.result) });
   }
   for (const r of runs) {
     if (r.run.error) return fail(`a run did not follow its path: ${r.run.error}`);
-    if (r.ambiguous.length) return fail(`a handle value names two counters (${r.ambiguous.join('; ')})`);
+    if (f.rule !== 'rc/return-contract' && r.ambiguous.length) return fail(`a handle value names two counters (${r.ambiguous.join('; ')})`);
   }
-  const d = (r: (typeof runs)[number]) => r.run.deltas[f.counter] ?? 0;
+  if (f.rule === 'rc/return-contract') {
+    // the changes of the counter on the very object returned (by identity, or by value for handles)
+    const [x] = runs;
+    const c = f.counter.split('(')[0];
+    const r = x.run.result;
+    if (r === 0 || r === null || r === undefined || r === false) return fail(`the run returns ${JSON.stringify(plain(r))} (NULL), which carries no reference`);
+    const net = x.changes.filter((ch) => ch.counter === c && ch.x === r).reduce((n, ch) => n + (ch.how === 'inc' ? 1 : -1), 0);
+    if (net === 1) return fail(`the run returns ${JSON.stringify(plain(r))} with one reference taken on it`);
+    return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(r))} and changes ${c} of it by ${fmt(net)}, not +1`, witness };
+  }
+  const counter = concrete(f.counter);
+  const d = (r: (typeof runs)[number]) => r.run.deltas[counter] ?? 0;
   if (f.rule === 'rc/ipp') {
     const [x, y] = runs;
     // a returned object must be the same one (found at the same place in the arguments)
@@ -195,20 +235,26 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
       if (!same(visible(x.after[p.name], p.type), visible(y.after[p.name], p.type))) return fail(`the two runs leave ${p.name} different`);
     }
     if (f.field) {
-      const vx = fieldValue(x.after, f.counter), vy = fieldValue(y.after, f.counter);
+      // the counter field's value before (the witness arguments) and after each run
+      const key = f.element?.key ?? f.counter;
+      const before = fieldValue(Object.fromEntries(fp.params.map((p, i) => [p.name, inputsBefore[i]])), key, f.element?.index);
+      const vx = fieldValue(x.after, key, f.element?.index), vy = fieldValue(y.after, key, f.element?.index);
       if (same(vx, vy)) return fail(`${f.counter} ends the same on both runs`);
-      return { confirmed: true, detail: `both runs return ${JSON.stringify(plain(x.run.result))}; ${f.counter} ends at ${JSON.stringify(vx)} vs ${JSON.stringify(vy)}`, witness };
+      const change = (v: unknown) => (typeof v === 'number' && typeof before === 'number' ? fmt(v - before) : `ends at ${JSON.stringify(v)}`);
+      const shown = f.element ? f.element.key.replace(/\[\]/g, ((n) => () => `[${f.element!.index[n++]}]`)(0)) : f.counter;
+      return { confirmed: true, detail: `both runs return ${JSON.stringify(plain(x.run.result))}; ${shown} changes by ${change(vx)} vs ${change(vy)}`, witness };
     }
-    if (d(x) === d(y)) return fail(`${f.counter} changes by ${d(x)} on both runs`);
-    return { confirmed: true, detail: `both runs return ${JSON.stringify(plain(x.run.result))}; ${f.counter} changes by ${fmt(d(x))} vs ${fmt(d(y))}`, witness };
+    if (d(x) === d(y)) return fail(`${counter} changes by ${d(x)} on both runs`);
+    return { confirmed: true, detail: `both runs return ${JSON.stringify(plain(x.run.result))}; ${counter} changes by ${fmt(d(x))} vs ${fmt(d(y))}`, witness };
   }
   const [x] = runs;
   if (f.rule === 'rc/escape-leak') {
-    if (d(x) <= 0) return fail(`${f.counter} changes by ${d(x)} at run time`);
-    return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${f.counter} at ${fmt(d(x))}`, witness };
+    // an owned parameter must end at -1 (released or handed on); anything else is a local at +1
+    if (d(x) <= (f.ownedLeak ? -1 : 0)) return fail(`${counter} changes by ${d(x)} at run time`);
+    return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${counter} at ${fmt(d(x))}`, witness };
   }
-  if (d(x) >= 0) return fail(`${f.counter} changes by ${d(x)} at run time`);
-  return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${f.counter} at ${fmt(d(x))}`, witness };
+  if (d(x) >= 0) return fail(`${counter} changes by ${d(x)} at run time`);
+  return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${counter} at ${fmt(d(x))}`, witness };
 }
 
 /** Where `target` sits inside `v` (by identity), as a path from `name`. */

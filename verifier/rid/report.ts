@@ -33,7 +33,8 @@ export function exitCodeOf(r: RidResult): number {
 const RULE_TEXT: Record<string, string> = {
   'rc/ipp': 'inconsistent path pair',
   'rc/escape-leak': 'leaked reference',
-  'rc/borrowed-underflow': 'borrowed parameter released',
+  'rc/borrowed-underflow': 'reference released that the function does not own',
+  'rc/return-contract': 'borrowed reference returned as new',
 };
 
 /** The source lines a path passes, deduplicated, in order: "12 14 15→then 18 return". */
@@ -89,6 +90,7 @@ export function ridText(r: RidResult, cwd: string): string {
     lines.push(`${mark} ${s.fn.name.padEnd(28)} ${what.padEnd(26)} ${String(s.feasible).padStart(3)} paths${s.capped ? ` (cap ${s.pathsStarted} hit: paths missing)` : ''}  ${s.queries} queries  ${Math.round(s.ms)} ms`);
     for (const b of bugs) lines.push(...findingText(b, cwd));
     for (const b of r.inherited.filter((x) => x.finding.fn.key === s.fn.key)) lines.push(`  · ${b.finding.counter} also differs here through ${b.finding.via!.callee}'s inconsistent pair (the same bug, reported there)`);
+    for (const n of a.notes.filter((x) => x.fn.key === s.fn.key)) lines.push(`  note: ${locText(n.loc, cwd)}: ${n.message}`);
   }
   for (const u of r.unconfirmed) lines.push(`  ? ${locText(u.finding.fn.loc, cwd)}: ${u.finding.message}: not confirmed by replay (${u.replay.detail}); not reported as a bug`);
   for (const x of a.skipped) lines.push(`? ${x.fn.name.padEnd(28)} not checked: ${formatDiagnostic(x.diagnostic, cwd)}`);
@@ -106,6 +108,7 @@ function findingJson(r: Reported, cwd: string): unknown {
     function: f.fn.name,
     location: locText(f.fn.loc, cwd),
     counter: f.counter,
+    ...(f.element ? { element: { field: f.element.key, index: f.element.index.map(Number), ...(f.element.note ? { note: f.element.note } : {}) } } : {}),
     message: f.message,
     paths: f.paths.map((p, i) => ({
       change: p.delta,
@@ -144,6 +147,7 @@ export function ridJson(r: RidResult, cwd: string): unknown {
     unconfirmed: r.unconfirmed.map((b) => findingJson(b, cwd)),
     unknowns: a.unknowns.map((u) => ({ function: u.fn.name, location: locText(u.fn.loc, cwd), what: u.what, reason: u.reason })),
     skipped: a.skipped.map((x) => ({ function: x.fn.name, location: locText(x.fn.loc, cwd), diagnostic: formatDiagnostic(x.diagnostic, cwd) })),
+    notes: a.notes.map((n) => ({ function: n.fn.name, location: locText(n.loc, cwd), message: n.message })),
   };
 }
 

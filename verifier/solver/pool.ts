@@ -7,12 +7,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { FromWorker, ToWorker, WireResult } from './protocol.ts';
+import type { FromWorker, ToWorker, WireResult, Enumeration, Solution } from './protocol.ts';
+export type { Enumeration, Projection, Solution } from './protocol.ts';
 
 export interface Goal {
   id: string;
   /** Declarations and assertions for this goal only, e.g. "(assert (not ...))"; no check-sat. */
   smt: string;
+  /** Ask for many models instead of one (protocol.ts); the job's timeout is then per check. */
+  enumerate?: Enumeration;
 }
 export interface Job {
   /** Declarations + shared assertions, SMT-LIB2 text (no check-sat). */
@@ -42,6 +45,9 @@ export interface GoalResult {
   model?: string;
   ms: number;
   rlimit?: number;
+  /** enumeration goals only (see Enumeration) */
+  solutions?: Solution[];
+  stopped?: string;
 }
 export interface SolverOptions {
   /** Number of worker processes, default 1. */
@@ -370,7 +376,7 @@ export class SolverPool {
         w.send({
           type: 'job',
           prelude: job.prelude,
-          goals: goals.slice(from).map((g) => ({ id: g.id, smt: g.smt })),
+          goals: goals.slice(from).map((g) => ({ id: g.id, smt: g.smt, enumerate: g.enumerate })),
           offset: from,
           timeoutMs,
           randomSeed: job.randomSeed ?? 0,
@@ -398,7 +404,8 @@ export class SolverPool {
           case 'start':
             current = msg.index;
             startedAt = Date.now();
-            arm(timeoutMs + WATCHDOG_SLACK_MS, 'timeout (worker killed)');
+            // an enumeration stops itself after its budget, then finishes the check in flight
+            arm(timeoutMs + (goals[msg.index]!.enumerate?.budgetMs ?? 0) + WATCHDOG_SLACK_MS, 'timeout (worker killed)');
             break;
           case 'result':
             results[msg.index] = { id: goals[msg.index]!.id, ...(msg.result satisfies WireResult) };

@@ -10,7 +10,7 @@ export type ToWorker =
       type: 'job';
       prelude: string;
       /** Only the goals still to be checked: after a crash the parent resends the tail. */
-      goals: { id: string; smt: string }[];
+      goals: { id: string; smt: string; enumerate?: Enumeration }[];
       /** Index of goals[0] in the original job, echoed back so the parent never has to translate. */
       offset: number;
       timeoutMs: number;
@@ -19,6 +19,42 @@ export type ToWorker =
       models: boolean;
     };
 
+/**
+ * A goal that asks for many models instead of one (verify commute: the paths of a pair, the test
+ * cases of a path). After each model the worker reads the projected constants and blocks what
+ * they show, until unsat, `cap` models, or `budgetMs`.
+ */
+export interface Enumeration {
+  /** declared constants of the goal (or prelude) whose model values define a solution */
+  project: Projection[];
+  cap: number;
+  /** wall-clock budget for the whole enumeration (each check also has the job's timeout) */
+  budgetMs: number;
+  /** send every model's text back (test cases need it; paths only need the values) */
+  models: boolean;
+}
+
+export interface Projection {
+  name: string;
+  /**
+   * A Bool constant: the projection counts only in models where it is true (a branch condition
+   * matters only on paths that reach the branch).
+   */
+  when?: string;
+  /**
+   * Without a realm the solution fixes the value itself (`(= p v)`); projections of one realm
+   * are blocked by their equality pattern only (which are equal, which differ), as COMMUTER's
+   * TESTGEN does for values of an uninterpreted sort.
+   */
+  realm?: string;
+}
+
+export interface Solution {
+  /** the projected values in SMT-LIB syntax (opaque values as Z3 names them), '' where `when` was false */
+  values: string[];
+  model?: string;
+}
+
 /** What the worker knows about one goal; the parent adds nothing but `id`. */
 export interface WireResult {
   status: Status;
@@ -26,6 +62,13 @@ export interface WireResult {
   model?: string;
   ms: number;
   rlimit?: number;
+  /**
+   * enumeration goals: the solutions found. `status` is unsat when they are all there are (the
+   * last check said unsat), sat when the enumeration was cut (cap, budget, nothing to block).
+   */
+  solutions?: Solution[];
+  /** enumeration goals: why it stopped before unsat ('cap', 'budget', or unknown's reason) */
+  stopped?: string;
 }
 
 /** Child -> parent. */

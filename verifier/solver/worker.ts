@@ -13,7 +13,8 @@
 //   the pool's wall-clock watchdog can be tested.
 
 import { init, Z3_error_code, type Context, type Solver } from 'z3-solver';
-import type { FromWorker, ToWorker, WireResult } from './protocol.ts';
+import type { FromWorker, ToWorker, WireResult, Enumeration, Solution } from './protocol.ts';
+import { Model, type MValue } from './model.ts';
 
 type Api = Awaited<ReturnType<typeof init>>;
 type Ctx = Context<'pushbutton'>;
@@ -204,7 +205,7 @@ async function runJob(api: Api, job: Extract<ToWorker, { type: 'job' }>): Promis
       let result: WireResult;
       try {
         if (!job.incremental && k > 0) fresh();
-        result = await checkGoal(solver!, goal.smt, t0, job.incremental, job.models);
+        result = goal.enumerate ? await enumerateGoal(solver!, goal.smt, goal.enumerate, t0) : await checkGoal(solver!, goal.smt, t0, job.incremental, job.models);
       } catch (e) {
         if (isMemoryOut(e)) {
           const ms = Math.round(performance.now() - t0);
@@ -258,6 +259,123 @@ async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: bool
   }
   result.ms = Math.round(performance.now() - t0);
   return result;
+}
+
+const PRINTER_DEF = /^t\d+$/;
+
+/**
+ * The model's text without the printer's shared-subterm definitions (`tN`, SmtPrinter): Z3 lists
+ * those as constants too, and printing them made each model of a POSIX pair ~1 MB and 1.2 s of
+ * `sexpr()`; the inputs and the functions their values refer to are a few dozen entries.
+ */
+function inputModel(m: ReturnType<Z3Solver['model']>, only?: Set<string>): string {
+  const q = (n: string) => (/^[A-Za-z_~!@$%^&*+=<>.?/-][\w~!@$%^&*+=<>.?/-]*$/.test(n) ? n : `|${n}|`);
+  const out: string[] = [];
+  for (const d of m.decls()) {
+    const name = String(d.name());
+    if (PRINTER_DEF.test(name) || (only && !only.has(name))) continue;
+    const arity = d.arity();
+    const v = m.get(d);
+    if (arity === 0) {
+      out.push(`(define-fun ${q(name)} () ${d.range().sexpr()} ${(v as { sexpr(): string }).sexpr()})`);
+      continue;
+    }
+    const fi = v as unknown as { numEntries(): number; entry(i: number): { argValue(i: number): { sexpr(): string }; value(): { sexpr(): string } }; elseValue(): { sexpr(): string } };
+    const xs = Array.from({ length: arity }, (_, i) => `x!${i}`);
+    let body = fi.elseValue().sexpr();
+    for (let k = fi.numEntries() - 1; k >= 0; k--) {
+      const e = fi.entry(k);
+      const conds = xs.map((x, i) => `(= ${x} ${e.argValue(i).sexpr()})`);
+      body = `(ite ${conds.length === 1 ? conds[0] : `(and ${conds.join(' ')})`} ${e.value().sexpr()} ${body})`;
+    }
+    out.push(`(define-fun ${q(name)} (${xs.map((x, i) => `(${x} ${d.domain(i).sexpr()})`).join(' ')}) ${d.range().sexpr()} ${body})`);
+  }
+  return out.join('\n');
+}
+
+/** A projected value as SMT-LIB text; opaque values keep Z3's name (only compared for equality). */
+function smtValue(v: MValue | undefined): string {
+  if (v === undefined) return '';
+  if (typeof v === 'bigint') return v < 0n ? `(- ${-v})` : String(v);
+  if (typeof v === 'boolean') return String(v);
+  if (v.kind === 'opaque') return `${v.sort}#${v.id}`;
+  throw new Error('an array cannot be projected');
+}
+
+/**
+ * Many models of one goal (see Enumeration): after each, assert that the next differs in what
+ * the projections show. Runs in its own scopes, like checkGoal, so the blocking clauses go away.
+ */
+async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: number): Promise<WireResult> {
+  s.push();
+  s.fromString('(push 1)');
+  const solutions: Solution[] = [];
+  const projected = new Set(en.project.flatMap((p) => (p.when ? [p.name, p.when] : [p.name])));
+  let status: WireResult['status'] = 'unsat';
+  let stopped: string | undefined;
+  try {
+    s.fromString(smt);
+    for (;;) {
+      if (solutions.length >= en.cap) {
+        [status, stopped] = ['sat', 'cap'];
+        break;
+      }
+      if (performance.now() - t0 > en.budgetMs) {
+        [status, stopped] = ['sat', 'budget'];
+        break;
+      }
+      const r = await s.check();
+      if (r === 'unsat') break;
+      if (r === 'unknown') {
+        [status, stopped] = ['unknown', s.reasonUnknown()];
+        if (isMemoryOut(stopped)) throw new Error('out of memory');
+        break;
+      }
+      const m = s.model();
+      let text: string;
+      try {
+        // without models, only the projections are read
+        text = inputModel(m, en.models ? undefined : projected);
+      } finally {
+        release(m);
+      }
+      const model = Model.parse(text);
+      const values = en.project.map((p) => (p.when === undefined || model.value(p.when) === true ? smtValue(model.value(p.name)) : ''));
+      solutions.push(en.models ? { values, model: text } : { values });
+      const block = blockingClause(en, values);
+      if (!block) {
+        // nothing projected: the one model is the only solution there is to report (sat)
+        status = 'sat';
+        break;
+      }
+      s.fromString(`(assert ${block})`);
+    }
+  } finally {
+    s.fromString('(pop 1)');
+    s.pop();
+  }
+  return { status, stopped, solutions, ms: Math.round(performance.now() - t0) };
+}
+
+/** "not this solution": exact values for projections without a realm, the equality pattern inside each realm. */
+function blockingClause(en: Enumeration, values: string[]): string | undefined {
+  const same: string[] = [];
+  const byRealm = new Map<string, number[]>();
+  en.project.forEach((p, k) => {
+    if (values[k] === '') return; // not reached, or a don't-care the model left out
+    if (p.realm === undefined) same.push(`(= |${p.name}| ${values[k]})`);
+    else byRealm.set(p.realm, [...(byRealm.get(p.realm) ?? []), k]);
+  });
+  for (const ks of byRealm.values()) {
+    for (let x = 0; x < ks.length; x++) {
+      for (let y = x + 1; y < ks.length; y++) {
+        const [a, b] = [en.project[ks[x]!]!.name, en.project[ks[y]!]!.name];
+        same.push(values[ks[x]!] === values[ks[y]!] ? `(= |${a}| |${b}|)` : `(not (= |${a}| |${b}|))`);
+      }
+    }
+  }
+  if (same.length === 0) return undefined;
+  return same.length === 1 ? `(not ${same[0]})` : `(not (and ${same.join(' ')}))`;
 }
 
 // Announce readiness only once Z3 is loaded, so that the parent's startup

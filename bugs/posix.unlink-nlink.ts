@@ -1,0 +1,15 @@
+// Seeded bug: unlink removes the name but does not drop the inode's link count (a missing refcount update).
+import type { Fn } from '../spec/posix.ts';
+import { ENOENT } from '../spec/posix.ts';
+import { type State, lockDir, lookup, maybeFreeInode } from '../impl/posix.naive.ts';
+
+export * from '../impl/posix.naive.ts';
+
+export function unlink(s: State, name: Fn): number {
+  lockDir(s);
+  const ino = lookup(s, name);
+  if (ino < 0) return ENOENT;
+  s.dir.delete(name);
+  maybeFreeInode(s, ino);
+  return 0;
+}

@@ -1,0 +1,513 @@
+// The POSIX-like model (spec/posix.ts): an "sv6-like" implementation, the scalable reference of
+// COMMUTER §7.5. It avoids the shared cells of impl/posix.naive.ts where the interface allows:
+//   - the directory is per-name cells only (an SMap written at the name an operation changes);
+//     no directory-wide lock or version;
+//   - open-descriptor and mapping counts are per process (Refcache-style per-core counts), and
+//     no descriptor operation takes a shared reference: reads write nothing;
+//   - file data is per page with a present bit (sv6's radix array): the size is the number of
+//     present pages, so pread and memread past the end answer from the page alone;
+//   - with O_ANYFD, open and pipe take the HIGHEST free descriptor (the spec allows any; the
+//     lowest is what POSIX requires otherwise); a creating open prefers an inode of the calling
+//     process's partition (i % NPROC = pid), pipe a pipe of its own (pipe pid), and a non-fixed
+//     mmap the highest free virtual page, so two processes rarely allocate from one cell;
+//   - no address-space-wide lock: mmap, munmap and mprotect touch the one virtual page.
+// Helpers are exported so that a seeded bug can reuse them. See docs/posix.md.
+import type { u8, i8, i32, Arr, SMap } from 'pushbutton';
+import { arr, smap, sameMap, forall, count } from 'pushbutton';
+import type * as spec from '../spec/posix.ts';
+import {
+  NPROC, NFD, NINODE, NPAGE, NVA, NPIPE, PIPECAP, MAXLINK, MAXOFF,
+  ENOENT, EBADF, EAGAIN, EEXIST, ENODEV, EINVAL, ENFILE, EMFILE, EFBIG, ENOSPC, ESPIPE, EMLINK, EPIPE, ENOMEM,
+  type Fn, type Data, type FdKind, type VmaKind, type Whence, type Sig, type Stat, type ReadResult, type PipeResult, type MemResult,
+} from '../spec/posix.ts';
+
+export interface State {
+  /** name -> inode: one cell per name */
+  dir: SMap<Fn, i8>;
+  nlink: Arr<u8, typeof NINODE>;
+  /** descriptors open on the inode, per process */
+  opens: Arr<Arr<u8, typeof NPROC>, typeof NINODE>;
+  /** virtual pages mapping the inode, per process */
+  maps: Arr<Arr<u8, typeof NPROC>, typeof NINODE>;
+  /** per page: present (below the end of the file), and its data */
+  present: Arr<Arr<boolean, typeof NPAGE>, typeof NINODE>;
+  pages: Arr<Arr<Data, typeof NPAGE>, typeof NINODE>;
+  readers: Arr<u8, typeof NPIPE>;
+  writers: Arr<u8, typeof NPIPE>;
+  plen: Arr<u8, typeof NPIPE>;
+  pbuf: Arr<Arr<Data, typeof PIPECAP>, typeof NPIPE>;
+  fd_kind: Arr<Arr<FdKind, typeof NFD>, typeof NPROC>;
+  fd_obj: Arr<Arr<i8, typeof NFD>, typeof NPROC>;
+  fd_off: Arr<Arr<u8, typeof NFD>, typeof NPROC>;
+  vm_kind: Arr<Arr<VmaKind, typeof NVA>, typeof NPROC>;
+  vm_writable: Arr<Arr<boolean, typeof NVA>, typeof NPROC>;
+  vm_ino: Arr<Arr<i8, typeof NVA>, typeof NPROC>;
+  vm_off: Arr<Arr<u8, typeof NVA>, typeof NPROC>;
+  vm_data: Arr<Arr<Data, typeof NVA>, typeof NPROC>;
+}
+
+export function init(): State {
+  return {
+    dir: smap(-1),
+    nlink: arr(NINODE, (i) => 0),
+    opens: arr(NINODE, (i) => arr(NPROC, (p) => 0)),
+    maps: arr(NINODE, (i) => arr(NPROC, (p) => 0)),
+    present: arr(NINODE, (i) => arr(NPAGE, (p) => false)),
+    pages: arr(NINODE, (i) => arr(NPAGE, (p) => 0)),
+    readers: arr(NPIPE, (p) => 0),
+    writers: arr(NPIPE, (p) => 0),
+    plen: arr(NPIPE, (p) => 0),
+    pbuf: arr(NPIPE, (p) => arr(PIPECAP, (k) => 0)),
+    fd_kind: arr(NPROC, (p) => arr(NFD, (fd) => 'none')),
+    fd_obj: arr(NPROC, (p) => arr(NFD, (fd) => -1)),
+    fd_off: arr(NPROC, (p) => arr(NFD, (fd) => 0)),
+    vm_kind: arr(NPROC, (p) => arr(NVA, (v) => 'none')),
+    vm_writable: arr(NPROC, (p) => arr(NVA, (v) => false)),
+    vm_ino: arr(NPROC, (p) => arr(NVA, (v) => -1)),
+    vm_off: arr(NPROC, (p) => arr(NVA, (v) => 0)),
+    vm_data: arr(NPROC, (p) => arr(NVA, (v) => 0)),
+  };
+}
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+export function validPid(pid: number): boolean {
+  return pid >= 0 && pid < NPROC;
+}
+
+export function validFd(fd: number): boolean {
+  return fd >= 0 && fd < NFD;
+}
+
+export function validVa(va: number): boolean {
+  return va >= 0 && va < NVA;
+}
+
+export function lookup(s: State, name: Fn): number {
+  if (!s.dir.has(name)) return -1;
+  const ino = s.dir.get(name);
+  if (ino < 0 || ino >= NINODE) return -1;
+  return ino;
+}
+
+/** No name, descriptor or mapping of any process refers to the inode. */
+export function idle(s: State, ino: number): boolean {
+  if (s.nlink[ino] !== 0) return false;
+  for (let p = 0; p < NPROC; p++) if (s.opens[ino][p] !== 0 || s.maps[ino][p] !== 0) return false;
+  return true;
+}
+
+/** The inode's size: the number of present pages (they are a prefix). */
+export function sizeOf(s: State, ino: number): number {
+  let n = 0;
+  for (let p = 0; p < NPAGE; p++) if (s.present[ino][p]) n++;
+  return n;
+}
+
+/** Drops every page. */
+export function truncate(s: State, ino: number): void {
+  s.present[ino] = arr(NPAGE, (p) => false);
+  s.pages[ino] = arr(NPAGE, (p) => 0);
+}
+
+export function maybeFreeInode(s: State, ino: number): void {
+  if (idle(s, ino)) truncate(s, ino);
+}
+
+/** A free inode of the caller's partition (i % NPROC = pid) if there is one, else any free inode. */
+export function allocInode(s: State, pid: number): number {
+  for (let i = 0; i < NINODE; i++) if (i % NPROC === pid && idle(s, i)) return i;
+  for (let i = 0; i < NINODE; i++) if (idle(s, i)) return i;
+  return -1;
+}
+
+/** The lowest free descriptor of `pid` other than `but`. */
+export function lowestFd(s: State, pid: number, but: number): number {
+  for (let fd = 0; fd < NFD; fd++) if (fd !== but && s.fd_kind[pid][fd] === 'none') return fd;
+  return -1;
+}
+
+/** The highest free descriptor of `pid` other than `but` (O_ANYFD). */
+export function highestFd(s: State, pid: number, but: number): number {
+  let r = -1;
+  for (let fd = 0; fd < NFD; fd++) if (fd !== but && s.fd_kind[pid][fd] === 'none') r = fd;
+  return r;
+}
+
+/** Pipe `pid` if it is free, else any free pipe. */
+export function allocPipe(s: State, pid: number): number {
+  if (pid < NPIPE && s.readers[pid] === 0 && s.writers[pid] === 0) return pid;
+  for (let p = 0; p < NPIPE; p++) if (s.readers[p] === 0 && s.writers[p] === 0) return p;
+  return -1;
+}
+
+/** The highest free virtual page of `pid`. */
+export function allocVa(s: State, pid: number): number {
+  let r = -1;
+  for (let v = 0; v < NVA; v++) if (s.vm_kind[pid][v] === 'none') r = v;
+  return r;
+}
+
+export function clearFd(s: State, pid: number, fd: number): void {
+  s.fd_kind[pid][fd] = 'none';
+  s.fd_obj[pid][fd] = -1;
+  s.fd_off[pid][fd] = 0;
+}
+
+export function unmapVa(s: State, pid: number, va: number): void {
+  if (s.vm_kind[pid][va] === 'file') {
+    const ino = s.vm_ino[pid][va];
+    s.maps[ino][pid] = s.maps[ino][pid] - 1;
+    maybeFreeInode(s, ino);
+  }
+  s.vm_kind[pid][va] = 'none';
+  s.vm_writable[pid][va] = false;
+  s.vm_ino[pid][va] = -1;
+  s.vm_off[pid][va] = 0;
+  s.vm_data[pid][va] = 0;
+}
+
+export function statOf(s: State, ino: number): Stat {
+  return { r: 0, ino: ino, size: sizeOf(s, ino), nlink: s.nlink[ino], fifo: false };
+}
+
+export function statErr(e: number): Stat {
+  return { r: e, ino: -1, size: 0, nlink: 0, fifo: false };
+}
+
+export function readErr(e: number): ReadResult {
+  return { r: e, data: 0 };
+}
+
+/** Page `off` of the inode, from the page alone: a page that is not present is the end of the file. */
+export function readPage(s: State, ino: number, off: number): ReadResult {
+  if (off >= NPAGE || !s.present[ino][off]) return readErr(0);
+  return { r: 1, data: s.pages[ino][off] };
+}
+
+/** Writes page `off` (< NPAGE); the pages before it that are missing become present zero pages. */
+export function writePage(s: State, ino: number, off: number, data: Data): void {
+  for (let p = 0; p < NPAGE; p++) if (p <= off && !s.present[ino][p]) s.present[ino][p] = true;
+  s.pages[ino][off] = data;
+}
+
+// ---- names ---------------------------------------------------------------------------------------
+
+export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean, trunc: boolean, anyfd: boolean): number {
+  if (!validPid(pid)) return EINVAL;
+  let ino = lookup(s, name);
+  if (ino < 0 && !creat) return ENOENT;
+  if (ino >= 0 && creat && excl) return EEXIST;
+  let fd = lowestFd(s, pid, -1);
+  if (anyfd) fd = highestFd(s, pid, -1);
+  if (fd < 0) return EMFILE;
+  if (ino < 0) {
+    ino = allocInode(s, pid);
+    if (ino < 0) return ENOSPC;
+    s.nlink[ino] = 1;
+    s.dir.set(name, ino);
+  } else if (trunc) {
+    truncate(s, ino);
+  }
+  s.fd_kind[pid][fd] = 'file';
+  s.fd_obj[pid][fd] = ino;
+  s.fd_off[pid][fd] = 0;
+  s.opens[ino][pid] = s.opens[ino][pid] + 1;
+  return fd;
+}
+
+export function link(s: State, oldname: Fn, newname: Fn): number {
+  const ino = lookup(s, oldname);
+  if (ino < 0) return ENOENT;
+  if (lookup(s, newname) >= 0) return EEXIST;
+  if (s.nlink[ino] >= MAXLINK) return EMLINK;
+  s.dir.set(newname, ino);
+  s.nlink[ino] = s.nlink[ino] + 1;
+  return 0;
+}
+
+export function unlink(s: State, name: Fn): number {
+  const ino = lookup(s, name);
+  if (ino < 0) return ENOENT;
+  s.dir.delete(name);
+  if (s.nlink[ino] > 0) s.nlink[ino] = s.nlink[ino] - 1;
+  maybeFreeInode(s, ino);
+  return 0;
+}
+
+export function rename(s: State, src: Fn, dst: Fn): number {
+  const ino = lookup(s, src);
+  if (ino < 0) return ENOENT;
+  if (src === dst) return 0;
+  const old = lookup(s, dst);
+  s.dir.set(dst, ino);
+  s.dir.delete(src);
+  if (old >= 0) {
+    if (s.nlink[old] > 0) s.nlink[old] = s.nlink[old] - 1;
+    maybeFreeInode(s, old);
+  }
+  return 0;
+}
+
+export function stat(s: State, name: Fn): Stat {
+  const ino = lookup(s, name);
+  if (ino < 0) return statErr(ENOENT);
+  return statOf(s, ino);
+}
+
+// ---- descriptors ---------------------------------------------------------------------------------
+
+export function fstat(s: State, pid: i32, fd: i32): Stat {
+  if (!validPid(pid)) return statErr(EINVAL);
+  if (!validFd(fd)) return statErr(EBADF);
+  const k = s.fd_kind[pid][fd];
+  if (k === 'none') return statErr(EBADF);
+  if (k !== 'file') return { r: 0, ino: -1, size: 0, nlink: 0, fifo: true };
+  return statOf(s, s.fd_obj[pid][fd]);
+}
+
+export function lseek(s: State, pid: i32, fd: i32, off: i32, whence: Whence): number {
+  if (!validPid(pid)) return EINVAL;
+  if (!validFd(fd)) return EBADF;
+  const k = s.fd_kind[pid][fd];
+  if (k === 'none') return EBADF;
+  if (k !== 'file') return ESPIPE;
+  let n = off;
+  if (whence === 'cur') n = s.fd_off[pid][fd] + off;
+  else if (whence === 'end') n = sizeOf(s, s.fd_obj[pid][fd]) + off;
+  if (n < 0 || n > MAXOFF) return EINVAL;
+  s.fd_off[pid][fd] = n;
+  return n;
+}
+
+export function close(s: State, pid: i32, fd: i32): number {
+  if (!validPid(pid)) return EINVAL;
+  if (!validFd(fd)) return EBADF;
+  const k = s.fd_kind[pid][fd];
+  if (k === 'none') return EBADF;
+  const o = s.fd_obj[pid][fd];
+  if (k === 'file') {
+    s.opens[o][pid] = s.opens[o][pid] - 1;
+    maybeFreeInode(s, o);
+  } else {
+    if (k === 'wpipe') s.writers[o] = s.writers[o] - 1;
+    else s.readers[o] = s.readers[o] - 1;
+    if (s.readers[o] === 0 && s.writers[o] === 0) {
+      s.plen[o] = 0;
+      s.pbuf[o] = arr(PIPECAP, (j) => 0);
+    }
+  }
+  clearFd(s, pid, fd);
+  return 0;
+}
+
+export function pipe(s: State, pid: i32, anyfd: boolean): PipeResult {
+  if (!validPid(pid)) return { r: EINVAL, rfd: -1, wfd: -1 };
+  let rfd = lowestFd(s, pid, -1);
+  let wfd = lowestFd(s, pid, rfd);
+  if (anyfd) {
+    rfd = highestFd(s, pid, -1);
+    wfd = highestFd(s, pid, rfd);
+  }
+  if (rfd < 0 || wfd < 0) return { r: EMFILE, rfd: -1, wfd: -1 };
+  const p = allocPipe(s, pid);
+  if (p < 0) return { r: ENFILE, rfd: -1, wfd: -1 };
+  s.readers[p] = 1;
+  s.writers[p] = 1;
+  s.fd_kind[pid][rfd] = 'rpipe';
+  s.fd_obj[pid][rfd] = p;
+  s.fd_kind[pid][wfd] = 'wpipe';
+  s.fd_obj[pid][wfd] = p;
+  return { r: 0, rfd: rfd, wfd: wfd };
+}
+
+export function read(s: State, pid: i32, fd: i32): ReadResult {
+  if (!validPid(pid)) return readErr(EINVAL);
+  if (!validFd(fd)) return readErr(EBADF);
+  const k = s.fd_kind[pid][fd];
+  if (k === 'none' || k === 'wpipe') return readErr(EBADF);
+  const o = s.fd_obj[pid][fd];
+  if (k === 'rpipe') {
+    if (s.plen[o] === 0) {
+      if (s.writers[o] > 0) return readErr(EAGAIN);
+      return readErr(0);
+    }
+    const d = s.pbuf[o][0];
+    for (let j = 0; j < PIPECAP - 1; j++) s.pbuf[o][j] = s.pbuf[o][j + 1];
+    s.pbuf[o][PIPECAP - 1] = 0;
+    s.plen[o] = s.plen[o] - 1;
+    return { r: 1, data: d };
+  }
+  const off = s.fd_off[pid][fd];
+  const res = readPage(s, o, off);
+  if (res.r === 1) s.fd_off[pid][fd] = off + 1;
+  return res;
+}
+
+export function write(s: State, pid: i32, fd: i32, data: Data): number {
+  if (!validPid(pid)) return EINVAL;
+  if (!validFd(fd)) return EBADF;
+  const k = s.fd_kind[pid][fd];
+  if (k === 'none' || k === 'rpipe') return EBADF;
+  const o = s.fd_obj[pid][fd];
+  if (k === 'wpipe') {
+    if (s.readers[o] === 0) return EPIPE;
+    const n = s.plen[o];
+    if (n >= PIPECAP) return EAGAIN;
+    s.pbuf[o][n] = data;
+    s.plen[o] = n + 1;
+    return 1;
+  }
+  const off = s.fd_off[pid][fd];
+  if (off >= NPAGE) return EFBIG;
+  writePage(s, o, off, data);
+  s.fd_off[pid][fd] = off + 1;
+  return 1;
+}
+
+export function pread(s: State, pid: i32, fd: i32, off: i32): ReadResult {
+  if (!validPid(pid)) return readErr(EINVAL);
+  if (!validFd(fd)) return readErr(EBADF);
+  const k = s.fd_kind[pid][fd];
+  if (k === 'none') return readErr(EBADF);
+  if (k !== 'file') return readErr(ESPIPE);
+  if (off < 0) return readErr(EINVAL);
+  // the page alone: no size, no shared reference count
+  return readPage(s, s.fd_obj[pid][fd], off);
+}
+
+export function pwrite(s: State, pid: i32, fd: i32, off: i32, data: Data): number {
+  if (!validPid(pid)) return EINVAL;
+  if (!validFd(fd)) return EBADF;
+  const k = s.fd_kind[pid][fd];
+  if (k === 'none') return EBADF;
+  if (k !== 'file') return ESPIPE;
+  if (off < 0) return EINVAL;
+  if (off >= NPAGE) return EFBIG;
+  writePage(s, s.fd_obj[pid][fd], off, data);
+  return 1;
+}
+
+// ---- virtual memory ------------------------------------------------------------------------------
+
+export function mmap(s: State, pid: i32, anon: boolean, writable: boolean, fixed: boolean, va: i32, fd: i32, off: i32): number {
+  if (!validPid(pid)) return EINVAL;
+  if (fixed && !validVa(va)) return EINVAL;
+  let ino = -1;
+  if (!anon) {
+    if (!validFd(fd)) return EBADF;
+    const k = s.fd_kind[pid][fd];
+    if (k === 'none') return EBADF;
+    if (k !== 'file') return ENODEV;
+    if (off < 0 || off >= NPAGE) return EINVAL;
+    ino = s.fd_obj[pid][fd];
+  }
+  let v = va;
+  if (!fixed) v = allocVa(s, pid);
+  if (v < 0) return ENOMEM;
+  if (!anon) s.maps[ino][pid] = s.maps[ino][pid] + 1;
+  if (fixed) unmapVa(s, pid, va);
+  s.vm_writable[pid][v] = writable;
+  if (anon) {
+    s.vm_kind[pid][v] = 'anon';
+  } else {
+    s.vm_kind[pid][v] = 'file';
+    s.vm_ino[pid][v] = ino;
+    s.vm_off[pid][v] = off;
+  }
+  return v;
+}
+
+export function munmap(s: State, pid: i32, va: i32): number {
+  if (!validPid(pid)) return EINVAL;
+  if (!validVa(va)) return EINVAL;
+  unmapVa(s, pid, va);
+  return 0;
+}
+
+export function mprotect(s: State, pid: i32, va: i32, writable: boolean): number {
+  if (!validPid(pid)) return EINVAL;
+  if (!validVa(va)) return EINVAL;
+  if (s.vm_kind[pid][va] === 'none') return ENOMEM;
+  s.vm_writable[pid][va] = writable;
+  return 0;
+}
+
+export function memread(s: State, pid: i32, va: i32): MemResult {
+  if (!validPid(pid) || !validVa(va)) return { sig: 'segv', data: 0 };
+  const k = s.vm_kind[pid][va];
+  if (k === 'none') return { sig: 'segv', data: 0 };
+  if (k === 'anon') return { sig: 'none', data: s.vm_data[pid][va] };
+  const ino = s.vm_ino[pid][va];
+  const off = s.vm_off[pid][va];
+  if (!s.present[ino][off]) return { sig: 'bus', data: 0 };
+  return { sig: 'none', data: s.pages[ino][off] };
+}
+
+export function memwrite(s: State, pid: i32, va: i32, data: Data): Sig {
+  if (!validPid(pid) || !validVa(va)) return 'segv';
+  const k = s.vm_kind[pid][va];
+  if (k === 'none' || !s.vm_writable[pid][va]) return 'segv';
+  if (k === 'anon') {
+    s.vm_data[pid][va] = data;
+    return 'none';
+  }
+  const ino = s.vm_ino[pid][va];
+  const off = s.vm_off[pid][va];
+  if (!s.present[ino][off]) return 'bus';
+  s.pages[ino][off] = data;
+  return 'none';
+}
+
+// ---- representation invariants and the abstraction relation -------------------------------------
+
+/** opens(i, p) = the number of descriptors of p open on inode i. */
+export function inv_opens(s: State): boolean {
+  return forall(NINODE, (i) => forall(NPROC, (p) => s.opens[i][p] === count(NFD, (fd) => s.fd_kind[p][fd] === 'file' && s.fd_obj[p][fd] === i)));
+}
+
+/** maps(i, p) = the number of virtual pages of p mapping inode i. */
+export function inv_maps(s: State): boolean {
+  return forall(NINODE, (i) => forall(NPROC, (p) => s.maps[i][p] === count(NVA, (v) => s.vm_kind[p][v] === 'file' && s.vm_ino[p][v] === i)));
+}
+
+function opensOf(i: State, n: number): number {
+  let t = 0;
+  for (let p = 0; p < NPROC; p++) t = t + i.opens[n][p];
+  return t;
+}
+
+function mapsOf(i: State, n: number): number {
+  let t = 0;
+  for (let p = 0; p < NPROC; p++) t = t + i.maps[n][p];
+  return t;
+}
+
+function inodeEq(i: State, s: spec.State, n: number): boolean {
+  return i.nlink[n] === s.inodes[n].nlink && opensOf(i, n) === s.inodes[n].nopen && mapsOf(i, n) === s.inodes[n].nmap &&
+    forall(NPAGE, (p) => i.present[n][p] === (p < s.inodes[n].len) && i.pages[n][p] === s.inodes[n].data[p]);
+}
+
+function pipeEq(i: State, s: spec.State, n: number): boolean {
+  return i.readers[n] === s.pipes[n].nread && i.writers[n] === s.pipes[n].nwrite && i.plen[n] === s.pipes[n].len &&
+    forall(PIPECAP, (k) => i.pbuf[n][k] === s.pipes[n].buf[k]);
+}
+
+function fdEq(i: State, s: spec.State, p: number, fd: number): boolean {
+  return i.fd_kind[p][fd] === s.procs[p].fds[fd].kind && i.fd_obj[p][fd] === s.procs[p].fds[fd].obj && i.fd_off[p][fd] === s.procs[p].fds[fd].off;
+}
+
+function vmaEq(i: State, s: spec.State, p: number, v: number): boolean {
+  return i.vm_kind[p][v] === s.procs[p].vmas[v].kind && i.vm_writable[p][v] === s.procs[p].vmas[v].writable &&
+    i.vm_ino[p][v] === s.procs[p].vmas[v].ino && i.vm_off[p][v] === s.procs[p].vmas[v].off && i.vm_data[p][v] === s.procs[p].vmas[v].data;
+}
+
+/** The same directory and tables; the spec's counts are the sums of the per-process ones; a page is present below the spec's length. */
+export function equiv(i: State, s: spec.State): boolean {
+  // a loop, not forall: the per-process sums are computed by loops, which quantifier bodies cannot call
+  for (let n = 0; n < NINODE; n++) if (!inodeEq(i, s, n)) return false;
+  return sameMap(i.dir, s.dir) &&
+    forall(NPIPE, (n) => pipeEq(i, s, n)) &&
+    forall(NPROC, (p) => forall(NFD, (fd) => fdEq(i, s, p, fd))) &&
+    forall(NPROC, (p) => forall(NVA, (v) => vmaEq(i, s, p, v)));
+}

@@ -1,0 +1,228 @@
+// verify commute on specs whose commutativity conditions are known by hand (test/fixtures/commute):
+// the analysis must find exactly those conditions (the solver proves the found condition
+// equivalent to the hand-written one), generated tests must commute on the real spec, and every
+// implementation must pass them in both orders.
+
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import * as T from '../symexec/term.ts';
+import type { Term } from '../symexec/term.ts';
+import { SolverPool } from '../verifier/solver/pool.ts';
+import { analysePair, commuteCondition, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
+import { loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
+import { queryJob } from '../verifier/commute/query.ts';
+import { atomsOf } from '../verifier/commute/testgen.ts';
+import { evalTerm, ArrayValue, type Value } from '../symexec/term-eval.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const fixture = (name: string) => path.join('test', 'fixtures', 'commute', `${name}.ts`);
+let pool: SolverPool;
+beforeAll(() => {
+  pool = new SolverPool({ jobs: 2 });
+});
+afterAll(() => pool.close());
+
+const int = (name: string) => T.mkConst(name, T.INT);
+const bools = (name: string) => T.mkConst(name, T.arraySort(T.INT, T.BOOLS));
+const valid = (x: Term) => T.and(T.le(T.mkInt(0), x), T.lt(x, T.mkInt(4)));
+const ax = int('a.x'), bx = int('b.x'), inSet = bools('s.in[]');
+const has = (x: Term) => T.select(inSet, x);
+
+/** The hand-written conditions, over the pair problem's constants (a.x, b.x, s.v, s.n, s.in[]). */
+const HAND: Record<string, Record<string, Term>> = {
+  register: {
+    'set/set': T.eq(ax, bx),
+    'set/get': T.eq(int('s.v'), ax),
+    'get/get': T.TRUE,
+  },
+  counter: {
+    'incr/incr': T.not(T.eq(int('s.n'), T.mkInt(9))),
+    'incr/read': T.eq(int('s.n'), T.mkInt(10)),
+    'incr/reset': T.FALSE,
+    'read/read': T.TRUE,
+    'read/reset': T.eq(int('s.n'), T.mkInt(0)),
+    'reset/reset': T.TRUE,
+  },
+  set: {
+    'add/add': T.or(T.not(T.eq(ax, bx)), T.not(valid(ax)), has(ax)),
+    'add/remove': T.or(T.not(T.eq(ax, bx)), T.not(valid(ax))),
+    'add/has': T.or(T.not(T.eq(ax, bx)), T.not(valid(ax)), has(ax)),
+    'remove/remove': T.or(T.not(T.eq(ax, bx)), T.not(valid(ax)), T.not(has(ax))),
+    'remove/has': T.or(T.not(T.eq(ax, bx)), T.not(valid(ax)), T.not(has(ax))),
+    'has/has': T.TRUE,
+  },
+};
+
+const VERDICT = (hand: Term) => (T.isTrue(hand) ? 'always' : T.isFalse(hand) ? 'never' : 'sometimes');
+
+/** Asks the solver whether the analysis's condition and the hand-written one differ anywhere. */
+async function differs(an: PairAnalysis, hand: Term): Promise<string> {
+  const p = an.problem;
+  const job = queryJob(p.given, [{ id: 'differ', asserts: [T.not(T.eq(commuteCondition(an), hand))], project: [], cap: 1, budgetMs: 10_000, models: false }], 10_000);
+  const [r] = await pool.solve(job);
+  return r.status;
+}
+
+describe('ANALYZER: conditions known by hand', () => {
+  for (const [name, pairs] of Object.entries(HAND)) {
+    describe(name, () => {
+      let spec: CommuteSpec;
+      beforeAll(() => {
+        spec = loadCommuteSpec(root, fixture(name));
+      });
+      for (const [pair, hand] of Object.entries(pairs)) {
+        it(`${pair}: ${VERDICT(hand)}, and exactly the hand-written condition`, async () => {
+          const [a, b] = pair.split('/').map((n) => spec.operations.find((o) => o.name === n)!);
+          const an = await analysePair(spec, a, b, pool);
+          expect(an.result.verdict).toBe(VERDICT(hand));
+          expect(an.result.unknowns).toBe(0);
+          expect(await differs(an, hand)).toBe('unsat');
+          expect(an.result.commutativePaths).toBe(an.result.cases.length);
+        });
+      }
+    });
+  }
+
+  it('names what differs on a divergent path', async () => {
+    const spec = loadCommuteSpec(root, fixture('register'));
+    const set = spec.operations.find((o) => o.name === 'set')!;
+    const get = spec.operations.find((o) => o.name === 'get')!;
+    expect((await analysePair(spec, set, set, pool)).result.divergences.map((d) => d.first)).toEqual(['s.v']);
+    expect((await analysePair(spec, set, get, pool)).result.divergences.map((d) => d.first)).toEqual(['the result of get (b)']);
+  });
+
+  it('a spec choice (choose) is made once per order: two allocations commute unless exactly one slot is free', async () => {
+    const spec = loadCommuteSpec(root, 'anyslot');
+    const alloc = spec.operations.find((o) => o.name === 'alloc')!;
+    const an = await analysePair(spec, alloc, alloc, pool);
+    expect(an.result.verdict, an.result.cases.join('\n')).toBe('sometimes');
+    const used = bools('s.used[]');
+    const free = Array.from({ length: 6 }, (_, k) => T.ite(T.select(used, T.mkInt(k)), T.mkInt(0), T.mkInt(1))).reduce((x, y) => T.add(x, y));
+    // the path condition speaks of the choices; "some choices commute" is the condition
+    const p = an.problem;
+    const job = queryJob(p.given, [{ id: 'one-free', asserts: [T.eq(free, T.mkInt(1)), p.commutes], project: [], cap: 1, budgetMs: 10_000, models: false }, { id: 'two-free', asserts: [T.eq(free, T.mkInt(2)), T.not(p.commutes)], project: [], cap: 1, budgetMs: 10_000, models: false }], 10_000);
+    const [one, two] = await pool.solve(job);
+    expect(one.status).toBe('unsat');
+    expect(two.status).toBe('unsat');
+  });
+});
+
+describe('TESTGEN and the conflict check', () => {
+  it('each test of a path has its own equality pattern, and commutes on the real spec', async () => {
+    const run = await runCommute({ root, target: fixture('set'), timeoutMs: 10_000, jobs: 2, pool });
+    expect(run.toolchainErrors).toEqual([]);
+    expect(run.tests.length).toBeGreaterThan(20);
+    const byPath = new Map<string, string[]>();
+    for (const t of run.tests) {
+      const an = run.analyses.find((x) => x.result.a === t.test.pair[0] && x.result.b === t.test.pair[1])!;
+      expect(an.paths.some((p) => p.commutative && p.id === t.test.path)).toBe(true);
+      // the pattern, evaluated on the test's concrete values (not the solver's word for it)
+      const [aArgs, bArgs] = t.args();
+      const inSetup = (t.setup() as { in: boolean[] }).in;
+      const env = new Map<string, Value>([
+        ['a.x', BigInt(aArgs[0] as number)],
+        ['b.x', BigInt(bArgs[0] as number)],
+        ['s.in[]', ArrayValue.constant(false, inSetup.map((v, k): [Value, Value] => [BigInt(k), v]))],
+      ]);
+      const vals = t.atoms.map((x) => (x.when && evalTerm(x.when, env) !== true ? '-' : String(evalTerm(x.term, env))));
+      const pattern = t.atoms.map((x, i) => (x.realm ? t.atoms.map((y, j) => (y.realm === x.realm && vals[i] !== '-' && vals[j] !== '-' ? vals[i] === vals[j] : '')).join('') : vals[i])).join('|');
+      const key = `${t.test.pair.join('/')}:${t.test.path}`;
+      byPath.set(key, [...(byPath.get(key) ?? []), pattern]);
+    }
+    for (const [key, patterns] of byPath) expect(new Set(patterns).size, key).toBe(patterns.length);
+  });
+
+  it('the implementation starts from a state related by equiv and passes every test in both orders', async () => {
+    const run = await runCommute({ root, target: 'anyslot', timeoutMs: 10_000, jobs: 2, pool });
+    expect(run.toolchainErrors).toEqual([]);
+    expect(run.verdicts.length).toBe(run.tests.length);
+    expect(run.verdicts.every((v) => v.resultsOk)).toBe(true);
+    const rt = await run.spec.variants[0].runtime();
+    const equiv = rt.impl.equiv as (i: unknown, s: unknown) => boolean;
+    for (const t of run.tests) expect(equiv(t.implSetup('anyslot'), t.setup())).toBe(true);
+    // the implementation scans from the top: two allocations read slots the other writes
+    const allocs = run.verdicts.filter((v) => v.id.startsWith('alloc_alloc') && v.conflicts.length);
+    expect(allocs.length).toBeGreaterThan(0);
+    expect(allocs[0].conflicts.map((c) => c.cell).join(' ')).toMatch(/busy\[\d\]|allocs/);
+  });
+
+  it('a seeded bug (an implementation returning what no choice of the spec allows) fails its tests', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'commute-bug-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'spec'));
+      fs.mkdirSync(path.join(dir, 'impl'));
+      fs.copyFileSync(path.join(root, 'examples/anyslot/spec.ts'), path.join(dir, 'spec/slots.ts'));
+      const impl = fs.readFileSync(path.join(root, 'examples/anyslot/impl.ts'), 'utf8').replaceAll("'./spec.ts'", "'../spec/slots.ts'");
+      // frees the slot but reports EINVAL: free/free and alloc/free tests see a result the spec does not allow
+      fs.writeFileSync(path.join(dir, 'impl/slots.ts'), impl.replace('  s.busy[slot] = false;\n  return 0;', '  s.busy[slot] = false;\n  return -22;'));
+      const run = await runCommute({ root: dir, target: 'slots', timeoutMs: 10_000, jobs: 2, pool, filter: ['free'] });
+      expect(run.verdicts.some((v) => !v.resultsOk && /no run of the spec/.test(v.mismatch ?? ''))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('proves conflict-freedom per path where the footprints cannot meet', async () => {
+    const run = await runCommute({ root, target: 'anyslot', timeoutMs: 10_000, jobs: 2, pool, noTests: true });
+    const freeFree = run.pairs.find((p) => p.a === 'free' && p.b === 'free')!;
+    // two frees that commute touch different slots (or fail without writing)
+    expect(freeFree.proofs?.anyslot).toMatchObject({ conflictFree: freeFree.commutativePaths, mayConflict: 0, unknown: 0 });
+    const allocAlloc = run.pairs.find((p) => p.a === 'alloc' && p.b === 'alloc')!;
+    expect(allocAlloc.proofs?.anyslot.mayConflict).toBeGreaterThan(0);
+    expect(allocAlloc.proofs?.anyslot.cells).toContain('busy[]');
+  });
+
+  it('atoms are what the condition reads of the inputs', () => {
+    const t = T.and(T.select(inSet, ax), T.not(T.eq(ax, bx)), T.select(T.store(inSet, bx, T.TRUE), ax));
+    expect(atomsOf([t]).map((x) => x.op === 'select' ? `${x.args[0].name}[${x.args[1].name}]` : x.name).sort()).toEqual(['a.x', 'b.x', 's.in[][a.x]']);
+  });
+});
+
+describe('verify commute on the command line', () => {
+  const cli = (args: string[]) => {
+    try {
+      return { code: 0, out: execFileSync('node', [path.join(root, 'bin/verify.mjs'), ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+    } catch (e) {
+      const x = e as { status: number; stdout: string; stderr: string };
+      return { code: x.status, out: x.stdout + x.stderr };
+    }
+  };
+
+  it('prints verdicts, tables and totals, writes JSON, HTML and runnable vitest files', () => {
+    const dir = fs.mkdtempSync(path.join(root, 'test', '.commute-out-'));
+    try {
+      const r = cli(['commute', 'anyslot', '--html', path.join(dir, 'r.html'), '--tests', path.join(dir, 't.json'), '--emit-vitest', dir, '--jobs', '2']);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toMatch(/anyslot: 2 operations, 3 pairs/);
+      expect(r.out).toMatch(/tests per pair/);
+      expect(fs.readFileSync(path.join(dir, 'r.html'), 'utf8')).toMatch(/<svg/);
+      const tests = JSON.parse(fs.readFileSync(path.join(dir, 't.json'), 'utf8')).tests;
+      expect(tests.length).toBeGreaterThan(0);
+      const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts'));
+      expect(files.length).toBe(3);
+      // the generated files are real tests: they run and pass
+      const out = execFileSync('npx', ['vitest', 'run', path.relative(root, dir)], { cwd: root, encoding: 'utf8' });
+      expect(out).toMatch(/passed/);
+      expect(out).not.toMatch(/failed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('exit 2 for a name that matches nothing, and a pair filter that selects nothing', () => {
+    expect(cli(['commute', 'nosuchspec']).code).toBe(2);
+    expect(cli(['commute', 'anyslot', '--filter', 'open']).code).toBe(2);
+  });
+
+  it('--json is one document with the pairs and the policy', () => {
+    const r = cli(['commute', fixture('register'), '--json', '--no-tests']);
+    expect(r.code, r.out).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.pairs.map((p: { a: string; b: string; analysis: { verdict: string } }) => `${p.a}/${p.b}:${p.analysis.verdict}`)).toEqual(['set/set:sometimes', 'set/get:sometimes', 'get/get:always']);
+    expect(doc.policy['tests per path (cap)']).toBe(500);
+  });
+});

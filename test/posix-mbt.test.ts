@@ -1,0 +1,209 @@
+// Model-based test of the POSIX-like model (docs/posix.md): random sequences of the 18 operations
+// from init, run as plain TypeScript on the spec and on both implementations (impl/posix.naive.ts,
+// impl/posix.scalable.ts). The spec leaves choices open (choose: the inode of a creating open, the
+// descriptor of an O_ANYFD open or pipe, the pipe, the page of a non-fixed mmap) and the two
+// implementations choose differently (the naive one the lowest, the scalable one the highest
+// descriptor, its own inode partition, its own pipe); so each implementation has its own copy of
+// the spec state, and at every step the spec's choices are steered to the implementation's: some
+// choice of the spec must give the implementation's result and a state related by `equiv`. Every
+// spec and implementation invariant is checked after every step.
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { SMap } from 'pushbutton';
+import * as spec from '../spec/posix.ts';
+import * as naive from '../impl/posix.naive.ts';
+import * as scalable from '../impl/posix.scalable.ts';
+import { everyChoice } from '../verifier/choices.ts';
+
+type Arg = number | boolean | string;
+type Step = { op: string; args: Arg[] };
+type Ops = Record<string, (s: unknown, ...a: Arg[]) => unknown>;
+interface Impl {
+  name: string;
+  mod: Ops & { init(): unknown; equiv(i: unknown, s: spec.State): boolean };
+}
+
+const IMPLS: Impl[] = [
+  { name: 'naive', mod: naive as unknown as Impl['mod'] },
+  { name: 'scalable', mod: scalable as unknown as Impl['mod'] },
+];
+
+/** A deep copy of a state: records, arrays and SMaps (whose class the copy keeps). */
+function clone<T>(v: T): T {
+  if (v instanceof SMap) {
+    const m = new SMap<unknown, unknown>(v.dflt);
+    for (const k of v.keys()) m.set(k, v.get(k));
+    return m as T;
+  }
+  if (Array.isArray(v)) return v.map(clone) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)])) as T;
+  return v;
+}
+
+/** A printable form of a value: SMaps as their sorted entries. */
+function show(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (x instanceof SMap ? { dflt: x.dflt, entries: x.keys().sort().map((k) => [k, x.get(k)]) } : x));
+}
+
+const same = (a: unknown, b: unknown) => show(a) === show(b);
+
+const invariantsOf = (m: object) => Object.entries(m).filter(([k, v]) => k.startsWith('inv_') && typeof v === 'function') as [string, (s: unknown) => boolean][];
+const specInvs = invariantsOf(spec);
+
+// ---- arguments: mostly valid, sometimes out of range --------------------------------------------
+
+const mostly = (lo: number, hi: number) => fc.oneof({ arbitrary: fc.integer({ min: lo, max: hi }), weight: 9 }, { arbitrary: fc.constantFrom(lo - 1, hi + 1), weight: 1 });
+const pid = mostly(0, spec.NPROC - 1);
+const fd = mostly(0, spec.NFD - 1);
+const va = mostly(0, spec.NVA - 1);
+const off = fc.integer({ min: -1, max: spec.MAXOFF + 1 });
+const page = mostly(0, spec.NPAGE - 1);
+const name = fc.constantFrom('a', 'b', 'c');
+const data = fc.integer({ min: 0, max: 5 });
+const bool = fc.boolean();
+const whence = fc.constantFrom('set', 'cur', 'end');
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: fc.tuple(pid, name, fc.boolean(), fc.boolean(), fc.boolean(), bool).map((a) => ({ op: 'open', args: a })), weight: 4 },
+  fc.tuple(name, name).map((a) => ({ op: 'link', args: a })),
+  fc.tuple(name).map((a) => ({ op: 'unlink', args: a })),
+  fc.tuple(name, name).map((a) => ({ op: 'rename', args: a })),
+  fc.tuple(name).map((a) => ({ op: 'stat', args: a })),
+  fc.tuple(pid, fd).map((a) => ({ op: 'fstat', args: a })),
+  fc.tuple(pid, fd, off, whence).map((a) => ({ op: 'lseek', args: a })),
+  { arbitrary: fc.tuple(pid, fd).map((a) => ({ op: 'close', args: a })), weight: 2 },
+  { arbitrary: fc.tuple(pid, bool).map((a) => ({ op: 'pipe', args: a })), weight: 2 },
+  { arbitrary: fc.tuple(pid, fd).map((a) => ({ op: 'read', args: a })), weight: 2 },
+  { arbitrary: fc.tuple(pid, fd, data).map((a) => ({ op: 'write', args: a })), weight: 3 },
+  fc.tuple(pid, fd, off).map((a) => ({ op: 'pread', args: a })),
+  { arbitrary: fc.tuple(pid, fd, off, data).map((a) => ({ op: 'pwrite', args: a })), weight: 2 },
+  { arbitrary: fc.tuple(pid, bool, bool, bool, va, fd, page).map((a) => ({ op: 'mmap', args: a })), weight: 3 },
+  fc.tuple(pid, va).map((a) => ({ op: 'munmap', args: a })),
+  fc.tuple(pid, va, bool).map((a) => ({ op: 'mprotect', args: a })),
+  { arbitrary: fc.tuple(pid, va).map((a) => ({ op: 'memread', args: a })), weight: 2 },
+  { arbitrary: fc.tuple(pid, va, data).map((a) => ({ op: 'memwrite', args: a })), weight: 2 },
+);
+
+// ---- the runner ---------------------------------------------------------------------------------
+
+interface Track {
+  impl: Impl;
+  i: unknown;
+  s: spec.State;
+}
+
+/** What the spec cannot state (docs/posix.md): every name maps to an inode, and nlink is the number of its names. */
+function linkCounts(s: spec.State): boolean {
+  const names = s.dir.keys();
+  return names.every((k) => s.dir.get(k) >= 0 && s.dir.get(k) < spec.NINODE) &&
+    s.inodes.every((ind, i) => ind.nlink === names.filter((k) => s.dir.get(k) === i).length);
+}
+
+function checkInvariants(t: Track, where: string): void {
+  for (const [n, f] of specInvs) expect(f(t.s), `spec ${n} (${t.impl.name} copy) after ${where}`).toBe(true);
+  expect(linkCounts(t.s), `nlink = the number of names (${t.impl.name} copy) after ${where}`).toBe(true);
+  for (const [n, f] of invariantsOf(t.impl.mod)) expect(f(t.i), `${t.impl.name} ${n} after ${where}`).toBe(true);
+}
+
+/** Runs the steps; returns the outcomes seen (op:result) and how many steps succeeded. */
+function run(steps: Step[]): { seen: Set<string>; ok: number } {
+  const tracks: Track[] = IMPLS.map((impl) => ({ impl, i: impl.mod.init(), s: spec.init() }));
+  const seen = new Set<string>();
+  let ok = 0;
+  for (const t of tracks) {
+    expect(t.impl.mod.equiv(t.i, t.s), `${t.impl.name} equiv after init`).toBe(true);
+    checkInvariants(t, 'init');
+  }
+  steps.forEach((st, k) => {
+    const where = `step ${k} ${st.op}(${st.args.map((a) => JSON.stringify(a)).join(', ')})`;
+    const specOp = (spec as unknown as Ops)[st.op];
+    // while both copies of the spec are in the same state, an operation the spec makes no choice in returns the same in both implementations
+    const oneSpecState = same(tracks[0].s, tracks[1].s);
+    let deterministic: string | undefined = undefined;
+    for (const t of tracks) {
+      const ri = t.impl.mod[st.op](t.i, ...st.args);
+      // every choice sequence of the spec on a copy of its state; the implementation's must be one of them
+      const { runs, complete } = everyChoice(() => {
+        const c = clone(t.s);
+        return { c, r: specOp(c, ...st.args) };
+      });
+      expect(complete, `every choice of the spec enumerated at ${where}`).toBe(true);
+      const match = runs.find((x) => same(x.r, ri) && t.impl.mod.equiv(t.i, x.c));
+      expect(match, `${t.impl.name}: ${where} returned ${JSON.stringify(ri)}; the spec allows ${runs.map((x) => JSON.stringify(x.r)).join(' | ')}`).toBeDefined();
+      t.s = match!.c;
+      checkInvariants(t, where);
+      if (oneSpecState && runs.length === 1) {
+        if (deterministic !== undefined) expect(show(ri), `both implementations agree at ${where}`).toBe(deterministic);
+        deterministic = show(ri);
+      }
+      const r = ri as { r?: number; sig?: string } | number | string;
+      const success = typeof r === 'number' ? r >= 0 : typeof r === 'string' ? r === 'none' : (r.r ?? 0) >= 0 && r.sig !== 'segv' && r.sig !== 'bus';
+      if (t === tracks[0]) {
+        seen.add(`${st.op}:${success ? 'ok' : JSON.stringify(r)}`);
+        if (success) ok++;
+      }
+    }
+  });
+  return { seen, ok };
+}
+
+describe('posix model-based test', () => {
+  it('spec and both implementations agree on random sequences of the 18 operations', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 20, maxLength: 60 }), (steps) => {
+        for (const x of run(steps).seen) seen.add(x);
+      }),
+      { numRuns: 400, seed: 7 },
+    );
+    // every operation succeeds in some sequence, not only its error paths
+    const succeeded = new Set([...seen].filter((x) => x.endsWith(':ok')).map((x) => x.split(':')[0]));
+    expect([...succeeded].sort()).toEqual(['close', 'fstat', 'link', 'lseek', 'memread', 'memwrite', 'mmap', 'mprotect', 'munmap', 'open', 'pipe', 'pread', 'pwrite', 'read', 'rename', 'stat', 'unlink', 'write'].sort());
+  }, 120_000);
+
+  it('a scripted scenario: files, hard links, unlink while open, pipes, mappings, teardown', () => {
+    const steps: Step[] = [
+      { op: 'open', args: [0, 'a', true, true, false, false] }, // fd 0, a new inode
+      { op: 'write', args: [0, 0, 7] },
+      { op: 'write', args: [0, 0, 8] },
+      { op: 'write', args: [0, 0, 9] }, // EFBIG: NPAGE pages
+      { op: 'pwrite', args: [0, 0, 0, 6] }, // rewrites page 0; the length stays 2
+      { op: 'link', args: ['a', 'b'] },
+      { op: 'stat', args: ['b'] }, // nlink 2, size 2
+      { op: 'lseek', args: [0, 0, 0, 'set'] },
+      { op: 'read', args: [0, 0] }, // 7
+      { op: 'pread', args: [0, 0, 1] }, // 8
+      { op: 'pread', args: [0, 0, 2] }, // end of file
+      { op: 'mmap', args: [1, true, true, false, 0, -1, 0] }, // anonymous, any page
+      { op: 'open', args: [1, 'b', false, false, false, false] }, // fd 0 of pid 1
+      { op: 'open', args: [1, 'b', false, false, false, true] }, // O_ANYFD: fd 1 (naive) or fd 2 (scalable)
+      { op: 'mmap', args: [1, false, true, true, 2, 0, 1] }, // page 1 of a at va 2
+      { op: 'memwrite', args: [1, 2, 5] },
+      { op: 'pread', args: [0, 0, 1] }, // 5
+      { op: 'rename', args: ['a', 'c'] },
+      { op: 'unlink', args: ['b'] },
+      { op: 'unlink', args: ['c'] }, // no name left; still open and mapped
+      { op: 'fstat', args: [0, 0] }, // nlink 0
+      { op: 'pipe', args: [0, false] },
+      { op: 'write', args: [0, 2, 3] },
+      { op: 'write', args: [0, 2, 4] },
+      { op: 'write', args: [0, 2, 5] }, // EAGAIN: full
+      { op: 'read', args: [0, 1] }, // 3
+      { op: 'close', args: [0, 2] }, // the write end
+      { op: 'read', args: [0, 1] }, // 4
+      { op: 'read', args: [0, 1] }, // end of file: no writer
+      { op: 'close', args: [0, 1] },
+      { op: 'close', args: [0, 0] },
+      { op: 'munmap', args: [1, 2] },
+      { op: 'close', args: [1, 0] },
+      { op: 'close', args: [1, 1] }, // EBADF for the scalable implementation
+      { op: 'close', args: [1, 2] }, // EBADF for the naive implementation
+      { op: 'memread', args: [1, 0] },
+      { op: 'munmap', args: [1, 0] },
+      { op: 'munmap', args: [1, 1] },
+      { op: 'munmap', args: [1, 2] },
+    ];
+    const { ok } = run(steps);
+    expect(ok).toBeGreaterThan(25);
+  });
+});

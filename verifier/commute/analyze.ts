@@ -1,0 +1,320 @@
+// ANALYZER (COMMUTER, SOSP'13 §4): for a pair of spec operations A and B, run A;B and B;A from one
+// symbolic state that satisfies the spec's invariants, with fresh arguments for each call, and
+// find the condition under which they SIM-commute: both orders give A and B the same results
+// and leave equivalent states (docs/commute.md).
+//
+// The merging evaluator gives one formula per order; paths are recovered from it: every `if` the
+// four calls reach is recorded with its condition, and a path of the pair is one assignment of
+// the conditions of the branches it reaches. The solver enumerates the paths where the orders
+// agree (commutative) and those where they cannot be made to agree (divergent), in one job.
+//
+// Spec choices (`choose`): each order makes its own. An execution of A;B (its choices included)
+// commutes when SOME choices of B;A give the same results and an equivalent state: the reordered
+// history is then one the spec allows, which is SIM's definition for the history that happened.
+// (COMMUTER quantifies the choices of both orders existentially, which also calls a pair
+// commutative when only some executions of A;B can be matched.)
+
+import type { Func, Type, Loc, Program } from '../ir.ts';
+import { Machine, arrayLens, type SVal } from '../../symexec/evaluate.ts';
+import { leavesOf } from '../../symexec/layout.ts';
+import * as T from '../../symexec/term.ts';
+import type { Term } from '../../symexec/term.ts';
+import { equalVals, someChoice, type Input } from '../theorems.ts';
+import type { Subsystem } from '../subsystem.ts';
+import { queryJob, type NamedTerm, type QueryGoal } from './query.ts';
+import { showTerm } from './show.ts';
+import { Model } from '../solver/model.ts';
+import type { SolverPool, GoalResult } from '../solver/pool.ts';
+import type { PairResult } from './types.ts';
+
+/** What verify commute knows of a spec: its operations, and the implementation variants to check. */
+export interface CommuteSpec {
+  name: string;
+  specFile: string;
+  program: Program;
+  state: Type;
+  invariants: Func[];
+  /** the spec's `equivalent(a, b)`, when it has one; otherwise states compare field by field */
+  equivalent?: Func;
+  operations: Func[];
+  variants: Subsystem[];
+  /** the spec module itself, loaded to run (tests run the real spec) */
+  runtime(): Promise<Record<string, unknown>>;
+}
+
+export interface Branch {
+  cond: Term;
+  reached: Term;
+  loc: Loc;
+  /** which call of which order: `ab:a` is A's call in the order A;B */
+  call: string;
+}
+
+/** The symbolic pair: everything the path and test enumerations ask the solver about. */
+export interface PairProblem {
+  a: Func;
+  b: Func;
+  /** the state and both calls' arguments, for decoding models */
+  inputs: Input[];
+  /** type facts, the invariants of the start state, and what every choice satisfies */
+  given: Term[];
+  /** the two orders agree, for the choices the constants stand for */
+  agree: Term;
+  /** some choices of B;A agree with A;B (the choices of A;B stay free) */
+  commutes: Term;
+  /** what must be equal for the orders to agree, in the order divergences are reported */
+  components: { what: string; equal: Term }[];
+  branches: Branch[];
+}
+
+function scalar(v: SVal | undefined): Term {
+  if (!v || v.k !== 's') throw new Error('internal: predicate did not return a boolean');
+  return v.t;
+}
+
+/** Builds A;B and B;A from one symbolic state. `a` and `b` may be the same operation. */
+export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
+  const m = new Machine(spec.program);
+  const s0 = m.input('s', spec.state);
+  const pre = spec.invariants.map((f) => scalar(m.call(f, [s0])));
+  const inputs: Input[] = [{ role: 'spec', smt: 's', param: 's', type: spec.state }];
+  const args = (label: 'a' | 'b', f: Func): SVal[] =>
+    f.params.slice(1).map((p) => {
+      const smt = `${label}.${p.name}`;
+      inputs.push({ role: 'arg', smt, param: smt, type: p.type });
+      return m.input(smt, p.type);
+    });
+  const argsA = args('a', a);
+  const argsB = args('b', b);
+  const branches: Branch[] = [];
+  const run = (order: 'ab' | 'ba') => {
+    const st = m.copy(s0, order);
+    // aggregate arguments are the callee's to change: each order gets its own copy
+    const aa = argsA.map((v, k) => m.copy(v, `${order}.a${k}`));
+    const bb = argsB.map((v, k) => m.copy(v, `${order}.b${k}`));
+    const results: Record<'a' | 'b', SVal | undefined> = { a: undefined, b: undefined };
+    for (const who of order === 'ab' ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
+      const mark = m.branches.length;
+      results[who] = who === 'a' ? m.call(a, [st, ...aa]) : m.call(b, [st, ...bb]);
+      for (const br of m.branches.slice(mark)) branches.push({ ...br, call: `${order}:${who}` });
+    }
+    return { st, results };
+  };
+  const ab = run('ab');
+  const abChoices = m.choices.splice(0);
+  const ba = run('ba');
+  const baChoices = m.choices.splice(0);
+  m.obligations.length = 0; // runtime errors of the spec are the invariants theorem's business
+  const components: { what: string; equal: Term }[] = [
+    { what: `the result of ${a.name} (a)`, equal: equalVals(m, ab.results.a, ba.results.a, a.ret) },
+    { what: `the result of ${b.name} (b)`, equal: equalVals(m, ab.results.b, ba.results.b, b.ret) },
+  ];
+  if (spec.equivalent) {
+    components.push({ what: `the state (${spec.equivalent.name})`, equal: scalar(m.call(spec.equivalent, [ab.st, ba.st])) });
+  } else if (ab.st.k === 'ref' && ba.st.k === 'ref') {
+    for (const l of leavesOf(spec.state)) components.push({ what: `s.${l.key}`, equal: sameLeaf(m.readLeaf(ab.st.ref, l.segs), m.readLeaf(ba.st.ref, l.segs), arrayLens(spec.state, l.key)) });
+  }
+  const agree = T.and(...components.map((c) => c.equal));
+  const used = [agree, ...branches.flatMap((br) => [br.cond, br.reached]), ...pre, ...[...abChoices, ...baChoices].map((c) => c.fact)];
+  return {
+    a,
+    b,
+    inputs,
+    given: [...groundFacts(m.hypotheses, used), ...pre, ...[...abChoices, ...baChoices].map((c) => c.fact)],
+    agree,
+    commutes: baChoices.length ? someChoice(baChoices, agree) : agree,
+    components,
+    branches,
+  };
+}
+
+/**
+ * Two values of one state leaf are equal. Arrays compare element by element (fixed arrays at
+ * every index, maps at every key either side wrote): both sides start from the same input array,
+ * so elsewhere they agree, and ground element equalities are much cheaper for Z3 than equality
+ * of two store chains (extensionality). Measured on posix open/open: one check 2.1 s -> (below).
+ */
+function sameLeaf(x: Term, y: Term, lens: (number | undefined)[]): Term {
+  if (x === y) return T.TRUE;
+  if (x.sort.k !== 'Array') return T.eq(x, y);
+  const [len, ...rest] = lens;
+  let keys: Term[];
+  if (len !== undefined) keys = Array.from({ length: len }, (_, k) => T.mkInt(k));
+  else {
+    const written = new Map<number, Term>();
+    const collect = (t: Term): void => {
+      if (t.op === 'store') {
+        written.set(t.args[1].id, t.args[1]);
+        collect(t.args[0]);
+      } else if (t.op === 'ite') {
+        collect(t.args[1]);
+        collect(t.args[2]);
+      }
+    };
+    collect(x);
+    collect(y);
+    if ([...written.values()].some((k) => !k.closed)) return T.eq(x, y);
+    keys = [...written.values()];
+  }
+  return T.and(...keys.map((k) => sameLeaf(T.select(x, k), T.select(y, k), rest)));
+}
+
+/**
+ * The input facts with their quantifiers instantiated at the terms the problem uses. A map input
+ * comes with "an unset key reads as the default" for all keys (Machine.input); over an opaque
+ * key sort Z3 answered such queries `unknown` (incomplete quantifiers). Both orders write a map
+ * only at keys the operations compute, so the fact is needed only at keys the problem mentions:
+ * every closed term of the bound variable's sort that appears as an array index.
+ */
+export function groundFacts(facts: Term[], used: Term[]): Term[] {
+  const indices = new Map<string, Term[]>();
+  const seen = new Set<number>();
+  const collect = (t: Term): void => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    if ((t.op === 'select' || t.op === 'store') && t.args[1].closed) {
+      const k = T.sortToSmt(t.args[1].sort);
+      indices.set(k, [...(indices.get(k) ?? []), t.args[1]]);
+    }
+    t.args.forEach(collect);
+  };
+  used.forEach(collect);
+  const ground = (f: Term): Term[] => {
+    if (f.op === 'and') return f.args.flatMap(ground);
+    if (f.op !== 'forall' || !f.bound) return [f];
+    let cases: Map<Term, Term>[] = [new Map()];
+    for (const v of f.bound) cases = cases.flatMap((m) => [...new Set(indices.get(T.sortToSmt(v.sort)) ?? [])].map((i) => new Map([...m, [v, i]])));
+    return cases.map((m) => T.substitute(f.args[0], m));
+  };
+  return facts.flatMap(ground);
+}
+
+/** A path: the branches it reaches and which way each goes. */
+export interface Path {
+  id: string;
+  cube: { branch: number; value: boolean }[];
+  commutative: boolean;
+  /** divergent paths: what first differs between the orders */
+  first?: string;
+}
+
+export interface EnumerationPolicy {
+  maxPathsPerPair: number;
+  pathBudgetMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_POLICY: EnumerationPolicy = { maxPathsPerPair: 1000, pathBudgetMs: 120_000, timeoutMs: 10_000 };
+
+/**
+ * A path is a path of A;B: the branches of B;A are not projected. B;A runs from the same state
+ * on the same arguments, so its branches mostly follow from A;B's; projecting them too
+ * multiplied the paths (measured on posix open/open: over 1,250 paths, cut at the cap) without
+ * telling a person more. Whether a path commutes can still depend on values, so one path of A;B
+ * may be both commutative and divergent, as COMMUTER's forking on the final comparison makes it.
+ */
+function branchProjections(p: PairProblem): NamedTerm[] {
+  return p.branches.flatMap((br, k) => (br.call.startsWith('ab:') ? [{ name: `br!${k}`, term: br.cond, when: br.reached }] : []));
+}
+
+function cubeOf(project: NamedTerm[], values: string[]): { branch: number; value: boolean }[] {
+  return values.flatMap((v, k) => (v === '' ? [] : [{ branch: Number(project[k].name.slice('br!'.length)), value: v === 'true' }]));
+}
+
+/** The path condition as a term. */
+export function cubeTerm(p: PairProblem, cube: Path['cube']): Term {
+  return T.and(...cube.map((c) => (c.value ? p.branches[c.branch].cond : T.not(p.branches[c.branch].cond))));
+}
+
+/**
+ * The path's conditions, each simplified by the others (a later call's condition reads the
+ * earlier call's writes as if-then-elses the path decides); those left true are dropped.
+ */
+export function decidedCube(p: PairProblem, cube: Path['cube']): Term[] {
+  const out: Term[] = [];
+  for (const c of cube) {
+    const self = p.branches[c.branch].cond;
+    const t = cube.reduce((u, d) => (p.branches[d.branch].cond === self ? u : T.replace(u, p.branches[d.branch].cond, T.mkBool(d.value))), c.value ? self : T.not(self));
+    if (!T.isTrue(t)) out.push(t);
+  }
+  return out;
+}
+
+/**
+ * The agreement condition on one path, simplified by what the path fixes: every branch condition
+ * of the path replaced by its value (the if-then-else terms of the merged states collapse).
+ */
+export function agreeOnPath(p: PairProblem, cube: Path['cube']): Term {
+  return cube.reduce((t, c) => T.replace(t, p.branches[c.branch].cond, T.mkBool(c.value)), p.agree);
+}
+
+export interface PairAnalysis {
+  problem: PairProblem;
+  result: PairResult;
+  paths: Path[];
+}
+
+/** Enumerates the commutative and the divergent paths of one pair and classifies it. */
+export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: SolverPool, policy: EnumerationPolicy = DEFAULT_POLICY): Promise<PairAnalysis> {
+  const t0 = performance.now();
+  const p = pairProblem(spec, a, b);
+  const project = branchProjections(p);
+  const comps: NamedTerm[] = p.components.map((c, k) => ({ name: `eq!${k}`, term: c.equal }));
+  const goals: QueryGoal[] = [
+    { id: 'commutative', asserts: [p.agree], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: false },
+    // the components are read from the model (not projected: a path is a path whichever differs)
+    { id: 'divergent', asserts: [T.not(p.commutes), ...comps.map((c) => T.eq(T.mkConst(c.name, T.BOOLS), c.term))], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: true },
+  ];
+  const job = queryJob(p.given, goals, policy.timeoutMs);
+  const [comm, div] = await pool.solve(job);
+  const paths: Path[] = [];
+  let unknowns = 0;
+  const take = (r: GoalResult, commutative: boolean) => {
+    if (r.status === 'unknown') unknowns++;
+    for (const [k, sol] of (r.solutions ?? []).entries()) {
+      const path: Path = { id: `${commutative ? 'c' : 'd'}${k}`, cube: cubeOf(project, sol.values), commutative };
+      if (!commutative && sol.model) {
+        const model = Model.parse(sol.model);
+        const k2 = p.components.findIndex((_, j) => model.value(`eq!${j}`) === false);
+        path.first = k2 >= 0 ? p.components[k2].what : 'no single component (the choices of both orders differ)';
+      }
+      paths.push(path);
+    }
+  };
+  take(comm, true);
+  take(div, false);
+  const nComm = paths.filter((x) => x.commutative).length;
+  const nDiv = paths.length - nComm;
+  const settled = (r: GoalResult) => r.status !== 'unknown';
+  const verdict: PairResult['verdict'] =
+    nComm > 0 && nDiv > 0 ? 'sometimes' : nComm === 0 && nDiv > 0 && settled(comm) ? 'never' : nDiv === 0 && nComm > 0 && settled(div) ? 'always' : nComm === 0 && nDiv === 0 && settled(comm) && settled(div) ? 'never' : 'unknown';
+  const stopped = [comm, div].filter((r) => r.stopped).map((r) => `${r.id}: ${r.stopped}`);
+  const result: PairResult = {
+    a: a.name,
+    b: b.name,
+    verdict,
+    paths: paths.length,
+    commutativePaths: nComm,
+    cases: paths.filter((x) => x.commutative).map((x) => caseText(p, x)),
+    divergences: paths.filter((x) => !x.commutative).map((x) => ({ path: x.id, first: x.first ?? '?' })),
+    unknowns,
+    ms: Math.round(performance.now() - t0),
+  };
+  if (stopped.length) result.cases.push(...stopped.map((s) => `(enumeration stopped: ${s})`));
+  return { problem: p, result, paths };
+}
+
+/** One commutative case, readable: the path's conditions (decided), then what else the orders need to agree. */
+function caseText(p: PairProblem, path: Path): string {
+  const where = [...new Set(decidedCube(p, path.cube).map((t) => showTerm(t, 160, true)))];
+  const extra = agreeOnPath(p, path.cube);
+  if (!T.isTrue(extra)) where.push(showTerm(extra, 400, true));
+  return `${path.id}: ${where.length ? where.join(' && ') : 'always'}`;
+}
+
+/** The condition of a pair as one term: the disjunction of its commutative paths (tests use it). */
+export function commuteCondition(an: PairAnalysis): Term {
+  const p = an.problem;
+  return T.or(...an.paths.filter((x) => x.commutative).map((x) => T.and(cubeTerm(p, x.cube), p.agree)));
+}
+

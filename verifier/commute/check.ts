@@ -1,0 +1,108 @@
+// The runtime half of verify commute: each generated test is run on the real TypeScript.
+//
+// 1. The spec itself, in both orders, once per sequence of its choices: the test must commute
+//    there too (some choices give equal results and equivalent states). A test that does not is
+//    a toolchain bug, reported, never counted as a test.
+// 2. Each implementation variant, from the state the solver related to the setup by equiv:
+//    op0 on "thread 0", then op1 on "thread 1" on the same instance, each through the footprint
+//    recorder (MTRACE's protocol: sequential, fstest -c style). Conflict-free when no cell one
+//    writes is touched by the other. The results in both orders must be ones the spec allows.
+
+import { everyChoice } from '../choices.ts';
+import { deepEqual, plain } from '../counterexample.ts';
+import { recordAccesses, conflicts, type Granularity } from './footprint.ts';
+import type { GeneratedTest } from './testgen.ts';
+import type { Json, TestVerdict } from './types.ts';
+
+type Fn = (...args: unknown[]) => unknown;
+type Module = Record<string, unknown>;
+
+export interface Runtimes {
+  spec: Module;
+  /** implementation variant name → its module */
+  impls: Map<string, Module>;
+}
+
+interface Run {
+  results: [unknown, unknown];
+  state: unknown;
+}
+
+function fn(m: Module, name: string): Fn {
+  const f = m[name];
+  if (typeof f !== 'function') throw new Error(`${name} is not exported at run time`);
+  return f as Fn;
+}
+
+/** Runs the two calls in one order on a fresh copy of the setup. */
+function runOrder(mod: Module, t: GeneratedTest, state: unknown, order: 'ab' | 'ba'): Run {
+  const [aArgs, bArgs] = t.args();
+  const [a, b] = t.test.calls;
+  const results: [unknown, unknown] = [undefined, undefined];
+  if (order === 'ab') {
+    results[0] = fn(mod, a.op)(state, ...aArgs);
+    results[1] = fn(mod, b.op)(state, ...bArgs);
+  } else {
+    results[1] = fn(mod, b.op)(state, ...bArgs);
+    results[0] = fn(mod, a.op)(state, ...aArgs);
+  }
+  return { results, state };
+}
+
+/** Every run of the spec in one order (one per sequence of choices). */
+function specRuns(spec: Module, t: GeneratedTest, order: 'ab' | 'ba'): Run[] {
+  return everyChoice(() => runOrder(spec, t, t.setup(), order)).runs;
+}
+
+function equivalent(spec: Module, x: unknown, y: unknown): boolean {
+  const eq = spec.equivalent;
+  return typeof eq === 'function' ? eq(x, y) === true : deepEqual(x, y);
+}
+
+/**
+ * Fills in the test's expected results from the spec (the lowest choices that make the orders
+ * agree). Returns why the test does not commute at run time, if it does not.
+ */
+export function expectFromSpec(spec: Module, t: GeneratedTest): string | undefined {
+  const ab = specRuns(spec, t, 'ab');
+  const ba = specRuns(spec, t, 'ba');
+  for (const x of ab) {
+    for (const y of ba) {
+      if (deepEqual(x.results, y.results) && equivalent(spec, x.state, y.state)) {
+        const json = (r: Run) => r.results.map((v) => t.json(v)) as [Json, Json];
+        t.test.expect = { ab: json(x), ba: json(y) };
+        const distinct = (runs: Run[]) => [...new Map(runs.map((r) => [JSON.stringify(json(r)), json(r)])).values()];
+        if (ab.length > 1 || ba.length > 1) t.test.allowed = { ab: distinct(ab), ba: distinct(ba) };
+        return undefined;
+      }
+    }
+  }
+  return `no choices of the spec make ${t.test.calls[0].op};${t.test.calls[1].op} and ${t.test.calls[1].op};${t.test.calls[0].op} agree at run time (${ab.length}×${ba.length} runs)`;
+}
+
+/** The conflict check of one test on one implementation variant. */
+export function checkTest(rt: Runtimes, variant: string, t: GeneratedTest, granularity: Granularity = 'cell'): TestVerdict {
+  const impl = rt.impls.get(variant)!;
+  const [a, b] = t.test.calls;
+  const [aArgs, bArgs] = t.args();
+  // op0 then op1 on one instance, each recorded on its own
+  const state = t.implSetup(variant) as object;
+  const names = new WeakMap<object, string>();
+  const r0 = recordAccesses(state, (s) => fn(impl, a.op)(s, ...aArgs), { granularity, names });
+  const r1 = recordAccesses(state, (s) => fn(impl, b.op)(s, ...bArgs), { granularity, names });
+  const verdict: TestVerdict = { id: t.test.id, impl: variant, resultsOk: true, conflicts: conflicts(r0.accesses, r1.accesses) };
+  // both orders must give what the spec allows: some run of the spec with the same results and
+  // a state the implementation's equiv relates to the implementation's
+  const equiv = fn(impl, 'equiv');
+  const allowed = (order: 'ab' | 'ba', got: Run): boolean => specRuns(rt.spec, t, order).some((r) => deepEqual(r.results, got.results) && equiv(got.state, r.state) === true);
+  const ab: Run = { results: [r0.result, r1.result], state };
+  const ba = runOrder(impl, t, t.implSetup(variant), 'ba');
+  for (const [order, got] of [['ab', ab], ['ba', ba]] as const) {
+    if (!allowed(order, got)) {
+      verdict.resultsOk = false;
+      verdict.mismatch = `${order === 'ab' ? `${a.op};${b.op}` : `${b.op};${a.op}`} returned ${JSON.stringify(plain(got.results))}, which no run of the spec gives with a related state`;
+      break;
+    }
+  }
+  return verdict;
+}

@@ -1,0 +1,284 @@
+// `verify commute NAME`: ANALYZER, TESTGEN and the conflict check, end to end (docs/commute.md).
+// Exit codes (DESIGN.md): 0 analysed and checked; 1 an implementation returned what its spec does
+// not allow on a commutativity test; 2 input unusable; 3 some solver answer unknown (or a test
+// that did not commute at run time: a toolchain bug, reported).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Func } from '../ir.ts';
+import { loadProject } from '../frontend/project.ts';
+import { runnableModules } from '../frontend/emit.ts';
+import { loadSpec, loadSubsystem } from '../subsystem.ts';
+import { discover, select } from '../discover.ts';
+import { SolverPool } from '../solver/pool.ts';
+import { SubsetError, formatDiagnostic } from '../diagnostics.ts';
+import { analysePair, DEFAULT_POLICY, type CommuteSpec, type PairAnalysis } from './analyze.ts';
+import { generateTests, DEFAULT_TEST_POLICY, type GeneratedTest } from './testgen.ts';
+import { checkTest, expectFromSpec, type Runtimes } from './check.ts';
+import type { Granularity } from './footprint.ts';
+import { conditionsText, htmlReport, jsonReport, summarise, tableText, totalsText, type Policy } from './report.ts';
+import { vitestFile } from './emit-tests.ts';
+import { proveConflictFree } from './prove.ts';
+import type { PairResult, TestVerdict } from './types.ts';
+
+export interface CommuteOptions {
+  root: string;
+  /** a subsystem name (`posix`), or a spec file */
+  target: string;
+  timeoutMs: number;
+  jobs: number;
+  maxTestsPerPath?: number;
+  maxPathsPerPair?: number;
+  granularity?: Granularity;
+  /** pairs to analyse: `open` (every pair with open), `open/link` (that pair) */
+  filter?: string[];
+  /** analysis only: no tests, no conflict check */
+  noTests?: boolean;
+  pool?: SolverPool;
+  /** progress, one line per pair and phase */
+  progress?: (line: string) => void;
+}
+
+export interface CommuteRun {
+  spec: CommuteSpec;
+  ops: string[];
+  pairs: PairResult[];
+  analyses: PairAnalysis[];
+  tests: GeneratedTest[];
+  verdicts: TestVerdict[];
+  /** tests that did not commute on the real spec: toolchain bugs, kept out of the counts */
+  toolchainErrors: { id: string; why: string }[];
+  unknowns: number;
+  phases: { analyzeMs: number; proveMs: number; testgenMs: number; checkMs: number };
+  policy: Policy;
+}
+
+/** Resolves the target to a spec and its implementation variants, lowered. */
+export function loadCommuteSpec(root: string, target: string): CommuteSpec {
+  const all = discover(root);
+  const variants = select(root, all, target);
+  const abs = path.resolve(root, target);
+  const specFile = variants[0]?.specFile ?? (fs.existsSync(abs) && fs.statSync(abs).isFile() ? abs : undefined);
+  if (!specFile) throw new UsageError(`'${target}' matches no spec (looked for spec/${target}.ts, examples/${target}/spec.ts, and a spec file)`);
+  const project = loadProject(root);
+  const l = loadSpec(project, specFile);
+  return {
+    name: variants[0]?.name.split('.')[0] ?? path.basename(specFile, '.ts'),
+    specFile,
+    program: l.program,
+    state: l.spec.state,
+    invariants: l.invariants,
+    equivalent: l.equivalent,
+    operations: l.operations,
+    variants: variants.filter((v) => v.specFile === specFile).map((v) => loadSubsystem(project, v.name, v.specFile, v.implFile)),
+    runtime: async () => {
+      const urls = runnableModules(project, [specFile]);
+      try {
+        return await import(urls.get(specFile)!);
+      } finally {
+        fs.rmSync(path.dirname(fileURLToPath(urls.get(specFile)!)), { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export class UsageError extends Error {}
+
+/** Pairs with replacement, in the spec's order: n(n+1)/2 of them. */
+function pairsOf(ops: Func[], filter?: string[]): [Func, Func][] {
+  const out: [Func, Func][] = [];
+  const wanted = (a: string, b: string) =>
+    !filter?.length || filter.some((f) => (f.includes('/') ? [`${a}/${b}`, `${b}/${a}`].includes(f) : a === f || b === f));
+  for (let i = 0; i < ops.length; i++) for (let j = i; j < ops.length; j++) if (wanted(ops[i].name, ops[j].name)) out.push([ops[i], ops[j]]);
+  return out;
+}
+
+/** Runs `work` over `items` with at most `n` in flight, keeping the input order in the output. */
+async function inParallel<T, R>(items: T[], n: number, work: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const k = next++;
+        out[k] = await work(items[k]);
+      }
+    }),
+  );
+  return out;
+}
+
+async function runtimes(spec: CommuteSpec): Promise<Runtimes> {
+  const impls = new Map<string, Record<string, unknown>>();
+  for (const v of spec.variants) impls.set(v.name, (await v.runtime()).impl);
+  // with variants, the spec module their implementations were loaded with (one copy of the prelude's classes)
+  return { spec: spec.variants.length ? (await spec.variants[0].runtime()).spec : await spec.runtime(), impls };
+}
+
+export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
+  const spec = loadCommuteSpec(opts.root, opts.target);
+  const pairs = pairsOf(spec.operations, opts.filter);
+  if (pairs.length === 0) throw new UsageError(`--filter ${opts.filter?.join(' ')} selects no pair of ${spec.operations.map((o) => o.name).join(', ')}`);
+  const pathPolicy = { ...DEFAULT_POLICY, timeoutMs: opts.timeoutMs, maxPathsPerPair: opts.maxPathsPerPair ?? DEFAULT_POLICY.maxPathsPerPair };
+  const testPolicy = { ...DEFAULT_TEST_POLICY, timeoutMs: opts.timeoutMs, maxTestsPerPath: opts.maxTestsPerPath ?? DEFAULT_TEST_POLICY.maxTestsPerPath };
+  const pool = opts.pool ?? new SolverPool({ jobs: opts.jobs });
+  const say = opts.progress ?? (() => {});
+  try {
+    // one pair more in flight than workers, so that building the next query overlaps solving
+    let t = performance.now();
+    const analyses = await inParallel(pairs, opts.jobs + 1, async ([a, b]) => {
+      const an = await analysePair(spec, a, b, pool, pathPolicy);
+      say(`analysed ${a.name}/${b.name}: ${an.result.verdict} (${an.result.paths} paths, ${an.result.commutativePaths} commutative, ${an.result.ms} ms)`);
+      return an;
+    });
+    const analyzeMs = performance.now() - t;
+    t = performance.now();
+    // conflict-freedom proved per commutative path, for every variant
+    const proofWork = analyses.flatMap((an) => spec.variants.map((v) => [an, v] as const));
+    await inParallel(proofWork, opts.jobs + 1, async ([an, v]) => {
+      const proofs = await proveConflictFree(spec, an, v, pool, opts.timeoutMs);
+      const cells = [...new Set(proofs.flatMap((x) => x.cells))].sort();
+      const count = (st: string) => proofs.filter((x) => x.status === st).length;
+      an.result.proofs = { ...an.result.proofs, [v.name]: { conflictFree: count('conflict-free'), mayConflict: count('may-conflict'), unknown: count('unknown'), cells } };
+      say(`proved ${an.result.a}/${an.result.b} on ${v.name}: ${count('conflict-free')} of ${proofs.length} commutative paths conflict-free`);
+    });
+    const proveMs = performance.now() - t;
+    t = performance.now();
+    const perPair = opts.noTests ? [] : await inParallel(analyses, opts.jobs + 1, async (an) => {
+      const r = await generateTests(spec, an, pool, testPolicy);
+      say(`tests ${an.result.a}/${an.result.b}: ${r.tests.length} (${r.ms} ms)`);
+      return r;
+    });
+    const testgenMs = performance.now() - t;
+    t = performance.now();
+    const toolchainErrors: CommuteRun['toolchainErrors'] = [];
+    const tests: GeneratedTest[] = [];
+    const verdicts: TestVerdict[] = [];
+    if (!opts.noTests) {
+      const rt = await runtimes(spec);
+      for (const gt of perPair.flatMap((r) => r.tests)) {
+        const why = expectFromSpec(rt.spec, gt);
+        if (why) {
+          toolchainErrors.push({ id: gt.test.id, why });
+          continue;
+        }
+        tests.push(gt);
+        for (const v of spec.variants) verdicts.push(checkTest(rt, v.name, gt, opts.granularity));
+      }
+    }
+    const checkMs = performance.now() - t;
+    const proofUnknowns = analyses.reduce((n, a) => n + Object.values(a.result.proofs ?? {}).reduce((k, x) => k + x.unknown, 0), 0);
+    const unknowns = analyses.reduce((n, a) => n + a.result.unknowns, 0) + perPair.reduce((n, r) => n + r.unknowns, 0) + proofUnknowns;
+    const capped = perPair.flatMap((r) => r.perPath).filter((x) => x.stopped);
+    const policy: Policy = {
+      'tests per path (cap)': testPolicy.maxTestsPerPath,
+      'paths per pair (cap)': pathPolicy.maxPathsPerPair,
+      'enumerated values': 'the scalars the path condition reads (constants, reads of the start state); realms: one per opaque sort, one for integers (equality patterns), booleans by value',
+      'paths stopped early': capped.length ? capped.map((x) => `${x.path}: ${x.stopped}`).join(', ') : 'none',
+      'granularity': opts.granularity ?? 'cell',
+      'solver timeout per check (ms)': opts.timeoutMs,
+    };
+    return {
+      spec,
+      ops: spec.operations.map((o) => o.name),
+      pairs: analyses.map((a) => a.result),
+      analyses,
+      tests,
+      verdicts,
+      toolchainErrors,
+      unknowns,
+      phases: { analyzeMs: Math.round(analyzeMs), proveMs: Math.round(proveMs), testgenMs: Math.round(testgenMs), checkMs: Math.round(checkMs) },
+      policy,
+    };
+  } finally {
+    if (!opts.pool) await pool.close();
+  }
+}
+
+export function exitCodeOf(run: CommuteRun): number {
+  if (run.verdicts.some((v) => !v.resultsOk)) return 1;
+  if (run.unknowns > 0 || run.toolchainErrors.length > 0 || run.pairs.some((p) => p.verdict === 'unknown')) return 3;
+  return 0;
+}
+
+/** The text report: per-pair verdicts (and cases with `cases`), tables, totals, problems. */
+export function commuteText(run: CommuteRun, showCases: boolean): string {
+  const out: string[] = [];
+  const counts = { always: 0, sometimes: 0, never: 0, unknown: 0 };
+  for (const p of run.pairs) counts[p.verdict]++;
+  out.push(`${run.spec.name}: ${run.ops.length} operations, ${run.pairs.length} pairs: ${counts.always} always, ${counts.sometimes} sometimes, ${counts.never} never commutative${counts.unknown ? `, ${counts.unknown} unknown` : ''}`);
+  out.push(showCases ? conditionsText(run.pairs) : run.pairs.map((p) => `  ${p.a}/${p.b}: ${p.verdict} (${p.paths} paths, ${p.commutativePaths} commutative)`).join('\n'));
+  if (run.tests.length) {
+    const s = summarise(run.ops, run.tests.map((t) => t.test), run.verdicts);
+    out.push(tableText(run.ops, (a, b) => String(s.testsOf(a, b)), 'tests per pair'));
+    for (const v of run.spec.variants) out.push(tableText(run.ops, (a, b) => String(s.conflictedOf(v.name, a, b)), `${v.name}: tests NOT conflict-free per pair`));
+    out.push(totalsText(run.ops, run.tests.map((t) => t.test), run.verdicts, run.policy));
+  }
+  for (const v of run.spec.variants) {
+    const ps = run.pairs.map((p) => p.proofs?.[v.name]).filter((x) => x !== undefined);
+    const sum = (k: 'conflictFree' | 'mayConflict' | 'unknown') => ps.reduce((n, x) => n + x[k], 0);
+    const total = sum('conflictFree') + sum('mayConflict') + sum('unknown');
+    const whole = run.pairs.filter((p) => p.proofs?.[v.name] && p.proofs[v.name].mayConflict + p.proofs[v.name].unknown === 0 && p.commutativePaths > 0).length;
+    out.push(`${v.name}: ${sum('conflictFree')} of ${total} commutative paths PROVED conflict-free (every state on the path)${sum('unknown') ? `, ${sum('unknown')} unknown` : ''}; ${whole} of ${run.pairs.filter((p) => p.commutativePaths > 0).length} pairs conflict-free on every commutative path`);
+  }
+  for (const v of run.verdicts.filter((x) => !x.resultsOk)) out.push(`error: ${v.impl} on ${v.id}: ${v.mismatch}`);
+  for (const e of run.toolchainErrors) out.push(`toolchain error: ${e.id}: ${e.why}`);
+  out.push(`phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s${run.unknowns ? ` · ${run.unknowns} unknown solver answers` : ''}`);
+  return out.join('\n\n');
+}
+
+/** The CLI entry: parses what is commute-specific, runs, prints, writes the requested files. */
+export async function commuteCommand(values: Record<string, unknown>, positionals: string[], timeoutMs: number, jobs: number): Promise<number> {
+  const json = Boolean(values.json);
+  const fail = (msg: string, diagnostics: string[] = []) => {
+    if (json) console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', exitCode: 2, error: msg, diagnostics }, null, 2));
+    else console.error([`verify commute: ${msg}`, ...diagnostics].join('\n'));
+    return 2;
+  };
+  if (positionals.length !== 1) return fail('name one spec: verify commute NAME (a subsystem such as posix, or a spec file)');
+  const int = (name: string, dflt?: number) => {
+    const v = values[name];
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} ${String(v)}: a positive integer`);
+    return n;
+  };
+  const granularity = (values.granularity ?? 'cell') as string;
+  if (granularity !== 'cell' && granularity !== 'object') return fail(`--granularity ${granularity}: cell or object`);
+  let run: CommuteRun;
+  try {
+    run = await runCommute({
+      root: path.resolve((values.root as string | undefined) ?? process.cwd()),
+      target: positionals[0],
+      timeoutMs,
+      jobs,
+      maxTestsPerPath: int('max-tests-per-path'),
+      maxPathsPerPair: int('max-paths'),
+      granularity,
+      filter: values.filter as string[] | undefined,
+      noTests: Boolean(values['no-tests']),
+      progress: json || !values.verbose ? undefined : (l) => console.error(l),
+    });
+  } catch (e) {
+    if (e instanceof UsageError) return fail(e.message);
+    if (e instanceof SubsetError) return fail('the spec or an implementation is outside the subset', e.diagnostics.map((d) => formatDiagnostic(d)));
+    throw e;
+  }
+  const tests = run.tests.map((t) => t.test);
+  if (values.html) fs.writeFileSync(path.resolve(values.html as string), htmlReport(run.ops, run.pairs, tests, run.verdicts, run.policy, `verify commute ${run.spec.name}`));
+  if (values.tests) fs.writeFileSync(path.resolve(values.tests as string), JSON.stringify({ spec: run.spec.name, policy: run.policy, tests }, null, 2));
+  if (values['emit-vitest']) {
+    const dir = path.resolve(values['emit-vitest'] as string);
+    fs.mkdirSync(dir, { recursive: true });
+    const byPair = new Map<string, typeof tests>();
+    for (const t of tests) byPair.set(t.pair.join('_'), [...(byPair.get(t.pair.join('_')) ?? []), t]);
+    for (const [pair, ts] of byPair) fs.writeFileSync(path.join(dir, `${run.spec.name}.${pair}.test.ts`), vitestFile(dir, run.spec, ts));
+  }
+  const code = exitCodeOf(run);
+  if (json) {
+    const doc = JSON.parse(jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
+    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, phases: run.phases, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, mismatches: run.verdicts.filter((v) => !v.resultsOk), ...doc }, null, 2));
+  } else console.log(commuteText(run, Boolean(values.cases)));
+  return code;
+}

@@ -1,0 +1,85 @@
+// Conflict-freedom proved, not sampled (beyond COMMUTER, whose MTRACE checks one concrete run per
+// test): for each commutative path of a pair and each implementation variant, the implementation
+// runs op0 then op1 symbolically from any state related (equiv) to a spec state on that path, its
+// reads and writes of state cells recorded with the conditions under which they happen. The
+// solver is asked whether a cell one writes can be one the other reads or writes, in ANY such
+// state. unsat: conflict-free on the whole path. sat: some state of the path conflicts (the cell
+// is named); the runtime check shows concrete cases.
+
+import { Machine, type SVal, type CellAccess } from '../../symexec/evaluate.ts';
+import * as T from '../../symexec/term.ts';
+import type { Term } from '../../symexec/term.ts';
+import type { Subsystem } from '../subsystem.ts';
+import type { SolverPool } from '../solver/pool.ts';
+import { queryJob, type QueryGoal } from './query.ts';
+import { cubeTerm, type CommuteSpec, type PairAnalysis } from './analyze.ts';
+
+export interface PathProof {
+  path: string;
+  status: 'conflict-free' | 'may-conflict' | 'unknown';
+  /** cells the two operations may both touch (one writing) on this path */
+  cells: string[];
+}
+
+const holds = (v: SVal | undefined): Term => (v && v.k === 's' ? v.t : T.FALSE);
+
+/** The implementation's footprints for op0;op1 from a state related to the pair problem's start state. */
+function footprints(spec: CommuteSpec, an: PairAnalysis, v: Subsystem): { facts: Term[]; a: CellAccess[]; b: CellAccess[]; root: number } {
+  const m = new Machine(v.program);
+  const s = m.input('s', v.spec.state);
+  const i = m.input(`impl!${v.name}`, v.impl.state);
+  const facts = [...v.impl.invariants.map((f) => holds(m.call(f, [i]))), holds(m.call(v.impl.equiv, [i, s]))];
+  // the same argument constants as the pair problem (`a.fd`, `b.fd`)
+  const args = (label: 'a' | 'b', name: string) => v.operations.find((o) => o.name === name)!.impl.params.slice(1).map((p) => m.input(`${label}.${p.name}`, p.type));
+  const [opA, opB] = [an.problem.a.name, an.problem.b.name].map((n) => v.operations.find((o) => o.name === n)!.impl);
+  const argsA = args('a', opA.name);
+  const argsB = args('b', opB.name);
+  m.footprint = [];
+  m.call(opA, [i, ...argsA]);
+  const a = m.footprint.splice(0);
+  m.call(opB, [i, ...argsB]);
+  const b = m.footprint.splice(0);
+  m.footprint = undefined;
+  m.obligations.length = 0;
+  facts.push(...m.hypotheses);
+  return { facts, a, b, root: i.k === 'ref' ? i.ref.root : -1 };
+}
+
+/** Can access x of op0 and access y of op1 be the same cell, one of them a write? */
+function overlap(x: CellAccess, y: CellAccess): Term {
+  if (x.cell !== y.cell || (x.kind === 'read' && y.kind === 'read')) return T.FALSE;
+  const sameIdx = x.idx.map((ix, k) => (ix === undefined || y.idx[k] === undefined ? T.TRUE : T.eq(ix, y.idx[k]!)));
+  return T.and(x.guard, y.guard, ...sameIdx);
+}
+
+export async function proveConflictFree(spec: CommuteSpec, an: PairAnalysis, v: Subsystem, pool: SolverPool, timeoutMs: number): Promise<PathProof[]> {
+  const paths = an.paths.filter((x) => x.commutative);
+  if (paths.length === 0) return [];
+  const fp = footprints(spec, an, v);
+  const mine = (x: CellAccess) => x.root === fp.root;
+  const byCell = new Map<string, Term[]>();
+  for (const x of fp.a.filter(mine)) {
+    for (const y of fp.b.filter(mine)) {
+      const o = overlap(x, y);
+      if (!T.isFalse(o)) byCell.set(x.cell, [...(byCell.get(x.cell) ?? []), o]);
+    }
+  }
+  const cells = [...byCell.keys()];
+  const indicators = cells.map((c) => T.or(...byCell.get(c)!));
+  const p = an.problem;
+  const goals: QueryGoal[] = paths.map((path) => ({
+    id: path.id,
+    asserts: [p.agree, cubeTerm(p, path.cube), T.or(...indicators)],
+    project: indicators.map((t, k) => ({ name: `ov!${k}`, term: t })),
+    cap: 1,
+    budgetMs: timeoutMs,
+    models: false,
+  }));
+  if (cells.length === 0) return paths.map((x) => ({ path: x.id, status: 'conflict-free', cells: [] }));
+  const results = await pool.solve(queryJob([...p.given, ...fp.facts], goals, timeoutMs));
+  return results.map((r, k) => {
+    const sol = r.solutions?.[0];
+    if (sol) return { path: paths[k].id, status: 'may-conflict', cells: cells.filter((_, j) => sol.values[j] === 'true') };
+    return { path: paths[k].id, status: r.status === 'unsat' ? 'conflict-free' : 'unknown', cells: [] };
+  });
+}

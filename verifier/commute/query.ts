@@ -1,0 +1,55 @@
+// SMT-LIB text for verify commute's solver jobs: shared assertions in the prelude, and per goal
+// its own assertions and named projections (the constants an enumeration reads back).
+
+import * as T from '../../symexec/term.ts';
+import type { Term } from '../../symexec/term.ts';
+import type { Goal, Projection } from '../solver/pool.ts';
+
+export interface NamedTerm {
+  name: string;
+  term: Term;
+  when?: Term;
+  realm?: string;
+}
+
+export interface QueryGoal {
+  id: string;
+  asserts: Term[];
+  /** projected values: each becomes a declared constant equal to its term */
+  project: NamedTerm[];
+  cap: number;
+  budgetMs: number;
+  models: boolean;
+}
+
+/** One job: `shared` asserted once, each goal enumerated in its own scope. */
+export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number): { prelude: string; goals: Goal[]; timeoutMs: number; models: boolean } {
+  const all = [...shared, ...goals.flatMap((g) => [...g.asserts, ...g.project.flatMap((p) => (p.when ? [p.term, p.when] : [p.term]))])];
+  const facts = T.countFacts(all);
+  const printer = new T.SmtPrinter();
+  [...facts, ...all].forEach((t) => printer.count(t));
+  const hyps = [...facts, ...shared].filter((h) => !T.isTrue(h)).map((h) => `(assert ${printer.print(h)})`);
+  const goalTexts: Goal[] = goals.map((g) => {
+    const lines: string[] = [];
+    const project: Projection[] = [];
+    const declare = (name: string, t: Term) => {
+      lines.push(`(declare-const ${T.quoteSym(name)} ${T.sortToSmt(t.sort)})`, `(assert (= ${T.quoteSym(name)} ${printer.print(t)}))`);
+    };
+    for (const p of g.project) {
+      declare(p.name, p.term);
+      if (p.when) declare(`${p.name}?`, p.when);
+      project.push({ name: p.name, when: p.when ? `${p.name}?` : undefined, realm: p.realm });
+    }
+    // Z3 leaves constants its model does not need out of the model; an uninterpreted predicate
+    // over all of them makes it give each a value (it constrains nothing)
+    if (g.project.length) {
+      lines.push(`(declare-fun |keep!| (${g.project.map((p) => T.sortToSmt(p.term.sort)).join(' ')}) Bool)`, `(assert (|keep!| ${g.project.map((p) => T.quoteSym(p.name)).join(' ')}))`);
+    }
+    for (const a of g.asserts) if (!T.isTrue(a)) lines.push(`(assert ${printer.print(a)})`);
+    return { id: g.id, smt: lines.join('\n'), enumerate: { project, cap: g.cap, budgetMs: g.budgetMs, models: g.models } };
+  });
+  const sorts = T.unintSortsOf(all).map((s) => `(declare-sort ${T.quoteSym(s)} 0)`);
+  const consts = T.constantsOf(all).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);
+  consts.push(...T.countDeclarations(all));
+  return { prelude: [...sorts, ...consts, ...printer.defs, ...hyps].join('\n'), goals: goalTexts, timeoutMs, models: true };
+}
