@@ -78,32 +78,22 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (positionals[0] === 'rid') {
-    // verify rid PATH: inconsistent refcount path pairs (verifier/rid/, docs/rid.md)
+  if (positionals[0] === 'rid' || positionals[0] === 'commute') {
+    // verify rid PATH (verifier/rid/, docs/rid.md), verify commute NAME (verifier/commute/, docs/commute.md)
     const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout);
     if (timeoutMs === undefined || timeoutMs <= 0) {
       console.error(`verify: --timeout ${values.timeout}: write milliseconds or a duration such as 10s`);
       return 2;
     }
-    const jobs = values.jobs === undefined ? Math.min(2, (await import('node:os')).availableParallelism()) : Number(values.jobs);
+    const cores = (await import('node:os')).availableParallelism();
+    const jobs = values.jobs === undefined ? (positionals[0] === 'rid' ? Math.min(2, cores) : cores) : Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1) {
       console.error(`verify: --jobs ${values.jobs}: a positive integer`);
       return 2;
     }
-    const { ridCommand } = await import('./rid/command.ts');
-    return ridCommand(values, positionals.slice(1), timeoutMs, jobs);
-  }
-  if (positionals[0] === 'commute') {
-    // verify commute NAME: ANALYZER, TESTGEN, conflict check (verifier/commute/, docs/commute.md)
-    const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout);
-    if (timeoutMs === undefined || timeoutMs <= 0) {
-      console.error(`verify: --timeout ${values.timeout}: write milliseconds or a duration such as 10s`);
-      return 2;
-    }
-    const jobs = values.jobs === undefined ? Math.max(1, (await import('node:os')).availableParallelism()) : Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1) {
-      console.error(`verify: --jobs ${values.jobs}: a positive integer`);
-      return 2;
+    if (positionals[0] === 'rid') {
+      const { ridCommand } = await import('./rid/command.ts');
+      return ridCommand(values, positionals.slice(1), timeoutMs, jobs);
     }
     const { commuteCommand, UsageError: CommuteUsage } = await import('./commute/command.ts');
     try {
