@@ -52,7 +52,8 @@ export interface Theorem {
   goals: GoalSpec[];
 }
 
-function scalar(v: SVal | undefined): Term {
+/** The boolean term a predicate or comparison evaluated to. */
+export function scalar(v: SVal | undefined): Term {
   if (!v || v.k !== 's') throw new Error('internal: predicate did not return a boolean');
   return v.t;
 }

@@ -19,7 +19,7 @@ import { Machine, arrayLens, type SVal } from '../../symexec/evaluate.ts';
 import { leavesOf } from '../../symexec/layout.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
-import { equalVals, someChoice, type Input } from '../theorems.ts';
+import { equalVals, scalar, someChoice, type Input } from '../theorems.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { queryJob, type NamedTerm, type QueryGoal } from './query.ts';
 import { showTerm } from './show.ts';
@@ -65,11 +65,6 @@ export interface PairProblem {
   /** what must be equal for the orders to agree, in the order divergences are reported */
   components: { what: string; equal: Term }[];
   branches: Branch[];
-}
-
-function scalar(v: SVal | undefined): Term {
-  if (!v || v.k !== 's') throw new Error('internal: predicate did not return a boolean');
-  return v.t;
 }
 
 /** Builds A;B and B;A from one symbolic state. `a` and `b` may be the same operation. */

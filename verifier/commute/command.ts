@@ -137,7 +137,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     // conflict-freedom proved per commutative path, for every variant
     const proofWork = analyses.flatMap((an) => spec.variants.map((v) => [an, v] as const));
     await inParallel(proofWork, opts.jobs + 1, async ([an, v]) => {
-      const proofs = await proveConflictFree(spec, an, v, pool, opts.timeoutMs);
+      const proofs = await proveConflictFree(an, v, pool, opts.timeoutMs);
       const cells = [...new Set(proofs.flatMap((x) => x.cells))].sort();
       const count = (st: string) => proofs.filter((x) => x.status === st).length;
       an.result.proofs = { ...an.result.proofs, [v.name]: { conflictFree: count('conflict-free'), mayConflict: count('may-conflict'), unknown: count('unknown'), cells } };

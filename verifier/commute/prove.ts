@@ -6,13 +6,14 @@
 // state. unsat: conflict-free on the whole path. sat: some state of the path conflicts (the cell
 // is named); the runtime check shows concrete cases.
 
-import { Machine, type SVal, type CellAccess } from '../../symexec/evaluate.ts';
+import type { CellAccess } from '../../symexec/evaluate.ts';
+import { relatedImplState } from './testgen.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import type { Subsystem } from '../subsystem.ts';
 import type { SolverPool } from '../solver/pool.ts';
 import { queryJob, type QueryGoal } from './query.ts';
-import { cubeTerm, type CommuteSpec, type PairAnalysis } from './analyze.ts';
+import { cubeTerm, type PairAnalysis } from './analyze.ts';
 
 export interface PathProof {
   path: string;
@@ -21,14 +22,9 @@ export interface PathProof {
   cells: string[];
 }
 
-const holds = (v: SVal | undefined): Term => (v && v.k === 's' ? v.t : T.FALSE);
-
 /** The implementation's footprints for op0;op1 from a state related to the pair problem's start state. */
-function footprints(spec: CommuteSpec, an: PairAnalysis, v: Subsystem): { facts: Term[]; a: CellAccess[]; b: CellAccess[]; root: number } {
-  const m = new Machine(v.program);
-  const s = m.input('s', v.spec.state);
-  const i = m.input(`impl!${v.name}`, v.impl.state);
-  const facts = [...v.impl.invariants.map((f) => holds(m.call(f, [i]))), holds(m.call(v.impl.equiv, [i, s]))];
+function footprints(an: PairAnalysis, v: Subsystem): { facts: Term[]; a: CellAccess[]; b: CellAccess[]; root: number } {
+  const { m, i, facts } = relatedImplState(v);
   // the same argument constants as the pair problem (`a.fd`, `b.fd`)
   const args = (label: 'a' | 'b', name: string) => v.operations.find((o) => o.name === name)!.impl.params.slice(1).map((p) => m.input(`${label}.${p.name}`, p.type));
   const [opA, opB] = [an.problem.a.name, an.problem.b.name].map((n) => v.operations.find((o) => o.name === n)!.impl);
@@ -52,10 +48,10 @@ function overlap(x: CellAccess, y: CellAccess): Term {
   return T.and(x.guard, y.guard, ...sameIdx);
 }
 
-export async function proveConflictFree(spec: CommuteSpec, an: PairAnalysis, v: Subsystem, pool: SolverPool, timeoutMs: number): Promise<PathProof[]> {
+export async function proveConflictFree(an: PairAnalysis, v: Subsystem, pool: SolverPool, timeoutMs: number): Promise<PathProof[]> {
   const paths = an.paths.filter((x) => x.commutative);
   if (paths.length === 0) return [];
-  const fp = footprints(spec, an, v);
+  const fp = footprints(an, v);
   const mine = (x: CellAccess) => x.root === fp.root;
   const byCell = new Map<string, Term[]>();
   for (const x of fp.a.filter(mine)) {

@@ -17,7 +17,8 @@ import { Machine, arrayLens, type SVal } from '../../symexec/evaluate.ts';
 import { Model } from '../solver/model.ts';
 import type { SolverPool } from '../solver/pool.ts';
 import { decode, plain } from '../counterexample.ts';
-import type { Input } from '../theorems.ts';
+import { scalar, type Input } from '../theorems.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { queryJob, type NamedTerm, type QueryGoal } from './query.ts';
 import { agreeOnPath, cubeTerm, decidedCube, type CommuteSpec, type PairAnalysis, type Path } from './analyze.ts';
 import type { Json, TestCase } from './types.ts';
@@ -103,18 +104,28 @@ function realmOf(t: Term): string | undefined {
   return T.sortToSmt(t.sort);
 }
 
+/**
+ * A variant's implementation state `impl!NAME`, satisfying its invariants and related by its
+ * equiv to the pair problem's start state `s` (the same constants): where tests start the
+ * implementation, and where prove.ts runs it symbolically.
+ */
+export function relatedImplState(v: Subsystem): { m: Machine; i: SVal; smt: string; facts: Term[] } {
+  const m = new Machine(v.program);
+  const s = m.input('s', v.spec.state);
+  const smt = `impl!${v.name}`;
+  const i = m.input(smt, v.impl.state);
+  const facts = [...v.impl.invariants.map((f) => scalar(m.call(f, [i]))), scalar(m.call(v.impl.equiv, [i, s]))];
+  return { m, i, smt, facts };
+}
+
 /** What every model must also say: each variant's implementation state, related by equiv. */
 function implFacts(spec: CommuteSpec): { facts: Term[]; inputs: Map<string, Input> } {
   const facts: Term[] = [];
   const inputs = new Map<string, Input>();
   for (const v of spec.variants) {
-    const m = new Machine(v.program);
-    const s = m.input('s', v.spec.state); // the same constants as the pair problem's start state
-    const smt = `impl!${v.name}`;
-    const i = m.input(smt, v.impl.state);
-    const holds = (x: SVal | undefined) => (x && x.k === 's' ? x.t : T.FALSE);
-    facts.push(...m.hypotheses, ...v.impl.invariants.map((f) => holds(m.call(f, [i]))), holds(m.call(v.impl.equiv, [i, s])));
-    inputs.set(v.name, { role: 'impl', smt, param: smt, type: v.impl.state });
+    const r = relatedImplState(v);
+    facts.push(...r.m.hypotheses, ...r.facts);
+    inputs.set(v.name, { role: 'impl', smt: r.smt, param: r.smt, type: v.impl.state });
   }
   return { facts, inputs };
 }
