@@ -22,6 +22,8 @@ const run = await runCommute({
   jobs,
   maxTestsPerPath: values['max-tests-per-path'] ? Number(values['max-tests-per-path']) : undefined,
   filter,
+  // one line per pair and phase on stderr, to follow a long run
+  progress: (line) => console.error(line),
 });
 const wall = (performance.now() - t0) / 1000;
 

@@ -157,6 +157,16 @@ export function init(): State {
   };
 }
 
+/**
+ * verify commute (docs/commute.md): the two processes are interchangeable (swapping them maps
+ * states to states and runs to runs), so the first call of a pair runs in process 0, as
+ * COMMUTER's call "a" does; the second runs in either, so both one-process and two-process
+ * pairs are analysed.
+ */
+export function commuteFirst(pid: i32): boolean {
+  return pid === 0;
+}
+
 // ---- helpers -------------------------------------------------------------------------------------
 
 export function validPid(pid: number): boolean {

@@ -15,7 +15,7 @@ import { SolverPool } from '../verifier/solver/pool.ts';
 import { analysePair, commuteCondition, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
 import { loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
 import { queryJob } from '../verifier/commute/query.ts';
-import { atomsOf } from '../verifier/commute/testgen.ts';
+import { atomsOf, realmsOf } from '../verifier/commute/testgen.ts';
 import { evalTerm, ArrayValue, type Value } from '../symexec/term-eval.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -176,9 +176,38 @@ describe('TESTGEN and the conflict check', () => {
     expect(allocAlloc.proofs?.anyslot.cells).toContain('busy[]');
   });
 
+  it('commuteFirst pins the first call (process 0) and leaves the second free', async () => {
+    const run = await runCommute({ root, target: fixture('twoproc'), timeoutMs: 10_000, jobs: 2, pool });
+    expect(run.toolchainErrors).toEqual([]);
+    expect(run.tests.length).toBeGreaterThan(2);
+    expect(run.tests.every((t) => t.test.calls[0].args[0] === 0)).toBe(true);
+    // b in a's process and in the other one (and an invalid pid, on its own path)
+    expect([0, 1].every((pid) => run.tests.some((t) => t.test.calls[1].args[0] === pid))).toBe(true);
+    const [a, b] = [int('a.pid'), int('b.pid')];
+    const okB = T.and(T.le(T.mkInt(0), b), T.lt(b, T.mkInt(2)));
+    const hand = T.or(T.not(okB), T.not(T.eq(a, b)), T.eq(int('a.x'), int('b.x')));
+    expect(await differs(run.analyses[0], hand)).toBe('unsat');
+  });
+
   it('atoms are what the condition reads of the inputs', () => {
     const t = T.and(T.select(inSet, ax), T.not(T.eq(ax, bx)), T.select(T.store(inSet, bx, T.TRUE), ax));
     expect(atomsOf([t]).map((x) => x.op === 'select' ? `${x.args[0].name}[${x.args[1].name}]` : x.name).sort()).toEqual(['a.x', 'b.x', 's.in[][a.x]']);
+  });
+
+  it('integers share a realm when a branch compares them or they index one array dimension', () => {
+    const [ad, sv, cq, flag] = [int('a.d'), int('s.v'), int('c.q'), T.mkConst('a.f', T.BOOLS)];
+    const name = T.mkConst('a.n', { k: 'Unint', name: 'Fn' });
+    // a.x and b.x index s.in[]; a branch compares a.d with s.v (through an if-then-else); c.q is
+    // only added to; the agreement compares c.q with s.v, which joins no realm
+    const branches = [has(ax), T.not(has(bx)), T.le(T.ite(flag, ad, T.mkInt(0)), sv), T.eq(T.add(cq, T.mkInt(1)), T.mkInt(3)), T.eq(name, name)];
+    const atoms = [ax, bx, ad, sv, cq, flag, name];
+    const r = realmsOf(atoms, branches, [T.eq(cq, sv)]);
+    expect(r[0]).toBe(r[1]);
+    expect(r[2]).toBe(r[3]);
+    expect(r[0]).not.toBe(r[2]);
+    expect(new Set([r[0], r[2], r[4]]).size).toBe(3);
+    expect(r[5]).toBeUndefined();
+    expect(r[6]).toBe('Fn');
   });
 });
 

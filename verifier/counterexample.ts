@@ -178,6 +178,18 @@ export function plain(v: unknown): unknown {
   return v;
 }
 
+/** A deep copy of a decoded value (records, arrays, maps), for a run that changes it. */
+export function cloneValue<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(cloneValue) as T;
+  if (v instanceof SMap) {
+    const m = new SMap<unknown, unknown>(cloneValue(v.dflt));
+    for (const k of v.keys()) m.set(k, cloneValue(v.get(k)));
+    return m as T;
+  }
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneValue(x)])) as T;
+  return v;
+}
+
 interface Outcome {
   result?: unknown;
   error?: string;

@@ -51,6 +51,8 @@ function loader(project: Project, specFile: string, implFile: string): () => Pro
 const isInvariant = (name: string) => name.startsWith('inv_');
 /** `equivalent(a, b)`: the spec's own state equivalence for verify commute (not an operation). */
 const EQUIVALENT = 'equivalent';
+/** `commuteFirst(...)`: what verify commute may assume of the first call's arguments (docs/commute.md). */
+const COMMUTE_FIRST = 'commuteFirst';
 
 const takesState = (f: Func, state: Type) => f.params.length > 0 && f.params[0].type.k === 'record' && sameShape(f.params[0].type, state);
 
@@ -60,7 +62,7 @@ export function specOperations(spec: Module): Func[] {
 }
 
 /** A spec on its own (verify commute needs no implementation): its state, invariants, operations and `equivalent`. */
-export function loadSpec(project: Project, specFile: string): { program: Program; spec: Module & { state: Type }; invariants: Func[]; equivalent?: Func; operations: Func[] } {
+export function loadSpec(project: Project, specFile: string): { program: Program; spec: Module & { state: Type }; invariants: Func[]; equivalent?: Func; commuteFirst?: Func; operations: Func[] } {
   const lowering = new Lowering(project);
   const spec = lowering.lowerModule(specFile);
   lowering.throwIfRejected();
@@ -71,8 +73,12 @@ export function loadSpec(project: Project, specFile: string): { program: Program
   if (equivalent && !(equivalent.params.length === 2 && equivalent.params.every((p) => sameShape(p.type, state)) && equivalent.ret.k === 'bool')) {
     throw new SubsetError([{ loc: equivalent.loc, construct: `the function ${EQUIVALENT}`, message: `${EQUIVALENT} is (a: State, b: State) => boolean: when two states cannot be told apart by any later operation` }]);
   }
+  const commuteFirst = spec.exports.get(COMMUTE_FIRST);
+  if (commuteFirst && !(commuteFirst.params.length > 0 && commuteFirst.params.every((p) => p.type.k === 'int' || p.type.k === 'bool' || p.type.k === 'enum') && commuteFirst.ret.k === 'bool')) {
+    throw new SubsetError([{ loc: commuteFirst.loc, construct: `the function ${COMMUTE_FIRST}`, message: `${COMMUTE_FIRST} takes scalar parameters named like operations' parameters and returns boolean (for example (pid: i32) => pid === 0)` }]);
+  }
   const invariants = [...spec.exports.values()].filter((f) => isInvariant(f.name));
-  return { program: lowering.program, spec: { ...spec, state }, invariants, equivalent, operations: specOperations(spec) };
+  return { program: lowering.program, spec: { ...spec, state }, invariants, equivalent, commuteFirst, operations: specOperations(spec) };
 }
 
 /** Lowers and checks a spec/implementation pair; throws SubsetError with every problem found. */

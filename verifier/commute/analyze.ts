@@ -36,6 +36,12 @@ export interface CommuteSpec {
   invariants: Func[];
   /** the spec's `equivalent(a, b)`, when it has one; otherwise states compare field by field */
   equivalent?: Func;
+  /**
+   * the spec's `commuteFirst(...)`: assumed of the first call's arguments of every pair whose
+   * first operation has all its parameters (by name); a symmetry the spec's author vouches for,
+   * such as COMMUTER's "call a runs in process 0"
+   */
+  commuteFirst?: Func;
   operations: Func[];
   variants: Subsystem[];
   /** the spec module itself, loaded to run (tests run the real spec) */
@@ -65,6 +71,16 @@ export interface PairProblem {
   /** what must be equal for the orders to agree, in the order divergences are reported */
   components: { what: string; equal: Term }[];
   branches: Branch[];
+  /** the scalar arguments of both calls, with the array dimensions each indexes (see indexedDims) */
+  args: ArgUse[];
+}
+
+export interface ArgUse {
+  /** the input constant (`b.fd`) */
+  input: Term;
+  dims: string[];
+  /** fixed by `commuteFirst`: the calls read the literal, not the constant */
+  pinned: boolean;
 }
 
 /** Builds A;B and B;A from one symbolic state. `a` and `b` may be the same operation. */
@@ -79,8 +95,9 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
       inputs.push({ role: 'arg', smt, param: smt, type: p.type });
       return m.input(smt, p.type);
     });
-  const argsA = args('a', a);
+  const argsA = pinFirst(spec.commuteFirst, a, args('a', a), m, pre);
   const argsB = args('b', b);
+  const uses: ArgUse[] = [...argUses(spec.program, 'a', a, argsA), ...argUses(spec.program, 'b', b, argsB)];
   const branches: Branch[] = [];
   const run = (order: 'ab' | 'ba') => {
     const st = m.copy(s0, order);
@@ -120,7 +137,69 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
     commutes: baChoices.length ? someChoice(baChoices, agree) : agree,
     components,
     branches,
+    args: uses,
   };
+}
+
+/**
+ * The first call's arguments under the spec's `commuteFirst`, when it applies to `op` (every one of
+ * its parameters is a parameter of op): the assumption joins `pre`, and an argument it fixes to a
+ * literal (`pid === 0`) is evaluated as that literal, so that reads at it fold (`s.procs[0]`
+ * instead of an if-then-else over the processes). The input constant stays, equal to the literal,
+ * for the models that tests are decoded from.
+ */
+function pinFirst(first: Func | undefined, op: Func, args: SVal[], m: Machine, pre: Term[]): SVal[] {
+  const params = op.params.slice(1).map((p) => p.name);
+  if (!first || !first.params.every((p) => params.includes(p.name))) return args;
+  const assumed = scalar(m.call(first, first.params.map((p) => args[params.indexOf(p.name)])));
+  pre.push(assumed);
+  const conjuncts = assumed.op === 'and' ? assumed.args : [assumed];
+  return args.map((v) => {
+    if (v.k !== 's') return v;
+    const fixed = conjuncts.find((c) => c.op === '=' && c.args.includes(v.t) && c.args.some((x) => x.op === 'int' || x.op === 'bool'));
+    const lit = fixed?.args.find((x) => x !== v.t);
+    return lit ? { ...v, t: lit } : v;
+  });
+}
+
+/**
+ * The array dimensions each scalar argument of `op` indexes (`s.procs[].fds[].kind@0` for a
+ * pid), from the operation run alone with every argument symbolic. The pair's own formula is no
+ * guide: a pinned argument is read as its literal, and reads fold (`s.v[b.pid]` after a write at
+ * 0 becomes a comparison with 0).
+ */
+function argUses(program: Program, label: 'a' | 'b', op: Func, used: SVal[]): ArgUse[] {
+  const m = new Machine(program);
+  const st = m.input('s', op.params[0].type);
+  const args = op.params.slice(1).map((p) => m.input(`${label}.${p.name}`, p.type));
+  const ret = m.call(op, [st, ...args]);
+  const terms = [...m.branches.map((b) => b.cond), ...(ret?.k === 's' ? [ret.t] : [])];
+  if (st.k === 'ref') for (const l of leavesOf(op.params[0].type)) terms.push(m.readLeaf(st.ref, l.segs));
+  const dims = new Map<number, Set<string>>();
+  const seen = new Set<number>();
+  const walk = (t: Term): void => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    if ((t.op === 'select' || t.op === 'store') && t.args[1].op === 'const') {
+      const d = dimensionOf(t.args[0]);
+      if (d) dims.set(t.args[1].id, (dims.get(t.args[1].id) ?? new Set()).add(d));
+    }
+    t.args.forEach(walk);
+  };
+  terms.forEach(walk);
+  return args.flatMap((x, k) => (x.k === 's' ? [{ input: x.t, dims: [...(dims.get(x.t.id) ?? [])], pinned: used[k].k === 's' && used[k].t !== x.t }] : []));
+}
+
+/** An array term's dimension: the input array it reads, and how many indices deep (`s.in[]@0`). */
+export function dimensionOf(a: Term): string | undefined {
+  let depth = 0;
+  for (;;) {
+    if (a.op === 'const') return `${a.name}@${depth}`;
+    if (a.op === 'store') a = a.args[0];
+    else if (a.op === 'ite') a = a.args[1];
+    else if (a.op === 'select') [a, depth] = [a.args[0], depth + 1];
+    else return undefined;
+  }
 }
 
 /**
@@ -208,11 +287,11 @@ export const DEFAULT_POLICY: EnumerationPolicy = { maxPathsPerPair: 1000, pathBu
  * telling a person more. Whether a path commutes can still depend on values, so one path of A;B
  * may be both commutative and divergent, as COMMUTER's forking on the final comparison makes it.
  */
-function branchProjections(p: PairProblem): NamedTerm[] {
+export function branchProjections(p: PairProblem): NamedTerm[] {
   return p.branches.flatMap((br, k) => (br.call.startsWith('ab:') ? [{ name: `br!${k}`, term: br.cond, when: br.reached }] : []));
 }
 
-function cubeOf(project: NamedTerm[], values: string[]): { branch: number; value: boolean }[] {
+export function cubeOf(project: NamedTerm[], values: string[]): { branch: number; value: boolean }[] {
   return values.flatMap((v, k) => (v === '' ? [] : [{ branch: Number(project[k].name.slice('br!'.length)), value: v === 'true' }]));
 }
 
@@ -261,6 +340,7 @@ export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: Sol
     { id: 'divergent', asserts: [T.not(p.commutes), ...comps.map((c) => T.eq(T.mkConst(c.name, T.BOOLS), c.term))], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: true },
   ];
   const job = queryJob(p.given, goals, policy.timeoutMs);
+  const built = performance.now() - t0;
   const [comm, div] = await pool.solve(job);
   const paths: Path[] = [];
   let unknowns = 0;
@@ -293,7 +373,9 @@ export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: Sol
     cases: paths.filter((x) => x.commutative).map((x) => caseText(p, x)),
     divergences: paths.filter((x) => !x.commutative).map((x) => ({ path: x.id, first: x.first ?? '?' })),
     unknowns,
-    ms: Math.round(performance.now() - t0),
+    // building the problem and solving it (not the wait for a free worker)
+    ms: Math.round(built + comm.ms + div.ms),
+    solveMs: { commutative: comm.ms, divergent: div.ms },
   };
   if (stopped.length) result.cases.push(...stopped.map((s) => `(enumeration stopped: ${s})`));
   return { problem: p, result, paths };

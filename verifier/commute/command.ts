@@ -70,6 +70,7 @@ export function loadCommuteSpec(root: string, target: string): CommuteSpec {
     state: l.spec.state,
     invariants: l.invariants,
     equivalent: l.equivalent,
+    commuteFirst: l.commuteFirst,
     operations: l.operations,
     variants: variants.filter((v) => v.specFile === specFile).map((v) => loadSubsystem(project, v.name, v.specFile, v.implFile)),
     runtime: async () => {
@@ -129,7 +130,8 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     let t = performance.now();
     const analyses = await inParallel(pairs, opts.jobs + 1, async ([a, b]) => {
       const an = await analysePair(spec, a, b, pool, pathPolicy);
-      say(`analysed ${a.name}/${b.name}: ${an.result.verdict} (${an.result.paths} paths, ${an.result.commutativePaths} commutative, ${an.result.ms} ms)`);
+      const sm = an.result.solveMs;
+      say(`analysed ${a.name}/${b.name}: ${an.result.verdict} (${an.result.paths} paths, ${an.result.commutativePaths} commutative, ${an.result.ms} ms${sm ? `: commutative ${sm.commutative} ms, divergent ${sm.divergent} ms` : ''})`);
       return an;
     });
     const analyzeMs = performance.now() - t;
@@ -137,7 +139,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     // conflict-freedom proved per commutative path, for every variant
     const proofWork = analyses.flatMap((an) => spec.variants.map((v) => [an, v] as const));
     await inParallel(proofWork, opts.jobs + 1, async ([an, v]) => {
-      const proofs = await proveConflictFree(an, v, pool, opts.timeoutMs);
+      const proofs = await proveConflictFree(an, v, pool, opts.timeoutMs, pathPolicy.pathBudgetMs);
       const cells = [...new Set(proofs.flatMap((x) => x.cells))].sort();
       const count = (st: string) => proofs.filter((x) => x.status === st).length;
       an.result.proofs = { ...an.result.proofs, [v.name]: { conflictFree: count('conflict-free'), mayConflict: count('may-conflict'), unknown: count('unknown'), cells } };

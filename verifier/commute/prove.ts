@@ -13,7 +13,7 @@ import type { Term } from '../../symexec/term.ts';
 import type { Subsystem } from '../subsystem.ts';
 import type { SolverPool } from '../solver/pool.ts';
 import { queryJob, type QueryGoal } from './query.ts';
-import { cubeTerm, type PairAnalysis } from './analyze.ts';
+import { branchProjections, cubeOf, cubeTerm, type PairAnalysis, type Path } from './analyze.ts';
 
 export interface PathProof {
   path: string;
@@ -48,7 +48,14 @@ function overlap(x: CellAccess, y: CellAccess): Term {
   return T.and(x.guard, y.guard, ...sameIdx);
 }
 
-export async function proveConflictFree(an: PairAnalysis, v: Subsystem, pool: SolverPool, timeoutMs: number): Promise<PathProof[]> {
+/**
+ * One enumeration per pair and variant: the commutative paths on which some cell can be shared,
+ * each with the cells of one witness. When the enumeration ends with `unsat`, every commutative
+ * path it did not return is proved conflict-free (for a scalable implementation, usually all of
+ * them, in one check); if it stops early, those paths are unknown. One goal per path cost a check
+ * per path (some 9,000 on the POSIX model).
+ */
+export async function proveConflictFree(an: PairAnalysis, v: Subsystem, pool: SolverPool, timeoutMs: number, budgetMs: number): Promise<PathProof[]> {
   const paths = an.paths.filter((x) => x.commutative);
   if (paths.length === 0) return [];
   const fp = footprints(an, v);
@@ -60,22 +67,28 @@ export async function proveConflictFree(an: PairAnalysis, v: Subsystem, pool: So
       if (!T.isFalse(o)) byCell.set(x.cell, [...(byCell.get(x.cell) ?? []), o]);
     }
   }
+  if (byCell.size === 0) return paths.map((x) => ({ path: x.id, status: 'conflict-free', cells: [] }));
   const cells = [...byCell.keys()];
   const indicators = cells.map((c) => T.or(...byCell.get(c)!));
   const p = an.problem;
-  const goals: QueryGoal[] = paths.map((path) => ({
-    id: path.id,
-    asserts: [p.agree, cubeTerm(p, path.cube), T.or(...indicators)],
-    project: indicators.map((t, k) => ({ name: `ov!${k}`, term: t })),
-    cap: 1,
-    budgetMs: timeoutMs,
+  const branches = branchProjections(p);
+  const goal: QueryGoal = {
+    id: 'may-conflict',
+    asserts: [p.agree, T.or(...paths.map((x) => cubeTerm(p, x.cube))), T.or(...indicators)],
+    project: [...branches, ...indicators.map((t, k) => ({ name: `ov!${k}`, term: t, reportOnly: true }))],
+    cap: paths.length + 1,
+    budgetMs,
     models: false,
-  }));
-  if (cells.length === 0) return paths.map((x) => ({ path: x.id, status: 'conflict-free', cells: [] }));
-  const results = await pool.solve(queryJob([...p.given, ...fp.facts], goals, timeoutMs));
-  return results.map((r, k) => {
-    const sol = r.solutions?.[0];
-    if (sol) return { path: paths[k].id, status: 'may-conflict', cells: cells.filter((_, j) => sol.values[j] === 'true') };
-    return { path: paths[k].id, status: r.status === 'unsat' ? 'conflict-free' : 'unknown', cells: [] };
+  };
+  const [r] = await pool.solve(queryJob([...p.given, ...fp.facts], [goal], timeoutMs));
+  const key = (cube: Path['cube']) => cube.map((c) => `${c.branch}${c.value ? '+' : '-'}`).join(' ');
+  const found = new Map<string, string[]>();
+  for (const sol of r.solutions ?? []) {
+    found.set(key(cubeOf(branches, sol.values.slice(0, branches.length))), cells.filter((_, j) => sol.values[branches.length + j] === 'true'));
+  }
+  const rest: PathProof['status'] = r.status === 'unsat' ? 'conflict-free' : 'unknown';
+  return paths.map((x) => {
+    const shared = found.get(key(x.cube));
+    return shared ? { path: x.id, status: 'may-conflict', cells: shared } : { path: x.id, status: rest, cells: [] };
   });
 }

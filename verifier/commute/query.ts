@@ -10,6 +10,7 @@ export interface NamedTerm {
   term: Term;
   when?: Term;
   realm?: string;
+  reportOnly?: boolean;
 }
 
 export interface QueryGoal {
@@ -38,7 +39,7 @@ export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number):
     for (const p of g.project) {
       declare(p.name, p.term);
       if (p.when) declare(`${p.name}?`, p.when);
-      project.push({ name: p.name, when: p.when ? `${p.name}?` : undefined, realm: p.realm });
+      project.push({ name: p.name, when: p.when ? `${p.name}?` : undefined, realm: p.realm, reportOnly: p.reportOnly });
     }
     // Z3 leaves constants its model does not need out of the model; an uninterpreted predicate
     // over all of them makes it give each a value (it constrains nothing)

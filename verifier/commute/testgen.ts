@@ -16,11 +16,11 @@ import * as T from '../../symexec/term.ts';
 import { Machine, arrayLens, type SVal } from '../../symexec/evaluate.ts';
 import { Model } from '../solver/model.ts';
 import type { SolverPool } from '../solver/pool.ts';
-import { decode, plain } from '../counterexample.ts';
+import { cloneValue, decode, plain } from '../counterexample.ts';
 import { scalar, type Input } from '../theorems.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { queryJob, type NamedTerm, type QueryGoal } from './query.ts';
-import { agreeOnPath, cubeTerm, decidedCube, type CommuteSpec, type PairAnalysis, type Path } from './analyze.ts';
+import { agreeOnPath, cubeTerm, decidedCube, dimensionOf, type CommuteSpec, type ArgUse, type PairAnalysis, type Path } from './analyze.ts';
 import type { Json, TestCase } from './types.ts';
 
 export interface TestPolicy {
@@ -98,10 +98,59 @@ function inRange(inputs: Input[], t: Term): Term | undefined {
   return T.and(...idx.map((i, k) => (lens[k] === undefined ? T.TRUE : T.and(T.le(T.mkInt(0), i), T.lt(i, T.mkInt(lens[k]!))))));
 }
 
-function realmOf(t: Term): string | undefined {
-  if (t.sort.k === 'Bool') return undefined;
-  if (t.sort.k === 'Int') return 'int';
-  return T.sortToSmt(t.sort);
+/**
+ * The realm of each atom: opaque values by sort; booleans by value (no realm); integers by what
+ * the path does with them. Two integers share a realm when a branch condition of the path
+ * compares them (`off >= s.inodes[i].len`), or when they index one dimension of one array anywhere
+ * in the condition (`a.fd` and `b.fd` both index `s.procs[].fds[]`: the same cell or not), or,
+ * through a chain of such uses, anything between. That is the role COMMUTER's typed pools play
+ * (descriptors, inodes, offsets are pools of their own; data values are not enumerated): one
+ * realm for all integers made every coincidence of a pid, an offset and a data byte a test.
+ * Comparisons inside the agreement of the two final states (`buf[0] = buf[1]` after a pipe read
+ * shifts its buffer) compare data, not resources, and do not join realms. Arguments join the
+ * dimensions their operation indexes with them (ArgUse.dims) even where the pair's formula folded
+ * the read away, or reads a pinned argument as its literal: "b runs in a's process or not" stays
+ * a distinction.
+ */
+export function realmsOf(atoms: Term[], branches: Term[], agreement: Term[], args: ArgUse[] = []): (string | undefined)[] {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.has(r)) r = parent.get(r)!;
+    if (r !== x) parent.set(x, r);
+    return r;
+  };
+  const union = (xs: string[]) => {
+    const roots = [...new Set(xs.map(find))];
+    for (const r of roots.slice(1)) parent.set(r, roots[0]);
+  };
+  const atomIds = new Set(atoms.map((t) => t.id));
+  // the integer atoms a term's VALUE can be (not the atoms its conditions read)
+  const valueAtoms = (t: Term, out: string[] = []): string[] => {
+    if (atomIds.has(t.id)) out.push(`#${t.id}`);
+    else if (t.op === 'ite') {
+      valueAtoms(t.args[1], out);
+      valueAtoms(t.args[2], out);
+    } else if (t.op === 'select') {
+      for (let u = t.args[0]; u.op === 'store' || u.op === 'ite'; u = u.op === 'store' ? u.args[0] : u.args[1]) if (u.op === 'store') valueAtoms(u.args[2], out);
+    } else if (t.sort.k === 'Int' && t.op !== 'const') t.args.forEach((x) => x.sort.k === 'Int' && valueAtoms(x, out));
+    return out;
+  };
+  const seen = new Set<string>();
+  const walk = (t: Term, compares: boolean): void => {
+    if (seen.has(`${compares}${t.id}`)) return;
+    seen.add(`${compares}${t.id}`);
+    if (compares && (t.op === '=' || t.op === '<' || t.op === '<=') && t.args[0].sort.k === 'Int') union(t.args.flatMap((x) => valueAtoms(x)));
+    if ((t.op === 'select' || t.op === 'store') && t.args[1].sort.k === 'Int') {
+      const dim = dimensionOf(t.args[0]);
+      if (dim) union([`[${dim}]`, ...valueAtoms(t.args[1])]);
+    }
+    t.args.forEach((x) => walk(x, compares));
+  };
+  for (const x of args) if (atomIds.has(x.input.id)) for (const d of x.dims) union([`[${d}]`, `#${x.input.id}`]);
+  branches.forEach((t) => walk(t, true));
+  agreement.forEach((t) => walk(t, false));
+  return atoms.map((t) => (t.sort.k === 'Bool' ? undefined : t.sort.k === 'Int' ? `int:${find(`#${t.id}`)}` : T.sortToSmt(t.sort)));
 }
 
 /**
@@ -163,8 +212,10 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
   const impl = implFacts(spec);
   const goals: QueryGoal[] = paths.map((path) => {
     const onPath = agreeOnPath(p, path.cube);
-    const atoms = atomsOf([...decidedCube(p, path.cube), onPath]);
-    const project: NamedTerm[] = atoms.map((t, k) => ({ name: `v!${k}`, term: t, realm: realmOf(t), when: inRange(p.inputs, t) }));
+    const branches = decidedCube(p, path.cube);
+    const atoms = [...atomsOf([...branches, onPath]), ...p.args.filter((x) => x.pinned).map((x) => x.input)];
+    const realms = realmsOf(atoms, branches, [onPath], p.args);
+    const project: NamedTerm[] = atoms.map((t, k) => ({ name: `v!${k}`, term: t, realm: realms[k], when: inRange(p.inputs, t) }));
     return { id: path.id, asserts: [p.agree, cubeTerm(p, path.cube)], project, cap: policy.maxTestsPerPath, budgetMs: policy.pathBudgetMs, models: true };
   });
   const results = await pool.solve(queryJob([...p.given, ...impl.facts], goals, policy.timeoutMs));
@@ -176,40 +227,42 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
     if (r.status === 'unknown') unknowns++;
     const sols = r.solutions ?? [];
     perPath.push({ path: path.id, tests: sols.length, stopped: r.stopped });
-    sols.forEach((sol, j) => tests.push(materialise(spec, an, path, j, Model.parse(sol.model!), impl.inputs, goals[k].project)));
+    sols.forEach((sol, j) => tests.push(materialise(an, path, j, Model.parse(sol.model!), impl.inputs, goals[k].project)));
   });
   return { tests, perPath, unknowns, ms: Math.round(performance.now() - t0) };
 }
 
-function materialise(spec: CommuteSpec, an: PairAnalysis, path: Path, j: number, model: Model, impls: Map<string, Input>, atoms: NamedTerm[]): GeneratedTest {
+/**
+ * A test from one model, decoded at once: the parsed model (the whole solver state of a POSIX
+ * pair) is dropped, and runs get fresh copies of the decoded values.
+ */
+function materialise(an: PairAnalysis, path: Path, j: number, model: Model, impls: Map<string, Input>, atoms: NamedTerm[]): GeneratedTest {
   const p = an.problem;
-  const state = p.inputs[0];
   const argInputs = (label: 'a' | 'b') => p.inputs.filter((x) => x.role === 'arg' && x.smt.startsWith(`${label}.`));
-  const args = (): [unknown[], unknown[]] => [argInputs('a').map((x) => decode(model, x, false)), argInputs('b').map((x) => decode(model, x, false))];
+  const setup = decode(model, p.inputs[0], false);
+  const args: [unknown[], unknown[]] = [argInputs('a').map((x) => decode(model, x, false)), argInputs('b').map((x) => decode(model, x, false))];
+  const implStates = new Map([...impls].map(([name, inp]) => [name, decode(model, inp, false)]));
   const rename = poolNames();
-  const setupJson = rename(plain(decode(model, state, false)));
-  const [aJson, bJson] = args().map((xs) => xs.map((x) => rename(plain(x))));
-  const implJson: Record<string, Json> = {};
-  for (const [name, inp] of impls) implJson[name] = rename(plain(decode(model, inp, false)));
+  const json = (v: unknown) => rename(plain(v));
   const test: TestCase = {
     id: `${p.a.name}_${p.b.name}_${path.id}_${j}`,
     pair: [p.a.name, p.b.name],
     path: path.id,
-    setup: setupJson,
+    setup: json(setup),
     calls: [
-      { op: p.a.name, args: aJson },
-      { op: p.b.name, args: bJson },
+      { op: p.a.name, args: args[0].map(json) },
+      { op: p.b.name, args: args[1].map(json) },
     ],
     // filled in by the checker, which runs the spec itself in both orders
     expect: { ab: [null, null], ba: [null, null] },
-    impl: implJson,
+    impl: Object.fromEntries([...implStates].map(([name, v]) => [name, json(v)])),
   };
   return {
     test,
-    setup: () => decode(model, state, false),
-    args,
-    implSetup: (variant) => decode(model, impls.get(variant)!, false),
-    json: (v) => rename(plain(v)),
+    setup: () => cloneValue(setup),
+    args: () => cloneValue(args),
+    implSetup: (variant) => cloneValue(implStates.get(variant)),
+    json,
     atoms,
   };
 }

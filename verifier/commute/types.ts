@@ -33,7 +33,10 @@ export interface PairResult {
    * cells), and paths the solver did not decide.
    */
   proofs?: Record<string, { conflictFree: number; mayConflict: number; unknown: number; cells: string[] }>;
+  /** building the pair problem and the solver's time on it (not time spent waiting for a worker) */
   ms: number;
+  /** the solver's time on the two enumerations */
+  solveMs?: { commutative: number; divergent: number };
 }
 
 /** One commutativity test: a spec state, two calls, what the spec allows them to return. */

@@ -47,6 +47,8 @@ export interface Projection {
    * TESTGEN does for values of an uninterpreted sort.
    */
   realm?: string;
+  /** reported with each solution but not blocked on (a witness's detail, not what makes it new) */
+  reportOnly?: boolean;
 }
 
 export interface Solution {
