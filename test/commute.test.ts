@@ -12,7 +12,8 @@ import { execFileSync } from 'node:child_process';
 import * as T from '../symexec/term.ts';
 import type { Term } from '../symexec/term.ts';
 import { SolverPool } from '../verifier/solver/pool.ts';
-import { analysePair, commuteCondition, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
+import { analysePair, commuteCondition, groundFacts, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
+import { showTerm } from '../verifier/commute/show.ts';
 import { loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
 import { queryJob } from '../verifier/commute/query.ts';
 import { atomsOf, realmsOf } from '../verifier/commute/testgen.ts';
@@ -187,6 +188,30 @@ describe('TESTGEN and the conflict check', () => {
     const okB = T.and(T.le(T.mkInt(0), b), T.lt(b, T.mkInt(2)));
     const hand = T.or(T.not(okB), T.not(T.eq(a, b)), T.eq(int('a.x'), int('b.x')));
     expect(await differs(run.analyses[0], hand)).toBe('unsat');
+  });
+
+  it('a spec with a small scope is analysed there and its tests run at the real sizes', async () => {
+    const run = await runCommute({ root, target: fixture('scoped'), timeoutMs: 10_000, jobs: 2, pool });
+    expect(String(run.policy['sizes (small scope)'])).toMatch(/N = 2/);
+    expect(run.toolchainErrors).toEqual([]);
+    expect(run.tests.length).toBeGreaterThan(3);
+    // put(2, x) is out of range at the small scope, in range at N = 64: such tests are dropped, listed
+    expect(run.outOfScope.length).toBeGreaterThan(0);
+    expect(run.outOfScope.every((x) => x.id.startsWith('put_'))).toBe(true);
+    // setups are of the small scope (2 slots); the spec ran on them widened to 64 (nonzero scans all)
+    expect(run.tests.every((t) => (t.test.setup as { v: number[] }).v.length === 2)).toBe(true);
+    const putPut = run.analyses.find((a) => a.result.a === 'put' && a.result.b === 'put')!;
+    const [i, j] = [int('a.i'), int('b.i')];
+    const ok = (x: Term) => T.and(T.le(T.mkInt(0), x), T.lt(x, T.mkInt(2)));
+    expect(await differs(putPut, T.or(T.not(ok(i)), T.not(ok(j)), T.not(T.eq(i, j)), T.eq(int('a.x'), int('b.x'))))).toBe('unsat');
+  });
+
+  it('quantified input facts are instantiated per array dimension, at the indices the problem uses there', () => {
+    const [A, B] = [T.mkConst('s.a[]', T.arraySort(T.INT, T.INT)), T.mkConst('s.b[]', T.arraySort(T.INT, T.INT))];
+    const k = T.mkBvar('k', T.INT);
+    const facts = [T.forall([k], T.le(T.mkInt(0), T.select(A, k))), T.forall([k], T.le(T.mkInt(0), T.select(B, k)))];
+    const used = [T.eq(T.select(A, ax), T.select(B, bx))];
+    expect(groundFacts(facts, used).map((f) => showTerm(f, 80, true)).sort()).toEqual(['(0 <= s.a[a.x])', '(0 <= s.b[b.x])']);
   });
 
   it('atoms are what the condition reads of the inputs', () => {

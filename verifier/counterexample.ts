@@ -212,7 +212,7 @@ function run(f: Fn, args: unknown[]): Outcome {
  * A state of the small scope at the real sizes: arrays are as long as in `init` (the real initial
  * state), the small scope's elements first and `init`'s after them, records field by field.
  */
-function widen(v: unknown, init: unknown, checked: boolean): unknown {
+export function widen(v: unknown, init: unknown, checked: boolean): unknown {
   if (Array.isArray(v) && Array.isArray(init)) {
     const out = Array.from({ length: init.length }, (_, k) => (k < v.length ? widen(v[k], init[k], checked) : init[k]));
     return checked ? checkedArray(out) : out;

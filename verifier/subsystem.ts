@@ -62,8 +62,8 @@ export function specOperations(spec: Module): Func[] {
 }
 
 /** A spec on its own (verify commute needs no implementation): its state, invariants, operations and `equivalent`. */
-export function loadSpec(project: Project, specFile: string): { program: Program; spec: Module & { state: Type }; invariants: Func[]; equivalent?: Func; commuteFirst?: Func; operations: Func[] } {
-  const lowering = new Lowering(project);
+export function loadSpec(project: Project, specFile: string, sizes?: ReadonlyMap<string, number>): { program: Program; spec: Module & { state: Type }; invariants: Func[]; equivalent?: Func; commuteFirst?: Func; operations: Func[]; smallScope: Map<string, number> } {
+  const lowering = new Lowering(project, sizes);
   const spec = lowering.lowerModule(specFile);
   lowering.throwIfRejected();
   const at = { file: specFile, line: 1, col: 1 };
@@ -78,7 +78,7 @@ export function loadSpec(project: Project, specFile: string): { program: Program
     throw new SubsetError([{ loc: commuteFirst.loc, construct: `the function ${COMMUTE_FIRST}`, message: `${COMMUTE_FIRST} takes scalar parameters named like operations' parameters and returns boolean (for example (pid: i32) => pid === 0)` }]);
   }
   const invariants = [...spec.exports.values()].filter((f) => isInvariant(f.name));
-  return { program: lowering.program, spec: { ...spec, state }, invariants, equivalent, commuteFirst, operations: specOperations(spec) };
+  return { program: lowering.program, spec: { ...spec, state }, invariants, equivalent, commuteFirst, operations: specOperations(spec), smallScope: lowering.smallScope(specFile) };
 }
 
 /** Lowers and checks a spec/implementation pair; throws SubsetError with every problem found. */

@@ -44,6 +44,8 @@ export interface CommuteSpec {
   commuteFirst?: Func;
   operations: Func[];
   variants: Subsystem[];
+  /** the small scope the spec and its variants were lowered at (empty: the real sizes) */
+  scope: Map<string, number>;
   /** the spec module itself, loaded to run (tests run the real spec) */
   runtime(): Promise<Record<string, unknown>>;
 }
@@ -71,7 +73,7 @@ export interface PairProblem {
   /** what must be equal for the orders to agree, in the order divergences are reported */
   components: { what: string; equal: Term }[];
   branches: Branch[];
-  /** the scalar arguments of both calls, with the array dimensions each indexes (see indexedDims) */
+  /** the scalar arguments of both calls, with the array dimensions each indexes (see argUses) */
   args: ArgUse[];
 }
 
@@ -175,19 +177,25 @@ function argUses(program: Program, label: 'a' | 'b', op: Func, used: SVal[]): Ar
   const ret = m.call(op, [st, ...args]);
   const terms = [...m.branches.map((b) => b.cond), ...(ret?.k === 's' ? [ret.t] : [])];
   if (st.k === 'ref') for (const l of leavesOf(op.params[0].type)) terms.push(m.readLeaf(st.ref, l.segs));
-  const dims = new Map<number, Set<string>>();
+  const dims = dimensionsIndexedBy(terms, (i) => i.op === 'const');
+  return args.flatMap((x, k) => (x.k === 's' ? [{ input: x.t, dims: [...(dims.get(x.t) ?? [])], pinned: used[k].k === 's' && used[k].t !== x.t }] : []));
+}
+
+/** For each index term `isIndex` accepts: the array dimensions it indexes (reads and writes) in `terms`. */
+function dimensionsIndexedBy(terms: Term[], isIndex: (i: Term) => boolean): Map<Term, Set<string>> {
+  const out = new Map<Term, Set<string>>();
   const seen = new Set<number>();
   const walk = (t: Term): void => {
     if (seen.has(t.id)) return;
     seen.add(t.id);
-    if ((t.op === 'select' || t.op === 'store') && t.args[1].op === 'const') {
+    if ((t.op === 'select' || t.op === 'store') && isIndex(t.args[1])) {
       const d = dimensionOf(t.args[0]);
-      if (d) dims.set(t.args[1].id, (dims.get(t.args[1].id) ?? new Set()).add(d));
+      if (d) out.set(t.args[1], (out.get(t.args[1]) ?? new Set()).add(d));
     }
     t.args.forEach(walk);
   };
   terms.forEach(walk);
-  return args.flatMap((x, k) => (x.k === 's' ? [{ input: x.t, dims: [...(dims.get(x.t.id) ?? [])], pinned: used[k].k === 's' && used[k].t !== x.t }] : []));
+  return out;
 }
 
 /** An array term's dimension: the input array it reads, and how many indices deep (`s.in[]@0`). */
@@ -235,29 +243,40 @@ function sameLeaf(x: Term, y: Term, lens: (number | undefined)[]): Term {
 
 /**
  * The input facts with their quantifiers instantiated at the terms the problem uses. A map input
- * comes with "an unset key reads as the default" for all keys (Machine.input); over an opaque
- * key sort Z3 answered such queries `unknown` (incomplete quantifiers). Both orders write a map
- * only at keys the operations compute, so the fact is needed only at keys the problem mentions:
- * every closed term of the bound variable's sort that appears as an array index.
+ * comes with "an unset key reads as the default" for all keys (Machine.input), an array too large
+ * to expand with its range facts for all indices; over an opaque key sort Z3 answered such
+ * queries `unknown` (incomplete quantifiers). Both orders read and write only at indices the
+ * operations compute, so a fact is needed only there: a bound variable used as an index of an
+ * array dimension is instantiated at the closed terms that index that dimension in the problem
+ * (per dimension, not per sort: the kernel's Int-indexed facts at every Int index of the problem
+ * made 74,514 facts of one pair).
  */
 export function groundFacts(facts: Term[], used: Term[]): Term[] {
-  const indices = new Map<string, Term[]>();
+  const byDim = new Map<string, Map<number, Term>>();
+  const bySort = new Map<string, Map<number, Term>>();
+  const add = (m: Map<string, Map<number, Term>>, k: string, t: Term) => m.set(k, (m.get(k) ?? new Map()).set(t.id, t));
   const seen = new Set<number>();
   const collect = (t: Term): void => {
     if (seen.has(t.id)) return;
     seen.add(t.id);
     if ((t.op === 'select' || t.op === 'store') && t.args[1].closed) {
-      const k = T.sortToSmt(t.args[1].sort);
-      indices.set(k, [...(indices.get(k) ?? []), t.args[1]]);
+      const d = dimensionOf(t.args[0]);
+      if (d) add(byDim, d, t.args[1]);
+      add(bySort, T.sortToSmt(t.args[1].sort), t.args[1]);
     }
     t.args.forEach(collect);
   };
   used.forEach(collect);
+  const instances = (body: Term, v: Term): Term[] => {
+    const dims = dimensionsIndexedBy([body], (i) => i === v).get(v) ?? new Set<string>();
+    const pool = dims.size ? [...dims].flatMap((d) => [...(byDim.get(d)?.values() ?? [])]) : [...(bySort.get(T.sortToSmt(v.sort))?.values() ?? [])];
+    return [...new Set(pool)];
+  };
   const ground = (f: Term): Term[] => {
     if (f.op === 'and') return f.args.flatMap(ground);
     if (f.op !== 'forall' || !f.bound) return [f];
     let cases: Map<Term, Term>[] = [new Map()];
-    for (const v of f.bound) cases = cases.flatMap((m) => [...new Set(indices.get(T.sortToSmt(v.sort)) ?? [])].map((i) => new Map([...m, [v, i]])));
+    for (const v of f.bound) cases = cases.flatMap((m) => instances(f.args[0], v).map((i) => new Map([...m, [v, i]])));
     return cases.map((m) => T.substitute(f.args[0], m));
   };
   return facts.flatMap(ground);

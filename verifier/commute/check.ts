@@ -9,7 +9,7 @@
 //    writes is touched by the other. The results in both orders must be ones the spec allows.
 
 import { everyChoice } from '../choices.ts';
-import { deepEqual, plain } from '../counterexample.ts';
+import { deepEqual, plain, widen } from '../counterexample.ts';
 import { recordAccesses, conflicts, type Granularity } from './footprint.ts';
 import type { GeneratedTest } from './testgen.ts';
 import type { Json, TestVerdict } from './types.ts';
@@ -21,6 +21,17 @@ export interface Runtimes {
   spec: Module;
   /** implementation variant name → its module */
   impls: Map<string, Module>;
+  /** for tests of a small scope: the real init() states their states are widened with */
+  inits?: { spec: unknown; impls: Map<string, unknown> };
+}
+
+/** The test's spec setup and a variant's starting state at the real sizes. */
+function specSetup(rt: Runtimes, t: GeneratedTest): unknown {
+  return rt.inits ? widen(t.setup(), rt.inits.spec, false) : t.setup();
+}
+
+function implSetup(rt: Runtimes, t: GeneratedTest, variant: string): unknown {
+  return rt.inits ? widen(t.implSetup(variant), rt.inits.impls.get(variant), false) : t.implSetup(variant);
 }
 
 interface Run {
@@ -50,8 +61,8 @@ function runOrder(mod: Module, t: GeneratedTest, state: unknown, order: 'ab' | '
 }
 
 /** Every run of the spec in one order (one per sequence of choices). */
-function specRuns(spec: Module, t: GeneratedTest, order: 'ab' | 'ba'): Run[] {
-  return everyChoice(() => runOrder(spec, t, t.setup(), order)).runs;
+function specRuns(rt: Runtimes, t: GeneratedTest, order: 'ab' | 'ba'): Run[] {
+  return everyChoice(() => runOrder(rt.spec, t, specSetup(rt, t), order)).runs;
 }
 
 function equivalent(spec: Module, x: unknown, y: unknown): boolean {
@@ -63,9 +74,10 @@ function equivalent(spec: Module, x: unknown, y: unknown): boolean {
  * Fills in the test's expected results from the spec (the lowest choices that make the orders
  * agree). Returns why the test does not commute at run time, if it does not.
  */
-export function expectFromSpec(spec: Module, t: GeneratedTest): string | undefined {
-  const ab = specRuns(spec, t, 'ab');
-  const ba = specRuns(spec, t, 'ba');
+export function expectFromSpec(rt: Runtimes, t: GeneratedTest): string | undefined {
+  const spec = rt.spec;
+  const ab = specRuns(rt, t, 'ab');
+  const ba = specRuns(rt, t, 'ba');
   for (const x of ab) {
     for (const y of ba) {
       if (deepEqual(x.results, y.results) && equivalent(spec, x.state, y.state)) {
@@ -80,13 +92,22 @@ export function expectFromSpec(spec: Module, t: GeneratedTest): string | undefin
   return `no choices of the spec make ${t.test.calls[0].op};${t.test.calls[1].op} and ${t.test.calls[1].op};${t.test.calls[0].op} agree at run time (${ab.length}×${ba.length} runs)`;
 }
 
+/**
+ * The variant's starting state is related by its equiv to the test's setup, at run time: the
+ * solver's word for it is not taken (a weakened or misdecoded state would blame the
+ * implementation for the toolchain's mistake).
+ */
+export function startsRelated(rt: Runtimes, variant: string, t: GeneratedTest): boolean {
+  return fn(rt.impls.get(variant)!, 'equiv')(implSetup(rt, t, variant), specSetup(rt, t)) === true;
+}
+
 /** The conflict check of one test on one implementation variant. */
 export function checkTest(rt: Runtimes, variant: string, t: GeneratedTest, granularity: Granularity = 'cell'): TestVerdict {
   const impl = rt.impls.get(variant)!;
   const [a, b] = t.test.calls;
   const [aArgs, bArgs] = t.args();
   // op0 then op1 on one instance, each recorded on its own
-  const state = t.implSetup(variant) as object;
+  const state = implSetup(rt, t, variant) as object;
   const names = new WeakMap<object, string>();
   const r0 = recordAccesses(state, (s) => fn(impl, a.op)(s, ...aArgs), { granularity, names });
   const r1 = recordAccesses(state, (s) => fn(impl, b.op)(s, ...bArgs), { granularity, names });
@@ -94,9 +115,9 @@ export function checkTest(rt: Runtimes, variant: string, t: GeneratedTest, granu
   // both orders must give what the spec allows: some run of the spec with the same results and
   // a state the implementation's equiv relates to the implementation's
   const equiv = fn(impl, 'equiv');
-  const allowed = (order: 'ab' | 'ba', got: Run): boolean => specRuns(rt.spec, t, order).some((r) => deepEqual(r.results, got.results) && equiv(got.state, r.state) === true);
+  const allowed = (order: 'ab' | 'ba', got: Run): boolean => specRuns(rt, t, order).some((r) => deepEqual(r.results, got.results) && equiv(got.state, r.state) === true);
   const ab: Run = { results: [r0.result, r1.result], state };
-  const ba = runOrder(impl, t, t.implSetup(variant), 'ba');
+  const ba = runOrder(impl, t, implSetup(rt, t, variant), 'ba');
   for (const [order, got] of [['ab', ab], ['ba', ba]] as const) {
     if (!allowed(order, got)) {
       verdict.resultsOk = false;

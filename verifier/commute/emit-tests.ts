@@ -38,6 +38,15 @@ function revive(v: unknown): unknown {
   return v;
 }
 
+${spec.scope.size ? `/** The tests are of the spec's small scope (${[...spec.scope].map(([k, v]) => `${k} = ${v}`).join(', ')}): arrays are widened to the real sizes with init()'s elements. */
+function widen(v: unknown, init: unknown): unknown {
+  if (Array.isArray(v) && Array.isArray(init)) return init.map((x, k) => (k < v.length ? widen(v[k], x) : x));
+  const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
+  if (isRecord(v) && isRecord(init)) return { ...init, ...Object.fromEntries(Object.keys(v).map((k) => [k, widen(v[k], init[k])])) };
+  return v;
+}
+const start = (v: unknown, impl: Impl) => widen(v, impl.init());` : 'const start = (v: unknown, _impl: Impl) => v;'}
+
 const tests = ${JSON.stringify(tests, null, 1)} as const;
 
 describe(${JSON.stringify(`${spec.name}: ${tests[0]?.pair.join('/') ?? ''}`)}, () => {
@@ -45,7 +54,7 @@ describe(${JSON.stringify(`${spec.name}: ${tests[0]?.pair.join('/') ?? ''}`)}, (
     for (const [name, impl] of impls) {
       it(\`\${t.id} on \${name}\`, () => {
         for (const order of ['ab', 'ba'] as const) {
-          const s = revive((t as { impl?: Record<string, unknown> }).impl?.[name]);
+          const s = start(revive((t as { impl?: Record<string, unknown> }).impl?.[name]), impl);
           const [a, b] = t.calls;
           const results: unknown[] = [undefined, undefined];
           if (order === 'ab') {

@@ -158,8 +158,8 @@ export function realmsOf(atoms: Term[], branches: Term[], agreement: Term[], arg
  * equiv to the pair problem's start state `s` (the same constants): where tests start the
  * implementation, and where prove.ts runs it symbolically.
  */
-export function relatedImplState(v: Subsystem): { m: Machine; i: SVal; smt: string; facts: Term[] } {
-  const m = new Machine(v.program);
+export function relatedImplState(v: Subsystem, expandLimit?: number): { m: Machine; i: SVal; smt: string; facts: Term[] } {
+  const m = new Machine(v.program, { expandLimit });
   const s = m.input('s', v.spec.state);
   const smt = `impl!${v.name}`;
   const i = m.input(smt, v.impl.state);
@@ -167,12 +167,18 @@ export function relatedImplState(v: Subsystem): { m: Machine; i: SVal; smt: stri
   return { m, i, smt, facts };
 }
 
+/** Arrays up to this many elements are expanded in the implementation facts of a small scope. */
+const SMALL_SCOPE_EXPANSION = 1024;
+
 /** What every model must also say: each variant's implementation state, related by equiv. */
 function implFacts(spec: CommuteSpec): { facts: Term[]; inputs: Map<string, Input> } {
   const facts: Term[] = [];
   const inputs = new Map<string, Input>();
   for (const v of spec.variants) {
-    const r = relatedImplState(v);
+    // at a small scope every array is small: the facts expanded exactly, element by element (a
+    // quantified equiv left Z3 at `unknown` on the kernel; grounded at the used indices only,
+    // the rest of the state would not be related)
+    const r = relatedImplState(v, spec.scope.size ? SMALL_SCOPE_EXPANSION : undefined);
     facts.push(...r.m.hypotheses, ...r.facts);
     inputs.set(v.name, { role: 'impl', smt: r.smt, param: r.smt, type: v.impl.state });
   }
