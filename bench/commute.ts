@@ -67,7 +67,8 @@ ${implRow('tests conflict-free', (n) => {
   const t = s.totals.find((x) => x.impl === n)!;
   return `${t.conflictFree} of ${tests.length} (${pct(t.conflictFree, tests.length)})`;
 })}
-${implRow('pairs with zero conflicted tests', (n) => `${s.totals.find((x) => x.impl === n)!.pairsConflictFree} of ${run.pairs.length}`)}
+${implRow('pairs with zero conflicted tests', (n) => `${run.pairs.filter((p) => s.conflictedOf(n, p.a, p.b) === 0).length} of ${run.pairs.length}`)}
+${implRow('most frequent conflicting cells (tests)', (n) => s.totals.find((x) => x.impl === n)!.cells.slice(0, 4).map((c) => `${c.cell} (${c.tests})`).join(', ') || '-')}
 ${implRow('paths PROVED conflict-free', proofs)}
 
 phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s
