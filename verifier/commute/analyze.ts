@@ -73,7 +73,7 @@ export interface PairProblem {
   /** what must be equal for the orders to agree, in the order divergences are reported */
   components: { what: string; equal: Term }[];
   branches: Branch[];
-  /** the scalar arguments of both calls, with the array dimensions each indexes (see argUses) */
+  /** the scalar arguments of both calls, with the array dimensions each indexes (see paramDims) */
   args: ArgUse[];
 }
 
@@ -97,9 +97,10 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
       inputs.push({ role: 'arg', smt, param: smt, type: p.type });
       return m.input(smt, p.type);
     });
-  const argsA = pinFirst(spec.commuteFirst, a, args('a', a), m, pre);
+  const inputsA = args('a', a);
+  const argsA = pinFirst(spec.commuteFirst, a, inputsA, m, pre);
   const argsB = args('b', b);
-  const uses: ArgUse[] = [...argUses(spec.program, 'a', a, argsA), ...argUses(spec.program, 'b', b, argsB)];
+  const uses: ArgUse[] = [...argUses(spec.program, a, inputsA, argsA), ...argUses(spec.program, b, argsB, argsB)];
   const branches: Branch[] = [];
   const run = (order: 'ab' | 'ba') => {
     const st = m.copy(s0, order);
@@ -165,24 +166,43 @@ function pinFirst(first: Func | undefined, op: Func, args: SVal[], m: Machine, p
 }
 
 /**
- * The array dimensions each scalar argument of `op` indexes (`s.procs[].fds[].kind@0` for a
- * pid), from the operation run alone with every argument symbolic. The pair's own formula is no
- * guide: a pinned argument is read as its literal, and reads fold (`s.v[b.pid]` after a write at
- * 0 becomes a comparison with 0).
+ * The scalar arguments of a call (`inputs`, their input constants; `used`, what the call reads,
+ * a literal where pinned) with the array dimensions each indexes (paramDims).
  */
-function argUses(program: Program, label: 'a' | 'b', op: Func, used: SVal[]): ArgUse[] {
+function argUses(program: Program, op: Func, inputs: SVal[], used: SVal[]): ArgUse[] {
+  const dims = paramDims(program, op);
+  const params = op.params.slice(1);
+  return inputs.flatMap((x, k) => (x.k === 's' ? [{ input: x.t, dims: dims.get(params[k].name) ?? [], pinned: used[k].k === 's' && used[k].t !== x.t }] : []));
+}
+
+const paramDimsCache = new WeakMap<Func, Map<string, string[]>>();
+
+/**
+ * The array dimensions each scalar parameter of `op` indexes (`s.procs[].fds[].kind@0` for a
+ * pid), from the operation run alone with every argument symbolic, once per operation. The
+ * pair's own formula is no guide: a pinned argument is read as its literal, and reads fold
+ * (`s.v[b.pid]` after a write at 0 becomes a comparison with 0).
+ */
+function paramDims(program: Program, op: Func): Map<string, string[]> {
+  const hit = paramDimsCache.get(op);
+  if (hit) return hit;
   const m = new Machine(program);
   const st = m.input('s', op.params[0].type);
-  const args = op.params.slice(1).map((p) => m.input(`${label}.${p.name}`, p.type));
+  const args = op.params.slice(1).map((p) => m.input(`param.${p.name}`, p.type));
   const ret = m.call(op, [st, ...args]);
   const terms = [...m.branches.map((b) => b.cond), ...(ret?.k === 's' ? [ret.t] : [])];
   if (st.k === 'ref') for (const l of leavesOf(op.params[0].type)) terms.push(m.readLeaf(st.ref, l.segs));
   const dims = dimensionsIndexedBy(terms, (i) => i.op === 'const');
-  return args.flatMap((x, k) => (x.k === 's' ? [{ input: x.t, dims: [...(dims.get(x.t) ?? [])], pinned: used[k].k === 's' && used[k].t !== x.t }] : []));
+  const out = new Map(op.params.slice(1).flatMap((p, k) => {
+    const x = args[k];
+    return x.k === 's' ? [[p.name, [...(dims.get(x.t) ?? [])]] as [string, string[]]] : [];
+  }));
+  paramDimsCache.set(op, out);
+  return out;
 }
 
 /** For each index term `isIndex` accepts: the array dimensions it indexes (reads and writes) in `terms`. */
-function dimensionsIndexedBy(terms: Term[], isIndex: (i: Term) => boolean): Map<Term, Set<string>> {
+export function dimensionsIndexedBy(terms: Term[], isIndex: (i: Term) => boolean): Map<Term, Set<string>> {
   const out = new Map<Term, Set<string>>();
   const seen = new Set<number>();
   const walk = (t: Term): void => {

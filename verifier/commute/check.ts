@@ -60,9 +60,15 @@ function runOrder(mod: Module, t: GeneratedTest, state: unknown, order: 'ab' | '
   return { results, state };
 }
 
-/** Every run of the spec in one order (one per sequence of choices). */
-function specRuns(rt: Runtimes, t: GeneratedTest, order: 'ab' | 'ba'): Run[] {
-  return everyChoice(() => runOrder(rt.spec, t, specSetup(rt, t), order)).runs;
+/** Every run of the spec in each order (one per sequence of its choices): computed once a test. */
+export interface SpecRuns {
+  ab: Run[];
+  ba: Run[];
+}
+
+export function runSpec(rt: Runtimes, t: GeneratedTest): SpecRuns {
+  const runs = (order: 'ab' | 'ba') => everyChoice(() => runOrder(rt.spec, t, specSetup(rt, t), order)).runs;
+  return { ab: runs('ab'), ba: runs('ba') };
 }
 
 function equivalent(spec: Module, x: unknown, y: unknown): boolean {
@@ -74,10 +80,9 @@ function equivalent(spec: Module, x: unknown, y: unknown): boolean {
  * Fills in the test's expected results from the spec (the lowest choices that make the orders
  * agree). Returns why the test does not commute at run time, if it does not.
  */
-export function expectFromSpec(rt: Runtimes, t: GeneratedTest): string | undefined {
+export function expectFromSpec(rt: Runtimes, t: GeneratedTest, runs: SpecRuns): string | undefined {
   const spec = rt.spec;
-  const ab = specRuns(rt, t, 'ab');
-  const ba = specRuns(rt, t, 'ba');
+  const { ab, ba } = runs;
   for (const x of ab) {
     for (const y of ba) {
       if (deepEqual(x.results, y.results) && equivalent(spec, x.state, y.state)) {
@@ -102,7 +107,7 @@ export function startsRelated(rt: Runtimes, variant: string, t: GeneratedTest): 
 }
 
 /** The conflict check of one test on one implementation variant. */
-export function checkTest(rt: Runtimes, variant: string, t: GeneratedTest, granularity: Granularity = 'cell'): TestVerdict {
+export function checkTest(rt: Runtimes, variant: string, t: GeneratedTest, runs: SpecRuns, granularity: Granularity = 'cell'): TestVerdict {
   const impl = rt.impls.get(variant)!;
   const [a, b] = t.test.calls;
   const [aArgs, bArgs] = t.args();
@@ -115,7 +120,7 @@ export function checkTest(rt: Runtimes, variant: string, t: GeneratedTest, granu
   // both orders must give what the spec allows: some run of the spec with the same results and
   // a state the implementation's equiv relates to the implementation's
   const equiv = fn(impl, 'equiv');
-  const allowed = (order: 'ab' | 'ba', got: Run): boolean => specRuns(rt, t, order).some((r) => deepEqual(r.results, got.results) && equiv(got.state, r.state) === true);
+  const allowed = (order: 'ab' | 'ba', got: Run): boolean => runs[order].some((r) => deepEqual(r.results, got.results) && equiv(got.state, r.state) === true);
   const ab: Run = { results: [r0.result, r1.result], state };
   const ba = runOrder(impl, t, implSetup(rt, t, variant), 'ba');
   for (const [order, got] of [['ab', ab], ['ba', ba]] as const) {

@@ -15,7 +15,7 @@ import { SolverPool } from '../solver/pool.ts';
 import { SubsetError, formatDiagnostic } from '../diagnostics.ts';
 import { analysePair, DEFAULT_POLICY, type CommuteSpec, type PairAnalysis } from './analyze.ts';
 import { generateTests, DEFAULT_TEST_POLICY, type GeneratedTest } from './testgen.ts';
-import { checkTest, expectFromSpec, startsRelated, type Runtimes } from './check.ts';
+import { checkTest, expectFromSpec, runSpec, startsRelated, type Runtimes } from './check.ts';
 import type { Granularity } from './footprint.ts';
 import { conditionsText, htmlReport, jsonReport, summarise, tableText, totalsText, type Policy } from './report.ts';
 import { vitestFile } from './emit-tests.ts';
@@ -175,7 +175,8 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     if (!opts.noTests) {
       const rt = await runtimes(spec);
       for (const gt of perPair.flatMap((r) => r.tests)) {
-        const notCommuting = expectFromSpec(rt, gt);
+        const runs = runSpec(rt, gt);
+        const notCommuting = expectFromSpec(rt, gt, runs);
         if (notCommuting && spec.scope.size) {
           outOfScope.push({ id: gt.test.id, why: notCommuting });
           continue;
@@ -187,7 +188,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
           continue;
         }
         tests.push(gt);
-        for (const v of spec.variants) verdicts.push(checkTest(rt, v.name, gt, opts.granularity));
+        for (const v of spec.variants) verdicts.push(checkTest(rt, v.name, gt, runs, opts.granularity));
       }
     }
     const checkMs = performance.now() - t;

@@ -20,7 +20,7 @@ import { cloneValue, decode, plain } from '../counterexample.ts';
 import { scalar, type Input } from '../theorems.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { queryJob, type NamedTerm, type QueryGoal } from './query.ts';
-import { agreeOnPath, cubeTerm, decidedCube, dimensionOf, type CommuteSpec, type ArgUse, type PairAnalysis, type Path } from './analyze.ts';
+import { agreeOnPath, cubeTerm, decidedCube, dimensionsIndexedBy, type CommuteSpec, type ArgUse, type PairAnalysis, type Path } from './analyze.ts';
 import type { Json, TestCase } from './types.ts';
 
 export interface TestPolicy {
@@ -136,20 +136,16 @@ export function realmsOf(atoms: Term[], branches: Term[], agreement: Term[], arg
     } else if (t.sort.k === 'Int' && t.op !== 'const') t.args.forEach((x) => x.sort.k === 'Int' && valueAtoms(x, out));
     return out;
   };
-  const seen = new Set<string>();
-  const walk = (t: Term, compares: boolean): void => {
-    if (seen.has(`${compares}${t.id}`)) return;
-    seen.add(`${compares}${t.id}`);
-    if (compares && (t.op === '=' || t.op === '<' || t.op === '<=') && t.args[0].sort.k === 'Int') union(t.args.flatMap((x) => valueAtoms(x)));
-    if ((t.op === 'select' || t.op === 'store') && t.args[1].sort.k === 'Int') {
-      const dim = dimensionOf(t.args[0]);
-      if (dim) union([`[${dim}]`, ...valueAtoms(t.args[1])]);
-    }
-    t.args.forEach((x) => walk(x, compares));
+  const seen = new Set<number>();
+  const compared = (t: Term): void => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    if ((t.op === '=' || t.op === '<' || t.op === '<=') && t.args[0].sort.k === 'Int') union(t.args.flatMap((x) => valueAtoms(x)));
+    t.args.forEach(compared);
   };
   for (const x of args) if (atomIds.has(x.input.id)) for (const d of x.dims) union([`[${d}]`, `#${x.input.id}`]);
-  branches.forEach((t) => walk(t, true));
-  agreement.forEach((t) => walk(t, false));
+  for (const [index, dims] of dimensionsIndexedBy([...branches, ...agreement], (i) => i.sort.k === 'Int')) for (const d of dims) union([`[${d}]`, ...valueAtoms(index)]);
+  branches.forEach(compared);
   return atoms.map((t) => (t.sort.k === 'Bool' ? undefined : t.sort.k === 'Int' ? `int:${find(`#${t.id}`)}` : T.sortToSmt(t.sort)));
 }
 
@@ -170,8 +166,12 @@ export function relatedImplState(v: Subsystem, expandLimit?: number): { m: Machi
 /** Arrays up to this many elements are expanded in the implementation facts of a small scope. */
 const SMALL_SCOPE_EXPANSION = 1024;
 
-/** What every model must also say: each variant's implementation state, related by equiv. */
+const implFactsCache = new WeakMap<CommuteSpec, { facts: Term[]; inputs: Map<string, Input> }>();
+
+/** What every model must also say: each variant's implementation state, related by equiv (the same for every pair). */
 function implFacts(spec: CommuteSpec): { facts: Term[]; inputs: Map<string, Input> } {
+  const hit = implFactsCache.get(spec);
+  if (hit) return hit;
   const facts: Term[] = [];
   const inputs = new Map<string, Input>();
   for (const v of spec.variants) {
@@ -182,6 +182,7 @@ function implFacts(spec: CommuteSpec): { facts: Term[]; inputs: Map<string, Inpu
     facts.push(...r.m.hypotheses, ...r.facts);
     inputs.set(v.name, { role: 'impl', smt: r.smt, param: r.smt, type: v.impl.state });
   }
+  implFactsCache.set(spec, { facts, inputs });
   return { facts, inputs };
 }
 
