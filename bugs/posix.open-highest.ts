@@ -1,22 +1,21 @@
 // Seeded bug: open without O_ANYFD takes the highest free descriptor, where POSIX requires the lowest.
 import type { i32 } from 'pushbutton';
-import { EINVAL, ENOENT, EEXIST, EMFILE, ENOSPC, type Fn } from '../spec/posix.ts';
-import { type State, validPid, lookup, highestFd, allocInode, truncate } from '../impl/posix.scalable.ts';
+import { EINVAL, ENOENT, EEXIST, EMFILE, ENOSPC, ENAMETOOLONG, type Fn } from '../spec/posix.ts';
+import { type State, validPid, validName, lookup, highestFd, create, truncate } from '../impl/posix.scalable.ts';
 
 export * from '../impl/posix.scalable.ts';
 
 export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean, trunc: boolean, anyfd: boolean): number {
   if (!validPid(pid)) return EINVAL;
+  if (!validName(name)) return ENAMETOOLONG;
   let ino = lookup(s, name);
   if (ino < 0 && !creat) return ENOENT;
   if (ino >= 0 && creat && excl) return EEXIST;
   const fd = highestFd(s, pid, -1);
   if (fd < 0) return EMFILE;
   if (ino < 0) {
-    ino = allocInode(s, pid);
+    ino = create(s, name);
     if (ino < 0) return ENOSPC;
-    s.nlink[ino] = 1;
-    s.dir.set(name, ino);
   } else if (trunc) {
     truncate(s, ino);
   }

@@ -10,17 +10,18 @@
 //   - pread reads the file size before it looks at the page.
 // Helpers are exported so that a seeded bug (bugs/posix.*.ts) can reuse them around the one
 // operation it changes. See docs/posix.md.
-import type { u8, i8, i32, Arr, SMap } from 'pushbutton';
-import { arr, smap, sameMap, forall } from 'pushbutton';
+import type { u8, i8, i32, Arr } from 'pushbutton';
+import { arr, forall } from 'pushbutton';
 import type * as spec from '../spec/posix.ts';
 import {
-  NPROC, NFD, NINODE, NPAGE, NVA, NPIPE, PIPECAP, MAXLINK, MAXOFF,
-  ENOENT, EBADF, EAGAIN, EEXIST, ENODEV, EINVAL, ENFILE, EMFILE, EFBIG, ENOSPC, ESPIPE, EMLINK, EPIPE, ENOMEM,
+  NPROC, NFD, NINODE, NNAME, NPAGE, NVA, NPIPE, PIPECAP, MAXOFF,
+  ENOENT, EBADF, EAGAIN, EEXIST, ENODEV, EINVAL, ENFILE, EMFILE, EFBIG, ENOSPC, ESPIPE, EPIPE, ENOMEM, ENAMETOOLONG,
   type Fn, type Data, type FdKind, type VmaKind, type Whence, type Sig, type Stat, type ReadResult, type PipeResult, type MemResult,
 } from '../spec/posix.ts';
 
 export interface State {
-  dir: SMap<Fn, i8>;
+  /** name -> inode, -1 where the name is not linked */
+  dir: Arr<i8, typeof NNAME>;
   /** the directory's lock/version: every name operation writes it */
   dirVersion: u8;
   i_nlink: Arr<u8, typeof NINODE>;
@@ -46,7 +47,7 @@ export interface State {
 
 export function init(): State {
   return {
-    dir: smap(-1),
+    dir: arr(NNAME, (n) => -1),
     dirVersion: 0,
     i_nlink: arr(NINODE, (i) => 0),
     i_count: arr(NINODE, (i) => 0),
@@ -92,11 +93,13 @@ export function lockMm(s: State, pid: number): void {
   s.mm_seq[pid] = (s.mm_seq[pid] + 1) % 256;
 }
 
+export function validName(name: number): boolean {
+  return name >= 0 && name < NNAME;
+}
+
+/** The inode a valid name names, or -1. */
 export function lookup(s: State, name: Fn): number {
-  if (!s.dir.has(name)) return -1;
-  const ino = s.dir.get(name);
-  if (ino < 0 || ino >= NINODE) return -1;
-  return ino;
+  return s.dir[name];
 }
 
 /** fget: a descriptor operation holds a reference to the inode while it runs. */
@@ -190,6 +193,7 @@ export function writePage(s: State, ino: number, off: number, data: Data): void 
 
 export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean, trunc: boolean, anyfd: boolean): number {
   if (!validPid(pid)) return EINVAL;
+  if (!validName(name)) return ENAMETOOLONG;
   lockDir(s);
   let ino = lookup(s, name);
   if (ino < 0 && !creat) return ENOENT;
@@ -200,7 +204,7 @@ export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean
     ino = allocInode(s);
     if (ino < 0) return ENOSPC;
     s.i_nlink[ino] = 1;
-    s.dir.set(name, ino);
+    s.dir[name] = ino;
   } else if (trunc) {
     truncate(s, ino);
   }
@@ -212,42 +216,45 @@ export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean
 }
 
 export function link(s: State, oldname: Fn, newname: Fn): number {
+  if (!validName(oldname) || !validName(newname)) return ENAMETOOLONG;
   lockDir(s);
   const ino = lookup(s, oldname);
   if (ino < 0) return ENOENT;
   if (lookup(s, newname) >= 0) return EEXIST;
-  if (s.i_nlink[ino] >= MAXLINK) return EMLINK;
-  s.dir.set(newname, ino);
+  s.dir[newname] = ino;
   s.i_nlink[ino] = s.i_nlink[ino] + 1;
   return 0;
 }
 
 export function unlink(s: State, name: Fn): number {
+  if (!validName(name)) return ENAMETOOLONG;
   lockDir(s);
   const ino = lookup(s, name);
   if (ino < 0) return ENOENT;
-  s.dir.delete(name);
-  if (s.i_nlink[ino] > 0) s.i_nlink[ino] = s.i_nlink[ino] - 1;
+  s.dir[name] = -1;
+  s.i_nlink[ino] = s.i_nlink[ino] - 1;
   maybeFreeInode(s, ino);
   return 0;
 }
 
 export function rename(s: State, src: Fn, dst: Fn): number {
+  if (!validName(src) || !validName(dst)) return ENAMETOOLONG;
   lockDir(s);
   const ino = lookup(s, src);
   if (ino < 0) return ENOENT;
   if (src === dst) return 0;
   const old = lookup(s, dst);
-  s.dir.set(dst, ino);
-  s.dir.delete(src);
+  s.dir[dst] = ino;
+  s.dir[src] = -1;
   if (old >= 0) {
-    if (s.i_nlink[old] > 0) s.i_nlink[old] = s.i_nlink[old] - 1;
+    s.i_nlink[old] = s.i_nlink[old] - 1;
     maybeFreeInode(s, old);
   }
   return 0;
 }
 
 export function stat(s: State, name: Fn): Stat {
+  if (!validName(name)) return statErr(ENAMETOOLONG);
   lockDir(s);
   const ino = lookup(s, name);
   if (ino < 0) return statErr(ENOENT);
@@ -517,7 +524,7 @@ function vmaEq(i: State, s: spec.State, p: number, v: number): boolean {
 
 /** The same directory and tables; i_count is the spec's nopen + nmap; dirVersion and mm_seq are the implementation's own. */
 export function equiv(i: State, s: spec.State): boolean {
-  return sameMap(i.dir, s.dir) &&
+  return forall(NNAME, (n) => i.dir[n] === s.dir[n]) &&
     forall(NINODE, (n) => inodeEq(i, s, n)) &&
     forall(NPIPE, (n) => pipeEq(i, s, n)) &&
     forall(NPROC, (p) => forall(NFD, (fd) => fdEq(i, s, p, fd))) &&

@@ -1,30 +1,48 @@
 // The POSIX-like model (spec/posix.ts): an "sv6-like" implementation, the scalable reference of
 // COMMUTER §7.5. It avoids the shared cells of impl/posix.naive.ts where the interface allows:
-//   - the directory is per-name cells only (an SMap written at the name an operation changes);
-//     no directory-wide lock or version;
-//   - open-descriptor and mapping counts are per process (Refcache-style per-core counts), and
-//     no descriptor operation takes a shared reference: reads write nothing;
+//   - the directory is per-name cells only, no directory-wide lock or version; whether a name
+//     exists is a cell of its own (sv6's name-existence check that does not look up the inode),
+//     so an operation that only checks a name (EEXIST, ENOENT, rename onto itself) reads no cell
+//     a rename of that name to another inode writes;
+//   - link counts are Refcache-style per-core counts (cpu(), the core an operation runs on): a
+//     shared base and a small delta per core, folded into the base when it grows past LINKCACHE;
+//     open-descriptor and mapping counts are per process; no descriptor operation takes a shared
+//     reference: reads write nothing;
+//   - inodes and pipes are freed lazily, as Refcache frees an object at the end of an epoch:
+//     dropping the last name, descriptor, mapping or pipe end reads no other count and clears
+//     nothing; a creating open (pipe) clears the inode (pipe) it takes, and equiv ignores the
+//     contents of a free one;
 //   - file data is per page with a present bit (sv6's radix array): the size is the number of
-//     present pages, so pread and memread past the end answer from the page alone;
+//     present pages, so pread and memread past the end answer from the page alone; a page that
+//     already holds the data written is not written again;
 //   - with O_ANYFD, open and pipe take the HIGHEST free descriptor (the spec allows any; the
-//     lowest is what POSIX requires otherwise); a creating open prefers an inode of the calling
-//     process's partition (i % NPROC = pid), pipe a pipe of its own (pipe pid), and a non-fixed
-//     mmap the highest free virtual page, so two processes rarely allocate from one cell;
+//     lowest is what POSIX requires otherwise); a creating open prefers an inode of the running
+//     core's partition (i % NCPU = core), pipe the pipe numbered like its core, and a non-fixed
+//     mmap the highest free virtual page, so two cores rarely allocate from one cell;
 //   - no address-space-wide lock: mmap, munmap and mprotect touch the one virtual page.
 // Helpers are exported so that a seeded bug can reuse them. See docs/posix.md.
-import type { u8, i8, i32, Arr, SMap } from 'pushbutton';
-import { arr, smap, sameMap, forall, count } from 'pushbutton';
+import type { u8, i8, i32, Arr } from 'pushbutton';
+import { arr, forall, count, implies, cpu } from 'pushbutton';
 import type * as spec from '../spec/posix.ts';
 import {
-  NPROC, NFD, NINODE, NPAGE, NVA, NPIPE, PIPECAP, MAXLINK, MAXOFF,
-  ENOENT, EBADF, EAGAIN, EEXIST, ENODEV, EINVAL, ENFILE, EMFILE, EFBIG, ENOSPC, ESPIPE, EMLINK, EPIPE, ENOMEM,
+  NPROC, NFD, NINODE, NNAME, NPAGE, NVA, NPIPE, PIPECAP, MAXOFF,
+  ENOENT, EBADF, EAGAIN, EEXIST, ENODEV, EINVAL, ENFILE, EMFILE, EFBIG, ENOSPC, ESPIPE, EPIPE, ENOMEM, ENAMETOOLONG,
   type Fn, type Data, type FdKind, type VmaKind, type Whence, type Sig, type Stat, type ReadResult, type PipeResult, type MemResult,
 } from '../spec/posix.ts';
 
+/** cores with a link-count cache of their own */
+export const NCPU = 2;
+/** how far a core's link-count delta may grow (either way) before it is folded into the base */
+export const LINKCACHE = 2;
+
 export interface State {
-  /** name -> inode: one cell per name */
-  dir: SMap<Fn, i8>;
-  nlink: Arr<u8, typeof NINODE>;
+  /** name -> exists: one cell per name */
+  named: Arr<boolean, typeof NNAME>;
+  /** name -> inode, where the name exists (stale otherwise): one cell per name */
+  dir: Arr<i8, typeof NNAME>;
+  /** link count: the base plus every core's delta */
+  nlinkBase: Arr<i8, typeof NINODE>;
+  nlinkDelta: Arr<Arr<i8, typeof NCPU>, typeof NINODE>;
   /** descriptors open on the inode, per process */
   opens: Arr<Arr<u8, typeof NPROC>, typeof NINODE>;
   /** virtual pages mapping the inode, per process */
@@ -48,8 +66,10 @@ export interface State {
 
 export function init(): State {
   return {
-    dir: smap(-1),
-    nlink: arr(NINODE, (i) => 0),
+    named: arr(NNAME, (n) => false),
+    dir: arr(NNAME, (n) => -1),
+    nlinkBase: arr(NINODE, (i) => 0),
+    nlinkDelta: arr(NINODE, (i) => arr(NCPU, (c) => 0)),
     opens: arr(NINODE, (i) => arr(NPROC, (p) => 0)),
     maps: arr(NINODE, (i) => arr(NPROC, (p) => 0)),
     present: arr(NINODE, (i) => arr(NPAGE, (p) => false)),
@@ -83,16 +103,38 @@ export function validVa(va: number): boolean {
   return va >= 0 && va < NVA;
 }
 
+export function validName(name: number): boolean {
+  return name >= 0 && name < NNAME;
+}
+
+/** The inode a valid name names, or -1. */
 export function lookup(s: State, name: Fn): number {
-  if (!s.dir.has(name)) return -1;
-  const ino = s.dir.get(name);
-  if (ino < 0 || ino >= NINODE) return -1;
-  return ino;
+  if (!s.named[name]) return -1;
+  return s.dir[name];
+}
+
+/** The link count: reads every core's delta. */
+export function nlinkOf(s: State, ino: number): number {
+  let n = s.nlinkBase[ino];
+  for (let c = 0; c < NCPU; c++) n = n + s.nlinkDelta[ino][c];
+  return n;
+}
+
+/** Adds `d` (+1 or -1) to the link count on the running core: its own delta, or the base when the delta would leave the cache's range. */
+export function addLink(s: State, ino: number, d: number): void {
+  const c = cpu(NCPU);
+  const x = s.nlinkDelta[ino][c] + d;
+  if (x > LINKCACHE || x < -LINKCACHE) {
+    s.nlinkBase[ino] = s.nlinkBase[ino] + x;
+    s.nlinkDelta[ino][c] = 0;
+  } else {
+    s.nlinkDelta[ino][c] = x;
+  }
 }
 
 /** No name, descriptor or mapping of any process refers to the inode. */
 export function idle(s: State, ino: number): boolean {
-  if (s.nlink[ino] !== 0) return false;
+  if (nlinkOf(s, ino) !== 0) return false;
   for (let p = 0; p < NPROC; p++) if (s.opens[ino][p] !== 0 || s.maps[ino][p] !== 0) return false;
   return true;
 }
@@ -110,15 +152,25 @@ export function truncate(s: State, ino: number): void {
   s.pages[ino] = arr(NPAGE, (p) => 0);
 }
 
-export function maybeFreeInode(s: State, ino: number): void {
-  if (idle(s, ino)) truncate(s, ino);
-}
-
-/** A free inode of the caller's partition (i % NPROC = pid) if there is one, else any free inode. */
-export function allocInode(s: State, pid: number): number {
-  for (let i = 0; i < NINODE; i++) if (i % NPROC === pid && idle(s, i)) return i;
+/** A free inode of the running core's partition (i % NCPU = core) if there is one, else any free inode. */
+export function allocInode(s: State): number {
+  const c = cpu(NCPU);
+  for (let i = 0; i < NINODE; i++) if (i % NCPU === c && idle(s, i)) return i;
   for (let i = 0; i < NINODE; i++) if (idle(s, i)) return i;
   return -1;
+}
+
+/** A new inode named `name` (a name that does not exist), or -1 when none is free. */
+export function create(s: State, name: Fn): number {
+  const ino = allocInode(s);
+  if (ino < 0) return -1;
+  // the inode was freed lazily: its pages and its cores' deltas are cleared now
+  truncate(s, ino);
+  s.nlinkBase[ino] = 1;
+  s.nlinkDelta[ino] = arr(NCPU, (c) => 0);
+  s.named[name] = true;
+  s.dir[name] = ino;
+  return ino;
 }
 
 /** The lowest free descriptor of `pid` other than `but`. */
@@ -135,8 +187,9 @@ export function highestFd(s: State, pid: number, but: number): number {
 }
 
 /** Pipe `pid` if it is free, else any free pipe. */
-export function allocPipe(s: State, pid: number): number {
-  if (pid < NPIPE && s.readers[pid] === 0 && s.writers[pid] === 0) return pid;
+export function allocPipe(s: State): number {
+  const c = cpu(NCPU);
+  if (c < NPIPE && s.readers[c] === 0 && s.writers[c] === 0) return c;
   for (let p = 0; p < NPIPE; p++) if (s.readers[p] === 0 && s.writers[p] === 0) return p;
   return -1;
 }
@@ -158,7 +211,6 @@ export function unmapVa(s: State, pid: number, va: number): void {
   if (s.vm_kind[pid][va] === 'file') {
     const ino = s.vm_ino[pid][va];
     s.maps[ino][pid] = s.maps[ino][pid] - 1;
-    maybeFreeInode(s, ino);
   }
   s.vm_kind[pid][va] = 'none';
   s.vm_writable[pid][va] = false;
@@ -168,7 +220,7 @@ export function unmapVa(s: State, pid: number, va: number): void {
 }
 
 export function statOf(s: State, ino: number): Stat {
-  return { r: 0, ino: ino, size: sizeOf(s, ino), nlink: s.nlink[ino], fifo: false };
+  return { r: 0, ino: ino, size: sizeOf(s, ino), nlink: nlinkOf(s, ino), fifo: false };
 }
 
 export function statErr(e: number): Stat {
@@ -188,13 +240,15 @@ export function readPage(s: State, ino: number, off: number): ReadResult {
 /** Writes page `off` (< NPAGE); the pages before it that are missing become present zero pages. */
 export function writePage(s: State, ino: number, off: number, data: Data): void {
   for (let p = 0; p < NPAGE; p++) if (p <= off && !s.present[ino][p]) s.present[ino][p] = true;
-  s.pages[ino][off] = data;
+  // a page that already holds the data is not written: two writes of one value do not conflict
+  if (s.pages[ino][off] !== data) s.pages[ino][off] = data;
 }
 
 // ---- names ---------------------------------------------------------------------------------------
 
 export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean, trunc: boolean, anyfd: boolean): number {
   if (!validPid(pid)) return EINVAL;
+  if (!validName(name)) return ENAMETOOLONG;
   let ino = lookup(s, name);
   if (ino < 0 && !creat) return ENOENT;
   if (ino >= 0 && creat && excl) return EEXIST;
@@ -202,10 +256,8 @@ export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean
   if (anyfd) fd = highestFd(s, pid, -1);
   if (fd < 0) return EMFILE;
   if (ino < 0) {
-    ino = allocInode(s, pid);
+    ino = create(s, name);
     if (ino < 0) return ENOSPC;
-    s.nlink[ino] = 1;
-    s.dir.set(name, ino);
   } else if (trunc) {
     truncate(s, ino);
   }
@@ -216,40 +268,43 @@ export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean
   return fd;
 }
 
+// errors are decided on the names' existence cells alone: the inode cell is read only on success
+
 export function link(s: State, oldname: Fn, newname: Fn): number {
-  const ino = lookup(s, oldname);
-  if (ino < 0) return ENOENT;
-  if (lookup(s, newname) >= 0) return EEXIST;
-  if (s.nlink[ino] >= MAXLINK) return EMLINK;
-  s.dir.set(newname, ino);
-  s.nlink[ino] = s.nlink[ino] + 1;
+  if (!validName(oldname) || !validName(newname)) return ENAMETOOLONG;
+  if (!s.named[oldname]) return ENOENT;
+  if (s.named[newname]) return EEXIST;
+  const ino = s.dir[oldname];
+  s.named[newname] = true;
+  s.dir[newname] = ino;
+  addLink(s, ino, 1);
   return 0;
 }
 
 export function unlink(s: State, name: Fn): number {
-  const ino = lookup(s, name);
-  if (ino < 0) return ENOENT;
-  s.dir.delete(name);
-  if (s.nlink[ino] > 0) s.nlink[ino] = s.nlink[ino] - 1;
-  maybeFreeInode(s, ino);
+  if (!validName(name)) return ENAMETOOLONG;
+  if (!s.named[name]) return ENOENT;
+  s.named[name] = false;
+  addLink(s, s.dir[name], -1);
   return 0;
 }
 
 export function rename(s: State, src: Fn, dst: Fn): number {
-  const ino = lookup(s, src);
-  if (ino < 0) return ENOENT;
+  if (!validName(src) || !validName(dst)) return ENAMETOOLONG;
+  if (!s.named[src]) return ENOENT;
   if (src === dst) return 0;
+  const ino = s.dir[src];
   const old = lookup(s, dst);
-  s.dir.set(dst, ino);
-  s.dir.delete(src);
-  if (old >= 0) {
-    if (s.nlink[old] > 0) s.nlink[old] = s.nlink[old] - 1;
-    maybeFreeInode(s, old);
-  }
+  // cells already holding what they should are not written
+  if (old !== ino) s.dir[dst] = ino;
+  if (old < 0) s.named[dst] = true;
+  s.named[src] = false;
+  if (old >= 0) addLink(s, old, -1);
   return 0;
 }
 
 export function stat(s: State, name: Fn): Stat {
+  if (!validName(name)) return statErr(ENAMETOOLONG);
   const ino = lookup(s, name);
   if (ino < 0) return statErr(ENOENT);
   return statOf(s, ino);
@@ -288,14 +343,9 @@ export function close(s: State, pid: i32, fd: i32): number {
   const o = s.fd_obj[pid][fd];
   if (k === 'file') {
     s.opens[o][pid] = s.opens[o][pid] - 1;
-    maybeFreeInode(s, o);
   } else {
     if (k === 'wpipe') s.writers[o] = s.writers[o] - 1;
     else s.readers[o] = s.readers[o] - 1;
-    if (s.readers[o] === 0 && s.writers[o] === 0) {
-      s.plen[o] = 0;
-      s.pbuf[o] = arr(PIPECAP, (j) => 0);
-    }
   }
   clearFd(s, pid, fd);
   return 0;
@@ -310,8 +360,11 @@ export function pipe(s: State, pid: i32, anyfd: boolean): PipeResult {
     wfd = highestFd(s, pid, rfd);
   }
   if (rfd < 0 || wfd < 0) return { r: EMFILE, rfd: -1, wfd: -1 };
-  const p = allocPipe(s, pid);
+  const p = allocPipe(s);
   if (p < 0) return { r: ENFILE, rfd: -1, wfd: -1 };
+  // the pipe was freed lazily: its contents are cleared now
+  s.plen[p] = 0;
+  s.pbuf[p] = arr(PIPECAP, (j) => 0);
   s.readers[p] = 1;
   s.writers[p] = 1;
   s.fd_kind[pid][rfd] = 'rpipe';
@@ -455,11 +508,16 @@ export function memwrite(s: State, pid: i32, va: i32, data: Data): Sig {
   const ino = s.vm_ino[pid][va];
   const off = s.vm_off[pid][va];
   if (!s.present[ino][off]) return 'bus';
-  s.pages[ino][off] = data;
+  if (s.pages[ino][off] !== data) s.pages[ino][off] = data;
   return 'none';
 }
 
 // ---- representation invariants and the abstraction relation -------------------------------------
+
+/** A core's link-count delta stays within the cache's range. */
+export function inv_linkcache(s: State): boolean {
+  return forall(NINODE, (i) => forall(NCPU, (c) => s.nlinkDelta[i][c] >= -LINKCACHE && s.nlinkDelta[i][c] <= LINKCACHE));
+}
 
 /** opens(i, p) = the number of descriptors of p open on inode i. */
 export function inv_opens(s: State): boolean {
@@ -483,14 +541,18 @@ function mapsOf(i: State, n: number): number {
   return t;
 }
 
+/** The spec's counts are the sums of the per-core and per-process ones; a free inode's pages are stale (freed lazily). */
 function inodeEq(i: State, s: spec.State, n: number): boolean {
-  return i.nlink[n] === s.inodes[n].nlink && opensOf(i, n) === s.inodes[n].nopen && mapsOf(i, n) === s.inodes[n].nmap &&
-    forall(NPAGE, (p) => i.present[n][p] === (p < s.inodes[n].len) && i.pages[n][p] === s.inodes[n].data[p]);
+  const free = s.inodes[n].nlink === 0 && s.inodes[n].nopen === 0 && s.inodes[n].nmap === 0;
+  return nlinkOf(i, n) === s.inodes[n].nlink && opensOf(i, n) === s.inodes[n].nopen && mapsOf(i, n) === s.inodes[n].nmap &&
+    (free || forall(NPAGE, (p) => i.present[n][p] === (p < s.inodes[n].len) && i.pages[n][p] === s.inodes[n].data[p]));
 }
 
+/** A free pipe's contents are stale (freed lazily). */
 function pipeEq(i: State, s: spec.State, n: number): boolean {
-  return i.readers[n] === s.pipes[n].nread && i.writers[n] === s.pipes[n].nwrite && i.plen[n] === s.pipes[n].len &&
-    forall(PIPECAP, (k) => i.pbuf[n][k] === s.pipes[n].buf[k]);
+  const free = s.pipes[n].nread === 0 && s.pipes[n].nwrite === 0;
+  return i.readers[n] === s.pipes[n].nread && i.writers[n] === s.pipes[n].nwrite &&
+    (free || (i.plen[n] === s.pipes[n].len && forall(PIPECAP, (k) => i.pbuf[n][k] === s.pipes[n].buf[k])));
 }
 
 function fdEq(i: State, s: spec.State, p: number, fd: number): boolean {
@@ -502,11 +564,11 @@ function vmaEq(i: State, s: spec.State, p: number, v: number): boolean {
     i.vm_ino[p][v] === s.procs[p].vmas[v].ino && i.vm_off[p][v] === s.procs[p].vmas[v].off && i.vm_data[p][v] === s.procs[p].vmas[v].data;
 }
 
-/** The same directory and tables; the spec's counts are the sums of the per-process ones; a page is present below the spec's length. */
+/** The same directory (the inode cell of a name that does not exist is stale) and tables; a page is present below the spec's length. */
 export function equiv(i: State, s: spec.State): boolean {
-  // a loop, not forall: the per-process sums are computed by loops, which quantifier bodies cannot call
+  // a loop, not forall: the sums are computed by loops, which quantifier bodies cannot call
   for (let n = 0; n < NINODE; n++) if (!inodeEq(i, s, n)) return false;
-  return sameMap(i.dir, s.dir) &&
+  return forall(NNAME, (n) => i.named[n] === (s.dir[n] >= 0) && implies(i.named[n], i.dir[n] === s.dir[n])) &&
     forall(NPIPE, (n) => pipeEq(i, s, n)) &&
     forall(NPROC, (p) => forall(NFD, (fd) => fdEq(i, s, p, fd))) &&
     forall(NPROC, (p) => forall(NVA, (v) => vmaEq(i, s, p, v)));

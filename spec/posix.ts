@@ -3,20 +3,19 @@
 //
 // The 18 operations of COMMUTER's model, in its order: open, link, unlink, rename, stat, fstat,
 // lseek, close, pipe, read, write, pread, pwrite, mmap, munmap, mprotect, memread, memwrite.
-// Two processes, one flat directory, page-granular file data, pipes, errno and signal outcomes as
-// values. Where POSIX leaves a choice open (the inode a creating open allocates, the virtual page
+// Two processes, one flat directory of NNAME names, page-granular file data, pipes, errno and
+// signal outcomes as values. Where POSIX leaves a choice open (the inode a creating open allocates, the virtual page
 // of a non-fixed mmap, the pipe object, the descriptor of an O_ANYFD open or pipe) the spec says
 // so with `choose`; without O_ANYFD a new descriptor is the lowest free one, as POSIX requires.
 //
 // States are canonical: every freed descriptor, mapping, inode and pipe is cleared, pages beyond
-// a file's length and pipe slots beyond its contents are 0, and a removed name is deleted from
-// the directory map. Two states that behave the same are therefore structurally equal (given the
+// a file's length and pipe slots beyond its contents are 0, and a removed name's entry is -1. Two states that behave the same are therefore structurally equal (given the
 // choices), which is what the commutativity analysis compares; no `equivalent` is needed.
 //
 // Sizes are small named constants: the commutativity analysis executes pairs of operations
 // symbolically and every array is expanded.
-import type { u8, i8, i32, Arr, Opaque, SMap } from 'pushbutton';
-import { arr, smap, forall, count, implies, choose } from 'pushbutton';
+import type { u8, i8, i32, Arr } from 'pushbutton';
+import { arr, forall, count, implies, choose } from 'pushbutton';
 
 /** processes (COMMUTER: proc0, proc1) */
 export const NPROC = 2;
@@ -28,12 +27,17 @@ export const NINODE = 3;
 export const NPAGE = 2;
 /** virtual pages per process */
 export const NVA = 3;
+/**
+ * file names: names are 0..NNAME-1, like COMMUTER's pool of file names. A bounded name space
+ * (not an opaque name type) is what lets the spec state that an inode's link count is the number
+ * of its names (inv_names): with names as opaque keys of a map, the analysis started from states
+ * no run reaches (a named inode with nlink 0), and the tests built from them measured those.
+ */
+export const NNAME = 5;
 /** pipes */
 export const NPIPE = 2;
 /** pages a pipe holds */
 export const PIPECAP = 2;
-/** the largest link count (link beyond it is EMLINK) */
-export const MAXLINK = 3;
 /** the largest file offset, in pages (lseek beyond it is EINVAL) */
 export const MAXOFF = 4;
 
@@ -49,11 +53,11 @@ export const EMFILE = -24;
 export const EFBIG = -27;
 export const ENOSPC = -28;
 export const ESPIPE = -29;
-export const EMLINK = -31;
 export const EPIPE = -32;
+export const ENAMETOOLONG = -36;
 
-/** A file name: an identifier, only compared. */
-export type Fn = Opaque<'Fn'>;
+/** A file name: 0..NNAME-1 (ENAMETOOLONG otherwise). */
+export type Fn = i32;
 /** The contents of one page (COMMUTER's SDataVal); 0 is a zero page. */
 export type Data = u8;
 /** a descriptor: empty, an open file, the read end or the write end of a pipe */
@@ -108,8 +112,8 @@ export interface Proc {
 }
 
 export interface State {
-  /** the one flat directory: name -> inode */
-  dir: SMap<Fn, i8>;
+  /** the one flat directory: name -> inode, -1 where the name is not linked */
+  dir: Arr<i8, typeof NNAME>;
   inodes: Arr<Inode, typeof NINODE>;
   pipes: Arr<Pipe, typeof NPIPE>;
   procs: Arr<Proc, typeof NPROC>;
@@ -147,7 +151,7 @@ export interface MemResult {
 
 export function init(): State {
   return {
-    dir: smap(-1),
+    dir: arr(NNAME, (n) => -1),
     inodes: arr(NINODE, (i) => ({ nlink: 0, nopen: 0, nmap: 0, len: 0, data: arr(NPAGE, (p) => 0) })),
     pipes: arr(NPIPE, (p) => ({ nread: 0, nwrite: 0, len: 0, buf: arr(PIPECAP, (k) => 0) })),
     procs: arr(NPROC, (p) => ({
@@ -181,12 +185,13 @@ export function validVa(va: number): boolean {
   return va >= 0 && va < NVA;
 }
 
-/** The inode `name` names, or -1. */
+export function validName(name: number): boolean {
+  return name >= 0 && name < NNAME;
+}
+
+/** The inode `name` (a valid name) names, or -1. */
 function lookup(s: State, name: Fn): number {
-  if (!s.dir.has(name)) return -1;
-  const ino = s.dir.get(name);
-  if (ino < 0 || ino >= NINODE) return -1;
-  return ino;
+  return s.dir[name];
 }
 
 /** An inode nothing refers to: free for a creating open. */
@@ -300,6 +305,7 @@ function itrunc(s: State, i: number): void {
  */
 export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean, trunc: boolean, anyfd: boolean): number {
   if (!validPid(pid)) return EINVAL;
+  if (!validName(name)) return ENAMETOOLONG;
   let ino = lookup(s, name);
   if (ino < 0 && !creat) return ENOENT;
   if (ino >= 0 && creat && excl) return EEXIST;
@@ -311,7 +317,7 @@ export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean
     if (fresh < 0) return ENOSPC;
     ino = fresh;
     s.inodes[ino].nlink = 1;
-    s.dir.set(name, ino);
+    s.dir[name] = ino;
   } else if (trunc) {
     itrunc(s, ino);
   }
@@ -325,23 +331,22 @@ export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean
 
 /** link(old, new): a second name for old's inode. */
 export function link(s: State, oldname: Fn, newname: Fn): number {
+  if (!validName(oldname) || !validName(newname)) return ENAMETOOLONG;
   const ino = lookup(s, oldname);
   if (ino < 0) return ENOENT;
   if (lookup(s, newname) >= 0) return EEXIST;
-  if (s.inodes[ino].nlink >= MAXLINK) return EMLINK;
-  s.dir.set(newname, ino);
+  s.dir[newname] = ino;
   s.inodes[ino].nlink = s.inodes[ino].nlink + 1;
   return 0;
 }
 
 /** unlink(name): removes the name; the inode goes when nothing refers to it any more. */
 export function unlink(s: State, name: Fn): number {
+  if (!validName(name)) return ENAMETOOLONG;
   const ino = lookup(s, name);
   if (ino < 0) return ENOENT;
-  s.dir.delete(name);
-  // the subset cannot state "nlink = the number of names" over an SMap's keys (docs/posix.md), so
-  // nlink >= 1 of a named inode is not an invariant here: the decrement is guarded
-  if (s.inodes[ino].nlink > 0) s.inodes[ino].nlink = s.inodes[ino].nlink - 1;
+  s.dir[name] = -1;
+  s.inodes[ino].nlink = s.inodes[ino].nlink - 1;
   maybeFreeInode(s, ino);
   return 0;
 }
@@ -351,14 +356,15 @@ export function unlink(s: State, name: Fn): number {
  * onto itself does nothing. As in COMMUTER, src and dst that are links of one inode lose src.
  */
 export function rename(s: State, src: Fn, dst: Fn): number {
+  if (!validName(src) || !validName(dst)) return ENAMETOOLONG;
   const ino = lookup(s, src);
   if (ino < 0) return ENOENT;
   if (src === dst) return 0;
   const old = lookup(s, dst);
-  s.dir.set(dst, ino);
-  s.dir.delete(src);
+  s.dir[dst] = ino;
+  s.dir[src] = -1;
   if (old >= 0) {
-    if (s.inodes[old].nlink > 0) s.inodes[old].nlink = s.inodes[old].nlink - 1;
+    s.inodes[old].nlink = s.inodes[old].nlink - 1;
     maybeFreeInode(s, old);
   }
   return 0;
@@ -366,6 +372,7 @@ export function rename(s: State, src: Fn, dst: Fn): number {
 
 /** stat(name): inode number, size in pages, link count. */
 export function stat(s: State, name: Fn): Stat {
+  if (!validName(name)) return statErr(ENAMETOOLONG);
   const ino = lookup(s, name);
   if (ino < 0) return statErr(ENOENT);
   return statOf(s, ino);
@@ -634,11 +641,16 @@ export function inv_nwrite(s: State): boolean {
   return forall(NPIPE, (p) => s.pipes[p].nwrite === count(NPROC * NFD, (k) => fdIs(s, k, 'wpipe', p)));
 }
 
-/** A file is at most NPAGE pages, pages past its end are zero, a free inode is cleared, nlink <= MAXLINK. */
+/** Every name is unlinked (-1) or names an inode; an inode's link count is the number of its names. */
+export function inv_names(s: State): boolean {
+  return forall(NNAME, (n) => s.dir[n] >= -1 && s.dir[n] < NINODE) &&
+    forall(NINODE, (i) => s.inodes[i].nlink === count(NNAME, (n) => s.dir[n] === i));
+}
+
+/** A file is at most NPAGE pages, pages past its end are zero, a free inode is cleared. */
 export function inv_inodes(s: State): boolean {
   return forall(NINODE, (i) =>
     s.inodes[i].len <= NPAGE &&
-      s.inodes[i].nlink <= MAXLINK &&
       forall(NPAGE, (p) => implies(p >= s.inodes[i].len, s.inodes[i].data[p] === 0)) &&
       implies(inodeFree(s, i), s.inodes[i].len === 0),
   );

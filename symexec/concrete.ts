@@ -9,7 +9,7 @@
 
 import type { Expr, Stmt, Func, Program, Type, Loc } from '../verifier/ir.ts';
 import { SAFE_INT } from '../verifier/ir.ts';
-import { SMap, sameMap, choose } from '../verifier/prelude.ts';
+import { SMap, sameMap, choose, cpu } from '../verifier/prelude.ts';
 import type { ObligationKind } from './evaluate.ts';
 
 export class RuntimeError extends Error {
@@ -216,6 +216,7 @@ export class Interpreter {
         return out;
       }
       case 'quant': {
+        if (e.cpu) return cpu(e.n);
         if (e.q === 'choose') return choose(e.n, (i) => (env.set(e.param, i), this.expr(e.body, env) as boolean));
         let n = 0;
         for (let i = 0; i < e.n; i++) {

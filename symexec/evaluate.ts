@@ -83,6 +83,8 @@ export interface Choice {
   n: number;
   fact: Term;
   loc: Loc;
+  /** `cpu(n)`: the core the operation runs on */
+  cpu?: boolean;
 }
 
 /** Quantifiers over at most this many elements are expanded (ground facts are cheaper for Z3). */
@@ -778,7 +780,7 @@ export class Machine {
     for (let k = 0; k < e.n; k++) parts.push(this.inBinder(e.param, T.mkInt(k), e.n, () => this.cond(e.body)));
     const c = T.mkConst(`choice!${e.loc.line}:${e.loc.col}!${this.choiceCount++}`, T.INT);
     const fact = T.or(T.and(T.eq(c, T.mkInt(-1)), ...parts.map(T.not)), ...parts.map((p, k) => T.and(T.eq(c, T.mkInt(k)), p)));
-    this.choices.push({ c, n: e.n, fact: T.implies(T.and(this.pc, this.frame.live), fact), loc: e.loc });
+    this.choices.push({ c, n: e.n, fact: T.implies(T.and(this.pc, this.frame.live), fact), loc: e.loc, ...(e.cpu ? { cpu: true } : {}) });
     return { k: 's', t: c, lo: -1n, hi: BigInt(e.n - 1) };
   }
 

@@ -16,8 +16,14 @@ import { analysePair, commuteCondition, groundFacts, type CommuteSpec, type Pair
 import { showTerm } from '../verifier/commute/show.ts';
 import { loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
 import { queryJob } from '../verifier/commute/query.ts';
-import { atomsOf, realmsOf } from '../verifier/commute/testgen.ts';
+import { atomsOf, realmsOf, type GeneratedTest } from '../verifier/commute/testgen.ts';
+import { valueFacts } from '../verifier/commute/start-state.ts';
+import { checkTest, runSpec } from '../verifier/commute/check.ts';
 import { evalTerm, ArrayValue, type Value } from '../symexec/term-eval.ts';
+import { Model } from '../verifier/solver/model.ts';
+import { decode, plain } from '../verifier/counterexample.ts';
+import { intType, type Type } from '../verifier/ir.ts';
+import { cpu, smap, SMap } from '../verifier/prelude.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (name: string) => path.join('test', 'fixtures', 'commute', `${name}.ts`);
@@ -207,6 +213,67 @@ describe('TESTGEN and the conflict check', () => {
     const ok = (x: Term) => T.and(T.le(T.mkInt(0), x), T.lt(x, T.mkInt(2)));
     expect(await differs(putPut, T.or(T.not(ok(i)), T.not(ok(j)), T.not(T.eq(i, j)), T.eq(int('a.x'), int('b.x'))))).toBe('unsat');
   });
+
+  it('a setup fixed by valueFacts decodes back to itself (records, arrays, enums, maps with opaque keys)', async () => {
+    const name: Type = { k: 'opaque', name: 'Nm' };
+    const type: Type = {
+      k: 'record', name: 'St', fields: [
+        { name: 'rows', type: { k: 'array', len: 2, elem: { k: 'record', name: 'Row', fields: [{ name: 'kind', type: { k: 'enum', name: 'K', members: ['none', 'file', 'pipe'] } }, { name: 'n', type: intType('i8') }] } } },
+        { name: 'on', type: { k: 'array', len: 3, elem: { k: 'bool' } } },
+        { name: 'dir', type: { k: 'map', key: name, value: intType('i8') } },
+      ],
+    } as Type;
+    const dir = smap<string, number>(-1);
+    dir.set('Nm!val!7', 2);
+    dir.set('Nm!val!3', -5);
+    const value = { rows: [{ kind: 'pipe', n: -3 }, { kind: 'none', n: 0 }], on: [true, false, true], dir };
+    const facts = valueFacts('x', type, value);
+    const [r] = await pool.solve(queryJob(facts, [{ id: 'one', asserts: [], project: [], cap: 1, budgetMs: 10_000, models: true }], 10_000));
+    const got = decode(Model.parse(r.solutions![0].model!), { role: 'spec', smt: 'x', param: 'x', type }, false) as typeof value;
+    expect({ ...got, dir: undefined }).toEqual({ ...value, dir: undefined });
+    // the model names opaque values its own way: two keys, set to the two values, and nothing else
+    expect(got.dir).toBeInstanceOf(SMap);
+    expect(got.dir.keys().map((k) => got.dir.get(k)).sort()).toEqual([-5, 2]);
+    expect(new Set(got.dir.keys()).size).toBe(2);
+    expect(got.dir.dflt).toBe(-1);
+  });
+
+  it('the conflict check runs the first call on core 0 and the second on core 1 (cpu())', () => {
+    // a counter: the spec counts; one implementation counts per core (Refcache), one in one cell
+    const spec = { inc: (s: { n: number }) => ++s.n && 0 };
+    const perCore = { inc: (s: { c: number[] }) => ((s.c[cpu(2)] += 1), 0), equiv: (i: { c: number[] }, s: { n: number }) => i.c[0] + i.c[1] === s.n };
+    const shared = { inc: (s: { c: number[] }) => ((s.c[0] += 1), 0), equiv: perCore.equiv };
+    const test: GeneratedTest = {
+      test: { id: 'inc_inc_c0_0', pair: ['inc', 'inc'], path: 'c0', setup: { n: 1 }, calls: [{ op: 'inc', args: [] }, { op: 'inc', args: [] }], expect: { ab: [null, null], ba: [null, null] } },
+      setup: () => ({ n: 1 }),
+      args: () => [[], []],
+      implSetup: () => ({ c: [1, 0] }),
+      json: (v) => plain(v) as never,
+      atoms: [],
+    };
+    const rt = { spec, impls: new Map<string, Record<string, unknown>>([['percore', perCore], ['shared', shared]]) };
+    const runs = runSpec(rt, test);
+    const percore = checkTest(rt, 'percore', test, runs);
+    expect(percore.resultsOk).toBe(true);
+    expect(percore.conflicts).toEqual([]);
+    expect(checkTest(rt, 'shared', test, runs).conflicts).toEqual([{ cell: 'c[0]', a: 'write', b: 'write' }]);
+    expect(cpu(2)).toBe(0); // outside a check, cpu() answers 0 again
+  });
+
+  it('posix link/link: the scalable implementation (per-core link counts) is conflict-free on every test, the naive one is not', async () => {
+    const run = await runCommute({ root, target: 'posix', timeoutMs: 10_000, jobs: 2, pool, filter: ['link/link'], maxTestsPerPath: 3 });
+    expect(run.unknowns + run.toolchainErrors.length + run.noStartState.length).toBe(0);
+    expect(run.tests.length).toBeGreaterThan(10);
+    const of = (impl: string) => run.verdicts.filter((v) => v.impl === impl);
+    expect(of('posix.scalable').every((v) => v.resultsOk && v.conflicts.length === 0)).toBe(true);
+    // two links of one inode on two cores: no shared cell; the naive one takes its directory lock
+    // in every call whose names are valid
+    const valid = (t: GeneratedTest) => t.test.calls.every((c) => c.args.every((n) => typeof n === 'number' && n >= 0 && n < 5));
+    const locked = new Set(run.tests.filter(valid).map((t) => t.test.id));
+    expect(locked.size).toBeGreaterThan(5);
+    expect(of('posix.naive').filter((v) => locked.has(v.id)).every((v) => v.conflicts.some((c) => c.cell === 'dirVersion'))).toBe(true);
+    expect(run.tests.some((t) => t.test.calls[0].args[0] === t.test.calls[1].args[0] && t.test.expect.ab[0] === 0 && t.test.expect.ab[1] === 0)).toBe(true);
+  }, 120_000);
 
   it('quantified input facts are instantiated per array dimension, at the indices the problem uses there', () => {
     const [A, B] = [T.mkConst('s.a[]', T.arraySort(T.INT, T.INT)), T.mkConst('s.b[]', T.arraySort(T.INT, T.INT))];

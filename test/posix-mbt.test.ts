@@ -58,7 +58,8 @@ const fd = mostly(0, spec.NFD - 1);
 const va = mostly(0, spec.NVA - 1);
 const off = fc.integer({ min: -1, max: spec.MAXOFF + 1 });
 const page = mostly(0, spec.NPAGE - 1);
-const name = fc.constantFrom('a', 'b', 'c');
+// three names, and now and then one outside the name space (ENAMETOOLONG)
+const name = mostly(0, 2).map((n) => (n > 2 ? spec.NNAME : n));
 const data = fc.integer({ min: 0, max: 5 });
 const bool = fc.boolean();
 const whence = fc.constantFrom('set', 'cur', 'end');
@@ -92,16 +93,8 @@ interface Track {
   s: spec.State;
 }
 
-/** What the spec cannot state (docs/posix.md): every name maps to an inode, and nlink is the number of its names. */
-function linkCounts(s: spec.State): boolean {
-  const names = s.dir.keys();
-  return names.every((k) => s.dir.get(k) >= 0 && s.dir.get(k) < spec.NINODE) &&
-    s.inodes.every((ind, i) => ind.nlink === names.filter((k) => s.dir.get(k) === i).length);
-}
-
 function checkInvariants(t: Track, where: string): void {
   for (const [n, f] of specInvs) expect(f(t.s), `spec ${n} (${t.impl.name} copy) after ${where}`).toBe(true);
-  expect(linkCounts(t.s), `nlink = the number of names (${t.impl.name} copy) after ${where}`).toBe(true);
   for (const [n, f] of invariantsOf(t.impl.mod)) expect(f(t.i), `${t.impl.name} ${n} after ${where}`).toBe(true);
 }
 
@@ -163,26 +156,26 @@ describe('posix model-based test', () => {
 
   it('a scripted scenario: files, hard links, unlink while open, pipes, mappings, teardown', () => {
     const steps: Step[] = [
-      { op: 'open', args: [0, 'a', true, true, false, false] }, // fd 0, a new inode
+      { op: 'open', args: [0, 0, true, true, false, false] }, // fd 0, a new inode
       { op: 'write', args: [0, 0, 7] },
       { op: 'write', args: [0, 0, 8] },
       { op: 'write', args: [0, 0, 9] }, // EFBIG: NPAGE pages
       { op: 'pwrite', args: [0, 0, 0, 6] }, // rewrites page 0; the length stays 2
-      { op: 'link', args: ['a', 'b'] },
-      { op: 'stat', args: ['b'] }, // nlink 2, size 2
+      { op: 'link', args: [0, 1] },
+      { op: 'stat', args: [1] }, // nlink 2, size 2
       { op: 'lseek', args: [0, 0, 0, 'set'] },
       { op: 'read', args: [0, 0] }, // 7
       { op: 'pread', args: [0, 0, 1] }, // 8
       { op: 'pread', args: [0, 0, 2] }, // end of file
       { op: 'mmap', args: [1, true, true, false, 0, -1, 0] }, // anonymous, any page
-      { op: 'open', args: [1, 'b', false, false, false, false] }, // fd 0 of pid 1
-      { op: 'open', args: [1, 'b', false, false, false, true] }, // O_ANYFD: fd 1 (naive) or fd 2 (scalable)
+      { op: 'open', args: [1, 1, false, false, false, false] }, // fd 0 of pid 1
+      { op: 'open', args: [1, 1, false, false, false, true] }, // O_ANYFD: fd 1 (naive) or fd 2 (scalable)
       { op: 'mmap', args: [1, false, true, true, 2, 0, 1] }, // page 1 of a at va 2
       { op: 'memwrite', args: [1, 2, 5] },
       { op: 'pread', args: [0, 0, 1] }, // 5
-      { op: 'rename', args: ['a', 'c'] },
-      { op: 'unlink', args: ['b'] },
-      { op: 'unlink', args: ['c'] }, // no name left; still open and mapped
+      { op: 'rename', args: [0, 2] },
+      { op: 'unlink', args: [1] },
+      { op: 'unlink', args: [2] }, // no name left; still open and mapped
       { op: 'fstat', args: [0, 0] }, // nlink 0
       { op: 'pipe', args: [0, false] },
       { op: 'write', args: [0, 2, 3] },

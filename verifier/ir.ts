@@ -120,8 +120,8 @@ export type Expr =
   | (Node & { k: 'record'; fields: { name: string; value: Expr }[] })
   /** `arr(len, param => body)` */
   | (Node & { k: 'arrayInit'; len: number; param: string; body: Expr })
-  /** `forall / exists / count / choose (n, param => body)` */
-  | (Node & { k: 'quant'; q: 'forall' | 'exists' | 'count' | 'choose'; n: number; param: string; body: Expr })
+  /** `forall / exists / count / choose (n, param => body)`; `cpu(n)` is a choose marked `cpu` */
+  | (Node & { k: 'quant'; q: 'forall' | 'exists' | 'count' | 'choose'; n: number; param: string; body: Expr; cpu?: boolean })
   | (Node & { k: 'mapNew'; dflt: Expr })
   | (Node & { k: 'mapGet'; map: Expr; key: Expr })
   | (Node & { k: 'mapHas'; map: Expr; key: Expr })

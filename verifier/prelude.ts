@@ -97,6 +97,21 @@ export function choose(n: number, f: (i: number) => boolean): number {
 /** Chooser hook: given the candidates of one `choose`, returns the one to take. */
 export const CHOOSE_HOOK = Symbol.for('pushbutton.choose');
 
+/**
+ * The core (CPU) the running operation is on, one of `0..n-1`: for an implementation's per-core
+ * data (Refcache-style per-core counts). The verifier proves the implementation correct on every
+ * core, as it does for an implementation's `choose`; `verify commute` runs the two calls of a
+ * test on cores 0 and 1, as MTRACE runs them on two cores. At run time 0, unless a core is
+ * installed under CPU_HOOK.
+ */
+export function cpu(n: number): number {
+  const c = (globalThis as Record<symbol, unknown>)[CPU_HOOK];
+  return typeof c === 'number' ? c % n : 0;
+}
+
+/** The core cpu() answers, while verify commute runs a call on it. */
+export const CPU_HOOK = Symbol.for('pushbutton.cpu');
+
 /** Logical implication. */
 export function implies(a: boolean, b: boolean): boolean {
   return !a || b;

@@ -4,11 +4,12 @@
 //    there too (some choices give equal results and equivalent states). A test that does not is
 //    a toolchain bug, reported, never counted as a test.
 // 2. Each implementation variant, from the state the solver related to the setup by equiv:
-//    op0 on "thread 0", then op1 on "thread 1" on the same instance, each through the footprint
+//    op0 on core 0, then op1 on core 1 (what the prelude's cpu() answers) on the same instance, each through the footprint
 //    recorder (MTRACE's protocol: sequential, fstest -c style). Conflict-free when no cell one
 //    writes is touched by the other. The results in both orders must be ones the spec allows.
 
 import { everyChoice } from '../choices.ts';
+import { CPU_HOOK } from '../prelude.ts';
 import { deepEqual, plain, widen } from '../counterexample.ts';
 import { recordAccesses, conflicts, type Granularity } from './footprint.ts';
 import type { GeneratedTest } from './testgen.ts';
@@ -45,17 +46,31 @@ function fn(m: Module, name: string): Fn {
   return f as Fn;
 }
 
+/** Runs `f` with the prelude's cpu() answering `core`: op0 of a test runs on core 0, op1 on core 1. */
+function onCore<R>(core: number, f: () => R): R {
+  const g = globalThis as Record<symbol, unknown>;
+  const previous = g[CPU_HOOK];
+  g[CPU_HOOK] = core;
+  try {
+    return f();
+  } finally {
+    g[CPU_HOOK] = previous;
+  }
+}
+
 /** Runs the two calls in one order on a fresh copy of the setup. */
 function runOrder(mod: Module, t: GeneratedTest, state: unknown, order: 'ab' | 'ba'): Run {
   const [aArgs, bArgs] = t.args();
   const [a, b] = t.test.calls;
   const results: [unknown, unknown] = [undefined, undefined];
+  const callA = () => (results[0] = onCore(0, () => fn(mod, a.op)(state, ...aArgs)));
+  const callB = () => (results[1] = onCore(1, () => fn(mod, b.op)(state, ...bArgs)));
   if (order === 'ab') {
-    results[0] = fn(mod, a.op)(state, ...aArgs);
-    results[1] = fn(mod, b.op)(state, ...bArgs);
+    callA();
+    callB();
   } else {
-    results[1] = fn(mod, b.op)(state, ...bArgs);
-    results[0] = fn(mod, a.op)(state, ...aArgs);
+    callB();
+    callA();
   }
   return { results, state };
 }
@@ -114,8 +129,8 @@ export function checkTest(rt: Runtimes, variant: string, t: GeneratedTest, runs:
   // op0 then op1 on one instance, each recorded on its own
   const state = implSetup(rt, t, variant) as object;
   const names = new WeakMap<object, string>();
-  const r0 = recordAccesses(state, (s) => fn(impl, a.op)(s, ...aArgs), { granularity, names });
-  const r1 = recordAccesses(state, (s) => fn(impl, b.op)(s, ...bArgs), { granularity, names });
+  const r0 = recordAccesses(state, (s) => onCore(0, () => fn(impl, a.op)(s, ...aArgs)), { granularity, names });
+  const r1 = recordAccesses(state, (s) => onCore(1, () => fn(impl, b.op)(s, ...bArgs)), { granularity, names });
   const verdict: TestVerdict = { id: t.test.id, impl: variant, resultsOk: true, conflicts: conflicts(r0.accesses, r1.accesses) };
   // both orders must give what the spec allows: some run of the spec with the same results and
   // a state the implementation's equiv relates to the implementation's

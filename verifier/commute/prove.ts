@@ -7,7 +7,7 @@
 // is named); the runtime check shows concrete cases.
 
 import type { CellAccess } from '../../symexec/evaluate.ts';
-import { relatedImplState } from './testgen.ts';
+import { relatedImplState } from './start-state.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import type { Subsystem } from '../subsystem.ts';
@@ -31,10 +31,16 @@ function footprints(an: PairAnalysis, v: Subsystem): { facts: Term[]; a: CellAcc
   const argsA = args('a', opA.name);
   const argsB = args('b', opB.name);
   m.footprint = [];
+  m.choices.length = 0;
+  // each call's choices: any value they allow (the implementation is correct for all), except
+  // cpu(): op0 runs on core 0 and op1 on core 1, as the runtime check runs them
+  const choicesOf = (core: number) => m.choices.splice(0).map((c) => (c.cpu ? T.and(c.fact, T.eq(c.c, T.mkInt(core))) : c.fact));
   m.call(opA, [i, ...argsA]);
   const a = m.footprint.splice(0);
+  facts.push(...choicesOf(0));
   m.call(opB, [i, ...argsB]);
   const b = m.footprint.splice(0);
+  facts.push(...choicesOf(1));
   m.footprint = undefined;
   m.obligations.length = 0;
   facts.push(...m.hypotheses);

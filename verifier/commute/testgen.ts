@@ -8,17 +8,17 @@
 // rule: variables of the assumption-free path condition), so the count of tests is a property of
 // the spec and of this policy, stated with every result.
 //
-// Each model also holds a state of every implementation variant related to the spec state by its
-// `equiv` (and satisfying its invariants): the conflict checker starts the implementation there.
+// Each test's setup is then given a state of every implementation variant, related to it by the
+// variant's `equiv` (start-state.ts): the conflict checker starts the implementation there.
 
 import type { Term } from '../../symexec/term.ts';
 import * as T from '../../symexec/term.ts';
-import { Machine, arrayLens, type SVal } from '../../symexec/evaluate.ts';
+import { arrayLens } from '../../symexec/evaluate.ts';
 import { Model } from '../solver/model.ts';
 import type { SolverPool } from '../solver/pool.ts';
 import { cloneValue, decode, plain } from '../counterexample.ts';
-import { scalar, type Input } from '../theorems.ts';
-import type { Subsystem } from '../subsystem.ts';
+import type { Input } from '../theorems.ts';
+import { solveStartStates } from './start-state.ts';
 import { queryJob, type NamedTerm, type QueryGoal } from './query.ts';
 import { agreeOnPath, cubeTerm, decidedCube, dimensionsIndexedBy, type CommuteSpec, type ArgUse, type PairAnalysis, type Path } from './analyze.ts';
 import type { Json, TestCase } from './types.ts';
@@ -38,7 +38,7 @@ export interface GeneratedTest {
   test: TestCase;
   setup(): unknown;
   args(): [unknown[], unknown[]];
-  /** the implementation state of each variant, related to the setup by its equiv */
+  /** the implementation state of each variant, related to the setup by its equiv (start-state.ts) */
   implSetup(variant: string): unknown;
   /** runtime values as JSON, opaque values named as in the test's setup */
   json(v: unknown): Json;
@@ -50,6 +50,8 @@ export interface PairTests {
   tests: GeneratedTest[];
   /** per path: how many tests, and why its enumeration stopped early (cap, budget, unknown) */
   perPath: { path: string; tests: number; stopped?: string }[];
+  /** setups no implementation state could be found for (dropped): why, per test */
+  noStartState: { id: string; why: string }[];
   unknowns: number;
   ms: number;
 }
@@ -149,43 +151,6 @@ export function realmsOf(atoms: Term[], branches: Term[], agreement: Term[], arg
   return atoms.map((t) => (t.sort.k === 'Bool' ? undefined : t.sort.k === 'Int' ? `int:${find(`#${t.id}`)}` : T.sortToSmt(t.sort)));
 }
 
-/**
- * A variant's implementation state `impl!NAME`, satisfying its invariants and related by its
- * equiv to the pair problem's start state `s` (the same constants): where tests start the
- * implementation, and where prove.ts runs it symbolically.
- */
-export function relatedImplState(v: Subsystem, expandLimit?: number): { m: Machine; i: SVal; smt: string; facts: Term[] } {
-  const m = new Machine(v.program, { expandLimit });
-  const s = m.input('s', v.spec.state);
-  const smt = `impl!${v.name}`;
-  const i = m.input(smt, v.impl.state);
-  const facts = [...v.impl.invariants.map((f) => scalar(m.call(f, [i]))), scalar(m.call(v.impl.equiv, [i, s]))];
-  return { m, i, smt, facts };
-}
-
-/** Arrays up to this many elements are expanded in the implementation facts of a small scope. */
-const SMALL_SCOPE_EXPANSION = 1024;
-
-const implFactsCache = new WeakMap<CommuteSpec, { facts: Term[]; inputs: Map<string, Input> }>();
-
-/** What every model must also say: each variant's implementation state, related by equiv (the same for every pair). */
-function implFacts(spec: CommuteSpec): { facts: Term[]; inputs: Map<string, Input> } {
-  const hit = implFactsCache.get(spec);
-  if (hit) return hit;
-  const facts: Term[] = [];
-  const inputs = new Map<string, Input>();
-  for (const v of spec.variants) {
-    // at a small scope every array is small: the facts expanded exactly, element by element (a
-    // quantified equiv left Z3 at `unknown` on the kernel; grounded at the used indices only,
-    // the rest of the state would not be related)
-    const r = relatedImplState(v, spec.scope.size ? SMALL_SCOPE_EXPANSION : undefined);
-    facts.push(...r.m.hypotheses, ...r.facts);
-    inputs.set(v.name, { role: 'impl', smt: r.smt, param: r.smt, type: v.impl.state });
-  }
-  implFactsCache.set(spec, { facts, inputs });
-  return { facts, inputs };
-}
-
 /** Opaque values as pool names (`Fn0`, `Fn1`, … in order of first use), like COMMUTER's realms. */
 export function poolNames(): (v: unknown) => Json {
   const names = new Map<string, string>();
@@ -215,8 +180,7 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
   const t0 = performance.now();
   const p = an.problem;
   const paths = an.paths.filter((x) => x.commutative);
-  if (paths.length === 0) return { tests: [], perPath: [], unknowns: 0, ms: 0 };
-  const impl = implFacts(spec);
+  if (paths.length === 0) return { tests: [], perPath: [], noStartState: [], unknowns: 0, ms: 0 };
   const goals: QueryGoal[] = paths.map((path) => {
     const onPath = agreeOnPath(p, path.cube);
     const branches = decidedCube(p, path.cube);
@@ -225,8 +189,8 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
     const project: NamedTerm[] = atoms.map((t, k) => ({ name: `v!${k}`, term: t, realm: realms[k], when: inRange(p.inputs, t) }));
     return { id: path.id, asserts: [p.agree, cubeTerm(p, path.cube)], project, cap: policy.maxTestsPerPath, budgetMs: policy.pathBudgetMs, models: true };
   });
-  const results = await pool.solve(queryJob([...p.given, ...impl.facts], goals, policy.timeoutMs));
-  const tests: GeneratedTest[] = [];
+  const results = await pool.solve(queryJob(p.given, goals, policy.timeoutMs));
+  const found: Materialised[] = [];
   const perPath: PairTests['perPath'] = [];
   let unknowns = 0;
   results.forEach((r, k) => {
@@ -234,21 +198,36 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
     if (r.status === 'unknown') unknowns++;
     const sols = r.solutions ?? [];
     perPath.push({ path: path.id, tests: sols.length, stopped: r.stopped });
-    sols.forEach((sol, j) => tests.push(materialise(an, path, j, Model.parse(sol.model!), impl.inputs, goals[k].project)));
+    sols.forEach((sol, j) => found.push(materialise(an, path, j, Model.parse(sol.model!), goals[k].project)));
   });
-  return { tests, perPath, unknowns, ms: Math.round(performance.now() - t0) };
+  const starts = await solveStartStates(spec, found.map((x) => x.setup), pool, policy.timeoutMs);
+  const tests: GeneratedTest[] = [];
+  const noStartState: PairTests['noStartState'] = [];
+  starts.forEach((st, k) => {
+    const x = found[k];
+    if ('states' in st) tests.push(x.withImpls(st.states));
+    else if (st.status === 'unknown') unknowns++;
+    else noStartState.push({ id: x.id, why: st.why });
+  });
+  return { tests, perPath, noStartState, unknowns, ms: Math.round(performance.now() - t0) };
+}
+
+/** A test decoded from its model, waiting for its implementation states. */
+interface Materialised {
+  id: string;
+  setup: unknown;
+  withImpls(states: Map<string, unknown>): GeneratedTest;
 }
 
 /**
  * A test from one model, decoded at once: the parsed model (the whole solver state of a POSIX
  * pair) is dropped, and runs get fresh copies of the decoded values.
  */
-function materialise(an: PairAnalysis, path: Path, j: number, model: Model, impls: Map<string, Input>, atoms: NamedTerm[]): GeneratedTest {
+function materialise(an: PairAnalysis, path: Path, j: number, model: Model, atoms: NamedTerm[]): Materialised {
   const p = an.problem;
   const argInputs = (label: 'a' | 'b') => p.inputs.filter((x) => x.role === 'arg' && x.smt.startsWith(`${label}.`));
   const setup = decode(model, p.inputs[0], false);
   const args: [unknown[], unknown[]] = [argInputs('a').map((x) => decode(model, x, false)), argInputs('b').map((x) => decode(model, x, false))];
-  const implStates = new Map([...impls].map(([name, inp]) => [name, decode(model, inp, false)]));
   const rename = poolNames();
   const json = (v: unknown) => rename(plain(v));
   const test: TestCase = {
@@ -262,14 +241,18 @@ function materialise(an: PairAnalysis, path: Path, j: number, model: Model, impl
     ],
     // filled in by the checker, which runs the spec itself in both orders
     expect: { ab: [null, null], ba: [null, null] },
-    impl: Object.fromEntries([...implStates].map(([name, v]) => [name, json(v)])),
   };
   return {
-    test,
-    setup: () => cloneValue(setup),
-    args: () => cloneValue(args),
-    implSetup: (variant) => cloneValue(implStates.get(variant)),
-    json,
-    atoms,
+    id: test.id,
+    setup,
+    withImpls: (implStates) => ({
+      // JSON in the same pool names as the setup: one renaming for the whole test
+      test: { ...test, impl: Object.fromEntries([...implStates].map(([name, v]) => [name, json(v)])) },
+      setup: () => cloneValue(setup),
+      args: () => cloneValue(args),
+      implSetup: (variant) => cloneValue(implStates.get(variant)),
+      json,
+      atoms,
+    }),
   };
 }

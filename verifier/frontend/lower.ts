@@ -969,6 +969,14 @@ class FunctionLowering {
         if (body.type.k !== 'bool') reject(body.loc, describe(args[1]), `the body of ${name} is a condition (boolean)`);
         return { k: 'quant', q: name, n, param, body, type: name === 'count' || name === 'choose' ? NUMBER : BOOL, loc };
       }
+      case 'cpu': {
+        // the core an operation runs on: a choice every value of which must be correct, as an
+        // implementation's choose is (`cpu` marks it, for verify commute to place the calls)
+        if (args.length !== 1) reject(loc, describe(e), 'write cpu(N): the core, one of 0..N-1');
+        const n = this.constantArg(args[0], name);
+        if (n < 1) reject(loc, describe(e), 'cpu(N) needs N >= 1');
+        return { k: 'quant', q: 'choose', n, param: '$cpu', body: { k: 'bool', v: true, type: BOOL, loc }, type: NUMBER, loc, cpu: true };
+      }
       case 'implies': {
         if (args.length !== 2) reject(loc, describe(e), 'write implies(a, b)');
         // a call: TypeScript evaluates both arguments, so no short circuit (unlike !a || b)

@@ -1,0 +1,170 @@
+// The implementation's starting state of a commutativity test, solved from its `equiv`: each
+// variant's state must satisfy its representation invariants and be related to the test's spec
+// setup (docs/commute.md). Solved once the setup is concrete, apart from the test enumeration:
+// with the implementations' facts in every enumeration query, each check carried both variants'
+// states and relations (close/read: 42 s of enumeration against 20 s without), and here the spec
+// side is a constant, which Z3 propagates.
+
+import type { Type } from '../ir.ts';
+import * as T from '../../symexec/term.ts';
+import type { Term } from '../../symexec/term.ts';
+import { Machine, type SVal } from '../../symexec/evaluate.ts';
+import { leavesOf, scalarSort } from '../../symexec/layout.ts';
+import { Model } from '../solver/model.ts';
+import type { SolverPool } from '../solver/pool.ts';
+import { decode } from '../counterexample.ts';
+import { scalar, type Input } from '../theorems.ts';
+import type { Subsystem } from '../subsystem.ts';
+import { queryJob, type QueryGoal } from './query.ts';
+import type { CommuteSpec } from './analyze.ts';
+
+/**
+ * A variant's implementation state `impl!NAME`, satisfying its invariants and related by its
+ * equiv to the spec state input `s`: where tests start the implementation, and where prove.ts
+ * runs it symbolically from any state of a path.
+ */
+export function relatedImplState(v: Subsystem, expandLimit?: number): { m: Machine; i: SVal; smt: string; facts: Term[] } {
+  const m = new Machine(v.program, { expandLimit });
+  const s = m.input('s', v.spec.state);
+  const smt = `impl!${v.name}`;
+  const i = m.input(smt, v.impl.state);
+  const facts = [...v.impl.invariants.map((f) => scalar(m.call(f, [i]))), scalar(m.call(v.impl.equiv, [i, s]))];
+  return { m, i, smt, facts };
+}
+
+/** Arrays up to this many elements are expanded in the implementation facts of a small scope. */
+const SMALL_SCOPE_EXPANSION = 1024;
+
+const implFactsCache = new WeakMap<CommuteSpec, { facts: Term[]; inputs: Map<string, Input> }>();
+
+/** Every variant's implementation state, related by equiv to `s` (the same for every test of a spec). */
+function implFacts(spec: CommuteSpec): { facts: Term[]; inputs: Map<string, Input> } {
+  const hit = implFactsCache.get(spec);
+  if (hit) return hit;
+  const facts: Term[] = [];
+  const inputs = new Map<string, Input>();
+  for (const v of spec.variants) {
+    // at a small scope every array is small: the facts expanded exactly, element by element (a
+    // quantified equiv left Z3 at `unknown` on the kernel)
+    const r = relatedImplState(v, spec.scope.size ? SMALL_SCOPE_EXPANSION : undefined);
+    facts.push(...r.m.hypotheses, ...r.facts);
+    inputs.set(v.name, { role: 'impl', smt: r.smt, param: r.smt, type: v.impl.state });
+  }
+  implFactsCache.set(spec, { facts, inputs });
+  return { facts, inputs };
+}
+
+/** Opaque values of a setup as constants of their sort, pairwise distinct (model ids are per model). */
+class OpaqueConsts {
+  readonly byId = new Map<string, Term>();
+  term(sortName: string, id: string): Term {
+    let c = this.byId.get(id);
+    if (!c) this.byId.set(id, (c = T.mkConst(`opaque!${id}`, { k: 'Unint', name: sortName })));
+    return c;
+  }
+  distinct(): Term[] {
+    const cs = [...this.byId.values()];
+    return cs.flatMap((x, i) => cs.slice(i + 1).filter((y) => T.sortEq(x.sort, y.sort)).map((y) => T.not(T.eq(x, y))));
+  }
+}
+
+/** Equalities that fix the state input `smt` of type `type` to a decoded value, element by element. */
+export function valueFacts(smt: string, type: Type, value: unknown, opaque = new OpaqueConsts()): Term[] {
+  const leaves = new Map(leavesOf(type).map((l) => [l.key, l]));
+  const leafConst = (key: string) => T.mkConst(key ? `${smt}.${key}` : smt, leaves.get(key)!.sort);
+  const at = (a: Term, idx: Term[]) => idx.reduce((x, i) => T.select(x, i), a);
+  const scalarTerm = (t: Type, v: unknown): Term => {
+    switch (t.k) {
+      case 'bool':
+        return T.mkBool(v === true);
+      case 'int':
+        return T.mkInt(v as number);
+      case 'enum':
+        return T.mkInt(t.members.indexOf(v as string));
+      case 'opaque':
+        return opaque.term(t.name, v as string);
+      default:
+        throw new Error(`internal: ${t.k} is not a scalar`);
+    }
+  };
+  const out: Term[] = [];
+  const go = (t: Type, key: string, idx: Term[], v: unknown): void => {
+    switch (t.k) {
+      case 'record':
+        for (const f of t.fields) go(f.type, key ? `${key}.${f.name}` : f.name, idx, (v as Record<string, unknown>)[f.name]);
+        return;
+      case 'array':
+        (v as unknown[]).forEach((x, k) => go(t.elem, `${key}[]`, [...idx, T.mkInt(k)], x));
+        return;
+      case 'map': {
+        const m = v as { dflt: unknown; keys(): unknown[]; get(k: unknown): unknown };
+        out.push(T.eq(at(leafConst(`${key}{dflt}`), idx), scalarTerm(t.value, m.dflt)));
+        // the keys set, and no other: the `has` array is a store chain over "false everywhere"
+        let has = T.constArray(scalarSort(t.key), T.FALSE);
+        for (const k of m.keys()) {
+          const kt = scalarTerm(t.key, k);
+          has = T.store(has, kt, T.TRUE);
+          out.push(T.eq(T.select(at(leafConst(`${key}{val}`), idx), kt), scalarTerm(t.value, m.get(k))));
+        }
+        out.push(T.eq(at(leafConst(`${key}{has}`), idx), has));
+        return;
+      }
+      case 'void':
+        return;
+      default:
+        out.push(T.eq(at(leafConst(key), idx), scalarTerm(t, v)));
+    }
+  };
+  go(type, '', [], value);
+  return out;
+}
+
+/** Replaces the opaque model ids of `v` (strings `Sort!val!N`) by the setup's own. */
+function renameOpaque(v: unknown, ids: Map<string, string>): unknown {
+  if (typeof v === 'string') return ids.get(v) ?? v;
+  if (Array.isArray(v)) return v.map((x) => renameOpaque(x, ids));
+  if (v && typeof v === 'object') {
+    const m = v as unknown as { entries?: unknown; dflt: unknown };
+    if (m.entries instanceof Map) {
+      // an SMap (its fields, not its methods: a test's map is rebuilt in place)
+      m.entries = new Map([...m.entries].map(([k, x]) => [renameOpaque(k, ids), renameOpaque(x, ids)]));
+      m.dflt = renameOpaque(m.dflt, ids);
+      return v;
+    }
+    for (const [k, x] of Object.entries(v)) (v as Record<string, unknown>)[k] = renameOpaque(x, ids);
+  }
+  return v;
+}
+
+/** What the solver found for one setup: each variant's starting state, or why there is none. */
+export type StartStates = { states: Map<string, unknown> } | { status: 'unsat' | 'unknown'; why: string };
+
+/**
+ * Each variant's starting state for each setup (spec states of one spec, as the test generator
+ * decoded them), in one solver job: the implementations' facts once, one goal per setup.
+ */
+export async function solveStartStates(spec: CommuteSpec, setups: unknown[], pool: SolverPool, timeoutMs: number): Promise<StartStates[]> {
+  if (spec.variants.length === 0 || setups.length === 0) return setups.map(() => ({ states: new Map() }));
+  const impl = implFacts(spec);
+  const opaques = setups.map(() => new OpaqueConsts());
+  const goals: QueryGoal[] = setups.map((setup, k) => {
+    const eqs = valueFacts('s', spec.state, setup, opaques[k]);
+    return { id: `start${k}`, asserts: [...eqs, ...opaques[k].distinct()], project: [], cap: 1, budgetMs: timeoutMs, models: true };
+  });
+  const results = await pool.solve(queryJob(impl.facts, goals, timeoutMs));
+  return results.map((r, k): StartStates => {
+    const text = r.solutions?.[0]?.model;
+    if (!text) {
+      const status = r.status === 'unsat' ? 'unsat' : 'unknown';
+      return { status, why: status === 'unsat' ? 'no implementation state satisfies the invariants and equiv with this setup' : `the solver gave up (${r.stopped ?? r.reason ?? r.status})` };
+    }
+    const model = Model.parse(text);
+    // the model's names for the setup's opaque values, mapped back to the setup's
+    const ids = new Map<string, string>();
+    for (const [id, c] of opaques[k].byId) {
+      const mv = model.value(c.name!);
+      if (mv && typeof mv === 'object' && mv.kind === 'opaque') ids.set(mv.id, id);
+    }
+    return { states: new Map([...impl.inputs].map(([name, inp]) => [name, renameOpaque(decode(model, inp, false), ids)])) };
+  });
+}
