@@ -1,15 +1,17 @@
-// `npm run bench:commute [-- --ops open,link,unlink] [-- --max-tests-per-path N] [-- --jobs N]`:
+// `npm run bench:commute [-- --ops open,link,unlink] [-- --max-tests-per-path N] [-- --jobs N]
+//  [-- --json FILE] [-- --html FILE]`:
 // verify commute on the POSIX model (spec/posix.ts, both implementations), phase by phase, next to
 // COMMUTER's published figures (shared/research/commuter.md §0). Without --ops, all 171 pairs.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runCommute } from '../verifier/commute/command.ts';
-import { summarise } from '../verifier/commute/report.ts';
+import { htmlReport, jsonReport, summarise } from '../verifier/commute/report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { ops: { type: 'string' }, 'max-tests-per-path': { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' } } });
+const { values } = parseArgs({ options: { ops: { type: 'string' }, 'max-tests-per-path': { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'string' }, html: { type: 'string' } } });
 const ops = values.ops?.split(',').map((s) => s.trim());
 const filter = ops?.flatMap((a, i) => ops.slice(i).map((b) => `${a}/${b}`));
 const jobs = Number(values.jobs ?? 2);
@@ -72,5 +74,9 @@ ${implRow('most frequent conflicting cells (tests)', (n) => s.totals.find((x) =>
 ${implRow('paths PROVED conflict-free', proofs)}
 
 phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s
-toolchain errors: ${run.toolchainErrors.length}; implementation results the spec does not allow: ${run.verdicts.filter((v) => !v.resultsOk).length}
+toolchain errors: ${run.toolchainErrors.length}; setups without an implementation starting state: ${run.noStartState.length}; solver unknowns: ${run.unknowns}; implementation results the spec does not allow: ${run.verdicts.filter((v) => !v.resultsOk).length}
 slowest pairs (analysis): ${[...run.pairs].sort((a, b) => b.ms - a.ms).slice(0, 5).map((p) => `${p.a}/${p.b} ${(p.ms / 1000).toFixed(1)} s`).join(', ')}`);
+
+// the per-pair report (the heat maps' data) and the page with the heat maps, as verify commute writes them
+if (values.json) fs.writeFileSync(values.json, jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
+if (values.html) fs.writeFileSync(values.html, htmlReport(run.ops, run.pairs, tests, run.verdicts, run.policy, `verify commute posix (bench, ${new Date().toISOString().slice(0, 10)})`));

@@ -15,10 +15,11 @@
 //   - file data is per page with a present bit (sv6's radix array): the size is the number of
 //     present pages, so pread and memread past the end answer from the page alone; a page that
 //     already holds the data written is not written again;
-//   - with O_ANYFD, open and pipe take the HIGHEST free descriptor (the spec allows any; the
-//     lowest is what POSIX requires otherwise); a creating open prefers an inode of the running
-//     core's partition (i % NCPU = core), pipe the pipe numbered like its core, and a non-fixed
-//     mmap the highest free virtual page, so two cores rarely allocate from one cell;
+//   - with O_ANYFD, open and pipe take the highest free descriptor on even cores and the lowest
+//     on odd ones (the spec allows any; the lowest is what POSIX requires otherwise), and so does
+//     a non-fixed mmap with virtual pages; a creating open prefers an inode of the running core's
+//     partition (i % NCPU = core), pipe the pipe numbered like its core: two cores rarely
+//     allocate from one cell;
 //   - no address-space-wide lock: mmap, munmap and mprotect touch the one virtual page.
 // Helpers are exported so that a seeded bug can reuse them. See docs/posix.md.
 import type { u8, i8, i32, Arr } from 'pushbutton';
@@ -179,11 +180,19 @@ export function lowestFd(s: State, pid: number, but: number): number {
   return -1;
 }
 
-/** The highest free descriptor of `pid` other than `but` (O_ANYFD). */
+/** The highest free descriptor of `pid` other than `but`, scanning down from the top. */
 export function highestFd(s: State, pid: number, but: number): number {
-  let r = -1;
-  for (let fd = 0; fd < NFD; fd++) if (fd !== but && s.fd_kind[pid][fd] === 'none') r = fd;
-  return r;
+  for (let k = 0; k < NFD; k++) if (NFD - 1 - k !== but && s.fd_kind[pid][NFD - 1 - k] === 'none') return NFD - 1 - k;
+  return -1;
+}
+
+/**
+ * Any free descriptor (O_ANYFD), by core: even cores take the highest, odd cores the lowest, so
+ * two cores allocating in one process take different descriptors and read few of the same cells
+ * (sv6 allocates descriptors from per-core partitions).
+ */
+export function anyFd(s: State, pid: number, but: number): number {
+  return cpu(NCPU) % 2 === 0 ? highestFd(s, pid, but) : lowestFd(s, pid, but);
 }
 
 /** Pipe `pid` if it is free, else any free pipe. */
@@ -194,11 +203,11 @@ export function allocPipe(s: State): number {
   return -1;
 }
 
-/** The highest free virtual page of `pid`. */
+/** A free virtual page of `pid`, by core as anyFd: the highest on even cores, the lowest on odd ones. */
 export function allocVa(s: State, pid: number): number {
-  let r = -1;
-  for (let v = 0; v < NVA; v++) if (s.vm_kind[pid][v] === 'none') r = v;
-  return r;
+  const top = cpu(NCPU) % 2 === 0;
+  for (let k = 0; k < NVA; k++) if (s.vm_kind[pid][top ? NVA - 1 - k : k] === 'none') return top ? NVA - 1 - k : k;
+  return -1;
 }
 
 export function clearFd(s: State, pid: number, fd: number): void {
@@ -252,8 +261,7 @@ export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean
   let ino = lookup(s, name);
   if (ino < 0 && !creat) return ENOENT;
   if (ino >= 0 && creat && excl) return EEXIST;
-  let fd = lowestFd(s, pid, -1);
-  if (anyfd) fd = highestFd(s, pid, -1);
+  const fd = anyfd ? anyFd(s, pid, -1) : lowestFd(s, pid, -1);
   if (fd < 0) return EMFILE;
   if (ino < 0) {
     ino = create(s, name);
@@ -353,12 +361,8 @@ export function close(s: State, pid: i32, fd: i32): number {
 
 export function pipe(s: State, pid: i32, anyfd: boolean): PipeResult {
   if (!validPid(pid)) return { r: EINVAL, rfd: -1, wfd: -1 };
-  let rfd = lowestFd(s, pid, -1);
-  let wfd = lowestFd(s, pid, rfd);
-  if (anyfd) {
-    rfd = highestFd(s, pid, -1);
-    wfd = highestFd(s, pid, rfd);
-  }
+  const rfd = anyfd ? anyFd(s, pid, -1) : lowestFd(s, pid, -1);
+  const wfd = anyfd ? anyFd(s, pid, rfd) : lowestFd(s, pid, rfd);
   if (rfd < 0 || wfd < 0) return { r: EMFILE, rfd: -1, wfd: -1 };
   const p = allocPipe(s);
   if (p < 0) return { r: ENFILE, rfd: -1, wfd: -1 };

@@ -6,7 +6,9 @@
 // descriptor, its own inode partition, its own pipe); so each implementation has its own copy of
 // the spec state, and at every step the spec's choices are steered to the implementation's: some
 // choice of the spec must give the implementation's result and a state related by `equiv`. Every
-// spec and implementation invariant is checked after every step.
+// spec and implementation invariant is checked after every step. Each random step runs on core 0
+// or 1 (what the prelude's cpu() answers): the scalable implementation's per-core link counts and
+// allocation preferences take both routes.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { SMap } from 'pushbutton';
@@ -14,9 +16,10 @@ import * as spec from '../spec/posix.ts';
 import * as naive from '../impl/posix.naive.ts';
 import * as scalable from '../impl/posix.scalable.ts';
 import { everyChoice } from '../verifier/choices.ts';
+import { CPU_HOOK } from '../verifier/prelude.ts';
 
 type Arg = number | boolean | string;
-type Step = { op: string; args: Arg[] };
+type Step = { op: string; args: Arg[]; core?: number };
 type Ops = Record<string, (s: unknown, ...a: Arg[]) => unknown>;
 interface Impl {
   name: string;
@@ -64,7 +67,7 @@ const data = fc.integer({ min: 0, max: 5 });
 const bool = fc.boolean();
 const whence = fc.constantFrom('set', 'cur', 'end');
 
-const step: fc.Arbitrary<Step> = fc.oneof(
+const call: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.tuple(pid, name, fc.boolean(), fc.boolean(), fc.boolean(), bool).map((a) => ({ op: 'open', args: a })), weight: 4 },
   fc.tuple(name, name).map((a) => ({ op: 'link', args: a })),
   fc.tuple(name).map((a) => ({ op: 'unlink', args: a })),
@@ -84,6 +87,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.tuple(pid, va).map((a) => ({ op: 'memread', args: a })), weight: 2 },
   { arbitrary: fc.tuple(pid, va, data).map((a) => ({ op: 'memwrite', args: a })), weight: 2 },
 );
+const step: fc.Arbitrary<Step> = fc.tuple(call, fc.integer({ min: 0, max: 1 })).map(([c, core]) => ({ ...c, core }));
 
 // ---- the runner ---------------------------------------------------------------------------------
 
@@ -114,7 +118,14 @@ function run(steps: Step[]): { seen: Set<string>; ok: number } {
     const oneSpecState = same(tracks[0].s, tracks[1].s);
     let deterministic: string | undefined = undefined;
     for (const t of tracks) {
-      const ri = t.impl.mod[st.op](t.i, ...st.args);
+      const g = globalThis as Record<symbol, unknown>;
+      g[CPU_HOOK] = st.core ?? 0;
+      let ri: unknown;
+      try {
+        ri = t.impl.mod[st.op](t.i, ...st.args);
+      } finally {
+        delete g[CPU_HOOK];
+      }
       // every choice sequence of the spec on a copy of its state; the implementation's must be one of them
       const { runs, complete } = everyChoice(() => {
         const c = clone(t.s);
