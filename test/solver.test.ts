@@ -135,6 +135,27 @@ describe('SolverPool', () => {
     expect(arr(n.get(4n)).get(3n)).toBe(true);
   }, 20_000);
 
+  it('returns function interpretations whose else value uses the arguments', async () => {
+    // Z3 writes such an else value with de Bruijn variables, (:var i) for argument i; the worker
+    // names them x!i, or the decoder cannot apply ':var' (seen on the POSIX model's mmap pairs)
+    const rs = await pool.solve({
+      prelude: '(declare-fun h (Int Int) Int) (declare-fun f (Int) Int) (declare-const g (Array Int (Array Int Int)))',
+      timeoutMs: 5000,
+      goals: [
+        { id: 'two arguments', smt: '(assert (forall ((i Int) (j Int)) (= (h i j) (- i (* 2 j))))) (assert (= (h 1 0) 1))' },
+        { id: 'array of a function', smt: '(assert (= (select g 0) (lambda ((i Int)) (f i)))) (assert (= (f 1) 3)) (assert (= (f 2) 5))' },
+      ],
+    });
+    expect(status(rs)).toEqual(['sat', 'sat']);
+    const m1 = Model.parse(rs[0]!.model!);
+    expect([m1.call('h', [5n, 1n]), m1.call('h', [1n, 5n])]).toEqual([3n, -9n]);
+    const m2 = Model.parse(rs[1]!.model!);
+    expect(rs[1]!.model).not.toMatch(/:var/);
+    const g0 = arr(arr(m2.value('g')).get(0n));
+    for (const i of [1n, 2n, 9n]) expect(m2.call('f', [i])).toBe(g0.get(i));
+    expect([g0.get(1n), g0.get(2n)]).toEqual([3n, 5n]);
+  }, 20_000);
+
   it('isolates goals of one job (assertions and declarations)', async () => {
     const rs = await pool.solve({
       prelude: '(declare-const x Int) (assert (>= x 0))',

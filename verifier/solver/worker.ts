@@ -277,7 +277,7 @@ async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: bool
   if (status === 'sat' && models) {
     const m = s.model();
     try {
-      result.model = m.sexpr();
+      result.model = inputModel(m);
     } finally {
       release(m);
     }
@@ -299,6 +299,9 @@ const PRINTER_DEF = /^t\d+$/;
  * The model's text without the printer's shared-subterm definitions (`tN`, SmtPrinter): Z3 lists
  * those as constants too, and printing them made each model of a POSIX pair ~1 MB and 1.2 s of
  * `sexpr()`; the inputs and the functions their values refer to are a few dozen entries.
+ * Not `sexpr()` for counterexamples either: in a worker that has solved for a while, Z3's printer
+ * slows down with the context's history (a 70 KB model of the POSIX unlink bug: 0.3 s in a new
+ * worker, over 10 s after the POSIX proofs, so the goal was killed as a timeout).
  */
 function inputModel(m: ReturnType<Z3Solver['model']>, only?: Set<string>): string {
   const q = (n: string) => (/^[A-Za-z_~!@$%^&*+=<>.?/-][\w~!@$%^&*+=<>.?/-]*$/.test(n) ? n : `|${n}|`);
@@ -309,12 +312,17 @@ function inputModel(m: ReturnType<Z3Solver['model']>, only?: Set<string>): strin
     const arity = d.arity();
     const v = m.get(d);
     if (arity === 0) {
-      out.push(`(define-fun ${q(name)} () ${d.range().sexpr()} ${(v as { sexpr(): string }).sexpr()})`);
+      let value = (v as { sexpr(): string }).sexpr();
+      // an array given as (_ as-array k!N): its graph k!N is not always among the model's
+      // declarations (seen on the POSIX model's mmap pairs); the evaluator writes it as stores
+      if (value.includes('as-array')) value = m.eval((d as unknown as { call(): Parameters<typeof m.eval>[0] }).call(), true).sexpr();
+      out.push(`(define-fun ${q(name)} () ${d.range().sexpr()} ${value})`);
       continue;
     }
     const fi = v as unknown as { numEntries(): number; entry(i: number): { argValue(i: number): { sexpr(): string }; value(): { sexpr(): string } }; elseValue(): { sexpr(): string } };
     const xs = Array.from({ length: arity }, (_, i) => `x!${i}`);
-    let body = fi.elseValue().sexpr();
+    // the else value names the arguments as de Bruijn variables, (:var i) for argument i
+    let body = fi.elseValue().sexpr().replace(/\(:var (\d+)\)/g, 'x!$1');
     for (let k = fi.numEntries() - 1; k >= 0; k--) {
       const e = fi.entry(k);
       const conds = xs.map((x, i) => `(= ${x} ${e.argValue(i).sexpr()})`);
