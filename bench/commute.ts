@@ -74,7 +74,7 @@ ${implRow('most frequent conflicting cells (tests)', (n) => s.totals.find((x) =>
 ${implRow('paths PROVED conflict-free', proofs)}
 
 phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s
-toolchain errors: ${run.toolchainErrors.length}; setups without an implementation starting state: ${run.noStartState.length}; solver unknowns: ${run.unknowns}; implementation results the spec does not allow: ${run.verdicts.filter((v) => !v.resultsOk).length}
+toolchain errors: ${run.toolchainErrors.length}; tests dropped (undecodable model, no implementation starting state): ${run.dropped.length}; solver unknowns: ${run.unknowns}; implementation results the spec does not allow: ${run.verdicts.filter((v) => !v.resultsOk).length}
 slowest pairs (analysis): ${[...run.pairs].sort((a, b) => b.ms - a.ms).slice(0, 5).map((p) => `${p.a}/${p.b} ${(p.ms / 1000).toFixed(1)} s`).join(', ')}`);
 
 // the per-pair report (the heat maps' data) and the page with the heat maps, as verify commute writes them

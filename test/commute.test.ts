@@ -262,7 +262,7 @@ describe('TESTGEN and the conflict check', () => {
 
   it('posix link/link: the scalable implementation (per-core link counts) is conflict-free on every test, the naive one is not', async () => {
     const run = await runCommute({ root, target: 'posix', timeoutMs: 10_000, jobs: 2, pool, filter: ['link/link'], maxTestsPerPath: 3 });
-    expect(run.unknowns + run.toolchainErrors.length + run.noStartState.length).toBe(0);
+    expect(run.unknowns + run.toolchainErrors.length + run.dropped.length).toBe(0);
     expect(run.tests.length).toBeGreaterThan(10);
     const of = (impl: string) => run.verdicts.filter((v) => v.impl === impl);
     expect(of('posix.scalable').every((v) => v.resultsOk && v.conflicts.length === 0)).toBe(true);

@@ -2,13 +2,13 @@
 // from init, run as plain TypeScript on the spec and on both implementations (impl/posix.naive.ts,
 // impl/posix.scalable.ts). The spec leaves choices open (choose: the inode of a creating open, the
 // descriptor of an O_ANYFD open or pipe, the pipe, the page of a non-fixed mmap) and the two
-// implementations choose differently (the naive one the lowest, the scalable one the highest
-// descriptor, its own inode partition, its own pipe); so each implementation has its own copy of
-// the spec state, and at every step the spec's choices are steered to the implementation's: some
-// choice of the spec must give the implementation's result and a state related by `equiv`. Every
-// spec and implementation invariant is checked after every step. Each random step runs on core 0
-// or 1 (what the prelude's cpu() answers): the scalable implementation's per-core link counts and
-// allocation preferences take both routes.
+// implementations choose differently (the naive one the lowest; the scalable one by core: the
+// highest or the lowest descriptor, its core's inode partition and pipe); so each implementation
+// has its own copy of the spec state, and at every step the spec's choices are steered to the
+// implementation's: some choice of the spec must give the implementation's result and a state
+// related by `equiv`. Every spec and implementation invariant is checked after every step. Each
+// random step runs on core 0 or 1 (what the prelude's cpu() answers): the scalable
+// implementation's per-core link counts and allocation preferences take both routes.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { SMap } from 'pushbutton';
@@ -180,7 +180,7 @@ describe('posix model-based test', () => {
       { op: 'pread', args: [0, 0, 2] }, // end of file
       { op: 'mmap', args: [1, true, true, false, 0, -1, 0] }, // anonymous, any page
       { op: 'open', args: [1, 1, false, false, false, false] }, // fd 0 of pid 1
-      { op: 'open', args: [1, 1, false, false, false, true] }, // O_ANYFD: fd 1 (naive) or fd 2 (scalable)
+      { op: 'open', args: [1, 1, false, false, false, true] }, // O_ANYFD: fd 1 (naive) or fd 2 (scalable, on core 0)
       { op: 'mmap', args: [1, false, true, true, 2, 0, 1] }, // page 1 of a at va 2
       { op: 'memwrite', args: [1, 2, 5] },
       { op: 'pread', args: [0, 0, 1] }, // 5

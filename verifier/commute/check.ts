@@ -4,9 +4,9 @@
 //    there too (some choices give equal results and equivalent states). A test that does not is
 //    a toolchain bug, reported, never counted as a test.
 // 2. Each implementation variant, from the state the solver related to the setup by equiv:
-//    op0 on core 0, then op1 on core 1 (what the prelude's cpu() answers) on the same instance, each through the footprint
-//    recorder (MTRACE's protocol: sequential, fstest -c style). Conflict-free when no cell one
-//    writes is touched by the other. The results in both orders must be ones the spec allows.
+//    op0 on core 0, then op1 on core 1 (what the prelude's cpu() answers), on the same instance,
+//    each through the footprint recorder (MTRACE's protocol: sequential, fstest -c style).
+//    Conflict-free when no cell one writes is touched by the other. The results in both orders must be ones the spec allows.
 
 import { everyChoice } from '../choices.ts';
 import { CPU_HOOK } from '../prelude.ts';

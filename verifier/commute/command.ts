@@ -1,8 +1,8 @@
 // `verify commute NAME`: ANALYZER, TESTGEN and the conflict check, end to end (docs/commute.md).
 // Exit codes (DESIGN.md): 0 analysed and checked; 1 an implementation returned what its spec does
 // not allow on a commutativity test; 2 input unusable; 3 some solver answer unknown (or a test
-// that did not commute at run time, a toolchain bug, or a setup no implementation state is
-// related to; each reported).
+// that did not commute at run time, a toolchain bug, or a test dropped before the check; each
+// reported).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -56,8 +56,9 @@ export interface CommuteRun {
    * something else. Dropped and listed, not counted as tests or as errors.
    */
   outOfScope: { id: string; why: string }[];
-  /** setups for which no state of some implementation satisfies its invariants and equiv: dropped */
-  noStartState: { id: string; why: string }[];
+  /** tests dropped before the check: a model that could not be decoded, or a setup no state of
+   *  some implementation is related to (its invariants and equiv); each with why */
+  dropped: { id: string; why: string }[];
   unknowns: number;
   phases: { analyzeMs: number; proveMs: number; testgenMs: number; checkMs: number };
   policy: Policy;
@@ -217,7 +218,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       verdicts,
       toolchainErrors,
       outOfScope,
-      noStartState: perPair.flatMap((r) => r.noStartState),
+      dropped: perPair.flatMap((r) => r.dropped),
       unknowns,
       phases: { analyzeMs: Math.round(analyzeMs), proveMs: Math.round(proveMs), testgenMs: Math.round(testgenMs), checkMs: Math.round(checkMs) },
       policy,
@@ -229,7 +230,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
 
 export function exitCodeOf(run: CommuteRun): number {
   if (run.verdicts.some((v) => !v.resultsOk)) return 1;
-  if (run.unknowns > 0 || run.toolchainErrors.length > 0 || run.noStartState.length > 0 || run.pairs.some((p) => p.verdict === 'unknown')) return 3;
+  if (run.unknowns > 0 || run.toolchainErrors.length > 0 || run.dropped.length > 0 || run.pairs.some((p) => p.verdict === 'unknown')) return 3;
   return 0;
 }
 
@@ -255,7 +256,7 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
   }
   for (const v of run.verdicts.filter((x) => !x.resultsOk)) out.push(`error: ${v.impl} on ${v.id}: ${v.mismatch}`);
   for (const e of run.toolchainErrors) out.push(`toolchain error: ${e.id}: ${e.why}`);
-  for (const e of run.noStartState) out.push(`no implementation starting state: ${e.id}: ${e.why}`);
+  for (const e of run.dropped) out.push(`test dropped: ${e.id}: ${e.why}`);
   if (run.outOfScope.length) out.push(`${run.outOfScope.length} tests of the small scope do not commute at the real sizes (an argument out of range there is in range here) and were dropped: ${run.outOfScope.slice(0, 5).map((x) => x.id).join(', ')}${run.outOfScope.length > 5 ? ', …' : ''}`);
   out.push(`phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s${run.unknowns ? ` · ${run.unknowns} unknown solver answers` : ''}`);
   return out.join('\n\n');
@@ -311,7 +312,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
   const code = exitCodeOf(run);
   if (json) {
     const doc = JSON.parse(jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
-    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, phases: run.phases, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, outOfScope: run.outOfScope, noStartState: run.noStartState, mismatches: run.verdicts.filter((v) => !v.resultsOk), ...doc }, null, 2));
+    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, phases: run.phases, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, outOfScope: run.outOfScope, dropped: run.dropped, mismatches: run.verdicts.filter((v) => !v.resultsOk), ...doc }, null, 2));
   } else console.log(commuteText(run, Boolean(values.cases)));
   return code;
 }

@@ -158,13 +158,17 @@ export async function solveStartStates(spec: CommuteSpec, setups: unknown[], poo
       const status = r.status === 'unsat' ? 'unsat' : 'unknown';
       return { status, why: status === 'unsat' ? 'no implementation state satisfies the invariants and equiv with this setup' : `the solver gave up (${r.stopped ?? r.reason ?? r.status})` };
     }
-    const model = Model.parse(text);
-    // the model's names for the setup's opaque values, mapped back to the setup's
-    const ids = new Map<string, string>();
-    for (const [id, c] of opaques[k].byId) {
-      const mv = model.value(c.name!);
-      if (mv && typeof mv === 'object' && mv.kind === 'opaque') ids.set(mv.id, id);
+    try {
+      const model = Model.parse(text);
+      // the model's names for the setup's opaque values, mapped back to the setup's
+      const ids = new Map<string, string>();
+      for (const [id, c] of opaques[k].byId) {
+        const mv = model.value(c.name!);
+        if (mv && typeof mv === 'object' && mv.kind === 'opaque') ids.set(mv.id, id);
+      }
+      return { states: new Map([...impl.inputs].map(([name, inp]) => [name, renameOpaque(decode(model, inp, false), ids)])) };
+    } catch (e) {
+      return { status: 'unknown', why: `the model could not be decoded: ${(e as Error).message}` };
     }
-    return { states: new Map([...impl.inputs].map(([name, inp]) => [name, renameOpaque(decode(model, inp, false), ids)])) };
   });
 }
