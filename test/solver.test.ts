@@ -213,17 +213,26 @@ describe('SolverPool', () => {
     expect(await pool.solve({ prelude: '', goals: [], timeoutMs: 100 })).toEqual([]);
   });
 
-  it('gives the same model for the same seed', async () => {
+  // The property a user sees: a run repeated gives the same counterexample. Only from new workers:
+  // in one worker, what earlier jobs left in Z3's context changes the search, and the model.
+  it('gives the same model for the same seed in new workers', async () => {
     const job: Job = {
       prelude: '(declare-const x Int) (declare-const y Int)',
       timeoutMs: 2000,
       randomSeed: 7,
       goals: [{ id: 'g', smt: '(assert (> (+ x y) 10)) (assert (< (- x y) 3))' }],
     };
-    const [r1] = await pool.solve(job);
-    const [r2] = await pool.solve(job);
-    expect(r1!.status).toBe('sat');
-    expect(r1!.model).toBe(r2!.model);
+    const once = async () => {
+      const fresh = new SolverPool();
+      try {
+        return (await fresh.solve(job))[0]!;
+      } finally {
+        await fresh.close();
+      }
+    };
+    const [r1, r2] = [await once(), await once()];
+    expect(r1.status).toBe('sat');
+    expect(r1.model).toBe(r2.model);
   }, 20_000);
 });
 
@@ -325,6 +334,27 @@ describe('SolverPool robustness', () => {
       await pool.close();
     }
   }, 90_000);
+
+  it('replaces a worker that has spent recycleAfterMs on goals', async () => {
+    // (a new worker's first goal costs up to a second more than its timeout: Z3 warming up)
+    const pool = new SolverPool({ recycleAfterMs: 4000 });
+    try {
+      const job = (timeoutMs: number): Job => ({ prelude: '', timeoutMs, goals: [{ id: 'hard', smt: FERMAT3 }] });
+      await pool.solve(job(100));
+      const [young] = workerChildren();
+      expect(young).toBeDefined();
+      await pool.solve(job(100)); // still well under 4 s of goals: kept
+      expect(workerChildren()).toEqual([young]);
+      const rs = await pool.solve(job(4000));
+      expect(status(rs)).toEqual(['unknown']);
+      await pool.solve(job(100));
+      const now = workerChildren();
+      expect(now).toHaveLength(1);
+      expect(now).not.toContain(young);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
 
   it('runs two jobs in parallel with jobs: 2', async () => {
     const pool = new SolverPool({ jobs: 2 });

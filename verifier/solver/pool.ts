@@ -52,6 +52,8 @@ export interface GoalResult {
 export interface SolverOptions {
   /** Number of worker processes, default 1. */
   jobs?: number;
+  /** A worker that has spent this long on goals is replaced by a new one (default one minute). */
+  recycleAfterMs?: number;
 }
 
 /** A worker gets this long to load tsx + Z3 before it is considered dead. */
@@ -66,8 +68,13 @@ const PRELUDE_SLACK_MS = 30_000;
 /**
  * A wasm heap never shrinks and cannot grow past 2 GiB, and whatever a
  * long-lived Context accumulates stays in it: start afresh now and then.
+ * By time too: a context that has solved for long gets slow (measured on the
+ * POSIX model: after half an hour, a test generation 5x slower than in a new
+ * worker; after the POSIX proofs, printing one model took over 10 s instead of
+ * 0.3 s). A new worker costs about 1.7 s, so a minute's work keeps it under 3%.
  */
 const RECYCLE_AFTER_JOBS = 200;
+const RECYCLE_AFTER_MS = 60_000;
 /** Keep this much of a child's stderr to explain a crash. */
 const STDERR_TAIL = 4_000;
 
@@ -103,6 +110,8 @@ type WorkerEvent = { kind: 'msg'; msg: FromWorker } | { kind: 'exit'; detail: st
 class Worker {
   readonly child: ChildProcess;
   jobsRun = 0;
+  /** time spent on goals (the worker's startup excluded) */
+  solvingMs = 0;
   ready = false;
   exited = false;
   readonly exitPromise: Promise<void>;
@@ -226,10 +235,12 @@ export class SolverPool {
   private readonly all = new Set<Worker>();
   private running = 0;
   private closed = false;
+  private readonly recycleAfterMs: number;
 
   constructor(opts: SolverOptions = {}) {
     const n = opts.jobs ?? 1;
     this.size = Number.isFinite(n) && n >= 1 ? Math.floor(n) : 1;
+    this.recycleAfterMs = opts.recycleAfterMs ?? RECYCLE_AFTER_MS;
   }
 
   /** Results come back in goal order; solver trouble becomes `unknown` with a reason, never a rejection. */
@@ -296,7 +307,7 @@ export class SolverPool {
 
   private releaseWorker(w: Worker, healthy: boolean): void {
     w.listen(undefined);
-    if (!healthy || this.closed || w.exited || w.jobsRun >= RECYCLE_AFTER_JOBS) {
+    if (!healthy || this.closed || w.exited || w.jobsRun >= RECYCLE_AFTER_JOBS || w.solvingMs >= this.recycleAfterMs) {
       void w.kill();
       return;
     }
@@ -318,8 +329,10 @@ export class SolverPool {
       }
       const w = this.acquire();
       w.setBusy(true);
+      const before = next;
       const { healthy } = await this.runOn(w, job, next, results);
       w.jobsRun++;
+      for (let i = before; i < goals.length; i++) w.solvingMs += results[i]?.ms ?? 0;
       this.releaseWorker(w, healthy);
       while (next < goals.length && results[next] !== undefined) next++;
     }
