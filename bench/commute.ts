@@ -11,7 +11,14 @@ import { runCommute } from '../verifier/commute/command.ts';
 import { htmlReport, jsonReport, summarise } from '../verifier/commute/report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { ops: { type: 'string' }, 'max-tests-per-path': { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'string' }, html: { type: 'string' } } });
+const USAGE = 'usage: npm run bench:commute -- [--ops open,link,...] [--max-tests-per-path N] [--jobs N] [--timeout MS] [--json FILE] [--html FILE]';
+let values: Record<string, string | undefined>;
+try {
+  ({ values } = parseArgs({ options: { ops: { type: 'string' }, 'max-tests-per-path': { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'string' }, html: { type: 'string' } } }));
+} catch (e) {
+  console.error(`bench:commute: ${(e as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
 const ops = values.ops?.split(',').map((s) => s.trim());
 const filter = ops?.flatMap((a, i) => ops.slice(i).map((b) => `${a}/${b}`));
 const jobs = Number(values.jobs ?? 2);

@@ -313,8 +313,8 @@ function inputModel(m: ReturnType<Z3Solver['model']>, only?: Set<string>): strin
     const v = m.get(d);
     if (arity === 0) {
       let value = (v as { sexpr(): string }).sexpr();
-      // an array given as (_ as-array k!N): its graph k!N is not always among the model's
-      // declarations (seen on the POSIX model's mmap pairs); the evaluator writes it as stores
+      // an array given as (_ as-array k!N): its graph k!N was once missing from the model's
+      // declarations (a POSIX mmap pair; not reproduced); the evaluator writes it as stores
       if (value.includes('as-array')) value = m.eval((d as unknown as { call(): Parameters<typeof m.eval>[0] }).call(), true).sexpr();
       out.push(`(define-fun ${q(name)} () ${d.range().sexpr()} ${value})`);
       continue;
