@@ -5,7 +5,7 @@
 // as one (the goal is then "unknown", never "proved" and never a bug of the user's).
 
 import type { Type } from './ir.ts';
-import { SMap, MAKE_ARRAY, CPU_HOOK, CPU_CALLS, AssertionFailure, AssumptionViolated } from './prelude.ts';
+import { SMap, MAKE_ARRAY, CPU_HOOK, cpuCalls, AssertionFailure, AssumptionViolated } from './prelude.ts';
 import { Model, type MValue } from './solver/model.ts';
 import type { Theorem, GoalSpec, Input } from './theorems.ts';
 import type { Subsystem } from './subsystem.ts';
@@ -245,11 +245,11 @@ export async function replay(sub: Subsystem, th: Theorem, goal: GoalSpec, modelT
     let first: Counterexample | undefined;
     for (const core of REPLAY_CORES) {
       g[CPU_HOOK] = core;
-      const calls = (g[CPU_CALLS] as number | undefined) ?? 0;
+      const calls = cpuCalls();
       const out = doReplay(sub, th, goal, model, specMod, implMod, small);
       if (out.confirmed) return core === 0 ? out : { ...out, replay: `${out.replay} (run on core ${core})` };
       first ??= out;
-      if (((g[CPU_CALLS] as number | undefined) ?? 0) === calls) break;
+      if (cpuCalls() === calls) break;
     }
     return first!;
   } finally {

@@ -106,15 +106,19 @@ export const CHOOSE_HOOK = Symbol.for('pushbutton.choose');
  */
 export function cpu(n: number): number {
   const g = globalThis as Record<symbol, unknown>;
-  g[CPU_CALLS] = ((g[CPU_CALLS] as number | undefined) ?? 0) + 1;
+  g[CPU_CALLS] = cpuCalls() + 1;
   const c = g[CPU_HOOK];
   return typeof c === 'number' ? c % n : 0;
 }
 
 /** The core cpu() answers, while verify commute runs a call on it. */
 export const CPU_HOOK = Symbol.for('pushbutton.cpu');
-/** How many times cpu() was called (a replay tries other cores only for code that asks). */
-export const CPU_CALLS = Symbol.for('pushbutton.cpuCalls');
+const CPU_CALLS = Symbol.for('pushbutton.cpuCalls');
+
+/** How many times cpu() has been called (a replay tries other cores only for code that asks). */
+export function cpuCalls(): number {
+  return ((globalThis as Record<symbol, unknown>)[CPU_CALLS] as number | undefined) ?? 0;
+}
 
 /** Logical implication. */
 export function implies(a: boolean, b: boolean): boolean {

@@ -205,7 +205,7 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
       } catch (e) {
         // a model this decoder cannot read (seen once on the POSIX model: an array value naming
         // a function the model text does not define) costs its test, not the run
-        dropped.push({ id: `${p.a.name}_${p.b.name}_${path.id}_${j}`, why: `its model could not be decoded: ${(e as Error).message}` });
+        dropped.push({ id: testId(an, path, j), why: `its model could not be decoded: ${(e as Error).message}` });
       }
     });
   });
@@ -220,6 +220,11 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
     }
   });
   return { tests, perPath, dropped, unknowns, ms: Math.round(performance.now() - t0) };
+}
+
+/** The name of path `path`'s test number `j` of a pair. */
+function testId(an: PairAnalysis, path: Path, j: number): string {
+  return `${an.problem.a.name}_${an.problem.b.name}_${path.id}_${j}`;
 }
 
 /** A test decoded from its model, waiting for its implementation states. */
@@ -241,7 +246,7 @@ function materialise(an: PairAnalysis, path: Path, j: number, model: Model, atom
   const rename = poolNames();
   const json = (v: unknown) => rename(plain(v));
   const test: TestCase = {
-    id: `${p.a.name}_${p.b.name}_${path.id}_${j}`,
+    id: testId(an, path, j),
     pair: [p.a.name, p.b.name],
     path: path.id,
     setup: json(setup),
