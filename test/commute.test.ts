@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import * as T from '../symexec/term.ts';
 import type { Term } from '../symexec/term.ts';
-import { SolverPool } from '../verifier/solver/pool.ts';
+import { SolverPool, type Job, type GoalResult } from '../verifier/solver/pool.ts';
 import { analysePair, commuteCondition, groundFacts, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
 import { showTerm } from '../verifier/commute/show.ts';
 import { loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
-import { queryJob } from '../verifier/commute/query.ts';
+import { queryJob, solveGoals, RETRY_FACTOR } from '../verifier/commute/query.ts';
 import { atomsOf, realmsOf, type GeneratedTest } from '../verifier/commute/testgen.ts';
 import { valueFacts } from '../verifier/commute/start-state.ts';
 import { checkTest, runSpec } from '../verifier/commute/check.ts';
@@ -281,6 +281,21 @@ describe('TESTGEN and the conflict check', () => {
     const facts = [T.forall([k], T.le(T.mkInt(0), T.select(A, k))), T.forall([k], T.le(T.mkInt(0), T.select(B, k)))];
     const used = [T.eq(T.select(A, ax), T.select(B, bx))];
     expect(groundFacts(facts, used).map((f) => showTerm(f, 80, true)).sort()).toEqual(['(0 <= s.a[a.x])', '(0 <= s.b[b.x])']);
+  });
+
+  it('a goal that comes back unknown is solved once more, alone, with RETRY_FACTOR times the timeout', async () => {
+    const jobs: Job[] = [];
+    // a pool whose first answer to goal `slow` is unknown (a timeout), and whose second is unsat
+    const flaky = {
+      solve: async (job: Job): Promise<GoalResult[]> => {
+        jobs.push(job);
+        return job.goals.map((g) => ({ id: g.id, status: g.id === 'slow' && jobs.length === 1 ? 'unknown' : 'unsat', ms: 5, reason: 'timeout' }));
+      },
+    } as unknown as SolverPool;
+    const goal = (id: string) => ({ id, asserts: [T.eq(ax, bx)], project: [], cap: 1, budgetMs: 1_000, models: false });
+    const rs = await solveGoals(flaky, [], [goal('fast'), goal('slow')], 1_000);
+    expect(rs.map((r) => [r.id, r.status, r.ms])).toEqual([['fast', 'unsat', 5], ['slow', 'unsat', 10]]);
+    expect(jobs.map((j) => [j.goals.map((g) => g.id), j.timeoutMs])).toEqual([[['fast', 'slow'], 1_000], [['slow'], 1_000 * RETRY_FACTOR]]);
   });
 
   it('atoms are what the condition reads of the inputs', () => {

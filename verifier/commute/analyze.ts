@@ -21,7 +21,7 @@ import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import { equalVals, scalar, someChoice, type Input } from '../theorems.ts';
 import type { Subsystem } from '../subsystem.ts';
-import { queryJob, type NamedTerm, type QueryGoal } from './query.ts';
+import { solveGoals, type NamedTerm, type QueryGoal } from './query.ts';
 import { showTerm } from './show.ts';
 import { Model } from '../solver/model.ts';
 import type { SolverPool, GoalResult } from '../solver/pool.ts';
@@ -378,9 +378,8 @@ export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: Sol
     // the components are read from the model (not projected: a path is a path whichever differs)
     { id: 'divergent', asserts: [T.not(p.commutes), ...comps.map((c) => T.eq(T.mkConst(c.name, T.BOOLS), c.term))], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: true },
   ];
-  const job = queryJob(p.given, goals, policy.timeoutMs);
   const built = performance.now() - t0;
-  const [comm, div] = await pool.solve(job);
+  const [comm, div] = await solveGoals(pool, p.given, goals, policy.timeoutMs);
   const paths: Path[] = [];
   let unknowns = 0;
   const take = (r: GoalResult, commutative: boolean) => {

@@ -12,7 +12,7 @@ import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import type { Subsystem } from '../subsystem.ts';
 import type { SolverPool } from '../solver/pool.ts';
-import { queryJob, type QueryGoal } from './query.ts';
+import { solveGoals, type QueryGoal } from './query.ts';
 import { branchProjections, cubeOf, cubeTerm, groundFacts, type PairAnalysis, type Path } from './analyze.ts';
 
 export interface PathProof {
@@ -89,7 +89,7 @@ export async function proveConflictFree(an: PairAnalysis, v: Subsystem, pool: So
   // the implementation's facts grounded like the spec's (analyze.ts groundFacts): weaker, so a
   // path proved conflict-free is conflict-free in every related state all the more
   const facts = groundFacts(fp.facts, [...goal.asserts, ...fp.facts]);
-  const [r] = await pool.solve(queryJob([...p.given, ...facts], [goal], timeoutMs));
+  const [r] = await solveGoals(pool, [...p.given, ...facts], [goal], timeoutMs);
   const key = (cube: Path['cube']) => cube.map((c) => `${c.branch}${c.value ? '+' : '-'}`).join(' ');
   const found = new Map<string, string[]>();
   for (const sol of r.solutions ?? []) {

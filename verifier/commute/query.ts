@@ -3,7 +3,7 @@
 
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
-import type { Goal, Projection } from '../solver/pool.ts';
+import type { Goal, GoalResult, Projection, SolverPool } from '../solver/pool.ts';
 
 export interface NamedTerm {
   name: string;
@@ -53,4 +53,24 @@ export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number):
   const consts = T.constantsOf(all).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);
   consts.push(...T.countDeclarations(all));
   return { prelude: [...sorts, ...consts, ...printer.defs, ...hyps].join('\n'), goals: goalTexts, timeoutMs, models: true };
+}
+
+/** How much longer each check of a retried goal may take. */
+export const RETRY_FACTOR = 3;
+
+/**
+ * Solves the goals as one job; a goal that comes back unknown is solved once more, on its own,
+ * with RETRY_FACTOR times the timeout per check. Why: a check near its budget comes back unknown
+ * in one run and decided in the next (what a worker solved before changes Z3's search), and one
+ * unknown enumeration leaves a whole pair unknown (docs/commute.md, run-to-run drift).
+ */
+export async function solveGoals(pool: SolverPool, shared: Term[], goals: QueryGoal[], timeoutMs: number): Promise<GoalResult[]> {
+  const job = queryJob(shared, goals, timeoutMs);
+  const results = await pool.solve(job);
+  const again = results.flatMap((r, k) => (r.status === 'unknown' ? [k] : []));
+  if (again.length === 0) return results;
+  const retried = await pool.solve({ ...job, goals: again.map((k) => job.goals[k]), timeoutMs: timeoutMs * RETRY_FACTOR });
+  // the time of both attempts counts
+  again.forEach((k, j) => (results[k] = { ...retried[j], ms: results[k].ms + retried[j].ms }));
+  return results;
 }

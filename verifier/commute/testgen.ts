@@ -19,7 +19,7 @@ import type { SolverPool } from '../solver/pool.ts';
 import { cloneValue, decode, plain } from '../counterexample.ts';
 import type { Input } from '../theorems.ts';
 import { solveStartStates } from './start-state.ts';
-import { queryJob, type NamedTerm, type QueryGoal } from './query.ts';
+import { solveGoals, type NamedTerm, type QueryGoal } from './query.ts';
 import { agreeOnPath, cubeTerm, decidedCube, dimensionsIndexedBy, type CommuteSpec, type ArgUse, type PairAnalysis, type Path } from './analyze.ts';
 import type { Json, TestCase } from './types.ts';
 
@@ -189,7 +189,7 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
     const project: NamedTerm[] = atoms.map((t, k) => ({ name: `v!${k}`, term: t, realm: realms[k], when: inRange(p.inputs, t) }));
     return { id: path.id, asserts: [p.agree, cubeTerm(p, path.cube)], project, cap: policy.maxTestsPerPath, budgetMs: policy.pathBudgetMs, models: true };
   });
-  const results = await pool.solve(queryJob(p.given, goals, policy.timeoutMs));
+  const results = await solveGoals(pool, p.given, goals, policy.timeoutMs);
   const found: Materialised[] = [];
   const perPath: PairTests['perPath'] = [];
   const dropped: PairTests['dropped'] = [];
