@@ -1,7 +1,7 @@
 // Seeded bug: a non-fixed mmap takes the last virtual page even when it is in use (replacing a live mapping) while another page is free.
 import type { i32 } from 'pushbutton';
 import { NVA, NPAGE, EBADF, EINVAL, ENODEV, ENOMEM } from '../spec/posix.ts';
-import { type State, validPid, validFd, validVa, allocVa, unmapVa } from '../impl/posix.scalable.ts';
+import { type State, validPid, validFd, validVa, allocVa, unmapVa, addMap } from '../impl/posix.scalable.ts';
 
 export * from '../impl/posix.scalable.ts';
 
@@ -20,7 +20,7 @@ export function mmap(s: State, pid: i32, anon: boolean, writable: boolean, fixed
   let v = va;
   if (!fixed) v = allocVa(s, pid) < 0 ? -1 : NVA - 1;
   if (v < 0) return ENOMEM;
-  if (!anon) s.maps[ino][pid] = s.maps[ino][pid] + 1;
+  if (!anon) addMap(s, ino, 1);
   unmapVa(s, pid, v);
   s.vm_writable[pid][v] = writable;
   if (anon) {

@@ -1,7 +1,7 @@
 // Seeded bug: read from an empty pipe with a writer hands out a stale page instead of EAGAIN (a read past the pipe's end).
 import type { i32 } from 'pushbutton';
 import { EBADF, EINVAL, PIPECAP, type ReadResult } from '../spec/posix.ts';
-import { type State, validPid, validFd, readErr, readPage } from '../impl/posix.scalable.ts';
+import { type State, validPid, validFd, readErr, readPage, writersOf } from '../impl/posix.scalable.ts';
 
 export * from '../impl/posix.scalable.ts';
 
@@ -12,7 +12,7 @@ export function read(s: State, pid: i32, fd: i32): ReadResult {
   if (k === 'none' || k === 'wpipe') return readErr(EBADF);
   const o = s.fd_obj[pid][fd];
   if (k === 'rpipe') {
-    if (s.plen[o] === 0 && s.writers[o] === 0) return readErr(0);
+    if (s.plen[o] === 0 && writersOf(s, o) === 0) return readErr(0);
     const d = s.pbuf[o][0];
     for (let j = 0; j < PIPECAP - 1; j++) s.pbuf[o][j] = s.pbuf[o][j + 1];
     s.pbuf[o][PIPECAP - 1] = 0;

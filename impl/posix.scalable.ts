@@ -4,17 +4,22 @@
 //     exists is a cell of its own (sv6's name-existence check that does not look up the inode),
 //     so an operation that only checks a name (EEXIST, ENOENT, rename onto itself) reads no cell
 //     a rename of that name to another inode writes;
-//   - link counts are Refcache-style per-core counts (cpu(), the core an operation runs on): a
-//     shared base and a small delta per core, folded into the base when it grows past LINKCACHE;
-//     open-descriptor and mapping counts are per process; no descriptor operation takes a shared
-//     reference: reads write nothing;
+//   - link and mapping counts are Refcache-style per-core counts (cpu(), the core an operation
+//     runs on): a shared base and a small delta per core, folded into the base when it grows past
+//     LINKCACHE (two mmaps of one file on two cores write different cells); open-descriptor and
+//     pipe-end counts are per process; no descriptor operation takes a shared reference: reads
+//     write nothing;
 //   - inodes and pipes are freed lazily, as Refcache frees an object at the end of an epoch:
 //     dropping the last name, descriptor, mapping or pipe end reads no other count and clears
 //     nothing; a creating open (pipe) clears the inode (pipe) it takes, and equiv ignores the
 //     contents of a free one;
 //   - file data is per page with a present bit (sv6's radix array): the size is the number of
-//     present pages, so pread and memread past the end answer from the page alone; a page that
-//     already holds the data written is not written again;
+//     present pages, so pread and memread past the end answer from the page alone;
+//   - an update that changes nothing writes nothing: a page or anonymous page that already holds
+//     the data, a seek to the current offset, an mprotect to the current protection, a munmap of
+//     an unmapped page, a fixed mmap identical to the mapping in place, and of a mapping only the
+//     cells that change (sv6 left such idempotent updates conflicting, as deliberate trade-offs:
+//     COMMUTER thesis);
 //   - with O_ANYFD, open and pipe take the highest free descriptor on even cores and the lowest
 //     on odd ones (the spec allows any; the lowest is what POSIX requires otherwise), and so does
 //     a non-fixed mmap with virtual pages; a creating open prefers an inode of the running core's
@@ -46,13 +51,15 @@ export interface State {
   nlinkDelta: Arr<Arr<i8, typeof NCPU>, typeof NINODE>;
   /** descriptors open on the inode, per process */
   opens: Arr<Arr<u8, typeof NPROC>, typeof NINODE>;
-  /** virtual pages mapping the inode, per process */
-  maps: Arr<Arr<u8, typeof NPROC>, typeof NINODE>;
+  /** virtual pages mapping the inode: the base plus every core's delta, like the link count */
+  mapsBase: Arr<i8, typeof NINODE>;
+  mapsDelta: Arr<Arr<i8, typeof NCPU>, typeof NINODE>;
   /** per page: present (below the end of the file), and its data */
   present: Arr<Arr<boolean, typeof NPAGE>, typeof NINODE>;
   pages: Arr<Arr<Data, typeof NPAGE>, typeof NINODE>;
-  readers: Arr<u8, typeof NPIPE>;
-  writers: Arr<u8, typeof NPIPE>;
+  /** read and write ends open on the pipe, per process */
+  readers: Arr<Arr<u8, typeof NPROC>, typeof NPIPE>;
+  writers: Arr<Arr<u8, typeof NPROC>, typeof NPIPE>;
   plen: Arr<u8, typeof NPIPE>;
   pbuf: Arr<Arr<Data, typeof PIPECAP>, typeof NPIPE>;
   fd_kind: Arr<Arr<FdKind, typeof NFD>, typeof NPROC>;
@@ -72,11 +79,12 @@ export function init(): State {
     nlinkBase: arr(NINODE, (i) => 0),
     nlinkDelta: arr(NINODE, (i) => arr(NCPU, (c) => 0)),
     opens: arr(NINODE, (i) => arr(NPROC, (p) => 0)),
-    maps: arr(NINODE, (i) => arr(NPROC, (p) => 0)),
+    mapsBase: arr(NINODE, (i) => 0),
+    mapsDelta: arr(NINODE, (i) => arr(NCPU, (c) => 0)),
     present: arr(NINODE, (i) => arr(NPAGE, (p) => false)),
     pages: arr(NINODE, (i) => arr(NPAGE, (p) => 0)),
-    readers: arr(NPIPE, (p) => 0),
-    writers: arr(NPIPE, (p) => 0),
+    readers: arr(NPIPE, (p) => arr(NPROC, (q) => 0)),
+    writers: arr(NPIPE, (p) => arr(NPROC, (q) => 0)),
     plen: arr(NPIPE, (p) => 0),
     pbuf: arr(NPIPE, (p) => arr(PIPECAP, (k) => 0)),
     fd_kind: arr(NPROC, (p) => arr(NFD, (fd) => 'none')),
@@ -121,11 +129,16 @@ export function nlinkOf(s: State, ino: number): number {
   return n;
 }
 
-/** Adds `d` (+1 or -1) to the link count on the running core: its own delta, or the base when the delta would leave the cache's range. */
+/** A core's delta that has left the cache's range, and is folded into the base. */
+export function spills(x: number): boolean {
+  return x > LINKCACHE || x < -LINKCACHE;
+}
+
+/** Adds `d` (+1 or -1) to the link count on the running core: its own delta, or the base when the delta spills. */
 export function addLink(s: State, ino: number, d: number): void {
   const c = cpu(NCPU);
   const x = s.nlinkDelta[ino][c] + d;
-  if (x > LINKCACHE || x < -LINKCACHE) {
+  if (spills(x)) {
     s.nlinkBase[ino] = s.nlinkBase[ino] + x;
     s.nlinkDelta[ino][c] = 0;
   } else {
@@ -133,11 +146,33 @@ export function addLink(s: State, ino: number, d: number): void {
   }
 }
 
-/** No name, descriptor or mapping of any process refers to the inode. */
+/** The number of virtual pages (of any process) mapping the inode: reads every core's delta. */
+export function mapsOf(s: State, ino: number): number {
+  let n = s.mapsBase[ino];
+  for (let c = 0; c < NCPU; c++) n = n + s.mapsDelta[ino][c];
+  return n;
+}
+
+/** Adds `d` (+1 or -1) to the mapping count on the running core, as addLink does to the link count. */
+export function addMap(s: State, ino: number, d: number): void {
+  const c = cpu(NCPU);
+  const x = s.mapsDelta[ino][c] + d;
+  if (spills(x)) {
+    s.mapsBase[ino] = s.mapsBase[ino] + x;
+    s.mapsDelta[ino][c] = 0;
+  } else {
+    s.mapsDelta[ino][c] = x;
+  }
+}
+
+/**
+ * No name, descriptor or mapping of any process refers to the inode. The per-process open counts
+ * are read first: an inode they show busy is passed over without reading the per-core counts,
+ * which link, unlink, rename, mmap and munmap on another core write.
+ */
 export function idle(s: State, ino: number): boolean {
-  if (nlinkOf(s, ino) !== 0) return false;
-  for (let p = 0; p < NPROC; p++) if (s.opens[ino][p] !== 0 || s.maps[ino][p] !== 0) return false;
-  return true;
+  for (let p = 0; p < NPROC; p++) if (s.opens[ino][p] !== 0) return false;
+  return nlinkOf(s, ino) === 0 && mapsOf(s, ino) === 0;
 }
 
 /** The inode's size: the number of present pages (they are a prefix). */
@@ -195,11 +230,25 @@ export function anyFd(s: State, pid: number, but: number): number {
   return cpu(NCPU) % 2 === 0 ? highestFd(s, pid, but) : lowestFd(s, pid, but);
 }
 
-/** Pipe `pid` if it is free, else any free pipe. */
+/** The pipe's read ends, summed over the processes. */
+export function readersOf(s: State, p: number): number {
+  let n = 0;
+  for (let q = 0; q < NPROC; q++) n = n + s.readers[p][q];
+  return n;
+}
+
+/** The pipe's write ends, summed over the processes. */
+export function writersOf(s: State, p: number): number {
+  let n = 0;
+  for (let q = 0; q < NPROC; q++) n = n + s.writers[p][q];
+  return n;
+}
+
+/** The pipe numbered like the running core if it is free, else any free pipe. */
 export function allocPipe(s: State): number {
   const c = cpu(NCPU);
-  if (c < NPIPE && s.readers[c] === 0 && s.writers[c] === 0) return c;
-  for (let p = 0; p < NPIPE; p++) if (s.readers[p] === 0 && s.writers[p] === 0) return p;
+  if (c < NPIPE && readersOf(s, c) === 0 && writersOf(s, c) === 0) return c;
+  for (let p = 0; p < NPIPE; p++) if (readersOf(s, p) === 0 && writersOf(s, p) === 0) return p;
   return -1;
 }
 
@@ -216,16 +265,22 @@ export function clearFd(s: State, pid: number, fd: number): void {
   s.fd_off[pid][fd] = 0;
 }
 
+/**
+ * Maps page `va` of `pid` (a zero page: data 0), writing only the cells that change: a munmap of
+ * an unmapped page, or a fixed mmap replacing an anonymous mapping by another, leaves the kind
+ * cell alone, which a scan for a free page on the other core reads.
+ */
+export function setVma(s: State, pid: number, va: number, kind: VmaKind, writable: boolean, ino: number, off: number): void {
+  if (s.vm_kind[pid][va] !== kind) s.vm_kind[pid][va] = kind;
+  if (s.vm_writable[pid][va] !== writable) s.vm_writable[pid][va] = writable;
+  if (s.vm_ino[pid][va] !== ino) s.vm_ino[pid][va] = ino;
+  if (s.vm_off[pid][va] !== off) s.vm_off[pid][va] = off;
+  if (s.vm_data[pid][va] !== 0) s.vm_data[pid][va] = 0;
+}
+
 export function unmapVa(s: State, pid: number, va: number): void {
-  if (s.vm_kind[pid][va] === 'file') {
-    const ino = s.vm_ino[pid][va];
-    s.maps[ino][pid] = s.maps[ino][pid] - 1;
-  }
-  s.vm_kind[pid][va] = 'none';
-  s.vm_writable[pid][va] = false;
-  s.vm_ino[pid][va] = -1;
-  s.vm_off[pid][va] = 0;
-  s.vm_data[pid][va] = 0;
+  if (s.vm_kind[pid][va] === 'file') addMap(s, s.vm_ino[pid][va], -1);
+  setVma(s, pid, va, 'none', false, -1, 0);
 }
 
 export function statOf(s: State, ino: number): Stat {
@@ -339,7 +394,8 @@ export function lseek(s: State, pid: i32, fd: i32, off: i32, whence: Whence): nu
   if (whence === 'cur') n = s.fd_off[pid][fd] + off;
   else if (whence === 'end') n = sizeOf(s, s.fd_obj[pid][fd]) + off;
   if (n < 0 || n > MAXOFF) return EINVAL;
-  s.fd_off[pid][fd] = n;
+  // two seeks to one offset commute: the second writes nothing
+  if (s.fd_off[pid][fd] !== n) s.fd_off[pid][fd] = n;
   return n;
 }
 
@@ -352,8 +408,8 @@ export function close(s: State, pid: i32, fd: i32): number {
   if (k === 'file') {
     s.opens[o][pid] = s.opens[o][pid] - 1;
   } else {
-    if (k === 'wpipe') s.writers[o] = s.writers[o] - 1;
-    else s.readers[o] = s.readers[o] - 1;
+    if (k === 'wpipe') s.writers[o][pid] = s.writers[o][pid] - 1;
+    else s.readers[o][pid] = s.readers[o][pid] - 1;
   }
   clearFd(s, pid, fd);
   return 0;
@@ -369,8 +425,8 @@ export function pipe(s: State, pid: i32, anyfd: boolean): PipeResult {
   // the pipe was freed lazily: its contents are cleared now
   s.plen[p] = 0;
   s.pbuf[p] = arr(PIPECAP, (j) => 0);
-  s.readers[p] = 1;
-  s.writers[p] = 1;
+  s.readers[p][pid] = 1;
+  s.writers[p][pid] = 1;
   s.fd_kind[pid][rfd] = 'rpipe';
   s.fd_obj[pid][rfd] = p;
   s.fd_kind[pid][wfd] = 'wpipe';
@@ -386,7 +442,7 @@ export function read(s: State, pid: i32, fd: i32): ReadResult {
   const o = s.fd_obj[pid][fd];
   if (k === 'rpipe') {
     if (s.plen[o] === 0) {
-      if (s.writers[o] > 0) return readErr(EAGAIN);
+      if (writersOf(s, o) > 0) return readErr(EAGAIN);
       return readErr(0);
     }
     const d = s.pbuf[o][0];
@@ -408,7 +464,7 @@ export function write(s: State, pid: i32, fd: i32, data: Data): number {
   if (k === 'none' || k === 'rpipe') return EBADF;
   const o = s.fd_obj[pid][fd];
   if (k === 'wpipe') {
-    if (s.readers[o] === 0) return EPIPE;
+    if (readersOf(s, o) === 0) return EPIPE;
     const n = s.plen[o];
     if (n >= PIPECAP) return EAGAIN;
     s.pbuf[o][n] = data;
@@ -462,16 +518,14 @@ export function mmap(s: State, pid: i32, anon: boolean, writable: boolean, fixed
   let v = va;
   if (!fixed) v = allocVa(s, pid);
   if (v < 0) return ENOMEM;
-  if (!anon) s.maps[ino][pid] = s.maps[ino][pid] + 1;
-  if (fixed) unmapVa(s, pid, va);
-  s.vm_writable[pid][v] = writable;
-  if (anon) {
-    s.vm_kind[pid][v] = 'anon';
-  } else {
-    s.vm_kind[pid][v] = 'file';
-    s.vm_ino[pid][v] = ino;
-    s.vm_off[pid][v] = off;
+  // the mapping counts move only when the page maps another inode than before (a fixed mmap
+  // identical to the mapping in place writes nothing at all)
+  const old = s.vm_kind[pid][v] === 'file' ? s.vm_ino[pid][v] : -1;
+  if (ino !== old) {
+    if (ino >= 0) addMap(s, ino, 1);
+    if (old >= 0) addMap(s, old, -1);
   }
+  setVma(s, pid, v, anon ? 'anon' : 'file', writable, ino, anon ? 0 : off);
   return v;
 }
 
@@ -486,7 +540,7 @@ export function mprotect(s: State, pid: i32, va: i32, writable: boolean): number
   if (!validPid(pid)) return EINVAL;
   if (!validVa(va)) return EINVAL;
   if (s.vm_kind[pid][va] === 'none') return ENOMEM;
-  s.vm_writable[pid][va] = writable;
+  if (s.vm_writable[pid][va] !== writable) s.vm_writable[pid][va] = writable;
   return 0;
 }
 
@@ -506,7 +560,7 @@ export function memwrite(s: State, pid: i32, va: i32, data: Data): Sig {
   const k = s.vm_kind[pid][va];
   if (k === 'none' || !s.vm_writable[pid][va]) return 'segv';
   if (k === 'anon') {
-    s.vm_data[pid][va] = data;
+    if (s.vm_data[pid][va] !== data) s.vm_data[pid][va] = data;
     return 'none';
   }
   const ino = s.vm_ino[pid][va];
@@ -518,9 +572,9 @@ export function memwrite(s: State, pid: i32, va: i32, data: Data): Sig {
 
 // ---- representation invariants and the abstraction relation -------------------------------------
 
-/** A core's link-count delta stays within the cache's range. */
+/** A core's link-count and mapping-count deltas stay within the cache's range. */
 export function inv_linkcache(s: State): boolean {
-  return forall(NINODE, (i) => forall(NCPU, (c) => s.nlinkDelta[i][c] >= -LINKCACHE && s.nlinkDelta[i][c] <= LINKCACHE));
+  return forall(NINODE, (i) => forall(NCPU, (c) => s.nlinkDelta[i][c] >= -LINKCACHE && s.nlinkDelta[i][c] <= LINKCACHE && s.mapsDelta[i][c] >= -LINKCACHE && s.mapsDelta[i][c] <= LINKCACHE));
 }
 
 /** opens(i, p) = the number of descriptors of p open on inode i. */
@@ -528,20 +582,20 @@ export function inv_opens(s: State): boolean {
   return forall(NINODE, (i) => forall(NPROC, (p) => s.opens[i][p] === count(NFD, (fd) => s.fd_kind[p][fd] === 'file' && s.fd_obj[p][fd] === i)));
 }
 
-/** maps(i, p) = the number of virtual pages of p mapping inode i. */
-export function inv_maps(s: State): boolean {
-  return forall(NINODE, (i) => forall(NPROC, (p) => s.maps[i][p] === count(NVA, (v) => s.vm_kind[p][v] === 'file' && s.vm_ino[p][v] === i)));
+/** readers(n, p) = the number of read ends of pipe n open in p. */
+export function inv_readers(s: State): boolean {
+  return forall(NPIPE, (n) => forall(NPROC, (p) => s.readers[n][p] === count(NFD, (fd) => s.fd_kind[p][fd] === 'rpipe' && s.fd_obj[p][fd] === n)));
 }
+
+/** writers(n, p) = the number of write ends of pipe n open in p. */
+export function inv_writers(s: State): boolean {
+  return forall(NPIPE, (n) => forall(NPROC, (p) => s.writers[n][p] === count(NFD, (fd) => s.fd_kind[p][fd] === 'wpipe' && s.fd_obj[p][fd] === n)));
+}
+
 
 function opensOf(i: State, n: number): number {
   let t = 0;
   for (let p = 0; p < NPROC; p++) t = t + i.opens[n][p];
-  return t;
-}
-
-function mapsOf(i: State, n: number): number {
-  let t = 0;
-  for (let p = 0; p < NPROC; p++) t = t + i.maps[n][p];
   return t;
 }
 
@@ -555,7 +609,7 @@ function inodeEq(i: State, s: spec.State, n: number): boolean {
 /** A free pipe's contents are stale (freed lazily). */
 function pipeEq(i: State, s: spec.State, n: number): boolean {
   const free = s.pipes[n].nread === 0 && s.pipes[n].nwrite === 0;
-  return i.readers[n] === s.pipes[n].nread && i.writers[n] === s.pipes[n].nwrite &&
+  return readersOf(i, n) === s.pipes[n].nread && writersOf(i, n) === s.pipes[n].nwrite &&
     (free || (i.plen[n] === s.pipes[n].len && forall(PIPECAP, (k) => i.pbuf[n][k] === s.pipes[n].buf[k])));
 }
 
@@ -572,8 +626,8 @@ function vmaEq(i: State, s: spec.State, p: number, v: number): boolean {
 export function equiv(i: State, s: spec.State): boolean {
   // a loop, not forall: the sums are computed by loops, which quantifier bodies cannot call
   for (let n = 0; n < NINODE; n++) if (!inodeEq(i, s, n)) return false;
+  for (let n = 0; n < NPIPE; n++) if (!pipeEq(i, s, n)) return false;
   return forall(NNAME, (n) => i.named[n] === (s.dir[n] >= 0) && implies(i.named[n], i.dir[n] === s.dir[n])) &&
-    forall(NPIPE, (n) => pipeEq(i, s, n)) &&
     forall(NPROC, (p) => forall(NFD, (fd) => fdEq(i, s, p, fd))) &&
     forall(NPROC, (p) => forall(NVA, (v) => vmaEq(i, s, p, v)));
 }
