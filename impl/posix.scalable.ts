@@ -16,10 +16,10 @@
 //   - file data is per page with a present bit (sv6's radix array): the size is the number of
 //     present pages, so pread and memread past the end answer from the page alone;
 //   - an update that changes nothing writes nothing: a page or anonymous page that already holds
-//     the data, a seek to the current offset, an mprotect to the current protection, a munmap of
-//     an unmapped page, a fixed mmap identical to the mapping in place, and of a mapping only the
-//     cells that change (sv6 left such idempotent updates conflicting, as deliberate trade-offs:
-//     COMMUTER thesis);
+//     the data, a truncation of an empty file, a seek to the current offset, an mprotect to the
+//     current protection, a munmap of an unmapped page, a fixed mmap identical to the mapping in
+//     place, and of a mapping only the cells that change (sv6 left such idempotent updates
+//     conflicting, as deliberate trade-offs: COMMUTER thesis);
 //   - with O_ANYFD, open and pipe take the highest free descriptor on even cores and the lowest
 //     on odd ones (the spec allows any; the lowest is what POSIX requires otherwise), and so does
 //     a non-fixed mmap with virtual pages; a creating open prefers an inode of the running core's
@@ -182,10 +182,12 @@ export function sizeOf(s: State, ino: number): number {
   return n;
 }
 
-/** Drops every page. */
+/** Drops every page, writing only the pages that hold something: an O_TRUNC open of an empty file writes nothing. */
 export function truncate(s: State, ino: number): void {
-  s.present[ino] = arr(NPAGE, (p) => false);
-  s.pages[ino] = arr(NPAGE, (p) => 0);
+  for (let p = 0; p < NPAGE; p++) {
+    if (s.present[ino][p]) s.present[ino][p] = false;
+    if (s.pages[ino][p] !== 0) s.pages[ino][p] = 0;
+  }
 }
 
 /** A free inode of the running core's partition (i % NCPU = core) if there is one, else any free inode. */
