@@ -1,7 +1,7 @@
 // Seeded bug: a non-fixed mmap takes the last virtual page even when it is in use (replacing a live mapping) while another page is free.
 import type { i32 } from 'pushbutton';
 import { NVA, NPAGE, EBADF, EINVAL, ENODEV, ENOMEM } from '../spec/posix.ts';
-import { type State, validPid, validFd, validVa, allocVa, unmapVa, addMap } from '../impl/posix.scalable.ts';
+import { type State, validPid, validFd, validVa, allocVa, unmapVa, addMap, setVma } from '../impl/posix.scalable.ts';
 
 export * from '../impl/posix.scalable.ts';
 
@@ -22,13 +22,6 @@ export function mmap(s: State, pid: i32, anon: boolean, writable: boolean, fixed
   if (v < 0) return ENOMEM;
   if (!anon) addMap(s, ino, 1);
   unmapVa(s, pid, v);
-  s.vm_writable[pid][v] = writable;
-  if (anon) {
-    s.vm_kind[pid][v] = 'anon';
-  } else {
-    s.vm_kind[pid][v] = 'file';
-    s.vm_ino[pid][v] = ino;
-    s.vm_off[pid][v] = off;
-  }
+  setVma(s, pid, v, anon ? 'anon' : 'file', writable, ino, anon ? 0 : off);
   return v;
 }

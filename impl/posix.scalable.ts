@@ -4,11 +4,12 @@
 //     exists is a cell of its own (sv6's name-existence check that does not look up the inode),
 //     so an operation that only checks a name (EEXIST, ENOENT, rename onto itself) reads no cell
 //     a rename of that name to another inode writes;
-//   - link and mapping counts are Refcache-style per-core counts (cpu(), the core an operation
-//     runs on): a shared base and a small delta per core, folded into the base when it grows past
-//     LINKCACHE (two mmaps of one file on two cores write different cells); open-descriptor and
-//     pipe-end counts are per process; no descriptor operation takes a shared reference: reads
-//     write nothing;
+//   - link, open-descriptor and mapping counts are Refcache-style per-core counts (cpu(), the
+//     core an operation runs on): a shared base and a small delta per core, folded into the base
+//     when it grows past LINKCACHE (two opens or mmaps of one file on two cores write different
+//     cells), and a count that the base and the core's own delta already show positive is not
+//     read further; pipe-end counts are per process; no descriptor operation takes a shared
+//     reference: reads write nothing;
 //   - inodes and pipes are freed lazily, as Refcache frees an object at the end of an epoch:
 //     dropping the last name, descriptor, mapping or pipe end reads no other count and clears
 //     nothing; a creating open (pipe) clears the inode (pipe) it takes, and equiv ignores the
@@ -20,12 +21,16 @@
 //     current protection, a munmap of an unmapped page, a fixed mmap identical to the mapping in
 //     place, and of a mapping only the cells that change (sv6 left such idempotent updates
 //     conflicting, as deliberate trade-offs: COMMUTER thesis);
-//   - with O_ANYFD, open and pipe take the highest free descriptor on even cores and the lowest
-//     on odd ones (the spec allows any; the lowest is what POSIX requires otherwise), and so does
-//     a non-fixed mmap with virtual pages; a creating open prefers an inode of the running core's
-//     partition (i % NCPU = core), pipe the pipe numbered like its core: two cores rarely
-//     allocate from one cell;
-//   - no address-space-wide lock: mmap, munmap and mprotect touch the one virtual page.
+//   - allocation scans go in opposite directions on even and odd cores, so that two cores rarely
+//     read the cell the other takes or frees: with O_ANYFD, open and pipe take the lowest free
+//     descriptor on even cores and the highest on odd ones (the spec allows any; the lowest is
+//     what POSIX requires otherwise); a non-fixed mmap the highest free page on even cores; a
+//     creating open the highest free inode on even cores; pipe the pipe numbered like its core.
+//     Each direction was chosen by measuring the conflicts of verify commute's tests
+//     (docs/posix.md);
+//   - no address-space-wide lock: mmap, munmap and mprotect touch the one virtual page, and
+//     whether a page is mapped is a cell of its own (vm_used), which a fixed mmap replacing one
+//     mapping by another leaves alone.
 // Helpers are exported so that a seeded bug can reuse them. See docs/posix.md.
 import type { u8, i8, i32, Arr } from 'pushbutton';
 import { arr, forall, count, implies, cpu } from 'pushbutton';
@@ -49,8 +54,9 @@ export interface State {
   /** link count: the base plus every core's delta */
   nlinkBase: Arr<i8, typeof NINODE>;
   nlinkDelta: Arr<Arr<i8, typeof NCPU>, typeof NINODE>;
-  /** descriptors open on the inode, per process */
-  opens: Arr<Arr<u8, typeof NPROC>, typeof NINODE>;
+  /** descriptors (of any process) open on the inode: the base plus every core's delta */
+  opensBase: Arr<i8, typeof NINODE>;
+  opensDelta: Arr<Arr<i8, typeof NCPU>, typeof NINODE>;
   /** virtual pages mapping the inode: the base plus every core's delta, like the link count */
   mapsBase: Arr<i8, typeof NINODE>;
   mapsDelta: Arr<Arr<i8, typeof NCPU>, typeof NINODE>;
@@ -65,6 +71,8 @@ export interface State {
   fd_kind: Arr<Arr<FdKind, typeof NFD>, typeof NPROC>;
   fd_obj: Arr<Arr<i8, typeof NFD>, typeof NPROC>;
   fd_off: Arr<Arr<u8, typeof NFD>, typeof NPROC>;
+  /** the page is mapped: a cell of its own, which a fixed mmap replacing one mapping by another does not write */
+  vm_used: Arr<Arr<boolean, typeof NVA>, typeof NPROC>;
   vm_kind: Arr<Arr<VmaKind, typeof NVA>, typeof NPROC>;
   vm_writable: Arr<Arr<boolean, typeof NVA>, typeof NPROC>;
   vm_ino: Arr<Arr<i8, typeof NVA>, typeof NPROC>;
@@ -78,7 +86,8 @@ export function init(): State {
     dir: arr(NNAME, (n) => -1),
     nlinkBase: arr(NINODE, (i) => 0),
     nlinkDelta: arr(NINODE, (i) => arr(NCPU, (c) => 0)),
-    opens: arr(NINODE, (i) => arr(NPROC, (p) => 0)),
+    opensBase: arr(NINODE, (i) => 0),
+    opensDelta: arr(NINODE, (i) => arr(NCPU, (c) => 0)),
     mapsBase: arr(NINODE, (i) => 0),
     mapsDelta: arr(NINODE, (i) => arr(NCPU, (c) => 0)),
     present: arr(NINODE, (i) => arr(NPAGE, (p) => false)),
@@ -90,6 +99,7 @@ export function init(): State {
     fd_kind: arr(NPROC, (p) => arr(NFD, (fd) => 'none')),
     fd_obj: arr(NPROC, (p) => arr(NFD, (fd) => -1)),
     fd_off: arr(NPROC, (p) => arr(NFD, (fd) => 0)),
+    vm_used: arr(NPROC, (p) => arr(NVA, (v) => false)),
     vm_kind: arr(NPROC, (p) => arr(NVA, (v) => 'none')),
     vm_writable: arr(NPROC, (p) => arr(NVA, (v) => false)),
     vm_ino: arr(NPROC, (p) => arr(NVA, (v) => -1)),
@@ -122,11 +132,16 @@ export function lookup(s: State, name: Fn): number {
   return s.dir[name];
 }
 
-/** The link count: reads every core's delta. */
-export function nlinkOf(s: State, ino: number): number {
-  let n = s.nlinkBase[ino];
-  for (let c = 0; c < NCPU; c++) n = n + s.nlinkDelta[ino][c];
+/** A Refcache count of an inode (links, mappings, open descriptors): the base plus every core's delta. */
+export function countOf(base: Arr<i8, typeof NINODE>, delta: Arr<Arr<i8, typeof NCPU>, typeof NINODE>, ino: number): number {
+  let n = base[ino];
+  for (let c = 0; c < NCPU; c++) n = n + delta[ino][c];
   return n;
+}
+
+/** A delta within the cache's range. */
+export function cached(x: number): boolean {
+  return x >= -LINKCACHE && x <= LINKCACHE;
 }
 
 /** A core's delta that has left the cache's range, and is folded into the base. */
@@ -134,47 +149,65 @@ export function spills(x: number): boolean {
   return x > LINKCACHE || x < -LINKCACHE;
 }
 
-/** Adds `d` (+1 or -1) to the link count on the running core: its own delta, or the base when the delta spills. */
+/** Adds `d` (+1 or -1) to a Refcache count on the running core: its own delta, or the base when the delta spills. */
+export function addCount(base: Arr<i8, typeof NINODE>, delta: Arr<Arr<i8, typeof NCPU>, typeof NINODE>, ino: number, d: number): void {
+  const c = cpu(NCPU);
+  const x = delta[ino][c] + d;
+  if (spills(x)) {
+    base[ino] = base[ino] + x;
+    delta[ino][c] = 0;
+  } else {
+    delta[ino][c] = x;
+  }
+}
+
+export function nlinkOf(s: State, ino: number): number {
+  return countOf(s.nlinkBase, s.nlinkDelta, ino);
+}
+
 export function addLink(s: State, ino: number, d: number): void {
-  const c = cpu(NCPU);
-  const x = s.nlinkDelta[ino][c] + d;
-  if (spills(x)) {
-    s.nlinkBase[ino] = s.nlinkBase[ino] + x;
-    s.nlinkDelta[ino][c] = 0;
-  } else {
-    s.nlinkDelta[ino][c] = x;
-  }
+  addCount(s.nlinkBase, s.nlinkDelta, ino, d);
 }
 
-/** The number of virtual pages (of any process) mapping the inode: reads every core's delta. */
+export function opensOf(s: State, ino: number): number {
+  return countOf(s.opensBase, s.opensDelta, ino);
+}
+
+export function addOpen(s: State, ino: number, d: number): void {
+  addCount(s.opensBase, s.opensDelta, ino, d);
+}
+
 export function mapsOf(s: State, ino: number): number {
-  let n = s.mapsBase[ino];
-  for (let c = 0; c < NCPU; c++) n = n + s.mapsDelta[ino][c];
-  return n;
+  return countOf(s.mapsBase, s.mapsDelta, ino);
 }
 
-/** Adds `d` (+1 or -1) to the mapping count on the running core, as addLink does to the link count. */
 export function addMap(s: State, ino: number, d: number): void {
-  const c = cpu(NCPU);
-  const x = s.mapsDelta[ino][c] + d;
-  if (spills(x)) {
-    s.mapsBase[ino] = s.mapsBase[ino] + x;
-    s.mapsDelta[ino][c] = 0;
-  } else {
-    s.mapsDelta[ino][c] = x;
-  }
+  addCount(s.mapsBase, s.mapsDelta, ino, d);
+}
+
+/**
+ * A Refcache count (a base and a delta per core) that is certainly not zero, read from the base
+ * and the running core's delta alone: every other core's delta is at least -LINKCACHE
+ * (inv_linkcache), so base + own > (NCPU - 1) * LINKCACHE leaves the sum positive without
+ * reading the deltas that the other cores write.
+ */
+export function surelyPositive(base: number, own: number): boolean {
+  return base + own > (NCPU - 1) * LINKCACHE;
 }
 
 /**
  * No name, descriptor or mapping of any process refers to the inode. The link count is read
- * first: a named inode is passed over without reading the open counts, which an open of it in
- * the other call writes (reading the open counts first, measured on the whole model, raised
- * open/open's conflicted tests from 32 to 79 and lowered open/link's from 13 to 6).
+ * first, then the open count, then the mapping count, each from the base and this core's delta
+ * alone when they already show it positive: a named inode is passed over without reading the
+ * open counts, which an open of it in the other call writes (reading the open counts first,
+ * measured on the whole model, raised open/open's conflicted tests from 32 to 79), nor, often,
+ * the other core's link delta, which an unlink writes.
  */
 export function idle(s: State, ino: number): boolean {
-  if (nlinkOf(s, ino) !== 0) return false;
-  for (let p = 0; p < NPROC; p++) if (s.opens[ino][p] !== 0) return false;
-  return mapsOf(s, ino) === 0;
+  const c = cpu(NCPU);
+  if (surelyPositive(s.nlinkBase[ino], s.nlinkDelta[ino][c]) || nlinkOf(s, ino) !== 0) return false;
+  if (surelyPositive(s.opensBase[ino], s.opensDelta[ino][c]) || opensOf(s, ino) !== 0) return false;
+  return !surelyPositive(s.mapsBase[ino], s.mapsDelta[ino][c]) && mapsOf(s, ino) === 0;
 }
 
 /** The inode's size: the number of present pages (they are a prefix). */
@@ -192,25 +225,21 @@ export function truncate(s: State, ino: number): void {
   }
 }
 
-/** A free inode of the running core's partition (i % NCPU = core) if there is one, else any free inode. */
+/** A free inode: the highest on even cores, the lowest on odd ones. */
 export function allocInode(s: State): number {
-  const c = cpu(NCPU);
-  for (let i = 0; i < NINODE; i++) if (i % NCPU === c && idle(s, i)) return i;
-  for (let i = 0; i < NINODE; i++) if (idle(s, i)) return i;
+  const up = cpu(NCPU) % 2 === 1;
+  for (let k = 0; k < NINODE; k++) if (idle(s, up ? k : NINODE - 1 - k)) return up ? k : NINODE - 1 - k;
   return -1;
 }
 
-/** A new inode named `name` (a name that does not exist), or -1 when none is free. */
-export function create(s: State, name: Fn): number {
-  const ino = allocInode(s);
-  if (ino < 0) return -1;
+/** Makes the free inode `ino` (from allocInode) the inode of `name`, a name that does not exist. */
+export function create(s: State, name: Fn, ino: number): void {
   // the inode was freed lazily: its pages and its cores' deltas are cleared now
   truncate(s, ino);
   s.nlinkBase[ino] = 1;
   s.nlinkDelta[ino] = arr(NCPU, (c) => 0);
   s.named[name] = true;
   s.dir[name] = ino;
-  return ino;
 }
 
 /** The lowest free descriptor of `pid` other than `but`. */
@@ -226,12 +255,14 @@ export function highestFd(s: State, pid: number, but: number): number {
 }
 
 /**
- * Any free descriptor (O_ANYFD), by core: even cores take the highest, odd cores the lowest, so
+ * Any free descriptor (O_ANYFD), by core: even cores take the lowest, odd cores the highest, so
  * two cores allocating in one process take different descriptors and read few of the same cells
- * (sv6 allocates descriptors from per-core partitions).
+ * (sv6 allocates descriptors from per-core partitions). Measured on the whole model, this way
+ * round leaves fewer conflicts than the other: the other call's close frees a descriptor above
+ * the lowest free one more often than below it.
  */
 export function anyFd(s: State, pid: number, but: number): number {
-  return cpu(NCPU) % 2 === 0 ? highestFd(s, pid, but) : lowestFd(s, pid, but);
+  return cpu(NCPU) % 2 === 0 ? lowestFd(s, pid, but) : highestFd(s, pid, but);
 }
 
 /** The pipe's read ends, summed over the processes. */
@@ -248,18 +279,27 @@ export function writersOf(s: State, p: number): number {
   return n;
 }
 
+/** Whether a pipe end is open on pipe `p` in any process: stops at the first one found, the running process's first. */
+export function pipeBusy(s: State, p: number, pid: number): boolean {
+  for (let k = 0; k < NPROC; k++) {
+    const q = (pid + k) % NPROC;
+    if (s.readers[p][q] !== 0 || s.writers[p][q] !== 0) return true;
+  }
+  return false;
+}
+
 /** The pipe numbered like the running core if it is free, else any free pipe. */
-export function allocPipe(s: State): number {
+export function allocPipe(s: State, pid: number): number {
   const c = cpu(NCPU);
-  if (c < NPIPE && readersOf(s, c) === 0 && writersOf(s, c) === 0) return c;
-  for (let p = 0; p < NPIPE; p++) if (readersOf(s, p) === 0 && writersOf(s, p) === 0) return p;
+  if (c < NPIPE && !pipeBusy(s, c, pid)) return c;
+  for (let p = 0; p < NPIPE; p++) if (!pipeBusy(s, p, pid)) return p;
   return -1;
 }
 
-/** A free virtual page of `pid`, by core as anyFd: the highest on even cores, the lowest on odd ones. */
+/** A free virtual page of `pid`: the highest on even cores, the lowest on odd ones (from the used bits alone). */
 export function allocVa(s: State, pid: number): number {
   const top = cpu(NCPU) % 2 === 0;
-  for (let k = 0; k < NVA; k++) if (s.vm_kind[pid][top ? NVA - 1 - k : k] === 'none') return top ? NVA - 1 - k : k;
+  for (let k = 0; k < NVA; k++) if (!s.vm_used[pid][top ? NVA - 1 - k : k]) return top ? NVA - 1 - k : k;
   return -1;
 }
 
@@ -275,6 +315,7 @@ export function clearFd(s: State, pid: number, fd: number): void {
  * cell alone, which a scan for a free page on the other core reads.
  */
 export function setVma(s: State, pid: number, va: number, kind: VmaKind, writable: boolean, ino: number, off: number): void {
+  if (s.vm_used[pid][va] !== (kind !== 'none')) s.vm_used[pid][va] = kind !== 'none';
   if (s.vm_kind[pid][va] !== kind) s.vm_kind[pid][va] = kind;
   if (s.vm_writable[pid][va] !== writable) s.vm_writable[pid][va] = writable;
   if (s.vm_ino[pid][va] !== ino) s.vm_ino[pid][va] = ino;
@@ -317,21 +358,24 @@ export function writePage(s: State, ino: number, off: number, data: Data): void 
 export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean, trunc: boolean, anyfd: boolean): number {
   if (!validPid(pid)) return EINVAL;
   if (!validName(name)) return ENAMETOOLONG;
-  let ino = lookup(s, name);
-  if (ino < 0 && !creat) return ENOENT;
-  if (ino >= 0 && creat && excl) return EEXIST;
+  const exists = s.named[name];
+  if (!exists && !creat) return ENOENT;
+  if (exists && creat && excl) return EEXIST;
   const fd = anyfd ? anyFd(s, pid, -1) : lowestFd(s, pid, -1);
   if (fd < 0) return EMFILE;
-  if (ino < 0) {
-    ino = create(s, name);
+  let ino = -1;
+  if (exists) {
+    ino = s.dir[name];
+    if (trunc) truncate(s, ino);
+  } else {
+    ino = allocInode(s);
     if (ino < 0) return ENOSPC;
-  } else if (trunc) {
-    truncate(s, ino);
+    create(s, name, ino);
   }
   s.fd_kind[pid][fd] = 'file';
   s.fd_obj[pid][fd] = ino;
   s.fd_off[pid][fd] = 0;
-  s.opens[ino][pid] = s.opens[ino][pid] + 1;
+  addOpen(s, ino, 1);
   return fd;
 }
 
@@ -410,7 +454,7 @@ export function close(s: State, pid: i32, fd: i32): number {
   if (k === 'none') return EBADF;
   const o = s.fd_obj[pid][fd];
   if (k === 'file') {
-    s.opens[o][pid] = s.opens[o][pid] - 1;
+    addOpen(s, o, -1);
   } else {
     if (k === 'wpipe') s.writers[o][pid] = s.writers[o][pid] - 1;
     else s.readers[o][pid] = s.readers[o][pid] - 1;
@@ -424,7 +468,7 @@ export function pipe(s: State, pid: i32, anyfd: boolean): PipeResult {
   const rfd = anyfd ? anyFd(s, pid, -1) : lowestFd(s, pid, -1);
   const wfd = anyfd ? anyFd(s, pid, rfd) : lowestFd(s, pid, rfd);
   if (rfd < 0 || wfd < 0) return { r: EMFILE, rfd: -1, wfd: -1 };
-  const p = allocPipe(s);
+  const p = allocPipe(s, pid);
   if (p < 0) return { r: ENFILE, rfd: -1, wfd: -1 };
   // the pipe was freed lazily: its contents are cleared now
   s.plen[p] = 0;
@@ -543,7 +587,7 @@ export function munmap(s: State, pid: i32, va: i32): number {
 export function mprotect(s: State, pid: i32, va: i32, writable: boolean): number {
   if (!validPid(pid)) return EINVAL;
   if (!validVa(va)) return EINVAL;
-  if (s.vm_kind[pid][va] === 'none') return ENOMEM;
+  if (!s.vm_used[pid][va]) return ENOMEM;
   if (s.vm_writable[pid][va] !== writable) s.vm_writable[pid][va] = writable;
   return 0;
 }
@@ -576,14 +620,14 @@ export function memwrite(s: State, pid: i32, va: i32, data: Data): Sig {
 
 // ---- representation invariants and the abstraction relation -------------------------------------
 
-/** A core's link-count and mapping-count deltas stay within the cache's range. */
-export function inv_linkcache(s: State): boolean {
-  return forall(NINODE, (i) => forall(NCPU, (c) => s.nlinkDelta[i][c] >= -LINKCACHE && s.nlinkDelta[i][c] <= LINKCACHE && s.mapsDelta[i][c] >= -LINKCACHE && s.mapsDelta[i][c] <= LINKCACHE));
+/** A page is marked used exactly when it holds a mapping. */
+export function inv_vmused(s: State): boolean {
+  return forall(NPROC, (p) => forall(NVA, (v) => s.vm_used[p][v] === (s.vm_kind[p][v] !== 'none')));
 }
 
-/** opens(i, p) = the number of descriptors of p open on inode i. */
-export function inv_opens(s: State): boolean {
-  return forall(NINODE, (i) => forall(NPROC, (p) => s.opens[i][p] === count(NFD, (fd) => s.fd_kind[p][fd] === 'file' && s.fd_obj[p][fd] === i)));
+/** A core's deltas (links, open descriptors, mappings) stay within the cache's range. */
+export function inv_linkcache(s: State): boolean {
+  return forall(NINODE, (i) => forall(NCPU, (c) => cached(s.nlinkDelta[i][c]) && cached(s.opensDelta[i][c]) && cached(s.mapsDelta[i][c])));
 }
 
 /** readers(n, p) = the number of read ends of pipe n open in p. */
@@ -596,12 +640,6 @@ export function inv_writers(s: State): boolean {
   return forall(NPIPE, (n) => forall(NPROC, (p) => s.writers[n][p] === count(NFD, (fd) => s.fd_kind[p][fd] === 'wpipe' && s.fd_obj[p][fd] === n)));
 }
 
-
-function opensOf(i: State, n: number): number {
-  let t = 0;
-  for (let p = 0; p < NPROC; p++) t = t + i.opens[n][p];
-  return t;
-}
 
 /** The spec's counts are the sums of the per-core and per-process ones; a free inode's pages are stale (freed lazily). */
 function inodeEq(i: State, s: spec.State, n: number): boolean {
