@@ -11,13 +11,17 @@ export function open(s: State, pid: i32, name: Fn, creat: boolean, excl: boolean
   const exists = s.named[name];
   if (!exists && !creat) return ENOENT;
   if (exists && creat && excl) return EEXIST;
-  const fresh = exists ? -1 : allocInode(s);
-  if (!exists && fresh < 0) return highestFd(s, pid, -1) < 0 ? EMFILE : ENOSPC;
   const fd = highestFd(s, pid, -1);
   if (fd < 0) return EMFILE;
-  const ino = exists ? s.dir[name] : fresh;
-  if (!exists) create(s, name, ino);
-  else if (trunc) truncate(s, ino);
+  let ino = -1;
+  if (exists) {
+    ino = s.dir[name];
+    if (trunc) truncate(s, ino);
+  } else {
+    ino = allocInode(s);
+    if (ino < 0) return ENOSPC;
+    create(s, name, ino);
+  }
   s.fd_kind[pid][fd] = 'file';
   s.fd_obj[pid][fd] = ino;
   s.fd_off[pid][fd] = 0;

@@ -144,16 +144,11 @@ export function cached(x: number): boolean {
   return x >= -LINKCACHE && x <= LINKCACHE;
 }
 
-/** A core's delta that has left the cache's range, and is folded into the base. */
-export function spills(x: number): boolean {
-  return x > LINKCACHE || x < -LINKCACHE;
-}
-
 /** Adds `d` (+1 or -1) to a Refcache count on the running core: its own delta, or the base when the delta spills. */
 export function addCount(base: Arr<i8, typeof NINODE>, delta: Arr<Arr<i8, typeof NCPU>, typeof NINODE>, ino: number, d: number): void {
   const c = cpu(NCPU);
   const x = delta[ino][c] + d;
-  if (spills(x)) {
+  if (!cached(x)) {
     base[ino] = base[ino] + x;
     delta[ino][c] = 0;
   } else {
@@ -186,13 +181,14 @@ export function addMap(s: State, ino: number, d: number): void {
 }
 
 /**
- * A Refcache count (a base and a delta per core) that is certainly not zero, read from the base
- * and the running core's delta alone: every other core's delta is at least -LINKCACHE
- * (inv_linkcache), so base + own > (NCPU - 1) * LINKCACHE leaves the sum positive without
- * reading the deltas that the other cores write.
+ * A Refcache count that is zero. Read from the base and the running core's delta alone when they
+ * already show it positive: every other core's delta is at least -LINKCACHE (inv_linkcache), so
+ * base + own > (NCPU - 1) * LINKCACHE leaves the sum positive without reading the deltas that
+ * the other cores write.
  */
-export function surelyPositive(base: number, own: number): boolean {
-  return base + own > (NCPU - 1) * LINKCACHE;
+export function countIsZero(base: Arr<i8, typeof NINODE>, delta: Arr<Arr<i8, typeof NCPU>, typeof NINODE>, ino: number): boolean {
+  if (base[ino] + delta[ino][cpu(NCPU)] > (NCPU - 1) * LINKCACHE) return false;
+  return countOf(base, delta, ino) === 0;
 }
 
 /**
@@ -204,10 +200,7 @@ export function surelyPositive(base: number, own: number): boolean {
  * the other core's link delta, which an unlink writes.
  */
 export function idle(s: State, ino: number): boolean {
-  const c = cpu(NCPU);
-  if (surelyPositive(s.nlinkBase[ino], s.nlinkDelta[ino][c]) || nlinkOf(s, ino) !== 0) return false;
-  if (surelyPositive(s.opensBase[ino], s.opensDelta[ino][c]) || opensOf(s, ino) !== 0) return false;
-  return !surelyPositive(s.mapsBase[ino], s.mapsDelta[ino][c]) && mapsOf(s, ino) === 0;
+  return countIsZero(s.nlinkBase, s.nlinkDelta, ino) && countIsZero(s.opensBase, s.opensDelta, ino) && countIsZero(s.mapsBase, s.mapsDelta, ino);
 }
 
 /** The inode's size: the number of present pages (they are a prefix). */
