@@ -1,5 +1,5 @@
 // `npm run bench:commute [-- --ops open,link,unlink] [-- --max-tests-per-path N] [-- --jobs N]
-//  [-- --json FILE] [-- --html FILE]`:
+//  [-- --json FILE] [-- --html FILE] [-- --tests FILE]`:
 // verify commute on the POSIX model (spec/posix.ts, both implementations), phase by phase, next to
 // COMMUTER's published figures (shared/research/commuter.md §0). Without --ops, all 171 pairs.
 
@@ -7,14 +7,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runCommute } from '../verifier/commute/command.ts';
+import { runCommute, testsDocument } from '../verifier/commute/command.ts';
 import { htmlReport, jsonReport, summarise } from '../verifier/commute/report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = 'usage: npm run bench:commute -- [--ops open,link,...] [--max-tests-per-path N] [--jobs N] [--timeout MS] [--json FILE] [--html FILE]';
+const USAGE = 'usage: npm run bench:commute -- [--ops open,link,...] [--max-tests-per-path N] [--jobs N] [--timeout MS] [--json FILE] [--html FILE] [--tests FILE]';
 let values: Record<string, string | undefined>;
 try {
-  ({ values } = parseArgs({ options: { ops: { type: 'string' }, 'max-tests-per-path': { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'string' }, html: { type: 'string' } } }));
+  ({ values } = parseArgs({ options: { ops: { type: 'string' }, 'max-tests-per-path': { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'string' }, html: { type: 'string' }, tests: { type: 'string' } } }));
 } catch (e) {
   console.error(`bench:commute: ${(e as Error).message}\n${USAGE}`);
   process.exit(2);
@@ -86,4 +86,6 @@ slowest pairs (analysis): ${[...run.pairs].sort((a, b) => b.ms - a.ms).slice(0, 
 
 // the per-pair report (the heat maps' data) and the page with the heat maps, as verify commute writes them
 if (values.json) fs.writeFileSync(values.json, jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
+// the tests themselves, so that a changed implementation can be checked on exactly these again
+if (values.tests) fs.writeFileSync(values.tests, testsDocument(run));
 if (values.html) fs.writeFileSync(values.html, htmlReport(run.ops, run.pairs, tests, run.verdicts, run.policy, `verify commute posix (bench, ${new Date().toISOString().slice(0, 10)})`));

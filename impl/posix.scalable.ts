@@ -458,9 +458,21 @@ export function close(s: State, pid: i32, fd: i32): number {
 
 export function pipe(s: State, pid: i32, anyfd: boolean): PipeResult {
   if (!validPid(pid)) return { r: EINVAL, rfd: -1, wfd: -1 };
-  const rfd = anyfd ? anyFd(s, pid, -1) : lowestFd(s, pid, -1);
-  const wfd = anyfd ? anyFd(s, pid, rfd) : lowestFd(s, pid, rfd);
-  if (rfd < 0 || wfd < 0) return { r: EMFILE, rfd: -1, wfd: -1 };
+  // the two ends in one scan (lowest first, or as anyFd's direction for O_ANYFD) that stops as
+  // soon as the entries left cannot make up two: EMFILE reads as few entries as it can
+  const down = anyfd && cpu(NCPU) % 2 !== 0;
+  let rfd = -1;
+  let wfd = -1;
+  let used = 0;
+  for (let k = 0; k < NFD; k++) {
+    const fd = down ? NFD - 1 - k : k;
+    if (wfd < 0 && used < NFD - 1) {
+      if (s.fd_kind[pid][fd] !== 'none') used = used + 1;
+      else if (rfd < 0) rfd = fd;
+      else wfd = fd;
+    }
+  }
+  if (wfd < 0) return { r: EMFILE, rfd: -1, wfd: -1 };
   const p = allocPipe(s, pid);
   if (p < 0) return { r: ENFILE, rfd: -1, wfd: -1 };
   // the pipe was freed lazily: its contents are cleared now

@@ -135,6 +135,23 @@ describe('SolverPool', () => {
     expect(arr(n.get(4n)).get(3n)).toBe(true);
   }, 20_000);
 
+  it('prints only the declarations modelPrefixes names, with their values', async () => {
+    const job = (modelPrefixes?: string[]) =>
+      pool.solve({
+        prelude: '(declare-const spec.x Int) (declare-const impl!y (Array Int Int)) (declare-const impl!z Bool)',
+        timeoutMs: 5000,
+        goals: [{ id: 'g', smt: '(assert (= spec.x 3)) (assert (= (select impl!y 1) (+ spec.x 1))) (assert impl!z)', enumerate: { project: [], cap: 1, budgetMs: 5000, models: true, modelPrefixes } }],
+      });
+    const [whole] = await job();
+    const [part] = await job(['impl!']);
+    expect(whole!.solutions![0]!.model).toMatch(/spec\.x/);
+    const text = part!.solutions![0]!.model!;
+    expect(text).not.toMatch(/spec\.x/);
+    const m = Model.parse(text);
+    expect(arr(m.value('impl!y')).get(1n)).toBe(4n);
+    expect(m.value('impl!z')).toBe(true);
+  }, 20_000);
+
   it('returns function interpretations whose else value uses the arguments', async () => {
     // Z3 writes such an else value with de Bruijn variables, (:var i) for argument i; the worker
     // names them x!i, or the decoder cannot apply ':var' (seen on the POSIX model's mmap pairs)

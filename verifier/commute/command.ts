@@ -262,6 +262,11 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
   return out.join('\n\n');
 }
 
+/** The generated tests as the JSON document `--tests FILE` writes (with each variant's starting state). */
+export function testsDocument(run: CommuteRun): string {
+  return JSON.stringify({ spec: run.spec.name, policy: run.policy, tests: run.tests.map((t) => t.test) }, null, 2);
+}
+
 /** The CLI entry: parses what is commute-specific, runs, prints, writes the requested files. */
 export async function commuteCommand(values: Record<string, unknown>, positionals: string[], timeoutMs: number, jobs: number): Promise<number> {
   const json = Boolean(values.json);
@@ -301,7 +306,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
   }
   const tests = run.tests.map((t) => t.test);
   if (values.html) fs.writeFileSync(path.resolve(values.html as string), htmlReport(run.ops, run.pairs, tests, run.verdicts, run.policy, `verify commute ${run.spec.name}`));
-  if (values.tests) fs.writeFileSync(path.resolve(values.tests as string), JSON.stringify({ spec: run.spec.name, policy: run.policy, tests }, null, 2));
+  if (values.tests) fs.writeFileSync(path.resolve(values.tests as string), testsDocument(run));
   if (values['emit-vitest']) {
     const dir = path.resolve(values['emit-vitest'] as string);
     fs.mkdirSync(dir, { recursive: true });

@@ -21,6 +21,8 @@ export interface QueryGoal {
   cap: number;
   budgetMs: number;
   models: boolean;
+  /** with models, only these declarations (Enumeration.modelPrefixes) */
+  modelPrefixes?: string[];
 }
 
 /** One job: `shared` asserted once, each goal enumerated in its own scope. */
@@ -47,7 +49,7 @@ export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number):
       lines.push(`(declare-fun |keep!| (${g.project.map((p) => T.sortToSmt(p.term.sort)).join(' ')}) Bool)`, `(assert (|keep!| ${g.project.map((p) => T.quoteSym(p.name)).join(' ')}))`);
     }
     for (const a of g.asserts) if (!T.isTrue(a)) lines.push(`(assert ${printer.print(a)})`);
-    return { id: g.id, smt: lines.join('\n'), enumerate: { project, cap: g.cap, budgetMs: g.budgetMs, models: g.models } };
+    return { id: g.id, smt: lines.join('\n'), enumerate: { project, cap: g.cap, budgetMs: g.budgetMs, models: g.models, modelPrefixes: g.modelPrefixes } };
   });
   const sorts = T.unintSortsOf(all).map((s) => `(declare-sort ${T.quoteSym(s)} 0)`);
   const consts = T.constantsOf(all).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);

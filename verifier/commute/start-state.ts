@@ -150,7 +150,7 @@ export async function solveStartStates(spec: CommuteSpec, setups: unknown[], poo
   const opaques = setups.map(() => new OpaqueConsts());
   const goals: QueryGoal[] = setups.map((setup, k) => {
     const eqs = valueFacts('s', spec.state, setup, opaques[k]);
-    return { id: `start${k}`, asserts: [...eqs, ...opaques[k].distinct()], project: [], cap: 1, budgetMs: timeoutMs, models: true };
+    return { id: `start${k}`, asserts: [...eqs, ...opaques[k].distinct()], project: [], cap: 1, budgetMs: timeoutMs, models: true, modelPrefixes: ['impl!', 'opaque!'] };
   });
   const results = await solveGoals(pool, impl.facts, goals, timeoutMs);
   return results.map((r, k): StartStates => {

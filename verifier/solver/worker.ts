@@ -303,12 +303,12 @@ const PRINTER_DEF = /^t\d+$/;
  * slows down with the context's history (a 70 KB model of the POSIX unlink bug: 0.3 s in a new
  * worker, over 10 s after the POSIX proofs, so the goal was killed as a timeout).
  */
-function inputModel(m: ReturnType<Z3Solver['model']>, only?: Set<string>): string {
+function inputModel(m: ReturnType<Z3Solver['model']>, keep?: (name: string) => boolean): string {
   const q = (n: string) => (/^[A-Za-z_~!@$%^&*+=<>.?/-][\w~!@$%^&*+=<>.?/-]*$/.test(n) ? n : `|${n}|`);
   const out: string[] = [];
   for (const d of m.decls()) {
     const name = String(d.name());
-    if (PRINTER_DEF.test(name) || (only && !only.has(name))) continue;
+    if (PRINTER_DEF.test(name) || (keep && !keep(name))) continue;
     const arity = d.arity();
     const v = m.get(d);
     if (arity === 0) {
@@ -374,8 +374,8 @@ async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: numb
       const m = s.model();
       let text: string;
       try {
-        // without models, only the projections are read
-        text = inputModel(m, en.models ? undefined : projected);
+        // without models, only the projections are read; with modelPrefixes, only those declarations
+        text = inputModel(m, !en.models ? (n) => projected.has(n) : en.modelPrefixes ? (n) => en.modelPrefixes!.some((p) => n.startsWith(p)) : undefined);
       } finally {
         release(m);
       }
