@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runCommute, testsDocument } from '../verifier/commute/command.ts';
+import { runCommute, writeTestsFile } from '../verifier/commute/command.ts';
 import { htmlReport, jsonReport, summarise } from '../verifier/commute/report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -87,5 +87,5 @@ slowest pairs (analysis): ${[...run.pairs].sort((a, b) => b.ms - a.ms).slice(0, 
 // the per-pair report (the heat maps' data) and the page with the heat maps, as verify commute writes them
 if (values.json) fs.writeFileSync(values.json, jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
 // the tests themselves, so that a changed implementation can be checked on exactly these again
-if (values.tests) fs.writeFileSync(values.tests, testsDocument(run));
+if (values.tests) writeTestsFile(values.tests, run);
 if (values.html) fs.writeFileSync(values.html, htmlReport(run.ops, run.pairs, tests, run.verdicts, run.policy, `verify commute posix (bench, ${new Date().toISOString().slice(0, 10)})`));

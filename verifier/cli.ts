@@ -15,6 +15,7 @@ const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
                                 [--max-tests-per-path N] (default 500, COMMUTER's) [--max-paths N]
                                 [--granularity cell|object] [--cases] [--no-tests] [--verbose]
                                 [--html FILE] [--tests FILE] [--emit-vitest DIR] [--filter OP|A/B]
+                                [--check-tests FILE] (only the conflict check, of saved tests)
        verify rid PATH          (inconsistent refcount path pairs; docs/rid.md)
                                 [--max-paths N] (default 100, RID's limit) [--timeout T] (default 10s)
 
@@ -65,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
         verbose: { type: 'boolean' },
         html: { type: 'string' },
         tests: { type: 'string' },
+        'check-tests': { type: 'string' },
         'emit-vitest': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },

@@ -142,8 +142,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** Every stored integer fits its declared type (TypeScript itself never checks this). */
-function typeViolation(v: unknown, t: Type, where: string): string | undefined {
+/** Every stored integer fits its declared type (TypeScript itself never checks this), every field and element is there. */
+export function typeViolation(v: unknown, t: Type, where: string): string | undefined {
   switch (t.k) {
     case 'int':
       if (typeof v !== 'number' || !Number.isInteger(v) || BigInt(v) < t.min || BigInt(v) > t.max) return `${where} = ${String(v)} is outside ${t.name}`;

@@ -53,6 +53,24 @@ export function smap<K, V>(dflt: V): SMap<K, V> {
   return new SMap<K, V>(dflt);
 }
 
+/**
+ * A value back from its JSON (verify commute's saved and emitted tests write maps as
+ * `{ default, entries }`): not for specs, for the code that runs their tests.
+ */
+export function revive(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(revive);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (Object.keys(o).length === 2 && 'default' in o && Array.isArray(o.entries)) {
+      const m = new SMap<unknown, unknown>(revive(o.default));
+      for (const [k, x] of o.entries as [unknown, unknown][]) m.set(revive(k), revive(x));
+      return m;
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, revive(x)]));
+  }
+  return v;
+}
+
 /** Two maps are the same when they have the same default and the same keys set to the same values. */
 export function sameMap<K, V>(a: SMap<K, V>, b: SMap<K, V>): boolean {
   if (a.dflt !== b.dflt) return false;

@@ -375,8 +375,9 @@ export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: Sol
   const comps: NamedTerm[] = p.components.map((c, k) => ({ name: `eq!${k}`, term: c.equal }));
   const goals: QueryGoal[] = [
     { id: 'commutative', asserts: [p.agree], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: false },
-    // the components are read from the model (not projected: a path is a path whichever differs)
-    { id: 'divergent', asserts: [T.not(p.commutes), ...comps.map((c) => T.eq(T.mkConst(c.name, T.BOOLS), c.term))], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: true },
+    // the components are read from the model (not projected: a path is a path whichever differs),
+    // and only they: the rest of a pair's model is the whole state, twice
+    { id: 'divergent', asserts: [T.not(p.commutes), ...comps.map((c) => T.eq(T.mkConst(c.name, T.BOOLS), c.term))], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: true, modelPrefixes: ['eq!'] },
   ];
   const built = performance.now() - t0;
   const [comm, div] = await solveGoals(pool, p.given, goals, policy.timeoutMs);

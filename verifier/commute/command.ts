@@ -11,17 +11,19 @@ import type { Func } from '../ir.ts';
 import { loadProject } from '../frontend/project.ts';
 import { runnableModules } from '../frontend/emit.ts';
 import { loadSpec, loadSubsystem } from '../subsystem.ts';
+import { typeViolation } from '../counterexample.ts';
+import { revive } from '../prelude.ts';
 import { discover, select } from '../discover.ts';
 import { SolverPool } from '../solver/pool.ts';
 import { SubsetError, formatDiagnostic } from '../diagnostics.ts';
 import { analysePair, DEFAULT_POLICY, type CommuteSpec, type PairAnalysis } from './analyze.ts';
-import { generateTests, DEFAULT_TEST_POLICY, type GeneratedTest } from './testgen.ts';
+import { generateTests, savedTest, DEFAULT_TEST_POLICY, type GeneratedTest } from './testgen.ts';
 import { checkTest, expectFromSpec, runSpec, startsRelated, type Runtimes } from './check.ts';
 import type { Granularity } from './footprint.ts';
 import { conditionsText, htmlReport, jsonReport, summarise, tableText, totalsText, type Policy } from './report.ts';
 import { vitestFile } from './emit-tests.ts';
 import { proveConflictFree } from './prove.ts';
-import type { PairResult, TestVerdict } from './types.ts';
+import type { PairResult, TestCase, TestVerdict } from './types.ts';
 
 export interface CommuteOptions {
   root: string;
@@ -36,6 +38,8 @@ export interface CommuteOptions {
   filter?: string[];
   /** analysis only: no tests, no conflict check */
   noTests?: boolean;
+  /** no analysis and no test generation: the conflict check of the tests saved in this file (`--tests`) */
+  checkTests?: string;
   pool?: SolverPool;
   /** progress, one line per pair and phase */
   progress?: (line: string) => void;
@@ -62,6 +66,8 @@ export interface CommuteRun {
   unknowns: number;
   phases: { analyzeMs: number; proveMs: number; testgenMs: number; checkMs: number };
   policy: Policy;
+  /** the file the tests were read from (--check-tests), when they were not generated */
+  testsFrom?: string;
 }
 
 /** Resolves the target to a spec and its implementation variants, lowered. */
@@ -135,10 +141,91 @@ async function runtimes(spec: CommuteSpec): Promise<Runtimes> {
   return { spec: specMod, impls, inits: { spec: init(specMod), impls: new Map([...impls].map(([name, m]) => [name, init(m)])) } };
 }
 
+/** What the conflict check makes of a set of tests: the checked ones, their verdicts, the ones it set aside. */
+type Checked = Pick<CommuteRun, 'tests' | 'verdicts' | 'toolchainErrors' | 'outOfScope'>;
+
+/**
+ * Runs each test on the spec (which fills in its expected results) and on every variant from
+ * its starting state. `unrelated` says why a test whose starting state the variant's equiv does
+ * not relate to the setup is set aside.
+ */
+async function checkTests(spec: CommuteSpec, gts: GeneratedTest[], granularity: Granularity | undefined, unrelated: (variant: string) => string): Promise<Checked> {
+  const out: Checked = { tests: [], verdicts: [], toolchainErrors: [], outOfScope: [] };
+  const rt = await runtimes(spec);
+  for (const gt of gts) {
+    const runs = runSpec(rt, gt);
+    const notCommuting = expectFromSpec(rt, gt, runs);
+    if (notCommuting && spec.scope.size) {
+      out.outOfScope.push({ id: gt.test.id, why: notCommuting });
+      continue;
+    }
+    const v = spec.variants.find((x) => !startsRelated(rt, x.name, gt));
+    const why = notCommuting ?? (v && unrelated(v.name));
+    if (why) {
+      out.toolchainErrors.push({ id: gt.test.id, why });
+      continue;
+    }
+    out.tests.push(gt);
+    for (const x of spec.variants) out.verdicts.push(checkTest(rt, x.name, gt, runs, granularity));
+  }
+  return out;
+}
+
+/**
+ * The tests of a `--tests` file, for a spec of this name, restricted to the selected pairs; a
+ * test whose saved states do not have the types of the spec's and each variant's state as they
+ * are now (a field added since) is set aside with why, before anything runs on it.
+ */
+function readSavedTests(file: string, spec: CommuteSpec, filter?: string[]): { tests: GeneratedTest[]; unfit: { id: string; why: string }[]; policy: Policy } {
+  let doc: { spec?: unknown; policy?: Policy; tests?: TestCase[] };
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--check-tests ${file}: ${(e as Error).message}`);
+  }
+  if (doc.spec !== spec.name || !Array.isArray(doc.tests)) throw new UsageError(`--check-tests ${file}: not a file of tests of ${spec.name} (write one with verify commute ${spec.name} --tests FILE)`);
+  const ops = new Set(spec.operations.map((o) => o.name));
+  const unknownOp = doc.tests.flatMap((t) => t.calls.map((c) => c.op)).find((op) => !ops.has(op));
+  if (unknownOp) throw new UsageError(`--check-tests ${file}: its tests call ${unknownOp}, which ${spec.name} does not have`);
+  const selected = new Set(pairsOf(spec.operations, filter).map(([a, b]) => `${a.name}/${b.name}`));
+  const tests = doc.tests.filter((t) => selected.has(t.pair.join('/')) || selected.has(`${t.pair[1]}/${t.pair[0]}`));
+  const unfit: { id: string; why: string }[] = [];
+  const fit = tests.filter((t) => {
+    const saved = [{ name: 'the spec', value: t.setup, type: spec.state }, ...spec.variants.map((v) => ({ name: v.name, value: t.impl?.[v.name], type: v.impl.state }))];
+    for (const x of saved) {
+      const bad = x.value === undefined ? 'is not saved' : typeViolation(revive(x.value), x.type, 'state');
+      if (bad) unfit.push({ id: t.id, why: `its saved state of ${x.name} does not fit the state type as it is now (${bad}): generate the tests again` });
+      if (bad) return false;
+    }
+    return true;
+  });
+  return { tests: fit.map(savedTest), unfit, policy: doc.policy ?? {} };
+}
+
 export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
   const spec = loadCommuteSpec(opts.root, opts.target);
   const pairs = pairsOf(spec.operations, opts.filter);
   if (pairs.length === 0) throw new UsageError(`--filter ${opts.filter?.join(' ')} selects no pair of ${spec.operations.map((o) => o.name).join(', ')}`);
+  if (opts.checkTests) {
+    // the saved tests on the implementations as they are now: a change to an implementation is
+    // measured in seconds on exactly the tests it was measured on before
+    const t = performance.now();
+    const saved = readSavedTests(opts.checkTests, spec, opts.filter);
+    const checked = await checkTests(spec, saved.tests, opts.granularity, (v) => `its saved starting state of ${v} is not related to the setup by ${v}'s equiv as it is now (the representation changed since the tests were written: generate them again)`);
+    return {
+      spec,
+      ops: spec.operations.map((o) => o.name),
+      pairs: [],
+      analyses: [],
+      ...checked,
+      toolchainErrors: [...saved.unfit, ...checked.toolchainErrors],
+      dropped: [],
+      unknowns: 0,
+      phases: { analyzeMs: 0, proveMs: 0, testgenMs: 0, checkMs: Math.round(performance.now() - t) },
+      policy: { ...saved.policy, 'granularity': opts.granularity ?? 'cell' },
+      testsFrom: opts.checkTests,
+    };
+  }
   const pathPolicy = { ...DEFAULT_POLICY, timeoutMs: opts.timeoutMs, maxPathsPerPair: opts.maxPathsPerPair ?? DEFAULT_POLICY.maxPathsPerPair };
   const testPolicy = { ...DEFAULT_TEST_POLICY, timeoutMs: opts.timeoutMs, maxTestsPerPath: opts.maxTestsPerPath ?? DEFAULT_TEST_POLICY.maxTestsPerPath };
   const pool = opts.pool ?? new SolverPool({ jobs: opts.jobs });
@@ -172,29 +259,9 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     });
     const testgenMs = performance.now() - t;
     t = performance.now();
-    const toolchainErrors: CommuteRun['toolchainErrors'] = [];
-    const outOfScope: CommuteRun['outOfScope'] = [];
-    const tests: GeneratedTest[] = [];
-    const verdicts: TestVerdict[] = [];
-    if (!opts.noTests) {
-      const rt = await runtimes(spec);
-      for (const gt of perPair.flatMap((r) => r.tests)) {
-        const runs = runSpec(rt, gt);
-        const notCommuting = expectFromSpec(rt, gt, runs);
-        if (notCommuting && spec.scope.size) {
-          outOfScope.push({ id: gt.test.id, why: notCommuting });
-          continue;
-        }
-        const unrelated = spec.variants.find((v) => !startsRelated(rt, v.name, gt));
-        const why = notCommuting ?? (unrelated && `the solver's starting state of ${unrelated.name} is not related to the setup by its equiv at run time`);
-        if (why) {
-          toolchainErrors.push({ id: gt.test.id, why });
-          continue;
-        }
-        tests.push(gt);
-        for (const v of spec.variants) verdicts.push(checkTest(rt, v.name, gt, runs, opts.granularity));
-      }
-    }
+    const { tests, verdicts, toolchainErrors, outOfScope } = opts.noTests
+      ? { tests: [], verdicts: [], toolchainErrors: [], outOfScope: [] }
+      : await checkTests(spec, perPair.flatMap((r) => r.tests), opts.granularity, (v) => `the solver's starting state of ${v} is not related to the setup by its equiv at run time`);
     const checkMs = performance.now() - t;
     const proofUnknowns = analyses.reduce((n, a) => n + Object.values(a.result.proofs ?? {}).reduce((k, x) => k + x.unknown, 0), 0);
     const unknowns = analyses.reduce((n, a) => n + a.result.unknowns, 0) + perPair.reduce((n, r) => n + r.unknowns, 0) + proofUnknowns;
@@ -239,15 +306,18 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
   const out: string[] = [];
   const counts = { always: 0, sometimes: 0, never: 0, unknown: 0 };
   for (const p of run.pairs) counts[p.verdict]++;
-  out.push(`${run.spec.name}: ${run.ops.length} operations, ${run.pairs.length} pairs: ${counts.always} always, ${counts.sometimes} sometimes, ${counts.never} never commutative${counts.unknown ? `, ${counts.unknown} unknown` : ''}`);
-  out.push(showCases ? conditionsText(run.pairs) : run.pairs.map((p) => `  ${p.a}/${p.b}: ${p.verdict} (${p.paths} paths, ${p.commutativePaths} commutative)`).join('\n'));
+  if (run.testsFrom) out.push(`${run.spec.name}: the ${run.tests.length + run.toolchainErrors.length + run.outOfScope.length} tests of ${run.testsFrom} checked on the implementations as they are now (no analysis, no test generation)`);
+  else {
+    out.push(`${run.spec.name}: ${run.ops.length} operations, ${run.pairs.length} pairs: ${counts.always} always, ${counts.sometimes} sometimes, ${counts.never} never commutative${counts.unknown ? `, ${counts.unknown} unknown` : ''}`);
+    out.push(showCases ? conditionsText(run.pairs) : run.pairs.map((p) => `  ${p.a}/${p.b}: ${p.verdict} (${p.paths} paths, ${p.commutativePaths} commutative)`).join('\n'));
+  }
   if (run.tests.length) {
     const s = summarise(run.ops, run.tests.map((t) => t.test), run.verdicts);
     out.push(tableText(run.ops, (a, b) => String(s.testsOf(a, b)), 'tests per pair'));
     for (const v of run.spec.variants) out.push(tableText(run.ops, (a, b) => String(s.conflictedOf(v.name, a, b)), `${v.name}: tests NOT conflict-free per pair`));
     out.push(totalsText(run.ops, run.tests.map((t) => t.test), run.verdicts, run.policy));
   }
-  for (const v of run.spec.variants) {
+  for (const v of run.testsFrom ? [] : run.spec.variants) {
     const ps = run.pairs.map((p) => p.proofs?.[v.name]).filter((x) => x !== undefined);
     const sum = (k: 'conflictFree' | 'mayConflict' | 'unknown') => ps.reduce((n, x) => n + x[k], 0);
     const total = sum('conflictFree') + sum('mayConflict') + sum('unknown');
@@ -258,13 +328,25 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
   for (const e of run.toolchainErrors) out.push(`toolchain error: ${e.id}: ${e.why}`);
   for (const e of run.dropped) out.push(`test dropped: ${e.id}: ${e.why}`);
   if (run.outOfScope.length) out.push(`${run.outOfScope.length} tests of the small scope do not commute at the real sizes (an argument out of range there is in range here) and were dropped: ${run.outOfScope.slice(0, 5).map((x) => x.id).join(', ')}${run.outOfScope.length > 5 ? ', …' : ''}`);
-  out.push(`phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s${run.unknowns ? ` · ${run.unknowns} unknown solver answers` : ''}`);
+  if (run.testsFrom) out.push(`conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s`);
+  else out.push(`phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s${run.unknowns ? ` · ${run.unknowns} unknown solver answers` : ''}`);
   return out.join('\n\n');
 }
 
-/** The generated tests as the JSON document `--tests FILE` writes (with each variant's starting state). */
-export function testsDocument(run: CommuteRun): string {
-  return JSON.stringify({ spec: run.spec.name, policy: run.policy, tests: run.tests.map((t) => t.test) }, null, 2);
+/**
+ * Writes the generated tests to `file` as one JSON document (with each variant's starting state),
+ * a test a line: the whole POSIX run's 19,432 tests as one indented string ran the process out
+ * of its heap (4 GB) at the very end of an hour's run.
+ */
+export function writeTestsFile(file: string, run: CommuteRun): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    fs.writeSync(fd, `{"spec": ${JSON.stringify(run.spec.name)},\n"policy": ${JSON.stringify(run.policy)},\n"tests": [\n`);
+    run.tests.forEach((t, k) => fs.writeSync(fd, `${k ? ',\n' : ''}${JSON.stringify(t.test)}`));
+    fs.writeSync(fd, '\n]}\n');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** The CLI entry: parses what is commute-specific, runs, prints, writes the requested files. */
@@ -297,6 +379,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
       granularity,
       filter: values.filter as string[] | undefined,
       noTests: Boolean(values['no-tests']),
+      checkTests: values['check-tests'] === undefined ? undefined : path.resolve(values['check-tests'] as string),
       progress: json || !values.verbose ? undefined : (l) => console.error(l),
     });
   } catch (e) {
@@ -306,7 +389,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
   }
   const tests = run.tests.map((t) => t.test);
   if (values.html) fs.writeFileSync(path.resolve(values.html as string), htmlReport(run.ops, run.pairs, tests, run.verdicts, run.policy, `verify commute ${run.spec.name}`));
-  if (values.tests) fs.writeFileSync(path.resolve(values.tests as string), testsDocument(run));
+  if (values.tests) writeTestsFile(path.resolve(values.tests as string), run);
   if (values['emit-vitest']) {
     const dir = path.resolve(values['emit-vitest'] as string);
     fs.mkdirSync(dir, { recursive: true });
@@ -317,7 +400,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
   const code = exitCodeOf(run);
   if (json) {
     const doc = JSON.parse(jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
-    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, phases: run.phases, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, outOfScope: run.outOfScope, dropped: run.dropped, mismatches: run.verdicts.filter((v) => !v.resultsOk), ...doc }, null, 2));
+    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, ...(run.testsFrom ? { testsFrom: run.testsFrom } : {}), phases: run.phases, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, outOfScope: run.outOfScope, dropped: run.dropped, mismatches: run.verdicts.filter((v) => !v.resultsOk), ...doc }, null, 2));
   } else console.log(commuteText(run, Boolean(values.cases)));
   return code;
 }

@@ -17,26 +17,11 @@ export function vitestFile(dir: string, spec: CommuteSpec, tests: TestCase[]): s
 // Each test starts an implementation in the state the solver related to the spec's setup, runs
 // the two calls in both orders, and expects results the spec allows in that order.
 import { describe, it, expect } from 'vitest';
-import { SMap } from 'pushbutton';
+import { revive } from 'pushbutton';
 ${variants.map((v) => `import * as ${v.id} from '${v.file}';`).join('\n')}
 
 type Impl = Record<string, (...args: unknown[]) => unknown>;
 const impls: [string, Impl][] = [${variants.map((v) => `[${JSON.stringify(v.name)}, ${v.id} as unknown as Impl]`).join(', ')}];
-
-/** JSON back to runtime values: maps were written as { default, entries }. */
-function revive(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(revive);
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if (Object.keys(o).length === 2 && 'default' in o && Array.isArray(o.entries)) {
-      const m = new SMap<unknown, unknown>(revive(o.default));
-      for (const [k, x] of o.entries as [unknown, unknown][]) m.set(revive(k), revive(x));
-      return m;
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, revive(x)]));
-  }
-  return v;
-}
 
 ${spec.scope.size ? `/** The tests are of the spec's small scope (${[...spec.scope].map(([k, v]) => `${k} = ${v}`).join(', ')}): arrays are widened to the real sizes with init()'s elements. */
 function widen(v: unknown, init: unknown): unknown {

@@ -17,6 +17,7 @@ import { arrayLens } from '../../symexec/evaluate.ts';
 import { Model } from '../solver/model.ts';
 import type { SolverPool } from '../solver/pool.ts';
 import { cloneValue, decode, plain } from '../counterexample.ts';
+import { revive } from '../prelude.ts';
 import type { Input } from '../theorems.ts';
 import { solveStartStates } from './start-state.ts';
 import { solveGoals, type NamedTerm, type QueryGoal } from './query.ts';
@@ -220,6 +221,25 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
     }
   });
   return { tests, perPath, dropped, unknowns, ms: Math.round(performance.now() - t0) };
+}
+
+/**
+ * A test read back from a `--tests` file, to be checked again (verify commute --check-tests): its
+ * values revived, its opaque values already the pool names the file uses, its expected results
+ * left for the checker to fill in from the spec as it is now.
+ */
+export function savedTest(t: TestCase): GeneratedTest {
+  const setup = revive(t.setup);
+  const args = [revive(t.calls[0].args), revive(t.calls[1].args)] as [unknown[], unknown[]];
+  const impl = new Map(Object.entries(t.impl ?? {}).map(([name, v]) => [name, revive(v)]));
+  return {
+    test: { id: t.id, pair: t.pair, path: t.path, setup: t.setup, calls: t.calls, expect: { ab: [null, null], ba: [null, null] }, impl: t.impl },
+    setup: () => cloneValue(setup),
+    args: () => cloneValue(args),
+    implSetup: (variant) => cloneValue(impl.get(variant)),
+    json: (v) => plain(v) as Json,
+    atoms: [],
+  };
 }
 
 /** The name of path `path`'s test number `j` of a pair. */
