@@ -255,7 +255,12 @@ export function highestFd(s: State, pid: number, but: number): number {
  * the lowest free one more often than below it.
  */
 export function anyFd(s: State, pid: number, but: number): number {
-  return cpu(NCPU) % 2 === 0 ? lowestFd(s, pid, but) : highestFd(s, pid, but);
+  return anyFdFromTop() ? highestFd(s, pid, but) : lowestFd(s, pid, but);
+}
+
+/** O_ANYFD's direction on the running core (anyFd): odd cores scan from the highest descriptor. */
+export function anyFdFromTop(): boolean {
+  return cpu(NCPU) % 2 !== 0;
 }
 
 /** The pipe's read ends, summed over the processes. */
@@ -460,7 +465,7 @@ export function pipe(s: State, pid: i32, anyfd: boolean): PipeResult {
   if (!validPid(pid)) return { r: EINVAL, rfd: -1, wfd: -1 };
   // the two ends in one scan (lowest first, or as anyFd's direction for O_ANYFD) that stops as
   // soon as the entries left cannot make up two: EMFILE reads as few entries as it can
-  const down = anyfd && cpu(NCPU) % 2 !== 0;
+  const down = anyfd && anyFdFromTop();
   let rfd = -1;
   let wfd = -1;
   let used = 0;

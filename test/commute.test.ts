@@ -16,6 +16,7 @@ import { analysePair, commuteCondition, groundFacts, type CommuteSpec, type Pair
 import { showTerm } from '../verifier/commute/show.ts';
 import { loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
 import type { TestVerdict } from '../verifier/commute/types.ts';
+import { LINKCACHE } from '../impl/posix.scalable.ts';
 import { queryJob, solveGoals, RETRY_FACTOR } from '../verifier/commute/query.ts';
 import { atomsOf, realmsOf, type GeneratedTest } from '../verifier/commute/testgen.ts';
 import { valueFacts } from '../verifier/commute/start-state.ts';
@@ -290,7 +291,7 @@ describe('TESTGEN and the conflict check', () => {
       v.conflicts.every((c) => {
         const m = /^nlinkBase\[(\d+)\]$/.exec(c.cell);
         const deltas = (byId.get(v.id)!.impl!['posix.scalable'] as { nlinkDelta: number[][] }).nlinkDelta;
-        return m !== null && deltas[Number(m[1])].some((d) => Math.abs(d) === 2);
+        return m !== null && deltas[Number(m[1])].some((d) => Math.abs(d) === LINKCACHE);
       });
     expect(of('posix.scalable').filter((v) => v.conflicts.length > 0).every(folds)).toBe(true);
     expect(of('posix.scalable').filter((v) => v.conflicts.length === 0).length).toBeGreaterThan(run.tests.length / 2);

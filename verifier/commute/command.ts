@@ -192,12 +192,9 @@ function readSavedTests(file: string, spec: CommuteSpec, filter?: string[]): { t
   const unfit: { id: string; why: string }[] = [];
   const fit = tests.filter((t) => {
     const saved = [{ name: 'the spec', value: t.setup, type: spec.state }, ...spec.variants.map((v) => ({ name: v.name, value: t.impl?.[v.name], type: v.impl.state }))];
-    for (const x of saved) {
-      const bad = x.value === undefined ? 'is not saved' : typeViolation(revive(x.value), x.type, 'state');
-      if (bad) unfit.push({ id: t.id, why: `its saved state of ${x.name} does not fit the state type as it is now (${bad}): generate the tests again` });
-      if (bad) return false;
-    }
-    return true;
+    const misfit = saved.map((x) => ({ name: x.name, bad: x.value === undefined ? 'is not saved' : typeViolation(revive(x.value), x.type, 'state') })).find((x) => x.bad);
+    if (misfit) unfit.push({ id: t.id, why: `its saved state of ${misfit.name} does not fit the state type as it is now (${misfit.bad}): generate the tests again` });
+    return !misfit;
   });
   return { tests: fit.map(savedTest), unfit, policy: doc.policy ?? {} };
 }
@@ -317,6 +314,7 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
     for (const v of run.spec.variants) out.push(tableText(run.ops, (a, b) => String(s.conflictedOf(v.name, a, b)), `${v.name}: tests NOT conflict-free per pair`));
     out.push(totalsText(run.ops, run.tests.map((t) => t.test), run.verdicts, run.policy));
   }
+  // proofs are the analysis's: a check of saved tests has none
   for (const v of run.testsFrom ? [] : run.spec.variants) {
     const ps = run.pairs.map((p) => p.proofs?.[v.name]).filter((x) => x !== undefined);
     const sum = (k: 'conflictFree' | 'mayConflict' | 'unknown') => ps.reduce((n, x) => n + x[k], 0);
