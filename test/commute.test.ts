@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import * as T from '../symexec/term.ts';
 import type { Term } from '../symexec/term.ts';
 import { SolverPool, type Job, type GoalResult } from '../verifier/solver/pool.ts';
-import { analysePair, commuteCondition, groundFacts, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
+import { analysePair, commuteCondition, cubeTerm, groundFacts, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
 import { showTerm } from '../verifier/commute/show.ts';
 import { loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
 import type { TestVerdict } from '../verifier/commute/types.ts';
@@ -125,6 +125,19 @@ describe('ANALYZER: conditions known by hand', () => {
     const get = spec.operations.find((o) => o.name === 'get')!;
     expect((await analysePair(spec, set, set, pool)).result.divergences.map((d) => d.first)).toEqual(['s.v']);
     expect((await analysePair(spec, set, get, pool)).result.divergences.map((d) => d.first)).toEqual(['the result of get (b)']);
+  });
+
+  it('enumerates every divergent path: with the commutative condition they cover every state and argument', async () => {
+    const spec = loadCommuteSpec(root, fixture('set'));
+    const [add, remove] = ['add', 'remove'].map((n) => spec.operations.find((o) => o.name === n)!);
+    const an = await analysePair(spec, add, remove, pool);
+    const divergent = an.paths.filter((x) => !x.commutative);
+    // add(x);remove(x) of a valid x: x was in the set before, or it was not
+    expect(divergent.length).toBe(2);
+    expect(an.result.paths).toBe(an.result.commutativePaths + 2);
+    const covered = T.or(commuteCondition(an), ...divergent.map((x) => cubeTerm(an.problem, x.cube)));
+    const [gap] = await pool.solve(queryJob(an.problem.given, [{ id: 'gap', asserts: [T.not(covered)], project: [], cap: 1, budgetMs: 10_000, models: false }], 10_000));
+    expect(gap.status).toBe('unsat');
   });
 
   it('a spec choice (choose) is made once per order: two allocations commute unless exactly one slot is free', async () => {

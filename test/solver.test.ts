@@ -152,6 +152,17 @@ describe('SolverPool', () => {
     expect(m.value('impl!z')).toBe(true);
   }, 20_000);
 
+  it('with modelPrefixes, an enumeration still reads its projections and finds every solution', async () => {
+    const [r] = await pool.solve({
+      prelude: '(declare-const x Int) (declare-const impl!y Int)',
+      timeoutMs: 5000,
+      goals: [{ id: 'g', smt: '(assert (<= 0 x 2)) (assert (= impl!y (* 2 x)))', enumerate: { project: [{ name: 'x' }], cap: 10, budgetMs: 5000, models: true, modelPrefixes: ['impl!'] } }],
+    });
+    expect(r!.status).toBe('unsat');
+    expect(r!.solutions!.map((sol) => sol.values[0]).sort()).toEqual(['0', '1', '2']);
+    expect(r!.solutions!.every((sol) => Model.parse(sol.model!).value('impl!y') === 2n * BigInt(sol.values[0]!))).toBe(true);
+  }, 20_000);
+
   it('returns function interpretations whose else value uses the arguments', async () => {
     // Z3 writes such an else value with de Bruijn variables, (:var i) for argument i; the worker
     // names them x!i, or the decoder cannot apply ':var' (seen on the POSIX model's mmap pairs)

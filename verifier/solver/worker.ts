@@ -374,8 +374,10 @@ async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: numb
       const m = s.model();
       let text: string;
       try {
-        // without models, only the projections are read; with modelPrefixes, only those declarations
-        text = inputModel(m, !en.models ? (n) => projected.has(n) : en.modelPrefixes ? (n) => en.modelPrefixes!.some((p) => n.startsWith(p)) : undefined);
+        // the projections always (the blocking clause is made of them); with models, the whole
+        // model, or with modelPrefixes the declarations it names besides
+        const prefixes = en.modelPrefixes;
+        text = inputModel(m, !en.models ? (n) => projected.has(n) : prefixes ? (n) => projected.has(n) || prefixes.some((p) => n.startsWith(p)) : undefined);
       } finally {
         release(m);
       }
