@@ -210,6 +210,12 @@ export function sizeOf(s: State, ino: number): number {
   return n;
 }
 
+/** Whether the inode holds at least `k` pages, from one present bit (they are a prefix). */
+export function sizeAtLeast(s: State, ino: number, k: number): boolean {
+  if (k <= 0) return true;
+  return k <= NPAGE && s.present[ino][k - 1];
+}
+
 /** Drops every page, writing only the pages that hold something: an O_TRUNC open of an empty file writes nothing. */
 export function truncate(s: State, ino: number): void {
   for (let p = 0; p < NPAGE; p++) {
@@ -275,6 +281,16 @@ export function writersOf(s: State, p: number): number {
   let n = 0;
   for (let q = 0; q < NPROC; q++) n = n + s.writers[p][q];
   return n;
+}
+
+/**
+ * Whether some process holds an end of pipe `p` counted in `ends` (s.readers or s.writers): stops
+ * at the first, the running process's first. A summed count would read the count of the process
+ * whose close in the other call does not change the answer.
+ */
+export function anyEnd(ends: Arr<Arr<u8, typeof NPROC>, typeof NPIPE>, p: number, pid: number): boolean {
+  for (let k = 0; k < NPROC; k++) if (ends[p][(pid + k) % NPROC] !== 0) return true;
+  return false;
 }
 
 /** Whether a pipe end is open on pipe `p` in any process: stops at the first one found, the running process's first. */
@@ -437,8 +453,15 @@ export function lseek(s: State, pid: i32, fd: i32, off: i32, whence: Whence): nu
   if (k === 'none') return EBADF;
   if (k !== 'file') return ESPIPE;
   let n = off;
-  if (whence === 'cur') n = s.fd_off[pid][fd] + off;
-  else if (whence === 'end') n = sizeOf(s, s.fd_obj[pid][fd]) + off;
+  if (whence === 'cur') {
+    n = s.fd_off[pid][fd] + off;
+  } else if (whence === 'end') {
+    const ino = s.fd_obj[pid][fd];
+    // out of range is decided from the present bits that decide it, not the whole size, which a
+    // truncation or a write past the end in the other call changes
+    if (!sizeAtLeast(s, ino, -off) || sizeAtLeast(s, ino, MAXOFF - off + 1)) return EINVAL;
+    n = sizeOf(s, ino) + off;
+  }
   if (n < 0 || n > MAXOFF) return EINVAL;
   // two seeks to one offset commute: the second writes nothing
   if (s.fd_off[pid][fd] !== n) s.fd_off[pid][fd] = n;
@@ -500,7 +523,7 @@ export function read(s: State, pid: i32, fd: i32): ReadResult {
   const o = s.fd_obj[pid][fd];
   if (k === 'rpipe') {
     if (s.plen[o] === 0) {
-      if (writersOf(s, o) > 0) return readErr(EAGAIN);
+      if (anyEnd(s.writers, o, pid)) return readErr(EAGAIN);
       return readErr(0);
     }
     const d = s.pbuf[o][0];
@@ -522,7 +545,7 @@ export function write(s: State, pid: i32, fd: i32, data: Data): number {
   if (k === 'none' || k === 'rpipe') return EBADF;
   const o = s.fd_obj[pid][fd];
   if (k === 'wpipe') {
-    if (readersOf(s, o) === 0) return EPIPE;
+    if (!anyEnd(s.readers, o, pid)) return EPIPE;
     const n = s.plen[o];
     if (n >= PIPECAP) return EAGAIN;
     s.pbuf[o][n] = data;
