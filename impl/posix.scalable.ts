@@ -8,14 +8,15 @@
 //     core an operation runs on): a shared base and a small delta per core, folded into the base
 //     when it grows past LINKCACHE (two opens or mmaps of one file on two cores write different
 //     cells), and a count that the base and the core's own delta already show positive is not
-//     read further; pipe-end counts are per process; no descriptor operation takes a shared
-//     reference: reads write nothing;
+//     read further; pipe-end counts are per process, read the running process's first up to
+//     the first one open; no descriptor operation takes a shared reference: reads write nothing;
 //   - inodes and pipes are freed lazily, as Refcache frees an object at the end of an epoch:
 //     dropping the last name, descriptor, mapping or pipe end reads no other count and clears
 //     nothing; a creating open (pipe) clears the inode (pipe) it takes, and equiv ignores the
 //     contents of a free one;
 //   - file data is per page with a present bit (sv6's radix array): the size is the number of
-//     present pages, so pread and memread past the end answer from the page alone;
+//     present pages, so pread and memread past the end answer from the page alone, and lseek from
+//     the end decides out of range on the present bits that decide it;
 //   - an update that changes nothing writes nothing: a page or anonymous page that already holds
 //     the data, a truncation of an empty file, a seek to the current offset, an mprotect to the
 //     current protection, a munmap of an unmapped page, a fixed mmap identical to the mapping in
@@ -285,8 +286,8 @@ export function writersOf(s: State, p: number): number {
 
 /**
  * Whether some process holds an end of pipe `p` counted in `ends` (s.readers or s.writers): stops
- * at the first, the running process's first. A summed count would read the count of the process
- * whose close in the other call does not change the answer.
+ * at the first, the running process's first. Summing the counts would read every process's count,
+ * also one that a close in the other call changes without changing the answer.
  */
 export function anyEnd(ends: Arr<Arr<u8, typeof NPROC>, typeof NPIPE>, p: number, pid: number): boolean {
   for (let k = 0; k < NPROC; k++) if (ends[p][(pid + k) % NPROC] !== 0) return true;

@@ -25,6 +25,7 @@ const BUGS: Record<string, string> = {
   'pwrite-length': 'pwrite',
   'pread-eof': 'pread',
   'open-highest': 'open',
+  'lseek-end-max': 'lseek',
   // cpu() is proved for every core: this bug shows on core 1 only, and its replay runs there
   'linkcache-core': 'link',
 };
