@@ -290,10 +290,14 @@ describe('TESTGEN and the conflict check', () => {
     expect(cpu(2)).toBe(0); // outside a check, cpu() answers 0 again
   });
 
-  it('posix link/link: the scalable implementation (per-core link counts) is conflict-free on every test, the naive one is not', async () => {
+  it('posix link/link: the scalable implementation (per-core link counts) conflicts only where a full delta folds, the naive one on its directory lock', async () => {
     const run = await runCommute({ root, target: 'posix', timeoutMs: 10_000, jobs: 2, pool, filter: ['link/link'], maxTestsPerPath: 3 });
     expect(run.unknowns + run.toolchainErrors.length + run.dropped.length).toBe(0);
     expect(run.tests.length).toBeGreaterThan(10);
+    // the policy counts the paths whose enumeration stopped at the cap (3 tests each) instead of listing them
+    const perPath = new Map<string, number>();
+    for (const t of run.tests) perPath.set(t.test.path, (perPath.get(t.test.path) ?? 0) + 1);
+    expect(run.policy['paths stopped early']).toBe(`${[...perPath.values()].filter((n) => n === 3).length} at the cap`);
     const of = (impl: string) => run.verdicts.filter((v) => v.impl === impl);
     expect(of('posix.scalable').every((v) => v.resultsOk)).toBe(true);
     // conflict-free, but for the starting states (any the solver relates by equiv) where a core's

@@ -262,13 +262,17 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     const checkMs = performance.now() - t;
     const proofUnknowns = analyses.reduce((n, a) => n + Object.values(a.result.proofs ?? {}).reduce((k, x) => k + x.unknown, 0), 0);
     const unknowns = analyses.reduce((n, a) => n + a.result.unknowns, 0) + perPair.reduce((n, r) => n + r.unknowns, 0) + proofUnknowns;
-    const capped = perPair.flatMap((r) => r.perPath).filter((x) => x.stopped);
+    // a path at its test cap is the policy at work and is counted; one stopped by the budget or
+    // an unknown answer is named (pair and path: path ids repeat across pairs)
+    const stopped = perPair.flatMap((r, k) => r.perPath.filter((x) => x.stopped).map((x) => ({ at: `${analyses[k].result.a}/${analyses[k].result.b} ${x.path}`, why: x.stopped! })));
+    const atCap = stopped.filter((x) => x.why === 'cap').length;
+    const stoppedText = [...(atCap ? [`${atCap} at the cap`] : []), ...stopped.filter((x) => x.why !== 'cap').map((x) => `${x.at}: ${x.why}`)].join(', ');
     const policy: Policy = {
       'tests per path (cap)': testPolicy.maxTestsPerPath,
       'paths per pair (cap)': pathPolicy.maxPathsPerPair,
       'enumerated values': 'the scalars the path condition reads (constants, reads of the start state); realms (equality patterns): one per opaque sort; integers a branch compares or that index one array dimension; booleans by value',
       'first call': spec.commuteFirst ? `arguments satisfy the spec's commuteFirst (${spec.commuteFirst.params.map((p) => p.name).join(', ')})` : 'unconstrained',
-      'paths stopped early': capped.length ? capped.map((x) => `${x.path}: ${x.stopped}`).join(', ') : 'none',
+      'paths stopped early': stoppedText || 'none',
       'granularity': opts.granularity ?? 'cell',
       'solver timeout per check (ms)': opts.timeoutMs,
       ...(spec.scope.size ? { 'sizes (small scope)': `${[...spec.scope].map(([k, v]) => `${k} = ${v}`).join(', ')}; tests run at the real sizes, the rest of each state as init() leaves it` } : {}),
