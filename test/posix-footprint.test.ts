@@ -4,58 +4,58 @@
 // The whole-model figures are in bench/README.md; these are the design claims one at a time.
 
 import { describe, it, expect } from 'vitest';
-import * as fs from '../impl/posix.scalable.ts';
+import * as scalable from '../impl/posix.scalable.ts';
 import { recordAccesses } from '../verifier/commute/footprint.ts';
 import { EINVAL } from '../spec/posix.ts';
 
-const reads = (run: (s: fs.State) => unknown, s: fs.State) =>
+const reads = (run: (s: scalable.State) => unknown, s: scalable.State) =>
   recordAccesses(s, run).accesses.filter((a) => a.kind === 'read').map((a) => a.cell);
 
 /** Process 0 with `name` 0 open as fd 0, holding `pages` pages. */
-function fileOf(pages: number): fs.State {
-  const s = fs.init();
-  expect(fs.open(s, 0, 0, true, false, false, false)).toBe(0);
-  for (let p = 0; p < pages; p++) expect(fs.write(s, 0, 0, 7)).toBe(1);
+function fileOf(pages: number): scalable.State {
+  const s = scalable.init();
+  expect(scalable.open(s, 0, 0, true, false, false, false)).toBe(0);
+  for (let p = 0; p < pages; p++) expect(scalable.write(s, 0, 0, 7)).toBe(1);
   return s;
 }
 
 describe('posix.scalable footprints', () => {
   it('lseek from the end out of range reads one present bit at most, not the size', () => {
     // NPAGE = 2, MAXOFF = 4: -3 from the end is before the start whatever the size; 5 past MAXOFF
-    expect(fs.lseek(fileOf(2), 0, 0, -3, 'end')).toBe(EINVAL);
-    expect(reads((s) => fs.lseek(s, 0, 0, -3, 'end'), fileOf(2)).filter((c) => c.startsWith('present'))).toEqual([]);
-    expect(reads((s) => fs.lseek(s, 0, 0, 5, 'end'), fileOf(1)).filter((c) => c.startsWith('present'))).toEqual([]);
+    expect(scalable.lseek(fileOf(2), 0, 0, -3, 'end')).toBe(EINVAL);
+    expect(reads((s) => scalable.lseek(s, 0, 0, -3, 'end'), fileOf(2)).filter((c) => c.startsWith('present'))).toEqual([]);
+    expect(reads((s) => scalable.lseek(s, 0, 0, 5, 'end'), fileOf(1)).filter((c) => c.startsWith('present'))).toEqual([]);
     // -2 from the end of a one-page file: page 1 is not present, and page 0 is not read
     const s = fileOf(1);
     const ino = s.fd_obj[0][0];
-    expect(reads((t) => fs.lseek(t, 0, 0, -2, 'end'), s).filter((c) => c.startsWith('present'))).toEqual([`present[${ino}][1]`]);
+    expect(reads((t) => scalable.lseek(t, 0, 0, -2, 'end'), s).filter((c) => c.startsWith('present'))).toEqual([`present[${ino}][1]`]);
     // in range: the size is read, all of it
-    expect(fs.lseek(fileOf(1), 0, 0, -1, 'end')).toBe(0);
-    expect(reads((t) => fs.lseek(t, 0, 0, -1, 'end'), fileOf(1)).filter((c) => c.startsWith('present')).sort()).toEqual([`present[${ino}][0]`, `present[${ino}][1]`]);
+    expect(scalable.lseek(fileOf(1), 0, 0, -1, 'end')).toBe(0);
+    expect(reads((t) => scalable.lseek(t, 0, 0, -1, 'end'), fileOf(1)).filter((c) => c.startsWith('present')).sort()).toEqual([`present[${ino}][0]`, `present[${ino}][1]`]);
   });
 
   it('a write to a pipe whose reader is in the writing process reads no other process\'s reader count', () => {
-    const s = fs.init();
-    const { r, wfd } = fs.pipe(s, 1, false);
+    const s = scalable.init();
+    const { r, wfd } = scalable.pipe(s, 1, false);
     expect(r).toBe(0);
-    const cells = reads((t) => fs.write(t, 1, wfd, 9), s);
+    const cells = reads((t) => scalable.write(t, 1, wfd, 9), s);
     expect(cells.filter((c) => c.startsWith('readers'))).toEqual(['readers[0][1]']);
   });
 
   it('an empty pipe\'s read stops at the first process holding a write end', () => {
-    const s = fs.init();
-    const { rfd } = fs.pipe(s, 0, false);
-    const cells = reads((t) => fs.read(t, 0, rfd), s);
+    const s = scalable.init();
+    const { rfd } = scalable.pipe(s, 0, false);
+    const cells = reads((t) => scalable.read(t, 0, rfd), s);
     expect(cells.filter((c) => c.startsWith('writers'))).toEqual(['writers[0][0]']);
   });
 
   it('open of a missing name without O_CREAT reads the name\'s existence cell alone', () => {
-    expect(reads((s) => fs.open(s, 1, 3, false, false, false, false), fileOf(1))).toEqual(['named[3]']);
+    expect(reads((s) => scalable.open(s, 1, 3, false, false, false, false), fileOf(1))).toEqual(['named[3]']);
   });
 
   it('pread past the end reads the page\'s present bit alone, not the size', () => {
     const s = fileOf(1);
     const ino = s.fd_obj[0][0];
-    expect(reads((t) => fs.pread(t, 0, 0, 1), s).filter((c) => c.startsWith('present') || c.startsWith('pages'))).toEqual([`present[${ino}][1]`]);
+    expect(reads((t) => scalable.pread(t, 0, 0, 1), s).filter((c) => c.startsWith('present') || c.startsWith('pages'))).toEqual([`present[${ino}][1]`]);
   });
 });
