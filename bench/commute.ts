@@ -64,12 +64,11 @@ const proofs = (name: string) => {
 const FULL_TABLE: Record<string, number[]> = { open: [EMFILE, ENOSPC], pipe: [EMFILE, ENFILE], mmap: [ENOMEM] };
 const code = (r: Json) => (typeof r === 'object' && r !== null && !Array.isArray(r) ? r.r : r);
 const findsTableFull = (t: TestCase) => t.calls.some((c, i) => FULL_TABLE[c.op]?.includes(code(t.expect.ab[i]) as number) ?? false);
-const conflictedIds = (impl: string) => new Set(run.verdicts.filter((v) => v.impl === impl && v.conflicts.length > 0).map((v) => v.id));
+const tableFull = new Set(tests.filter(findsTableFull).map((t) => t.id));
 const byOutcome = (impl: string, full: boolean) => {
-  const conflicted = conflictedIds(impl);
-  const group = tests.filter((t) => findsTableFull(t) === full);
-  const free = group.filter((t) => !conflicted.has(t.id)).length;
-  return `${free} of ${group.length} (${pct(free, group.length)})`;
+  const group = tests.filter((t) => tableFull.has(t.id) === full).length;
+  const conflicted = run.verdicts.filter((v) => v.impl === impl && v.conflicts.length > 0 && tableFull.has(v.id) === full).length;
+  return `${group - conflicted} of ${group} (${pct(group - conflicted, group)})`;
 };
 
 console.log(`verify commute posix · ${run.pairs.length} pairs${ops ? ` among ${ops.join(', ')}` : ''} · ${jobs} solver workers · ${new Date().toISOString().slice(0, 10)}

@@ -376,8 +376,8 @@ async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: numb
       try {
         // the projections always (the blocking clause is made of them); with models, the whole
         // model, or with modelPrefixes the declarations it names besides
-        const prefixes = en.modelPrefixes;
-        text = inputModel(m, !en.models ? (n) => projected.has(n) : prefixes ? (n) => projected.has(n) || prefixes.some((p) => n.startsWith(p)) : undefined);
+        const prefixes = en.models ? en.modelPrefixes : [];
+        text = inputModel(m, prefixes ? (n) => projected.has(n) || prefixes.some((p) => n.startsWith(p)) : undefined);
       } finally {
         release(m);
       }
