@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { SolverPool, type GoalResult, type Job } from '../verifier/solver/pool.ts';
+import * as fc from 'fast-check';
 import { Model, type MArray, type MValue } from '../verifier/solver/model.ts';
 
 const arr = (v: MValue | undefined): MArray => {
@@ -134,6 +135,55 @@ describe('SolverPool', () => {
     expect(arr(n.get(1n)).get(3n)).toBe(false);
     expect(arr(n.get(4n)).get(3n)).toBe(true);
   }, 20_000);
+
+  it('reads back every value of random models: integers past 64 bits, booleans, opaque values, nested arrays, functions', async () => {
+    // model-text.ts builds values from their structure instead of Z3's printer; each goal pins
+    // every value it reads back, so the model has no freedom and the text must say exactly that
+    const cases = fc.sample(
+      fc.record({
+        x: fc.bigInt({ min: -(1n << 70n), max: 1n << 70n }),
+        b: fc.boolean(),
+        a: fc.array(fc.bigInt({ min: -9n, max: 9n }), { minLength: 4, maxLength: 4 }),
+        n: fc.array(fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), { minLength: 3, maxLength: 3 }),
+        byPid: fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 3, maxLength: 3 }),
+        f: fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 2, maxLength: 2 }),
+      }),
+      { numRuns: 25, seed: 20261128 },
+    );
+    const lit = (v: bigint | number | boolean) => (typeof v === 'boolean' ? String(v) : v < 0 ? `(- ${-BigInt(v)})` : String(v));
+    const rs = await pool.solve({
+      prelude:
+        '(declare-sort Pid 0) (declare-const p0 Pid) (declare-const p1 Pid) (declare-const p2 Pid) (assert (distinct p0 p1 p2))' +
+        '(declare-const x Int) (declare-const b Bool) (declare-const a (Array Int Int)) (declare-const n (Array Int (Array Int Bool)))' +
+        '(declare-const byPid (Array Pid Int)) (declare-fun f (Int) Int) (define-fun t7 () Int (+ x 1))',
+      timeoutMs: 5000,
+      goals: cases.map((k, i) => ({
+        id: `c${i}`,
+        smt: [
+          `(assert (= x ${lit(k.x)}))`,
+          `(assert (= b ${lit(k.b)}))`,
+          ...k.a.map((v, j) => `(assert (= (select a ${j}) ${lit(v)}))`),
+          ...k.n.flatMap((row, j) => row.map((v, l) => `(assert (= (select (select n ${j}) ${l}) ${lit(v)}))`)),
+          ...k.byPid.map((v, j) => `(assert (= (select byPid p${j}) ${lit(v)}))`),
+          ...k.f.map((v, j) => `(assert (= (f ${j}) ${lit(v)}))`),
+        ].join(' '),
+      })),
+    });
+    rs.forEach((r, i) => {
+      const k = cases[i]!;
+      expect(r.status).toBe('sat');
+      const m = Model.parse(r.model!);
+      expect(m.value('x')).toBe(k.x);
+      expect(m.value('b')).toBe(k.b);
+      k.a.forEach((v, j) => expect(arr(m.value('a')).get(BigInt(j))).toBe(v));
+      k.n.forEach((row, j) => row.forEach((v, l) => expect(arr(arr(m.value('n')).get(BigInt(j))).get(BigInt(l))).toBe(v)));
+      const pids = [0, 1, 2].map((j) => m.value(`p${j}`)!);
+      k.byPid.forEach((v, j) => expect(arr(m.value('byPid')).get(pids[j]!)).toBe(BigInt(v)));
+      k.f.forEach((v, j) => expect(m.call("f", [BigInt(j)])).toBe(BigInt(v)));
+      // the printer's shared subterms are left out
+      expect(r.model).not.toMatch(/define-fun t7\b/);
+    });
+  }, 60_000);
 
   it('prints only the declarations modelPrefixes names, with their values', async () => {
     const job = (modelPrefixes?: string[]) =>

@@ -15,6 +15,7 @@
 import { init, Z3_error_code, type Context, type Solver } from 'z3-solver';
 import type { FromWorker, ToWorker, WireResult, Enumeration, Solution } from './protocol.ts';
 import { Model, type MValue } from './model.ts';
+import { modelText } from './model-text.ts';
 
 type Api = Awaited<ReturnType<typeof init>>;
 type Ctx = Context<'pushbutton'>;
@@ -125,6 +126,8 @@ function freeDeferred(): void {
 // missed; messages that arrive early simply wait for the api promise.
 const apiPromise: Promise<Api> = init();
 let ctx: Ctx | undefined;
+/** Z3's C API, for reading models (model-text.ts); set with ctx */
+let lowLevel: Api['Z3'] | undefined;
 let queue: Promise<void> = Promise.resolve();
 
 process.on('message', (msg: ToWorker) => {
@@ -146,6 +149,7 @@ const MEMORY_MAX_MB = 1536;
 
 async function getCtx(): Promise<{ api: Api; ctx: Ctx }> {
   const api = await apiPromise;
+  lowLevel = api.Z3;
   // Global parameters only take effect for contexts created afterwards.
   if (!ctx) api.setParam('memory_max_size', MEMORY_MAX_MB);
   // One Context for the whole life of the process: contexts are expensive
@@ -277,7 +281,7 @@ async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: bool
   if (status === 'sat' && models) {
     const m = s.model();
     try {
-      result.model = inputModel(m);
+      result.model = modelText(lowLevel!, ctx!.ptr, m.ptr);
     } finally {
       release(m);
     }
@@ -291,46 +295,6 @@ async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: bool
   }
   result.ms = Math.round(performance.now() - t0);
   return result;
-}
-
-const PRINTER_DEF = /^t\d+$/;
-
-/**
- * The model's text without the printer's shared-subterm definitions (`tN`, SmtPrinter): Z3 lists
- * those as constants too, and printing them made each model of a POSIX pair ~1 MB and 1.2 s of
- * `sexpr()`; the inputs and the functions their values refer to are a few dozen entries.
- * Not `sexpr()` for counterexamples either: in a worker that has solved for a while, Z3's printer
- * slows down with the context's history (a 70 KB model of the POSIX unlink bug: 0.3 s in a new
- * worker, over 10 s after the POSIX proofs, so the goal was killed as a timeout).
- */
-function inputModel(m: ReturnType<Z3Solver['model']>, keep?: (name: string) => boolean): string {
-  const q = (n: string) => (/^[A-Za-z_~!@$%^&*+=<>.?/-][\w~!@$%^&*+=<>.?/-]*$/.test(n) ? n : `|${n}|`);
-  const out: string[] = [];
-  for (const d of m.decls()) {
-    const name = String(d.name());
-    if (PRINTER_DEF.test(name) || (keep && !keep(name))) continue;
-    const arity = d.arity();
-    const v = m.get(d);
-    if (arity === 0) {
-      let value = (v as { sexpr(): string }).sexpr();
-      // an array given as (_ as-array k!N): its graph k!N was once missing from the model's
-      // declarations (a POSIX mmap pair; not reproduced); the evaluator writes it as stores
-      if (value.includes('as-array')) value = m.eval((d as unknown as { call(): Parameters<typeof m.eval>[0] }).call(), true).sexpr();
-      out.push(`(define-fun ${q(name)} () ${d.range().sexpr()} ${value})`);
-      continue;
-    }
-    const fi = v as unknown as { numEntries(): number; entry(i: number): { argValue(i: number): { sexpr(): string }; value(): { sexpr(): string } }; elseValue(): { sexpr(): string } };
-    const xs = Array.from({ length: arity }, (_, i) => `x!${i}`);
-    // the else value names the arguments as de Bruijn variables, (:var i) for argument i
-    let body = fi.elseValue().sexpr().replace(/\(:var (\d+)\)/g, 'x!$1');
-    for (let k = fi.numEntries() - 1; k >= 0; k--) {
-      const e = fi.entry(k);
-      const conds = xs.map((x, i) => `(= ${x} ${e.argValue(i).sexpr()})`);
-      body = `(ite ${conds.length === 1 ? conds[0] : `(and ${conds.join(' ')})`} ${e.value().sexpr()} ${body})`;
-    }
-    out.push(`(define-fun ${q(name)} (${xs.map((x, i) => `(${x} ${d.domain(i).sexpr()})`).join(' ')}) ${d.range().sexpr()} ${body})`);
-  }
-  return out.join('\n');
 }
 
 /** A projected value as SMT-LIB text; opaque values keep Z3's name (only compared for equality). */
@@ -377,7 +341,7 @@ async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: numb
         // the projections always (the blocking clause is made of them); with models, the whole
         // model, or with modelPrefixes the declarations it names besides
         const prefixes = en.models ? en.modelPrefixes : [];
-        text = inputModel(m, prefixes ? (n) => projected.has(n) || prefixes.some((p) => n.startsWith(p)) : undefined);
+        text = modelText(lowLevel!, ctx!.ptr, m.ptr, prefixes ? (n) => projected.has(n) || prefixes.some((p) => n.startsWith(p)) : undefined);
       } finally {
         release(m);
       }
