@@ -179,11 +179,22 @@ describe('SolverPool', () => {
       k.n.forEach((row, j) => row.forEach((v, l) => expect(arr(arr(m.value('n')).get(BigInt(j))).get(BigInt(l))).toBe(v)));
       const pids = [0, 1, 2].map((j) => m.value(`p${j}`)!);
       k.byPid.forEach((v, j) => expect(arr(m.value('byPid')).get(pids[j]!)).toBe(BigInt(v)));
-      k.f.forEach((v, j) => expect(m.call("f", [BigInt(j)])).toBe(BigInt(v)));
+      k.f.forEach((v, j) => expect(m.call('f', [BigInt(j)])).toBe(BigInt(v)));
       // the printer's shared subterms are left out
       expect(r.model).not.toMatch(/define-fun t7\b/);
     });
   }, 60_000);
+
+  it("reads an array that is a function's graph (as-array) as its values", async () => {
+    const [r] = await pool.solve({
+      prelude: '(declare-fun g (Int) Int) (declare-const h (Array Int Int))',
+      timeoutMs: 5000,
+      goals: [{ id: 'as-array', smt: '(assert (= h (_ as-array g))) (assert (= (g 1) 5)) (assert (= (select h 2) 7))' }],
+    });
+    const m = Model.parse(r!.model!);
+    expect([arr(m.value('h')).get(1n), arr(m.value('h')).get(2n)]).toEqual([5n, 7n]);
+    expect([m.call('g', [1n]), m.call('g', [2n])]).toEqual([5n, 7n]);
+  }, 20_000);
 
   it('prints only the declarations modelPrefixes names, with their values', async () => {
     const job = (modelPrefixes?: string[]) =>

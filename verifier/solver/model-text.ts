@@ -49,8 +49,7 @@ export function modelText(z3: Z3, c: C, mp: Z3_model, keep?: (name: string) => b
     const d = z3.model_get_const_decl(c, mp, i);
     const name = wanted(d);
     if (name === undefined) continue;
-    const sort = z3.get_range(c, d);
-    out.push(`(define-fun ${quote(name)} () ${sortText(z3, c, sort)} ${constValue(z3, c, mp, d, sort)})`);
+    out.push(`(define-fun ${quote(name)} () ${sortText(z3, c, z3.get_range(c, d))} ${constValue(z3, c, mp, d)})`);
   }
   const funcs = z3.model_get_num_funcs(c, mp);
   for (let i = 0; i < funcs; i++) {
@@ -120,8 +119,10 @@ function valueText(z3: Z3, c: C, v: Z3_ast): string {
   return z3.ast_to_string(c, v);
 }
 
-function constValue(z3: Z3, c: C, mp: Z3_model, d: Z3_func_decl, sort: Z3_sort): string {
+function constValue(z3: Z3, c: C, mp: Z3_model, d: Z3_func_decl): string {
   const v = z3.model_get_const_interp(c, mp, d);
+  // Z3 lists only the constants it interprets; checked before anything reads the value
+  if (!v) throw new Error('a constant of the model has no value');
   if (!z3.is_as_array(c, v)) return valueText(z3, c, v);
   // an array given as (_ as-array k!N): its graph k!N was once missing from the model's
   // declarations (a POSIX mmap pair); evaluated with completion it is written as stores
@@ -129,10 +130,10 @@ function constValue(z3: Z3, c: C, mp: Z3_model, d: Z3_func_decl, sort: Z3_sort):
   z3.inc_ref(c, app);
   try {
     const r = z3.model_eval(c, mp, app, true);
-    if (r === null) throw new Error(`the model has no value for an array (${z3.sort_to_string(c, sort)})`);
+    if (r === null) throw new Error('the model has no value for an array');
     z3.inc_ref(c, r);
     try {
-      return z3.ast_to_string(c, r);
+      return valueText(z3, c, r);
     } finally {
       z3.dec_ref(c, r);
     }
