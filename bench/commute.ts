@@ -100,6 +100,8 @@ ${implRow('conflict-free, all other tests', (n) => byOutcome(n, false))}
 phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s
 toolchain errors: ${run.toolchainErrors.length}; tests dropped (undecodable model, no implementation starting state): ${run.dropped.length}; solver unknowns: ${run.unknowns}; implementation results the spec does not allow: ${run.verdicts.filter((v) => !v.resultsOk).length}
 slowest pairs (analysis): ${[...run.pairs].sort((a, b) => b.ms - a.ms).slice(0, 5).map((p) => `${p.a}/${p.b} ${(p.ms / 1000).toFixed(1)} s`).join(', ')}`);
+// each set-aside test with why, as verify commute prints them (a count alone cannot be looked into)
+for (const e of [...run.toolchainErrors, ...run.dropped]) console.log(`set aside: ${e.id}: ${e.why}`);
 
 // the per-pair report (the heat maps' data) and the page with the heat maps, as verify commute writes them
 if (values.json) fs.writeFileSync(values.json, jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
