@@ -35,7 +35,7 @@ function symbolName(z3: Z3, c: C, sym: Z3_symbol): string {
 const quote = (n: string) => (SIMPLE_SYMBOL.test(n) ? n : `|${n}|`);
 
 /**
- * The model's declarations that `keep` accepts (all but the printer's `tN` when it is absent),
+ * The model's declarations but the printer's `tN`, those `keep` accepts if it is given,
  * one `(define-fun …)` line each; Model.parse reads it back.
  */
 export function modelText(z3: Z3, c: C, mp: Z3_model, keep?: (name: string) => boolean): string {
