@@ -439,6 +439,11 @@ export function quoteSym(s: string): string {
  * Prints terms as SMT-LIB2. Shared closed subterms become `define-fun`s, emitted once, in
  * dependency order, into `defs`; `print` returns the text of one term that refers to them.
  */
+/** Whether a model's declaration is one of a default SmtPrinter's shared subterms (`tN`), not an input. */
+export function isPrinterDef(name: string): boolean {
+  return /^t\d+$/.test(name);
+}
+
 export class SmtPrinter {
   readonly defs: string[] = [];
   private readonly named = new Map<number, string>();

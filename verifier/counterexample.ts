@@ -11,6 +11,7 @@ import type { Theorem, GoalSpec, Input } from './theorems.ts';
 import type { Subsystem } from './subsystem.ts';
 import { everyChoice } from './choices.ts';
 import { Interpreter, RuntimeError, AssumptionFailed } from '../symexec/concrete.ts';
+import { isPrinterDef } from '../symexec/term.ts';
 
 export interface Counterexample {
   /** the inputs as TypeScript values, by parameter name (states under their role) */
@@ -78,7 +79,7 @@ function candidateKeys(model: Model, key: Type): MValue[] {
   if (key.k === 'enum') return key.members.map((_, i) => BigInt(i));
   const out = new Map<string, MValue>();
   for (const name of model.constants()) {
-    if (/^t\d+$/.test(name)) continue; // the printer's shared subterms, not inputs
+    if (isPrinterDef(name)) continue; // the printer's shared subterms, not inputs
     let v: MValue | undefined;
     try {
       v = model.value(name);

@@ -13,9 +13,7 @@
 
 import type { Z3Core as Z3, Z3_ast, Z3_context as C, Z3_func_decl, Z3_model, Z3_sort, Z3_symbol } from 'z3-solver';
 import { Z3_ast_kind, Z3_decl_kind, Z3_lbool, Z3_sort_kind } from 'z3-solver';
-
-const PRINTER_DEF = /^t\d+$/;
-const SIMPLE_SYMBOL = /^[A-Za-z_~!@$%^&*+=<>.?/-][\w~!@$%^&*+=<>.?/-]*$/;
+import { isPrinterDef, quoteSym as quote } from '../../symexec/term.ts';
 
 /** Symbol names by the symbol's address. */
 const symbolNames = new Map<Z3_symbol, string>();
@@ -32,8 +30,6 @@ function symbolName(z3: Z3, c: C, sym: Z3_symbol): string {
   return name;
 }
 
-const quote = (n: string) => (SIMPLE_SYMBOL.test(n) ? n : `|${n}|`);
-
 /**
  * The model's declarations but the printer's `tN`, those `keep` accepts if it is given,
  * one `(define-fun …)` line each; Model.parse reads it back.
@@ -41,7 +37,7 @@ const quote = (n: string) => (SIMPLE_SYMBOL.test(n) ? n : `|${n}|`);
 export function modelText(z3: Z3, c: C, mp: Z3_model, keep?: (name: string) => boolean): string {
   const wanted = (d: Z3_func_decl): string | undefined => {
     const name = symbolName(z3, c, z3.get_decl_name(c, d));
-    return PRINTER_DEF.test(name) || (keep && !keep(name)) ? undefined : name;
+    return isPrinterDef(name) || (keep && !keep(name)) ? undefined : name;
   };
   const out: string[] = [];
   const consts = z3.model_get_num_consts(c, mp);
