@@ -70,8 +70,8 @@ describe('SolverPool', () => {
     expect(status(rs)).toEqual(['sat', 'unsat', 'unknown']);
     expect(rs[0]!.model).toContain('define-fun x');
     expect(rs[1]!.model).toBeUndefined();
-    expect(rs[2]!.reason).toBeTruthy();
-    expect(rs[2]!.ms).toBeLessThan(3000);
+    // the 200 ms timeout is what stopped it (not a wall-clock bound here: CI shares the machine)
+    expect(rs[2]!.reason).toMatch(/timeout|canceled/);
     for (const r of rs) {
       expect(r.rlimit).toBeGreaterThan(0);
       expect(r.ms).toBeGreaterThanOrEqual(0);
