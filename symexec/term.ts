@@ -435,22 +435,26 @@ export function quoteSym(s: string): string {
   return /^[A-Za-z_~!@$%^&*+=<>.?/-][A-Za-z0-9_~!@$%^&*+=<>.?/-]*$/.test(s) ? s : `|${s.replace(/\|/g, '/')}|`;
 }
 
+/** The default SmtPrinter's prefix for the names of shared subterms (`t123`). */
+const DEF_PREFIX = 't';
+const PRINTER_DEF = new RegExp(`^${DEF_PREFIX}\\d+$`);
+
+/** Whether a model's declaration is one of a default SmtPrinter's shared subterms (`tN`), not an input. */
+export function isPrinterDef(name: string): boolean {
+  return PRINTER_DEF.test(name);
+}
+
 /**
  * Prints terms as SMT-LIB2. Shared closed subterms become `define-fun`s, emitted once, in
  * dependency order, into `defs`; `print` returns the text of one term that refers to them.
  */
-/** Whether a model's declaration is one of a default SmtPrinter's shared subterms (`tN`), not an input. */
-export function isPrinterDef(name: string): boolean {
-  return /^t\d+$/.test(name);
-}
-
 export class SmtPrinter {
   readonly defs: string[] = [];
   private readonly named = new Map<number, string>();
   private readonly uses = new Map<number, number>();
   private readonly counted = new Set<number>();
 
-  constructor(private readonly prefix = 't') {}
+  constructor(private readonly prefix = DEF_PREFIX) {}
 
   /** Counts references so that only subterms used more than once are named. */
   count(t: Term): void {
