@@ -18,7 +18,7 @@ import { loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
 import type { TestVerdict } from '../verifier/commute/types.ts';
 import { LINKCACHE } from '../impl/posix.scalable.ts';
 import { queryJob, solveGoals, RETRY_FACTOR } from '../verifier/commute/query.ts';
-import { atomsOf, realmsOf, type GeneratedTest } from '../verifier/commute/testgen.ts';
+import { atomsOf, realmsOf, generateTests, DEFAULT_TEST_POLICY, type GeneratedTest } from '../verifier/commute/testgen.ts';
 import { valueFacts } from '../verifier/commute/start-state.ts';
 import { checkTest, runSpec } from '../verifier/commute/check.ts';
 import { evalTerm, ArrayValue, type Value } from '../symexec/term-eval.ts';
@@ -179,6 +179,22 @@ describe('TESTGEN and the conflict check', () => {
       byPath.set(key, [...(byPath.get(key) ?? []), pattern]);
     }
     for (const [key, patterns] of byPath) expect(new Set(patterns).size, key).toBe(patterns.length);
+  });
+
+  it("a path's tests are its equality patterns counted by hand, whatever order the solver returns them in (reads out of range included)", async () => {
+    // remove(a.x) then has(b.x) on the set; has reads s.in[b.x] only when b.x is in range.
+    //   remove removes a.x (present), so b.x != a.x: b.x out of range, in range and in, in range
+    //     and out: 3;
+    //   a.x is in range but absent: b.x = a.x, or b.x != a.x as above: 4;
+    //   a.x is out of range: nothing else is read: 1.
+    // Without whether b.x is in range in the pattern, a first model with b.x out of range blocked
+    // the in-range ones of its path too (1, 1, 2 in one run).
+    const spec = loadCommuteSpec(root, fixture('set'));
+    const op = (n: string) => spec.operations.find((f) => f.name === n)!;
+    const an = await analysePair(spec, op('remove'), op('has'), pool);
+    const tests = await generateTests(spec, an, pool, { ...DEFAULT_TEST_POLICY, timeoutMs: 10_000 });
+    expect(tests.perPath.map((x) => x.tests).sort()).toEqual([1, 3, 4]);
+    expect(tests.perPath.every((x) => x.stopped === undefined)).toBe(true);
   });
 
   it('the implementation starts from a state related by equiv and passes every test in both orders', async () => {

@@ -270,7 +270,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     const policy: Policy = {
       'tests per path (cap)': testPolicy.maxTestsPerPath,
       'paths per pair (cap)': pathPolicy.maxPathsPerPair,
-      'enumerated values': 'the scalars the path condition reads (constants, reads of the start state); realms (equality patterns): one per opaque sort; integers a branch compares or that index one array dimension; booleans by value',
+      'enumerated values': 'the scalars the path condition reads (constants, reads of the start state); realms (equality patterns): one per opaque sort; integers a branch compares or that index one array dimension; booleans, and whether a read is in range, by value',
       'first call': spec.commuteFirst ? `arguments satisfy the spec's commuteFirst (${spec.commuteFirst.params.map((p) => p.name).join(', ')})` : 'unconstrained',
       'paths stopped early': stoppedText || 'none',
       'granularity': opts.granularity ?? 'cell',

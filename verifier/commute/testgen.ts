@@ -2,8 +2,8 @@
 //
 // For a path, the solver enumerates models of "the path is taken and the two orders agree",
 // blocking after each model its equality pattern: which of the values the path condition reads
-// are equal and which differ, per realm (one realm per opaque sort, one for integers; booleans by
-// value). That is COMMUTER's "conflict coverage": two pwrites to the same page and to different
+// are equal and which differ, per realm (one realm per opaque sort, integers by what the path
+// does with them: realmsOf; booleans, and whether a read is in range, by value). That is COMMUTER's "conflict coverage": two pwrites to the same page and to different
 // pages are two tests. Only values the path condition itself reads are enumerated (COMMUTER's
 // rule: variables of the assumption-free path condition), so the count of tests is a property of
 // the spec and of this policy, stated with every result.
@@ -188,6 +188,12 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
     const atoms = [...atomsOf([...branches, onPath]), ...p.args.filter((x) => x.pinned).map((x) => x.input)];
     const realms = realmsOf(atoms, branches, [onPath], p.args);
     const project: NamedTerm[] = atoms.map((t, k) => ({ name: `v!${k}`, term: t, realm: realms[k], when: inRange(p.inputs, t) }));
+    // Whether a read's indices are in range is part of the pattern, by value. The blocking
+    // clause leaves out a read its model does not reach; without its reach, a model with the
+    // index out of range would block every model that agrees on the rest, the index in range
+    // among them, and a path's count of tests would depend on the order models come in.
+    const reach = new Map(project.flatMap((x) => (x.when ? [[x.when.id, x.when] as const] : [])));
+    project.push(...[...reach.values()].map((w, k) => ({ name: `in!${k}`, term: w })));
     return { id: path.id, asserts: [p.agree, cubeTerm(p, path.cube)], project, cap: policy.maxTestsPerPath, budgetMs: policy.pathBudgetMs, models: true };
   });
   const results = await solveGoals(pool, p.given, goals, policy.timeoutMs);
