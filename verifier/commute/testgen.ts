@@ -3,8 +3,9 @@
 // For a path, the solver enumerates models of "the path is taken and the two orders agree",
 // blocking after each model its equality pattern: which of the values the path condition reads
 // are equal and which differ, per realm (one realm per opaque sort, integers by what the path
-// does with them: realmsOf; booleans, and whether a read is in range, by value). That is COMMUTER's "conflict coverage": two pwrites to the same page and to different
-// pages are two tests. Only values the path condition itself reads are enumerated (COMMUTER's
+// does with them: realmsOf; booleans, and whether a read is in range, by value). That is
+// COMMUTER's "conflict coverage": two pwrites to the same page and to different pages are two
+// tests. Only values the path condition itself reads are enumerated (COMMUTER's
 // rule: variables of the assumption-free path condition), so the count of tests is a property of
 // the spec and of this policy, stated with every result.
 //
