@@ -5,9 +5,9 @@
 // are equal and which differ, per realm (one realm per opaque sort, integers by what the path
 // does with them: realmsOf; booleans, and whether a read is in range, by value). That is
 // COMMUTER's "conflict coverage": two pwrites to the same page and to different pages are two
-// tests. Only values the path condition itself reads are enumerated (COMMUTER's
-// rule: variables of the assumption-free path condition), so the count of tests is a property of
-// the spec and of this policy, stated with every result.
+// tests. Only values the path condition itself reads are enumerated (COMMUTER's rule: variables
+// of the assumption-free path condition), so the count of tests is a property of the spec and of
+// this policy, stated with every result.
 //
 // Each test's setup is then given a state of every implementation variant, related to it by the
 // variant's `equiv` (start-state.ts): the conflict checker starts the implementation there.
@@ -192,7 +192,9 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
     // Whether a read's indices are in range is part of the pattern, by value. The blocking
     // clause leaves out a read its model does not reach; without its reach, a model with the
     // index out of range would block every model that agrees on the rest, the index in range
-    // among them, and a path's count of tests would depend on the order models come in.
+    // among them, and a path's count of tests would depend on the order models come in. (Here
+    // and not in the worker's blocking clause: the analysis's branch projections need no reach
+    // of their own, it follows from the earlier branches' values, and would only lengthen it.)
     const reach = new Map(project.flatMap((x) => (x.when ? [[x.when.id, x.when] as const] : [])));
     project.push(...[...reach.values()].map((w, k) => ({ name: `in!${k}`, term: w })));
     return { id: path.id, asserts: [p.agree, cubeTerm(p, path.cube)], project, cap: policy.maxTestsPerPath, budgetMs: policy.pathBudgetMs, models: true };
