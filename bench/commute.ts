@@ -37,6 +37,8 @@ const run = await runCommute({
   progress: (line) => console.error(line),
 });
 const wall = (performance.now() - t0) / 1000;
+// the parent's (the solver workers are child processes): it holds every pair's terms and every test
+const peakRssGB = (process.resourceUsage().maxRSS / 1024 / 1024).toFixed(2);
 
 const tests = run.tests.map((t) => t.test);
 const s = summarise(run.ops, tests, run.verdicts);
@@ -97,7 +99,7 @@ ${implRow('paths PROVED conflict-free', proofs)}
 ${implRow('conflict-free, tests where a call finds a table full', (n) => byOutcome(n, true))}
 ${implRow('conflict-free, all other tests', (n) => byOutcome(n, false))}
 
-phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s
+phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s · peak RSS of the parent process ${peakRssGB} GB
 toolchain errors: ${run.toolchainErrors.length}; tests dropped (undecodable model, no implementation starting state): ${run.dropped.length}; solver unknowns: ${run.unknowns}; implementation results the spec does not allow: ${run.verdicts.filter((v) => !v.resultsOk).length}
 slowest pairs (analysis): ${[...run.pairs].sort((a, b) => b.ms - a.ms).slice(0, 5).map((p) => `${p.a}/${p.b} ${(p.ms / 1000).toFixed(1)} s`).join(', ')}`);
 // each set-aside test with why, as verify commute prints them (a count alone cannot be looked into)

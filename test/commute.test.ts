@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as T from '../symexec/term.ts';
 import type { Term } from '../symexec/term.ts';
 import { SolverPool, type Job, type GoalResult } from '../verifier/solver/pool.ts';
@@ -195,6 +197,26 @@ describe('TESTGEN and the conflict check', () => {
     const tests = await generateTests(spec, an, pool, { ...DEFAULT_TEST_POLICY, timeoutMs: 10_000 });
     expect(tests.perPath.map((x) => x.tests).sort()).toEqual([1, 3, 4]);
     expect(tests.perPath.every((x) => x.stopped === undefined)).toBe(true);
+  });
+
+  it("a generated test does not keep its pair's problem (nor the solver's model) alive", async () => {
+    // A whole POSIX run holds 20,000 tests: with each one keeping its model and its pair's terms
+    // (about 190 KB a test) the parent ran at its heap limit (4.26 GB).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const spec = loadCommuteSpec(root, fixture('set'));
+    const op = (n: string) => spec.operations.find((f) => f.name === n)!;
+    const { tests, problem } = await (async () => {
+      const an = await analysePair(spec, op('remove'), op('has'), pool);
+      const r = await generateTests(spec, an, pool, { ...DEFAULT_TEST_POLICY, timeoutMs: 10_000 });
+      return { tests: r.tests, problem: new WeakRef(an.problem) };
+    })();
+    // a WeakRef's target is kept until the current job ends
+    await new Promise((r) => setImmediate(r));
+    gc();
+    expect(tests.length).toBe(8);
+    expect(tests.every((t) => t.setup() !== undefined)).toBe(true);
+    expect(problem.deref()).toBeUndefined();
   });
 
   it('the implementation starts from a state related by equiv and passes every test in both orders', async () => {
