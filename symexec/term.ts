@@ -510,6 +510,18 @@ export class SmtPrinter {
   }
 }
 
+/** How many distinct terms the DAGs of `ts` hold: a measure of a problem's size. */
+export function dagSize(ts: Term[]): number {
+  const seen = new Set<number>();
+  const todo = [...ts];
+  for (let t = todo.pop(); t; t = todo.pop()) {
+    if (seen.has(t.id)) continue;
+    seen.add(t.id);
+    todo.push(...t.args);
+  }
+  return seen.size;
+}
+
 /** Every input constant a term mentions, for declarations. */
 export function constantsOf(ts: Term[]): Term[] {
   const seen = new Set<number>();

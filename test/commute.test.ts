@@ -16,7 +16,7 @@ import type { Term } from '../symexec/term.ts';
 import { SolverPool, type Job, type GoalResult } from '../verifier/solver/pool.ts';
 import { analysePair, commuteCondition, cubeTerm, groundFacts, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
 import { showTerm } from '../verifier/commute/show.ts';
-import { loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
+import { inParallel, loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
 import type { TestVerdict } from '../verifier/commute/types.ts';
 import { LINKCACHE } from '../impl/posix.scalable.ts';
 import { queryJob, solveGoals, RETRY_FACTOR } from '../verifier/commute/query.ts';
@@ -401,6 +401,20 @@ describe('TESTGEN and the conflict check', () => {
     expect(new Set([r[0], r[2], r[4]]).size).toBe(3);
     expect(r[5]).toBeUndefined();
     expect(r[6]).toBe('Fn');
+  });
+});
+
+describe('scheduling', () => {
+  it('runs the costliest items first and returns the results in the input order', async () => {
+    const started: string[] = [];
+    const cost = { small: 1, large: 9, middle: 5, tiny: 0 };
+    const items = Object.keys(cost) as (keyof typeof cost)[];
+    const out = await inParallel(items, 1, (x) => cost[x], async (x) => {
+      started.push(x);
+      return x.toUpperCase();
+    });
+    expect(started).toEqual(['large', 'middle', 'small', 'tiny']);
+    expect(out).toEqual(['SMALL', 'LARGE', 'MIDDLE', 'TINY']);
   });
 });
 

@@ -367,10 +367,13 @@ export interface PairAnalysis {
   paths: Path[];
 }
 
-/** Enumerates the commutative and the divergent paths of one pair and classifies it. */
-export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: SolverPool, policy: EnumerationPolicy = DEFAULT_POLICY): Promise<PairAnalysis> {
+/**
+ * Enumerates the commutative and the divergent paths of one pair and classifies it; `problem`, the
+ * pair's problem when the caller has built it already (to schedule the largest first).
+ */
+export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: SolverPool, policy: EnumerationPolicy = DEFAULT_POLICY, problem?: PairProblem): Promise<PairAnalysis> {
   const t0 = performance.now();
-  const p = pairProblem(spec, a, b);
+  const p = problem ?? pairProblem(spec, a, b);
   const project = branchProjections(p);
   const comps: NamedTerm[] = p.components.map((c, k) => ({ name: `eq!${k}`, term: c.equal }));
   const goals: QueryGoal[] = [
@@ -412,7 +415,7 @@ export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: Sol
     cases: paths.filter((x) => x.commutative).map((x) => caseText(p, x)),
     divergences: paths.filter((x) => !x.commutative).map((x) => ({ path: x.id, first: x.first ?? '?' })),
     unknowns,
-    // building the problem and solving it (not the wait for a free worker)
+    // building the goals (and the problem, when not given) and solving them (not the wait for a free worker)
     ms: Math.round(built + comm.ms + div.ms),
     solveMs: { commutative: comm.ms, divergent: div.ms },
   };
