@@ -639,8 +639,12 @@ export function memread(s: State, pid: i32, va: i32): MemResult {
 
 export function memwrite(s: State, pid: i32, va: i32, data: Data): Sig {
   if (!validPid(pid) || !validVa(va)) return 'segv';
+  // the protection first: a page that is not writable faults whether or not it is mapped, and
+  // unmapping a read-only page leaves its writable bit alone (false already), so a write to it
+  // reads no cell a munmap of it writes
+  if (!s.vm_writable[pid][va]) return 'segv';
   const k = s.vm_kind[pid][va];
-  if (k === 'none' || !s.vm_writable[pid][va]) return 'segv';
+  if (k === 'none') return 'segv';
   if (k === 'anon') {
     if (s.vm_data[pid][va] !== data) s.vm_data[pid][va] = data;
     return 'none';

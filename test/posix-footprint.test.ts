@@ -58,4 +58,13 @@ describe('posix.scalable footprints', () => {
     const ino = s.fd_obj[0][0];
     expect(reads((t) => scalable.pread(t, 0, 0, 1), s).filter((c) => c.startsWith('present') || c.startsWith('pages'))).toEqual([`present[${ino}][1]`]);
   });
+
+  it('a write to a read-only page reads its protection alone, which unmapping the page leaves alone', () => {
+    const s = scalable.init();
+    expect(scalable.mmap(s, 0, true, false, true, 1, -1, 0)).toBe(1);
+    expect(scalable.memwrite(s, 0, 1, 5)).toBe('segv');
+    expect(reads((t) => scalable.memwrite(t, 0, 1, 5), s)).toEqual(['vm_writable[0][1]']);
+    const unmap = recordAccesses(s, (t) => scalable.munmap(t, 0, 1)).accesses;
+    expect(unmap.filter((a) => a.kind === 'write').map((a) => a.cell)).not.toContain('vm_writable[0][1]');
+  });
 });
