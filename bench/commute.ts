@@ -37,6 +37,8 @@ const run = await runCommute({
   progress: (line) => console.error(line),
 });
 const wall = (performance.now() - t0) / 1000;
+/** thousands separated, as COMMUTER's figures in the same table are */
+const num = (x: number) => x.toLocaleString('en-US');
 // the parent's (the solver workers are child processes): it holds every pair's terms and every test
 const peakRssGB = (process.resourceUsage().maxRSS / 1024 / 1024).toFixed(2);
 
@@ -56,7 +58,7 @@ const proofs = (name: string) => {
   const ps = run.pairs.map((p) => p.proofs?.[name]).filter((x) => x !== undefined);
   const free = ps.reduce((n, x) => n + x.conflictFree, 0);
   const all = ps.reduce((n, x) => n + x.conflictFree + x.mayConflict + x.unknown, 0);
-  return `${free} of ${all} commutative paths`;
+  return `${num(free)} of ${num(all)} commutative paths`;
 };
 
 // Tests in which a call finds a table full: EMFILE/ENOSPC from open, EMFILE/ENFILE from pipe,
@@ -70,7 +72,7 @@ const tableFull = new Set(tests.filter(findsTableFull).map((t) => t.id));
 const byOutcome = (impl: string, full: boolean) => {
   const group = tests.filter((t) => tableFull.has(t.id) === full).length;
   const conflicted = run.verdicts.filter((v) => v.impl === impl && v.conflicts.length > 0 && tableFull.has(v.id) === full).length;
-  return `${group - conflicted} of ${group} (${pct(group - conflicted, group)})`;
+  return `${num(group - conflicted)} of ${num(group)} (${pct(group - conflicted, group)})`;
 };
 
 console.log(`verify commute posix · ${run.pairs.length} pairs${ops ? ` among ${ops.join(', ')}` : ''} · ${jobs} solver workers · ${new Date().toISOString().slice(0, 10)}
@@ -79,9 +81,9 @@ console.log(`verify commute posix · ${run.pairs.length} pairs${ops ? ` among ${
 |---|---|---|---|
 | ops / pairs | 18 / 171 | 18 / 171 | ${run.ops.length} / ${run.pairs.length} |
 | pairs always / sometimes / never / unknown | - | - | ${verdicts.always} / ${verdicts.sometimes} / ${verdicts.never} / ${verdicts.unknown} |
-| paths / commutative paths | - | - / 5,368 with tests | ${paths} / ${commutative} |
+| paths / commutative paths | - | - / 5,368 with tests | ${num(paths)} / ${num(commutative)} |
 | solver unknowns | - | - | ${run.unknowns} |
-| tests generated | 13,664 | 26,238 | ${tests.length} |
+| tests generated | 13,664 | 26,238 | ${num(tests.length)} |
 | tests per path mean / median / max | - | 4.9 / 2 / 500 | ${mean} / ${median} / ${counts[counts.length - 1] ?? 0} |
 | naive implementation conflict-free | Linux 9,389 (68.7%) | Linux 17,206 (65.6%) | see below |
 | scalable implementation conflict-free | sv6 "99%" | sv6 26,115 (99.5%) | see below |
@@ -91,7 +93,7 @@ console.log(`verify commute posix · ${run.pairs.length} pairs${ops ? ` among ${
 |---|---|
 ${implRow('tests conflict-free', (n) => {
   const t = s.totals.find((x) => x.impl === n)!;
-  return `${t.conflictFree} of ${tests.length} (${pct(t.conflictFree, tests.length)})`;
+  return `${num(t.conflictFree)} of ${num(tests.length)} (${pct(t.conflictFree, tests.length)})`;
 })}
 ${implRow('pairs with zero conflicted tests', (n) => `${run.pairs.filter((p) => s.conflictedOf(n, p.a, p.b) === 0).length} of ${run.pairs.length}`)}
 ${implRow('most frequent conflicting cells (tests)', (n) => s.totals.find((x) => x.impl === n)!.cells.slice(0, 4).map((c) => `${c.cell} (${c.tests})`).join(', ') || '-')}
