@@ -367,13 +367,19 @@ export interface PairAnalysis {
   paths: Path[];
 }
 
-/**
- * Enumerates the commutative and the divergent paths of one pair and classifies it; `problem`, the
- * pair's problem when the caller has built it already (to schedule the largest first).
- */
-export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: SolverPool, policy: EnumerationPolicy = DEFAULT_POLICY, problem?: PairProblem): Promise<PairAnalysis> {
+/** Enumerates the commutative and the divergent paths of one pair and classifies it. */
+export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: SolverPool, policy: EnumerationPolicy = DEFAULT_POLICY): Promise<PairAnalysis> {
   const t0 = performance.now();
-  const p = problem ?? pairProblem(spec, a, b);
+  const p = pairProblem(spec, a, b);
+  const builtMs = performance.now() - t0;
+  const an = await analyseProblem(p, pool, policy);
+  an.result.ms += Math.round(builtMs);
+  return an;
+}
+
+/** analysePair on a problem already built (verify commute builds them all to schedule the largest first). */
+export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: EnumerationPolicy = DEFAULT_POLICY): Promise<PairAnalysis> {
+  const t0 = performance.now();
   const project = branchProjections(p);
   const comps: NamedTerm[] = p.components.map((c, k) => ({ name: `eq!${k}`, term: c.equal }));
   const goals: QueryGoal[] = [
@@ -407,15 +413,15 @@ export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: Sol
     nComm > 0 && nDiv > 0 ? 'sometimes' : nComm === 0 && nDiv > 0 && settled(comm) ? 'never' : nDiv === 0 && nComm > 0 && settled(div) ? 'always' : nComm === 0 && nDiv === 0 && settled(comm) && settled(div) ? 'never' : 'unknown';
   const stopped = [comm, div].filter((r) => r.stopped).map((r) => `${r.id}: ${r.stopped}`);
   const result: PairResult = {
-    a: a.name,
-    b: b.name,
+    a: p.a.name,
+    b: p.b.name,
     verdict,
     paths: paths.length,
     commutativePaths: nComm,
     cases: paths.filter((x) => x.commutative).map((x) => caseText(p, x)),
     divergences: paths.filter((x) => !x.commutative).map((x) => ({ path: x.id, first: x.first ?? '?' })),
     unknowns,
-    // building the goals (and the problem, when not given) and solving them (not the wait for a free worker)
+    // building the goals and solving them (not the wait for a free worker)
     ms: Math.round(built + comm.ms + div.ms),
     solveMs: { commutative: comm.ms, divergent: div.ms },
   };

@@ -16,7 +16,7 @@ import { revive } from '../prelude.ts';
 import { discover, select } from '../discover.ts';
 import { SolverPool } from '../solver/pool.ts';
 import { SubsetError, formatDiagnostic } from '../diagnostics.ts';
-import { analysePair, pairProblem, DEFAULT_POLICY, type CommuteSpec, type PairAnalysis } from './analyze.ts';
+import { analyseProblem, pairProblem, DEFAULT_POLICY, type CommuteSpec, type PairAnalysis } from './analyze.ts';
 import * as T from '../../symexec/term.ts';
 import { generateTests, savedTest, DEFAULT_TEST_POLICY, type GeneratedTest } from './testgen.ts';
 import { checkTest, expectFromSpec, runSpec, startsRelated, type Runtimes } from './check.ts';
@@ -241,10 +241,9 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     // a pair's analysis time grows with its problem's size (rank correlation 0.86 over POSIX's pairs)
     const problems = pairs.map(([a, b]) => pairProblem(spec, a, b));
     const analyses = await inParallel(problems, opts.jobs + 1, (p) => T.dagSize([...p.given, p.agree, p.commutes]), async (p) => {
-      const [a, b] = [p.a, p.b];
-      const an = await analysePair(spec, a, b, pool, pathPolicy, p);
+      const an = await analyseProblem(p, pool, pathPolicy);
       const sm = an.result.solveMs;
-      say(`analysed ${a.name}/${b.name}: ${an.result.verdict} (${an.result.paths} paths, ${an.result.commutativePaths} commutative, ${an.result.ms} ms${sm ? `: commutative ${sm.commutative} ms, divergent ${sm.divergent} ms` : ''})`);
+      say(`analysed ${p.a.name}/${p.b.name}: ${an.result.verdict} (${an.result.paths} paths, ${an.result.commutativePaths} commutative, ${an.result.ms} ms${sm ? `: commutative ${sm.commutative} ms, divergent ${sm.divergent} ms` : ''})`);
       return an;
     });
     const analyzeMs = performance.now() - t;
