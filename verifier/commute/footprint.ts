@@ -62,17 +62,33 @@ function entry(path: string, key: unknown): string {
   return `${path}{${String(key)}}`;
 }
 
-/** The children of the object at `path`, with their paths, in a fixed order; read on the raw
- *  object (never recorded). */
-function childrenOf(o: object, path: string): [string, unknown][] {
+/** The object-valued children of the object at `path`, with their paths, in a fixed order; read
+ *  on the raw object (never recorded). Primitive children get no path: naming is for objects, and
+ *  a state of large arrays of numbers (the kernel's 8,192 pages of 3 x 512 entries) would
+ *  otherwise build millions of path strings on every run. */
+function objectChildren(o: object, path: string): [string, object][] {
+  const out: [string, object][] = [];
   if (isSMap(o)) {
-    const out: [string, unknown][] = o.keys().map((k) => [entry(path, k), o.get(k)]);
+    for (const k of o.keys()) {
+      const v = o.get(k);
+      if (isObject(v)) out.push([entry(path, k), v]);
+    }
     // The default value is shared by every absent key: one name for it, not the first key's.
-    out.push([entry(path, '*'), o.dflt]);
+    if (isObject(o.dflt)) out.push([entry(path, '*'), o.dflt]);
     return out;
   }
-  const arr = Array.isArray(o);
-  return Object.keys(o).map((k) => [child(path, k, arr), (o as Record<string, unknown>)[k]]);
+  if (Array.isArray(o)) {
+    for (let k = 0; k < o.length; k++) {
+      const v: unknown = o[k];
+      if (isObject(v)) out.push([`${path}[${k}]`, v]);
+    }
+    return out;
+  }
+  for (const k of Object.keys(o)) {
+    const v = (o as Record<string, unknown>)[k];
+    if (isObject(v)) out.push([child(path, k, false), v]);
+  }
+  return out;
 }
 
 /** Names every object of `root` not yet named, breadth-first so that a shared object gets its
@@ -83,8 +99,8 @@ function nameAll(root: object, names: WeakMap<object, string>): void {
   const seen = new Set<object>([root]);
   for (let i = 0; i < queue.length; i++) {
     const o = queue[i];
-    for (const [path, v] of childrenOf(o, names.get(o) as string)) {
-      if (!isObject(v) || seen.has(v)) continue;
+    for (const [path, v] of objectChildren(o, names.get(o) as string)) {
+      if (seen.has(v)) continue;
       seen.add(v);
       if (!names.has(v)) names.set(v, path);
       queue.push(v);
