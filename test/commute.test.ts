@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm';
 import * as T from '../symexec/term.ts';
 import type { Term } from '../symexec/term.ts';
 import { SolverPool, type Job, type GoalResult } from '../verifier/solver/pool.ts';
-import { analysePair, commuteCondition, cubeTerm, groundFacts, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
+import { analysePair, branchProjections, commuteCondition, cubeOf, cubeTerm, groundFacts, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
 import { showTerm } from '../verifier/commute/show.ts';
 import { inParallel, loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
 import type { TestVerdict } from '../verifier/commute/types.ts';
@@ -155,6 +155,23 @@ describe('ANALYZER: conditions known by hand', () => {
     const [one, two] = await pool.solve(job);
     expect(one.status).toBe('unsat');
     expect(two.status).toBe('unsat');
+  });
+
+  it("divergent paths with B;A's choices refuted lazily are those of \"no choice agrees\" asserted whole", async () => {
+    // anyslot's alloc chooses a free slot: B;A makes a choice in each of these pairs
+    const spec = loadCommuteSpec(root, 'anyslot');
+    const [alloc, free] = ['alloc', 'free'].map((n) => spec.operations.find((o) => o.name === n)!);
+    for (const [a, b] of [[alloc, alloc], [alloc, free], [free, alloc]]) {
+      const an = await analysePair(spec, a, b, pool);
+      const p = an.problem;
+      expect(p.baChoices.length).toBeGreaterThan(0);
+      const project = branchProjections(p);
+      const [eager] = await solveGoals(pool, p.given, [{ id: 'eager', asserts: [T.not(p.commutes)], project, cap: 1000, budgetMs: 60_000, models: false }], 10_000);
+      expect(eager.status).toBe('unsat');
+      const cubes = (cs: { branch: number; value: boolean }[][]) => cs.map((c) => c.map((x) => `${x.branch}=${x.value}`).join(' ')).sort();
+      const lazy = an.paths.filter((x) => !x.commutative).map((x) => x.cube);
+      expect(cubes(lazy), `${a.name}/${b.name}`).toEqual(cubes(eager.solutions!.map((sol) => cubeOf(project, sol.values))));
+    }
   });
 });
 

@@ -226,6 +226,22 @@ describe('SolverPool', () => {
     expect(r!.solutions!.every((sol) => Model.parse(sol.model!).value('impl!y') === 2n * BigInt(sol.values[0]!))).toBe(true);
   }, 20_000);
 
+  it('a refutation enumerates the models in which no case holds, refuting the cases it meets', async () => {
+    // x in 0..5 and a choice c in -1..2 with the body "c is x, or c is -1 and x is 5": the cases
+    // cover x = 0, 1, 2 and 5, so x = 3 and x = 4 are the solutions
+    const body = '(declare-const x Int) (declare-const c Int) (assert (or (= c x) (and (= c (- 1)) (= x 5))))';
+    const [r] = await pool.solve({
+      prelude: '(declare-const x Int)',
+      timeoutMs: 5000,
+      goals: [{ id: 'g', smt: '(assert (<= 0 x 5))', enumerate: { project: [{ name: 'x' }], cap: 10, budgetMs: 5000, models: false, refute: { script: body, choices: [{ name: 'c', values: [-1, 0, 1, 2] }] } } }],
+    });
+    expect(r!.status).toBe('unsat');
+    expect(r!.solutions!.map((sol) => sol.values[0]).sort()).toEqual(['3', '4']);
+    // each case refuted costs a check; the cases no model met are never asserted
+    expect(r!.refuted).toBeGreaterThan(0);
+    expect(r!.refuted).toBeLessThanOrEqual(4);
+  }, 20_000);
+
   it('returns function interpretations whose else value uses the arguments', async () => {
     // Z3 writes such an else value with de Bruijn variables, (:var i) for argument i; the worker
     // names them x!i, or the decoder cannot apply ':var' (seen on the POSIX model's mmap pairs)

@@ -15,7 +15,7 @@
 // commutative when only some executions of A;B can be matched.)
 
 import type { Func, Type, Loc, Program } from '../ir.ts';
-import { Machine, arrayLens, type SVal } from '../../symexec/evaluate.ts';
+import { Machine, arrayLens, type Choice, type SVal } from '../../symexec/evaluate.ts';
 import { leavesOf } from '../../symexec/layout.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
@@ -70,6 +70,14 @@ export interface PairProblem {
   agree: Term;
   /** some choices of B;A agree with A;B (the choices of A;B stay free) */
   commutes: Term;
+  /** the choices of B;A, which `commutes` ranges over */
+  baChoices: Choice[];
+  /**
+   * B;A agrees with A;B making the choices A;B made (each call choosing in both orders what it
+   * chose in A;B), where those are choices B;A may make: one of the cases of `commutes`, and the
+   * one that holds most often (two opens of different names each take the inode they took)
+   */
+  sameChoices?: Term;
   /** what must be equal for the orders to agree, in the order divergences are reported */
   components: { what: string; equal: Term }[];
   branches: Branch[];
@@ -108,12 +116,15 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
     const aa = argsA.map((v, k) => m.copy(v, `${order}.a${k}`));
     const bb = argsB.map((v, k) => m.copy(v, `${order}.b${k}`));
     const results: Record<'a' | 'b', SVal | undefined> = { a: undefined, b: undefined };
+    const chose: Record<'a' | 'b', Choice[]> = { a: [], b: [] };
     for (const who of order === 'ab' ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
       const mark = m.branches.length;
+      const made = m.choices.length;
       results[who] = who === 'a' ? m.call(a, [st, ...aa]) : m.call(b, [st, ...bb]);
       for (const br of m.branches.slice(mark)) branches.push({ ...br, call: `${order}:${who}` });
+      chose[who] = m.choices.slice(made);
     }
-    return { st, results };
+    return { st, results, chose };
   };
   const ab = run('ab');
   const abChoices = m.choices.splice(0);
@@ -138,10 +149,23 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
     given: [...groundFacts(m.hypotheses, used), ...pre, ...[...abChoices, ...baChoices].map((c) => c.fact)],
     agree,
     commutes: baChoices.length ? someChoice(baChoices, agree) : agree,
+    baChoices,
+    sameChoices: sameChoices(ab.chose, ba.chose, agree),
     components,
     branches,
     args: uses,
   };
+}
+
+/** PairProblem.sameChoices; undefined when a call makes a different number of choices in the two orders. */
+function sameChoices(ab: Record<'a' | 'b', Choice[]>, ba: Record<'a' | 'b', Choice[]>, agree: Term): Term | undefined {
+  const twins = (['a', 'b'] as const).flatMap((who) => ba[who].map((c, k) => [c, ab[who][k]] as const));
+  if (twins.length === 0 || twins.some(([c, twin]) => !twin || twin.n !== c.n)) return undefined;
+  // one of the values someChoice ranges over: a choice A;B did not reach is unconstrained, and
+  // -1 stands for it (where B;A does not reach it either, any value will do)
+  const value = (c: Choice, twin: Choice) => T.ite(T.and(T.le(T.mkInt(-1), twin.c), T.lt(twin.c, T.mkInt(c.n))), twin.c, T.mkInt(-1));
+  const as = (t: Term) => twins.reduce((u, [c, twin]) => T.replace(u, c.c, value(c, twin)), t);
+  return as(T.and(...twins.map(([c]) => c.fact), agree));
 }
 
 /**
@@ -381,12 +405,11 @@ export async function analysePair(spec: CommuteSpec, a: Func, b: Func, pool: Sol
 export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: EnumerationPolicy = DEFAULT_POLICY): Promise<PairAnalysis> {
   const t0 = performance.now();
   const project = branchProjections(p);
-  const comps: NamedTerm[] = p.components.map((c, k) => ({ name: `eq!${k}`, term: c.equal }));
   const goals: QueryGoal[] = [
     { id: 'commutative', asserts: [p.agree], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: false },
     // the components are read from the model (not projected: a path is a path whichever differs),
     // and only they: the rest of a pair's model is the whole state, twice
-    { id: 'divergent', asserts: [T.not(p.commutes), ...comps.map((c) => T.eq(T.mkConst(c.name, T.BOOLS), c.term))], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: true, modelPrefixes: ['eq!'] },
+    { id: 'divergent', ...divergence(p), project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: true, modelPrefixes: ['eq!'] },
   ];
   const built = performance.now() - t0;
   const [comm, div] = await solveGoals(pool, p.given, goals, policy.timeoutMs);
@@ -427,6 +450,31 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
   };
   if (stopped.length) result.cases.push(...stopped.map((s) => `(enumeration stopped: ${s})`));
   return { problem: p, result, paths };
+}
+
+/** Above this many combinations of B;A's choices, "no choice agrees" is asserted as one formula. */
+const REFUTE_LIMIT = 1024;
+
+/**
+ * What a divergent model satisfies: no choice of B;A agrees with A;B. Asserted as it stands, that
+ * is a conjunction over every combination of B;A's choices (open/open: 256), which each check
+ * must refute in full (1.4 s a check on open/open, docs/commute.md). Instead the worker refutes
+ * the combinations lazily, those that agree in a model it found (Refutation): a path is divergent
+ * only once no combination holds in its model, and "no more paths" is the same unsat, since each
+ * refuted combination is implied by the whole.
+ */
+function divergence(p: PairProblem): Pick<QueryGoal, 'asserts' | 'refute'> {
+  const named = p.components.map((c, k) => T.eq(T.mkConst(`eq!${k}`, T.BOOLS), c.equal));
+  const combos = p.baChoices.reduce((n, c) => n * (c.n + 1), 1);
+  if (p.baChoices.length === 0 || combos > REFUTE_LIMIT) return { asserts: [T.not(p.commutes), ...named] };
+  return {
+    // refuted up front: the case that holds most often, which would otherwise come first each time
+    asserts: [...named, ...(p.sameChoices ? [T.not(p.sameChoices)] : [])],
+    refute: {
+      body: T.and(...p.baChoices.map((c) => c.fact), p.agree),
+      choices: p.baChoices.map((c) => ({ c: c.c, values: Array.from({ length: c.n + 1 }, (_, v) => v - 1) })),
+    },
+  };
 }
 
 /** One commutative case, readable: the path's conditions (decided), then what else the orders need to agree. */

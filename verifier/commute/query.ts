@@ -23,6 +23,8 @@ export interface QueryGoal {
   models: boolean;
   /** with models, only these declarations (Enumeration.modelPrefixes) */
   modelPrefixes?: string[];
+  /** models in which no case of `body` holds, the cases refuted lazily (protocol.ts, Refutation) */
+  refute?: { body: Term; choices: { c: Term; values: number[] }[] };
 }
 
 /** One job: `shared` asserted once, each goal enumerated in its own scope. */
@@ -49,12 +51,23 @@ export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number):
       lines.push(`(declare-fun |keep!| (${g.project.map((p) => T.sortToSmt(p.term.sort)).join(' ')}) Bool)`, `(assert (|keep!| ${g.project.map((p) => T.quoteSym(p.name)).join(' ')}))`);
     }
     for (const a of g.asserts) if (!T.isTrue(a)) lines.push(`(assert ${printer.print(a)})`);
-    return { id: g.id, smt: lines.join('\n'), enumerate: { project, cap: g.cap, budgetMs: g.budgetMs, models: g.models, modelPrefixes: g.modelPrefixes } };
+    const refute = g.refute && { script: standalone(g.refute.body), choices: g.refute.choices.map((x) => ({ name: x.c.name!, values: x.values })) };
+    return { id: g.id, smt: lines.join('\n'), enumerate: { project, cap: g.cap, budgetMs: g.budgetMs, models: g.models, modelPrefixes: g.modelPrefixes, refute } };
   });
   const sorts = T.unintSortsOf(all).map((s) => `(declare-sort ${T.quoteSym(s)} 0)`);
   const consts = T.constantsOf(all).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);
   consts.push(...T.countDeclarations(all));
   return { prelude: [...sorts, ...consts, ...printer.defs, ...hyps].join('\n'), goals: goalTexts, timeoutMs, models: true };
+}
+
+/** One term as a script of its own: its declarations and definitions, then the term asserted. */
+function standalone(t: Term): string {
+  const printer = new T.SmtPrinter();
+  printer.count(t);
+  const body = printer.print(t);
+  const sorts = T.unintSortsOf([t]).map((s) => `(declare-sort ${T.quoteSym(s)} 0)`);
+  const consts = T.constantsOf([t]).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);
+  return [...sorts, ...consts, ...T.countDeclarations([t]), ...printer.defs, `(assert ${body})`].join('\n');
 }
 
 /** How much longer each check of a retried goal may take. */

@@ -48,6 +48,7 @@ export interface GoalResult {
   /** enumeration goals only (see Enumeration) */
   solutions?: Solution[];
   stopped?: string;
+  refuted?: number;
 }
 export interface SolverOptions {
   /** Number of worker processes, default 1. */

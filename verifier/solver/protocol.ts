@@ -40,6 +40,25 @@ export interface Enumeration {
    * whole model, 34 ms for the implementation states alone, against 36 ms of solving).
    */
   modelPrefixes?: string[];
+  /** enumerate models for which no case of this family holds, refuting the cases lazily (Refutation) */
+  refute?: Refutation;
+}
+
+/**
+ * "No choice of the spec makes the orders agree" (verify commute's divergent paths) without
+ * asserting its negation for every combination of choices up front: each model is evaluated
+ * against every case, a case that holds in it is refuted (asserted false) and the check runs
+ * again; a model no case holds in is a solution (counterexample-guided refinement). A case is
+ * `body` with the choice constants replaced by one combination of their values.
+ */
+export interface Refutation {
+  /**
+   * A self-contained SMT-LIB script (declarations, then one assertion: the body). Parsed apart
+   * from the goal, into the same Z3 context: equal names and sorts are the same constants.
+   */
+  script: string;
+  /** the Int constants of the body each case fixes, and the values each can take */
+  choices: { name: string; values: number[] }[];
 }
 
 export interface Projection {
@@ -79,6 +98,8 @@ export interface WireResult {
   solutions?: Solution[];
   /** enumeration goals: why it stopped before unsat ('cap', 'budget', or unknown's reason) */
   stopped?: string;
+  /** enumeration goals with a Refutation: the cases refuted (one check each) */
+  refuted?: number;
 }
 
 /** Child -> parent. */

@@ -12,14 +12,15 @@
 //   forever without yielding, like a Z3 check that ignores its timeout, so
 //   the pool's wall-clock watchdog can be tested.
 
-import { init, Z3_error_code, type Context, type Solver } from 'z3-solver';
-import type { FromWorker, ToWorker, WireResult, Enumeration, Solution } from './protocol.ts';
+import { init, Z3_error_code, type Arith, type Bool, type Context, type Model as Z3Model, type Solver } from 'z3-solver';
+import type { FromWorker, ToWorker, WireResult, Enumeration, Refutation, Solution } from './protocol.ts';
 import { Model, type MValue } from './model.ts';
 import { modelText } from './model-text.ts';
 
 type Api = Awaited<ReturnType<typeof init>>;
 type Ctx = Context<'pushbutton'>;
 type Z3Solver = Solver<'pushbutton'>;
+type Z3Bool = Bool<'pushbutton'>;
 
 const CRASH_ON = process.env.PUSHBUTTON_SOLVER_CRASH_ON || undefined;
 const HANG_ON = process.env.PUSHBUTTON_SOLVER_HANG_ON || undefined;
@@ -327,8 +328,10 @@ async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: numb
   const projected = new Set(en.project.flatMap((p) => (p.when ? [p.name, p.when] : [p.name])));
   let status: WireResult['status'] = 'unsat';
   let stopped: string | undefined;
+  let refuted = 0;
   try {
     s.fromString(smt);
+    const cases = en.refute ? refutationCases(en.refute) : undefined;
     for (;;) {
       if (solutions.length >= en.cap) {
         [status, stopped] = ['sat', 'cap'];
@@ -346,6 +349,22 @@ async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: numb
         break;
       }
       const m = s.model();
+      if (cases) {
+        const holds = cases.holding(m);
+        if (holds === 'undecided') {
+          release(m);
+          [status, stopped] = ['unknown', 'a case of the refutation did not evaluate to true or false'];
+          break;
+        }
+        if (holds) {
+          // not a solution: some case holds in this model; refute that case and look again
+          release(m);
+          s.add(cases.ctx.Not(holds));
+          refuted++;
+          freeDeferred();
+          continue;
+        }
+      }
       let text: string;
       try {
         // the projections always (the blocking clause is made of them); with models, the whole
@@ -371,7 +390,52 @@ async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: numb
     s.fromString('(pop 1)');
     s.pop();
   }
-  return { status, stopped, solutions, ms: Math.round(performance.now() - t0) };
+  return { status, stopped, solutions, ms: Math.round(performance.now() - t0), ...(en.refute ? { refuted } : {}) };
+}
+
+/**
+ * The cases of a Refutation, made from its body on demand: `holding(m)` is a case that holds in
+ * model m (evaluated with model completion, so exactly), false when none does, 'undecided' when
+ * a case does not evaluate to a truth value (a quantifier the evaluator leaves standing).
+ */
+function refutationCases(r: Refutation): { ctx: Ctx; holding(m: Z3Model<'pushbutton'>): Z3Bool | false | 'undecided' } {
+  const c = ctx!;
+  // a solver of its own only to parse the script: its assertion is the body, and its names are
+  // the goal's constants (Z3 identifies declarations by name and sort within a context)
+  const parser = new c.Solver();
+  let body;
+  try {
+    parser.fromString(r.script);
+    const v = parser.assertions();
+    body = c.And(...Array.from({ length: v.length() }, (_, k) => v.get(k)));
+    release(v);
+  } finally {
+    release(parser);
+  }
+  const consts = r.choices.map((x) => c.Int.const(x.name));
+  let combos: number[][] = [[]];
+  for (const x of r.choices) combos = combos.flatMap((cb) => x.values.map((v) => [...cb, v]));
+  const cases = combos.map((cb) => c.substitute(body, ...cb.map((v, k): [Arith<'pushbutton'>, Arith<'pushbutton'>] => [consts[k], c.Int.val(v)])) as Z3Bool);
+  // one evaluation of the disjunction settles a model no case holds in (the evaluator shares the
+  // cases' common subterms within one call); only a model some case holds in is searched further
+  const any = c.Or(...cases);
+  const truth = (m: Z3Model<'pushbutton'>, t: Z3Bool): boolean | undefined => {
+    const v = m.eval(t, true);
+    try {
+      return c.isTrue(v) ? true : c.isFalse(v) ? false : undefined;
+    } finally {
+      release(v);
+    }
+  };
+  return {
+    ctx: c,
+    holding(m) {
+      const all = truth(m, any);
+      if (all === false) return false;
+      for (const t of cases) if (truth(m, t)) return t;
+      return 'undecided';
+    },
+  };
 }
 
 /** "not this solution": exact values for projections without a realm, the equality pattern inside each realm. */
