@@ -20,8 +20,12 @@ interface Run {
 }
 
 function verify(...args: string[]): Promise<Run> {
+  return verifyWith({}, ...args);
+}
+
+function verifyWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, PUSHBUTTON_DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, PUSHBUTTON_DEBUG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -43,6 +47,15 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('verify rid', () => {
+  it('leaves nothing in the temporary folder (the replay\'s transpiled modules are removed once loaded)', async () => {
+    const own = fs.mkdtempSync(path.join(tmp, 'tmpdir-'));
+    const r = await verifyWith({ TMPDIR: own }, 'rid', 'examples/refcount/L1-pm-get-sync/buggy.ts');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('confirmed by replay');
+    // (tsx keeps its compile cache there too: not ours)
+    expect(fs.readdirSync(own).filter((f) => f.startsWith('pushbutton-'))).toEqual([]);
+  });
+
   it('exits 1 on a buggy function and shows both paths, the counter and a replayed witness', async () => {
     const r = await verify('rid', 'examples/refcount/L1-pm-get-sync/buggy.ts');
     expect(r.code).toBe(1);

@@ -9,6 +9,7 @@
 // run ends with the change the rule names. Anything else is "not confirmed" and never a bug report.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Type } from '../ir.ts';
 import { RID_HOOK } from '../prelude.ts';
@@ -50,14 +51,19 @@ async function moduleOf(a: Analysis, file: string, names: string[]): Promise<Rec
   const hit = cache.get(file);
   if (hit) return hit;
   const url = runnableModules(a.project, [file]).get(file)!;
-  const js = fs.readFileSync(fileURLToPath(url), 'utf8');
-  // non-exported helpers are functions of the module too: export them under a private name
-  const extra = names.map((n) => `export { ${n} as __rid_${n} };`).join('\n');
-  const copy = fileURLToPath(url).replace(/\.mjs$/, '.rid.mjs');
-  fs.writeFileSync(copy, `${js}\n${extra}\n`);
-  const mod = (await import(pathToFileURL(copy).href)) as Record<string, unknown>;
-  cache.set(file, mod);
-  return mod;
+  try {
+    const js = fs.readFileSync(fileURLToPath(url), 'utf8');
+    // non-exported helpers are functions of the module too: export them under a private name
+    const extra = names.map((n) => `export { ${n} as __rid_${n} };`).join('\n');
+    const copy = fileURLToPath(url).replace(/\.mjs$/, '.rid.mjs');
+    fs.writeFileSync(copy, `${js}\n${extra}\n`);
+    const mod = (await import(pathToFileURL(copy).href)) as Record<string, unknown>;
+    cache.set(file, mod);
+    return mod;
+  } finally {
+    // loaded: the transpiled files are not needed any more (as subsystem.ts and verify commute do)
+    fs.rmSync(path.dirname(fileURLToPath(url)), { recursive: true, force: true });
+  }
 }
 
 function jsValue(v: MValue | undefined, t?: Type): unknown {
