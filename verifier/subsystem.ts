@@ -4,10 +4,7 @@ import type { Project } from 'ts-morph';
 import type { Func, Module, Program, Type } from './ir.ts';
 import { sameShape, typeToString } from './ir.ts';
 import { Lowering } from './frontend/lower.ts';
-import { runnableModules } from './frontend/emit.ts';
-import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import * as path from 'node:path';
+import { withRunnableModules } from './frontend/emit.ts';
 import { type Diagnostic, SubsetError } from './diagnostics.ts';
 
 export interface Operation {
@@ -39,12 +36,7 @@ function loader(project: Project, specFile: string, implFile: string): () => Pro
   let loaded: Promise<Runtime> | undefined;
   return () =>
     (loaded ??= (async () => {
-      const urls = runnableModules(project, [specFile, implFile]);
-      try {
-        return { spec: await import(urls.get(specFile)!), impl: await import(urls.get(implFile)!) };
-      } finally {
-        fs.rmSync(path.dirname(fileURLToPath(urls.get(specFile)!)), { recursive: true, force: true });
-      }
+      return withRunnableModules(project, [specFile, implFile], async (urls) => ({ spec: await import(urls.get(specFile)!), impl: await import(urls.get(implFile)!) }));
     })());
 }
 

@@ -6,10 +6,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Func } from '../ir.ts';
 import { loadProject } from '../frontend/project.ts';
-import { runnableModules } from '../frontend/emit.ts';
+import { withRunnableModules } from '../frontend/emit.ts';
 import { loadSpec, loadSubsystem } from '../subsystem.ts';
 import { typeViolation } from '../counterexample.ts';
 import { revive } from '../prelude.ts';
@@ -94,14 +93,7 @@ export function loadCommuteSpec(root: string, target: string): CommuteSpec {
     operations: l.operations,
     variants: variants.filter((v) => v.specFile === specFile).map((v) => loadSubsystem(project, v.name, v.specFile, v.implFile, scope)),
     scope,
-    runtime: async () => {
-      const urls = runnableModules(project, [specFile]);
-      try {
-        return await import(urls.get(specFile)!);
-      } finally {
-        fs.rmSync(path.dirname(fileURLToPath(urls.get(specFile)!)), { recursive: true, force: true });
-      }
-    },
+    runtime: () => withRunnableModules(project, [specFile], (urls) => import(urls.get(specFile)!)),
   };
 }
 

@@ -12,13 +12,27 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PRELUDE_FILE } from './project.ts';
 
 const PRELUDE_MODULE = 'pushbutton';
 
-/** Returns a file URL to import for each requested source file. */
-export function runnableModules(project: Project, files: string[]): Map<string, string> {
+/**
+ * Runs `load` with a file URL to import for each requested source file, and removes the files
+ * afterwards: an imported module no longer needs them (every caller used to remove them itself,
+ * and one that did not left a folder in the temporary folder per run).
+ */
+export async function withRunnableModules<R>(project: Project, files: string[], load: (urls: Map<string, string>) => Promise<R>): Promise<R> {
+  const urls = runnableModules(project, files);
+  try {
+    return await load(urls);
+  } finally {
+    for (const dir of new Set([...urls.values()].map((u) => path.dirname(fileURLToPath(u))))) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Returns a file URL to import for each requested source file, in a private folder of its own. */
+function runnableModules(project: Project, files: string[]): Map<string, string> {
   const out = new Map<string, string>();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-replay-'));
   const names = new Map<string, string>();

@@ -9,14 +9,13 @@
 // run ends with the change the rule names. Anything else is "not confirmed" and never a bug report.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Type } from '../ir.ts';
 import { RID_HOOK } from '../prelude.ts';
 import { Model, type MValue } from '../solver/model.ts';
 import { decode, checkedArray } from '../counterexample.ts';
 import { MAKE_ARRAY } from '../prelude.ts';
-import { runnableModules } from '../frontend/emit.ts';
+import { withRunnableModules } from '../frontend/emit.ts';
 import { isCounterType } from '../../symexec/paths.ts';
 import { counterNames, type Analysis, type Finding } from './analyse.ts';
 
@@ -50,20 +49,16 @@ async function moduleOf(a: Analysis, file: string, names: string[]): Promise<Rec
   if (!cache) moduleCache.set(a, (cache = new Map()));
   const hit = cache.get(file);
   if (hit) return hit;
-  const url = runnableModules(a.project, [file]).get(file)!;
-  try {
-    const js = fs.readFileSync(fileURLToPath(url), 'utf8');
+  const mod = await withRunnableModules(a.project, [file], async (urls) => {
+    const js = fs.readFileSync(fileURLToPath(urls.get(file)!), 'utf8');
     // non-exported helpers are functions of the module too: export them under a private name
     const extra = names.map((n) => `export { ${n} as __rid_${n} };`).join('\n');
-    const copy = fileURLToPath(url).replace(/\.mjs$/, '.rid.mjs');
+    const copy = fileURLToPath(urls.get(file)!).replace(/\.mjs$/, '.rid.mjs');
     fs.writeFileSync(copy, `${js}\n${extra}\n`);
-    const mod = (await import(pathToFileURL(copy).href)) as Record<string, unknown>;
-    cache.set(file, mod);
-    return mod;
-  } finally {
-    // loaded: the transpiled files are not needed any more (as subsystem.ts and verify commute do)
-    fs.rmSync(path.dirname(fileURLToPath(url)), { recursive: true, force: true });
-  }
+    return (await import(pathToFileURL(copy).href)) as Record<string, unknown>;
+  });
+  cache.set(file, mod);
+  return mod;
 }
 
 function jsValue(v: MValue | undefined, t?: Type): unknown {
