@@ -112,17 +112,22 @@ export function theoremOf(sub: Subsystem, op: string, kind: TheoremKind, opts: M
 /** Ground disjunctions up to this many combinations of choices; an existential quantifier above. */
 const CHOICE_EXPAND = 1024;
 
+/** The values a choice can take: an index of its candidates, or -1 when there is none. */
+export function choiceValues(c: Choice): number[] {
+  return Array.from({ length: c.n + 1 }, (_, v) => v - 1);
+}
+
 /** `body` holds for some values of the choices that their facts allow. */
 export function someChoice(choices: Choice[], body: Term): Term {
   const all = T.and(...choices.map((c) => c.fact), body);
-  const combos = choices.reduce((p, c) => p * (c.n + 1), 1);
+  const combos = choices.reduce((p, c) => p * choiceValues(c).length, 1);
   // the choice constants are closed terms: T.replace, not T.substitute (which binds variables)
   if (combos > CHOICE_EXPAND) {
     const xs = choices.map(() => T.mkBvar('choice', T.INT));
     return T.exists(xs, choices.reduce((t, c, k) => T.replace(t, c.c, xs[k]), all));
   }
   let cases: Term[] = [all];
-  for (const c of choices) cases = cases.flatMap((t) => Array.from({ length: c.n + 1 }, (_, v) => T.replace(t, c.c, T.mkInt(v - 1))));
+  for (const c of choices) cases = cases.flatMap((t) => choiceValues(c).map((v) => T.replace(t, c.c, T.mkInt(v))));
   return T.or(...cases);
 }
 

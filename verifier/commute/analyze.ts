@@ -19,7 +19,7 @@ import { Machine, arrayLens, type Choice, type SVal } from '../../symexec/evalua
 import { leavesOf } from '../../symexec/layout.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
-import { equalVals, scalar, someChoice, type Input } from '../theorems.ts';
+import { choiceValues, equalVals, scalar, someChoice, type Input } from '../theorems.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { solveGoals, type NamedTerm, type QueryGoal } from './query.ts';
 import { showTerm } from './show.ts';
@@ -469,14 +469,14 @@ const REFUTE_LIMIT = 4096;
  */
 function divergence(p: PairProblem): Pick<QueryGoal, 'asserts' | 'refute'> {
   const named = p.components.map((c, k) => T.eq(T.mkConst(`eq!${k}`, T.BOOLS), c.equal));
-  const combos = p.baChoices.reduce((n, c) => n * (c.n + 1), 1);
+  const combos = p.baChoices.reduce((n, c) => n * choiceValues(c).length, 1);
   if (p.baChoices.length === 0 || combos > REFUTE_LIMIT) return { asserts: [T.not(p.commutes), ...named] };
   return {
     // refuted up front: the case that holds most often, which would otherwise come first each time
     asserts: [...named, ...(p.sameChoices ? [T.not(p.sameChoices)] : [])],
     refute: {
       body: T.and(...p.baChoices.map((c) => c.fact), p.agree),
-      choices: p.baChoices.map((c) => ({ c: c.c, values: Array.from({ length: c.n + 1 }, (_, v) => v - 1) })),
+      choices: p.baChoices.map((c) => ({ c: c.c, values: choiceValues(c) })),
     },
   };
 }
