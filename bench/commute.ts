@@ -102,6 +102,7 @@ ${implRow('conflict-free, tests where a call finds a table full', (n) => byOutco
 ${implRow('conflict-free, all other tests', (n) => byOutcome(n, false))}
 
 phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s · peak RSS of the parent process ${peakRssGB} GB
+implementation starting states: ${num(run.startStates.propagated)} by propagation, ${num(run.startStates.solved)} by the solver
 toolchain errors: ${run.toolchainErrors.length}; tests dropped (undecodable model, no implementation starting state): ${run.dropped.length}; solver unknowns: ${run.unknowns}; implementation results the spec does not allow: ${run.verdicts.filter((v) => !v.resultsOk).length}
 slowest pairs (analysis): ${[...run.pairs].sort((a, b) => b.ms - a.ms).slice(0, 5).map((p) => `${p.a}/${p.b} ${(p.ms / 1000).toFixed(1)} s`).join(', ')}`);
 // each set-aside test with why, as verify commute prints them (a count alone cannot be looked into)

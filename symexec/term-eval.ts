@@ -123,7 +123,9 @@ export class TermEvaluator {
   }
 
   private compute(t: Term, s: Scope): Value {
-    const arg = (i: number) => this.go(t.args[i], s);
+    // `this.go(t.args[i], s)` written out, not a local closure: this runs once per term, and tsx
+    // wraps every arrow function bound to a name in a call that keeps its name (esbuild's
+    // keepNames), which showed in profiles of verify commute's starting states
     switch (t.op) {
       case 'const': {
         if (!this.env.has(t.name!)) throw new TermEvalError(`no value for the constant ${t.name}`);
@@ -137,14 +139,14 @@ export class TermEvaluator {
       case 'bool':
         return t.value!;
       case 'not': {
-        const a = arg(0);
+        const a = this.go(t.args[0], s);
         return a === UNDEF ? UNDEF : !(a as boolean);
       }
       case 'and': {
         // false wins over UNDEF, and decides without evaluating the rest (which may be unevaluable)
         let undef = false;
         for (let i = 0; i < t.args.length; i++) {
-          const a = arg(i);
+          const a = this.go(t.args[i], s);
           if (a === false) return false;
           if (a === UNDEF) undef = true;
         }
@@ -153,34 +155,34 @@ export class TermEvaluator {
       case 'or': {
         let undef = false;
         for (let i = 0; i < t.args.length; i++) {
-          const a = arg(i);
+          const a = this.go(t.args[i], s);
           if (a === true) return true;
           if (a === UNDEF) undef = true;
         }
         return undef ? UNDEF : false;
       }
       case '=>': {
-        const a = arg(0);
+        const a = this.go(t.args[0], s);
         if (a === false) return true;
-        const b = arg(1);
+        const b = this.go(t.args[1], s);
         if (b === true) return true;
         return a === UNDEF || b === UNDEF ? UNDEF : false;
       }
       case 'ite': {
-        const c = arg(0);
-        if (c === true) return arg(1);
-        if (c === false) return arg(2);
-        const a = arg(1), b = arg(2);
+        const c = this.go(t.args[0], s);
+        if (c === true) return this.go(t.args[1], s);
+        if (c === false) return this.go(t.args[2], s);
+        const a = this.go(t.args[1], s), b = this.go(t.args[2], s);
         return equalValues(a, b) === true ? a : UNDEF;
       }
       case '=':
-        return equalValues(arg(0), arg(1));
+        return equalValues(this.go(t.args[0], s), this.go(t.args[1], s));
       case '+':
       case '-':
       case '*':
       case '<':
       case '<=': {
-        const a = arg(0), b = arg(1);
+        const a = this.go(t.args[0], s), b = this.go(t.args[1], s);
         if (t.op === '*' && (a === 0n || b === 0n)) return 0n;
         if (a === UNDEF || b === UNDEF) return UNDEF;
         const x = a as bigint, y = b as bigint;
@@ -193,29 +195,29 @@ export class TermEvaluator {
         }
       }
       case 'neg': {
-        const a = arg(0);
+        const a = this.go(t.args[0], s);
         return a === UNDEF ? UNDEF : -(a as bigint);
       }
       case 'div':
       case 'mod': {
         // Euclidean (SMT-LIB): x = y*q + r with 0 <= r < |y|, unlike JavaScript's truncation
-        const a = arg(0), b = arg(1);
+        const a = this.go(t.args[0], s), b = this.go(t.args[1], s);
         if (a === UNDEF || b === UNDEF || b === 0n) return UNDEF;
         const q = euclidDiv(a as bigint, b as bigint);
         return t.op === 'div' ? q : (a as bigint) - (b as bigint) * q;
       }
       case 'select': {
-        const a = arg(0), i = arg(1);
+        const a = this.go(t.args[0], s), i = this.go(t.args[1], s);
         if (a === UNDEF) return UNDEF;
         return (a as ArrayValue).get(i);
       }
       case 'store': {
-        const a = arg(0), i = arg(1), v = arg(2);
+        const a = this.go(t.args[0], s), i = this.go(t.args[1], s), v = this.go(t.args[2], s);
         if (a === UNDEF) return UNDEF;
         return (a as ArrayValue).store(i, v);
       }
       case 'constArray':
-        return ArrayValue.constant(arg(0));
+        return ArrayValue.constant(this.go(t.args[0], s));
       case 'lambda': {
         // the body is evaluated lazily, per index read, in a scope that binds the variable
         const x = t.bound![0];
@@ -234,7 +236,7 @@ export class TermEvaluator {
       case 'count': {
         const f = countFn(t.name!);
         if (!f) throw new TermEvalError(`unknown count ${t.name}`);
-        const bvars = new Map<Term, Value>(f.params.map((p, k) => [p, arg(k)]));
+        const bvars = new Map<Term, Value>(f.params.map((p, k) => [p, this.go(t.args[k], s)]));
         let total = 0n;
         for (let k = 0n; k < BigInt(f.n); k++) {
           const v = this.go(f.body, { bvars: new Map([...bvars, [f.index, k]]), memo: new Map() });

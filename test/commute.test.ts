@@ -250,6 +250,25 @@ describe('TESTGEN and the conflict check', () => {
     expect(allocs[0].conflicts.map((c) => c.cell).join(' ')).toMatch(/busy\[\d\]|allocs/);
   });
 
+  it('starting states come from propagation where equiv decides them, from the solver where it cannot tell', () =>
+    inTempDir(async (dir) => {
+      // anyslot's equiv copies the spec's cells: every starting state by propagation
+      const plain = await runCommute({ root, target: 'anyslot', timeoutMs: 10_000, jobs: 2, pool, filter: ['free'] });
+      expect(plain.startStates).toEqual({ propagated: plain.tests.length, solved: 0 });
+      // two more cells that equiv relates by a pair of equations: propagation guesses lo = 0, hi = 3,
+      // which the second contradicts; the solver finds hi = 2, lo = 1
+      const impl = slotsProject(dir)
+        .replace('allocs: u8;\n}', 'allocs: u8;\n  hi: u8;\n  lo: u8;\n}')
+        .replace('allocs: 0 };', 'allocs: 0, hi: 2, lo: 1 };')
+        .replace('return i.allocs === s.allocs;', 'return i.allocs === s.allocs && i.hi + i.lo === 3 && i.hi - i.lo === 1;');
+      fs.writeFileSync(path.join(dir, 'impl/slots.ts'), impl);
+      const run = await runCommute({ root: dir, target: 'slots', timeoutMs: 10_000, jobs: 2, pool, filter: ['free'] });
+      expect(run.toolchainErrors).toEqual([]);
+      expect(run.tests.length).toBe(plain.tests.length);
+      expect(run.startStates).toEqual({ propagated: 0, solved: run.tests.length });
+      expect(run.tests.every((t) => (t.implSetup('slots') as { hi: number; lo: number }).hi === 2)).toBe(true);
+    }));
+
   it('a seeded bug (an implementation returning what no choice of the spec allows) fails its tests', () =>
     inTempDir(async (dir) => {
       const impl = slotsProject(dir);
@@ -355,9 +374,9 @@ describe('TESTGEN and the conflict check', () => {
     expect(run.policy['paths stopped early']).toBe(`${[...perPath.values()].filter((n) => n === 3).length} at the cap`);
     const of = (impl: string) => run.verdicts.filter((v) => v.impl === impl);
     expect(of('posix.scalable').every((v) => v.resultsOk)).toBe(true);
-    // conflict-free, but for the starting states (any the solver relates by equiv) where a core's
-    // delta of the inode is already at the cache's edge: the link folds it into the base, which
-    // the other link reads (docs/commute.md, Figures)
+    // conflict-free, but for starting states where a core's delta of the inode is already at the
+    // cache's edge: the link folds it into the base, which the other link reads (docs/commute.md,
+    // Figures). Propagation's starting states have empty deltas; a solver's may not.
     const byId = new Map(run.tests.map((t) => [t.test.id, t.test]));
     const folds = (v: TestVerdict) =>
       v.conflicts.every((c) => {

@@ -17,7 +17,7 @@ import { SolverPool } from '../solver/pool.ts';
 import { SubsetError, formatDiagnostic } from '../diagnostics.ts';
 import { analyseProblem, pairProblem, DEFAULT_POLICY, type CommuteSpec, type PairAnalysis } from './analyze.ts';
 import * as T from '../../symexec/term.ts';
-import { generateTests, savedTest, DEFAULT_TEST_POLICY, type GeneratedTest } from './testgen.ts';
+import { generateTests, savedTest, DEFAULT_TEST_POLICY, type GeneratedTest, type StartStateCounts } from './testgen.ts';
 import { checkTest, expectFromSpec, runSpec, startsRelated, type Runtimes } from './check.ts';
 import type { Granularity } from './footprint.ts';
 import { conditionsText, htmlReport, jsonReport, summarise, tableText, totalsText, type Policy } from './report.ts';
@@ -64,6 +64,8 @@ export interface CommuteRun {
    *  some implementation is related to (its invariants and equiv); each with why */
   dropped: { id: string; why: string }[];
   unknowns: number;
+  /** how the implementation starting states were found: propagation or the solver (start-state.ts) */
+  startStates: StartStateCounts;
   phases: { analyzeMs: number; proveMs: number; testgenMs: number; checkMs: number };
   policy: Policy;
   /** the file the tests were read from (--check-tests), when they were not generated */
@@ -218,6 +220,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       toolchainErrors: [...saved.unfit, ...checked.toolchainErrors],
       dropped: [],
       unknowns: 0,
+      startStates: { propagated: 0, solved: 0 },
       phases: { analyzeMs: 0, proveMs: 0, testgenMs: 0, checkMs: Math.round(performance.now() - t) },
       policy: { ...saved.policy, 'granularity': opts.granularity ?? 'cell' },
       testsFrom: opts.checkTests,
@@ -290,6 +293,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       outOfScope,
       dropped: perPair.flatMap((r) => r.dropped),
       unknowns,
+      startStates: { propagated: perPair.reduce((n, r) => n + r.startStates.propagated, 0), solved: perPair.reduce((n, r) => n + r.startStates.solved, 0) },
       phases: { analyzeMs: Math.round(analyzeMs), proveMs: Math.round(proveMs), testgenMs: Math.round(testgenMs), checkMs: Math.round(checkMs) },
       policy,
     };
@@ -333,7 +337,10 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
   for (const e of run.dropped) out.push(`test dropped: ${e.id}: ${e.why}`);
   if (run.outOfScope.length) out.push(`${run.outOfScope.length} tests of the small scope do not commute at the real sizes (an argument out of range there is in range here) and were dropped: ${run.outOfScope.slice(0, 5).map((x) => x.id).join(', ')}${run.outOfScope.length > 5 ? ', …' : ''}`);
   if (run.testsFrom) out.push(`conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s`);
-  else out.push(`phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s${run.unknowns ? ` · ${run.unknowns} unknown solver answers` : ''}`);
+  else {
+    if (run.tests.length && run.spec.variants.length) out.push(`implementation starting states: ${run.startStates.propagated} by propagation, ${run.startStates.solved} by the solver`);
+    out.push(`phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s${run.unknowns ? ` · ${run.unknowns} unknown solver answers` : ''}`);
+  }
   return out.join('\n\n');
 }
 
@@ -404,7 +411,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
   const code = exitCodeOf(run);
   if (json) {
     const doc = JSON.parse(jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
-    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, ...(run.testsFrom ? { testsFrom: run.testsFrom } : {}), phases: run.phases, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, outOfScope: run.outOfScope, dropped: run.dropped, mismatches: run.verdicts.filter((v) => !v.resultsOk), ...doc }, null, 2));
+    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, ...(run.testsFrom ? { testsFrom: run.testsFrom } : {}), phases: run.phases, startStates: run.startStates, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, outOfScope: run.outOfScope, dropped: run.dropped, mismatches: run.verdicts.filter((v) => !v.resultsOk), ...doc }, null, 2));
   } else console.log(commuteText(run, Boolean(values.cases)));
   return code;
 }

@@ -3,13 +3,17 @@
 // setup (docs/commute.md). Solved once the setup is concrete, apart from the test enumeration:
 // with the implementations' facts in every enumeration query, each check carried both variants'
 // states and relations (close/read: 42 s of enumeration against 20 s without), and here the spec
-// side is a constant, which Z3 propagates.
+// side is a constant. With the spec side known, equiv mostly decides the implementation's cells
+// one by one, so propagation (symexec/propagate.ts) finds the state without a solver; the solver
+// is asked for the setups where propagation cannot tell.
 
 import type { Type } from '../ir.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import { Machine, type SVal } from '../../symexec/evaluate.ts';
 import { leavesOf, scalarSort } from '../../symexec/layout.ts';
+import { ArrayValue, type Value } from '../../symexec/term-eval.ts';
+import { PropagationModels, cellKey, type Cells } from '../../symexec/propagate.ts';
 import { Model } from '../solver/model.ts';
 import type { SolverPool } from '../solver/pool.ts';
 import { decode } from '../counterexample.ts';
@@ -35,10 +39,17 @@ export function relatedImplState(v: Subsystem, expandLimit?: number): { m: Machi
 /** Arrays up to this many elements are expanded in the implementation facts. */
 const EXPANSION = 1024;
 
-const implFactsCache = new WeakMap<CommuteSpec, { facts: Term[]; inputs: Map<string, Input> }>();
+interface ImplFacts {
+  facts: Term[];
+  inputs: Map<string, Input>;
+  /** models of the facts by propagation, where they are in its fragment (no quantifier, no map) */
+  propagation?: PropagationModels;
+}
+
+const implFactsCache = new WeakMap<CommuteSpec, ImplFacts>();
 
 /** Every variant's implementation state, related by equiv to `s` (the same for every test of a spec). */
-function implFacts(spec: CommuteSpec): { facts: Term[]; inputs: Map<string, Input> } {
+function implFacts(spec: CommuteSpec): ImplFacts {
   const hit = implFactsCache.get(spec);
   if (hit) return hit;
   const facts: Term[] = [];
@@ -51,8 +62,84 @@ function implFacts(spec: CommuteSpec): { facts: Term[]; inputs: Map<string, Inpu
     facts.push(...r.m.hypotheses, ...r.facts);
     inputs.set(v.name, { role: 'impl', smt: r.smt, param: r.smt, type: v.impl.state });
   }
-  implFactsCache.set(spec, { facts, inputs });
-  return { facts, inputs };
+  const maps = [spec.state, ...spec.variants.map((v) => v.impl.state)].some((t) => leavesOf(t).some((l) => l.key.endsWith('{has}')));
+  const propagation = maps || T.hasQuantifier(facts) ? undefined : new PropagationModels(facts, defaultCell);
+  const r = { facts, inputs, propagation };
+  implFactsCache.set(spec, r);
+  return r;
+}
+
+/** What a cell propagation had to guess holds: zero, false, or an opaque value of no test's. */
+function defaultCell(s: T.Sort): Value {
+  return s.k === 'Int' ? 0n : s.k === 'Bool' ? false : `${T.sortToSmt(s)}!any`;
+}
+
+/** The leaf constants of the input `smt` holding `value`, as values for term-eval (propagate.ts's given). */
+export function leafValues(smt: string, type: Type, value: unknown): Map<string, Value> {
+  const scalarOf = (t: Type, v: unknown): Value => (t.k === 'bool' ? v === true : t.k === 'int' ? BigInt(v as number) : t.k === 'enum' ? BigInt(t.members.indexOf(v as string)) : String(v));
+  const dfltOf = (s: T.Sort): Value => (s.k === 'Array' ? ArrayValue.constant(dfltOf(s.elem)) : defaultCell(s));
+  // the value of every leaf under `t`, by its key relative to `t`
+  const go = (t: Type, v: unknown): Map<string, Value> => {
+    const out = new Map<string, Value>();
+    const under = (prefix: string, k: string) => (!k ? prefix : k.startsWith('[') || k.startsWith('{') || !prefix ? `${prefix}${k}` : `${prefix}.${k}`);
+    switch (t.k) {
+      case 'record':
+        for (const f of t.fields) for (const [k, x] of go(f.type, (v as Record<string, unknown>)[f.name])) out.set(under(f.name, k), x);
+        return out;
+      case 'array': {
+        // an array of records is one array per leaf of the element (layout.ts)
+        const elems = (v as unknown[]).map((x) => go(t.elem, x));
+        for (const l of leavesOf(t.elem)) out.set(under('[]', l.key), ArrayValue.constant(dfltOf(l.sort), elems.map((e, k) => [BigInt(k), e.get(l.key)!] as [Value, Value])));
+        return out;
+      }
+      case 'map': {
+        const m = v as { dflt: unknown; keys(): unknown[]; get(k: unknown): unknown };
+        const keys = m.keys();
+        out.set('{val}', ArrayValue.constant(scalarOf(t.value, m.dflt), keys.map((k) => [scalarOf(t.key, k), scalarOf(t.value, m.get(k))] as [Value, Value])));
+        out.set('{has}', ArrayValue.constant(false, keys.map((k) => [scalarOf(t.key, k), true] as [Value, Value])));
+        out.set('{dflt}', scalarOf(t.value, m.dflt));
+        return out;
+      }
+      case 'void':
+        return out;
+      default:
+        out.set('', scalarOf(t, v));
+        return out;
+    }
+  };
+  return new Map([...go(type, value)].map(([k, x]) => [k ? `${smt}.${k}` : smt, x]));
+}
+
+/** The value of the input `smt` of type `type` in propagated cells (a cell no fact reads: its type's default). */
+function stateOfCells(smt: string, type: Type, cells: Cells): unknown {
+  const scalar = (t: Type, v: Value | undefined): unknown => {
+    switch (t.k) {
+      case 'bool':
+        return v === true;
+      case 'int':
+        return typeof v === 'bigint' ? Number(v) : Number(t.min > 0n ? t.min : t.max < 0n ? t.max : 0n);
+      case 'enum':
+        return t.members[typeof v === 'bigint' ? Number(v) : 0];
+      case 'opaque':
+        return typeof v === 'string' ? v : `${t.name}!any`;
+      default:
+        throw new Error(`internal: ${t.k} is not a scalar`);
+    }
+  };
+  const go = (t: Type, key: string, idx: Value[]): unknown => {
+    switch (t.k) {
+      case 'record':
+        return Object.fromEntries(t.fields.map((f) => [f.name, go(f.type, key ? `${key}.${f.name}` : f.name, idx)]));
+      case 'array':
+        return Array.from({ length: t.len }, (_, k) => go(t.elem, `${key}[]`, [...idx, BigInt(k)]));
+      case 'void':
+        return undefined;
+      default:
+        // maps are outside propagation's fragment (implFacts)
+        return scalar(t, cells.get(cellKey(key ? `${smt}.${key}` : smt, idx)));
+    }
+  };
+  return go(type, '', []);
 }
 
 /** Opaque values of a setup as constants of their sort, pairwise distinct (model ids are per model). */
@@ -137,19 +224,32 @@ function renameOpaque(v: unknown, ids: Map<string, string>): unknown {
   return v;
 }
 
-/** What the solver found for one setup: each variant's starting state, or why there is none. */
-export type StartStates = { states: Map<string, unknown> } | { status: 'unsat' | 'unknown'; why: string };
+/** Each variant's starting state for one setup, and what found them; or why there is none. */
+export type StartStates = { states: Map<string, unknown>; by: 'propagation' | 'solver' } | { status: 'unsat' | 'unknown'; why: string };
 
 /**
  * Each variant's starting state for each setup (spec states of one spec, as the test generator
- * decoded them), in one solver job: the implementations' facts once, one goal per setup.
+ * decoded them): by propagation where it tells, the rest in one solver job (the implementations'
+ * facts once, one goal per setup).
  */
 export async function solveStartStates(spec: CommuteSpec, setups: unknown[], pool: SolverPool, timeoutMs: number): Promise<StartStates[]> {
-  if (spec.variants.length === 0 || setups.length === 0) return setups.map(() => ({ states: new Map() }));
+  if (spec.variants.length === 0 || setups.length === 0) return setups.map(() => ({ states: new Map(), by: 'propagation' }));
   const impl = implFacts(spec);
+  const out: StartStates[] = setups.map((setup) => {
+    const cells = impl.propagation?.find(leafValues('s', spec.state, setup));
+    return cells ? { states: new Map([...impl.inputs].map(([name, inp]) => [name, stateOfCells(inp.smt, inp.type, cells)])), by: 'propagation' } : { status: 'unknown', why: 'not solved yet' };
+  });
+  const rest = out.flatMap((st, k) => ('states' in st ? [] : [k]));
+  const solved = await solveWithZ3(impl, rest.map((k) => setups[k]), spec.state, pool, timeoutMs);
+  rest.forEach((k, j) => (out[k] = solved[j]));
+  return out;
+}
+
+async function solveWithZ3(impl: ImplFacts, setups: unknown[], state: Type, pool: SolverPool, timeoutMs: number): Promise<StartStates[]> {
+  if (setups.length === 0) return [];
   const opaques = setups.map(() => new OpaqueConsts());
   const goals: QueryGoal[] = setups.map((setup, k) => {
-    const eqs = valueFacts('s', spec.state, setup, opaques[k]);
+    const eqs = valueFacts('s', state, setup, opaques[k]);
     return { id: `start${k}`, asserts: [...eqs, ...opaques[k].distinct()], project: [], cap: 1, budgetMs: timeoutMs, models: true, modelPrefixes: ['impl!', 'opaque!'] };
   });
   const results = await solveGoals(pool, impl.facts, goals, timeoutMs);
@@ -167,7 +267,7 @@ export async function solveStartStates(spec: CommuteSpec, setups: unknown[], poo
         const mv = model.value(c.name!);
         if (mv && typeof mv === 'object' && mv.kind === 'opaque') ids.set(mv.id, id);
       }
-      return { states: new Map([...impl.inputs].map(([name, inp]) => [name, renameOpaque(decode(model, inp, false), ids)])) };
+      return { states: new Map([...impl.inputs].map(([name, inp]) => [name, renameOpaque(decode(model, inp, false), ids)])), by: 'solver' };
     } catch (e) {
       return { status: 'unknown', why: `the model could not be decoded: ${(e as Error).message}` };
     }

@@ -55,7 +55,14 @@ export interface PairTests {
   /** tests dropped: a model the decoder could not read, a setup no implementation state is related to */
   dropped: { id: string; why: string }[];
   unknowns: number;
+  /** how the tests' implementation starting states were found (start-state.ts) */
+  startStates: StartStateCounts;
   ms: number;
+}
+
+export interface StartStateCounts {
+  propagated: number;
+  solved: number;
 }
 
 /** The scalar values a condition reads from the inputs: constants and reads of input arrays. */
@@ -182,7 +189,7 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
   const t0 = performance.now();
   const p = an.problem;
   const paths = an.paths.filter((x) => x.commutative);
-  if (paths.length === 0) return { tests: [], perPath: [], dropped: [], unknowns: 0, ms: 0 };
+  if (paths.length === 0) return { tests: [], perPath: [], dropped: [], unknowns: 0, startStates: { propagated: 0, solved: 0 }, ms: 0 };
   const goals: QueryGoal[] = paths.map((path) => {
     const onPath = agreeOnPath(p, path.cube);
     const branches = decidedCube(p, path.cube);
@@ -221,15 +228,18 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
   });
   const starts = await solveStartStates(spec, found.map((x) => x.setup), pool, policy.timeoutMs);
   const tests: GeneratedTest[] = [];
+  const startStates = { propagated: 0, solved: 0 };
   starts.forEach((st, k) => {
     const x = found[k];
-    if ('states' in st) tests.push(x.withImpls(st.states));
-    else {
+    if ('states' in st) {
+      tests.push(x.withImpls(st.states));
+      startStates[st.by === 'propagation' ? 'propagated' : 'solved']++;
+    } else {
       if (st.status === 'unknown') unknowns++;
       dropped.push({ id: x.id, why: st.why });
     }
   });
-  return { tests, perPath, dropped, unknowns, ms: Math.round(performance.now() - t0) };
+  return { tests, perPath, dropped, unknowns, startStates, ms: Math.round(performance.now() - t0) };
 }
 
 /**
