@@ -7,8 +7,8 @@
 // a guess: a sum of unknowns takes the value in its first term with the others at their defaults
 // (a base count and per-core deltas: the base holds the count), and failing that the first
 // cell a pending fact waits for takes its default. There is no search and no backtracking: a
-// conflict, or a fact outside the fragment (quantifiers, whole arrays, division), gives up, and
-// the caller asks the solver instead.
+// conflict, or facts outside the fragment (quantifiers, stores, whole arrays, a division by
+// zero), gives up, and the caller asks the solver instead.
 //
 // Whatever `find` returns satisfies every fact as term-eval.ts evaluates it: the facts are
 // evaluated once more at the end, the original ones, not the simplified ones propagation ran on.
@@ -16,6 +16,7 @@
 
 import * as T from './term.ts';
 import type { Sort, Term } from './term.ts';
+import { euclidDiv } from './term.ts';
 import { ArrayValue, TermEvaluator, TermEvalError, UNDEF, indexKey, type Value } from './term-eval.ts';
 
 /** Values of cells, by `cellKey`. */
@@ -29,15 +30,29 @@ export function cellKey(name: string, indices: Value[]): string {
 /** A fact outside the fragment propagation evaluates: the caller falls back to the solver. */
 class Unsupported extends Error {}
 
+/** What propagation evaluates: ground scalar terms, arrays only as the constants reads start from. */
+const FRAGMENT = new Set<T.Op>(['const', 'int', 'bool', 'select', 'not', 'and', 'or', '=>', 'ite', '=', '+', '-', '*', 'neg', 'div', 'mod', '<', '<=']);
+
+/** Whether every term of `facts` is in the fragment (a quantifier, a store or a count is not). */
+function inFragment(facts: Term[]): boolean {
+  const seen = new Set<number>();
+  const go = (t: Term): boolean => {
+    if (seen.has(t.id)) return true;
+    seen.add(t.id);
+    return FRAGMENT.has(t.op) && t.args.every(go);
+  };
+  return facts.every(go);
+}
+
 export class PropagationModels {
-  /** the facts propagation runs on: conjuncts, each simplified by the others */
-  private readonly prepared: Term[];
+  /** the facts propagation runs on: conjuncts, each simplified by the others; none outside the fragment */
+  private readonly prepared?: Term[];
   /** the innermost sort of every constant: what its cells hold */
   private readonly cellSorts = new Map<string, Sort>();
 
   /** `facts` are fixed (a spec's); `defaultOf` is the value a guessed cell of a sort takes. */
   constructor(private readonly facts: Term[], private readonly defaultOf: (s: Sort) => Value) {
-    this.prepared = simplifyByEachOther(facts);
+    if (inFragment(facts)) this.prepared = simplifyByEachOther(facts);
     for (const c of T.constantsOf(facts)) {
       let s = c.sort;
       while (s.k === 'Array') s = s.elem;
@@ -47,6 +62,7 @@ export class PropagationModels {
 
   /** Cells under which every fact holds, the `given` constants at their values; undefined when propagation cannot tell. */
   find(given: ReadonlyMap<string, Value>): Cells | undefined {
+    if (!this.prepared) return undefined;
     const p = new Propagation(given, (cell) => this.defaultOf(this.cellSorts.get(cell.slice(0, cell.lastIndexOf('@')))!));
     let cells: Cells | undefined;
     try {
@@ -408,6 +424,15 @@ class Propagation {
       case 'neg': {
         const x = this.val(a[0]);
         return x === UNDEF ? UNDEF : -(x as bigint);
+      }
+      case 'div':
+      case 'mod': {
+        // Euclidean, as SMT-LIB; by zero unspecified (term-eval.ts), which no cell can decide
+        const x = this.val(a[0]), y = this.val(a[1]);
+        if (y === 0n) throw new Unsupported('a division by zero');
+        if (x === UNDEF || y === UNDEF) return UNDEF;
+        const q = euclidDiv(x as bigint, y as bigint);
+        return t.op === 'div' ? q : (x as bigint) - (y as bigint) * q;
       }
       default:
         throw new Unsupported(t.op);

@@ -138,7 +138,12 @@ describe('propagation models', () => {
       fc.integer({ min: -3, max: 3 }).map(lit),
       fc.constant(y),
     );
-    const intTerm = fc.oneof(atom, fc.tuple(atom, atom).map(([a, b]) => T.add(a, b)), fc.tuple(atom, atom).map(([a, b]) => T.sub(a, b)));
+    const intTerm = fc.oneof(
+      atom,
+      fc.tuple(atom, atom).map(([a, b]) => T.add(a, b)),
+      fc.tuple(atom, atom).map(([a, b]) => T.sub(a, b)),
+      fc.tuple(atom, atom, fc.boolean()).map(([a, b, d]) => (d ? T.div(a, b) : T.mod(a, b))),
+    );
     const fact = fc.oneof(
       fc.tuple(intTerm, intTerm).map(([a, b]) => T.eq(a, b)),
       fc.tuple(intTerm, intTerm).map(([a, b]) => T.le(a, b)),

@@ -42,7 +42,7 @@ const EXPANSION = 1024;
 interface ImplFacts {
   facts: Term[];
   inputs: Map<string, Input>;
-  /** models of the facts by propagation, where they are in its fragment (no quantifier, no map) */
+  /** models of the facts by propagation (none for an implementation state with a map) */
   propagation?: PropagationModels;
 }
 
@@ -62,8 +62,9 @@ function implFacts(spec: CommuteSpec): ImplFacts {
     facts.push(...r.m.hypotheses, ...r.facts);
     inputs.set(v.name, { role: 'impl', smt: r.smt, param: r.smt, type: v.impl.state });
   }
-  const maps = [spec.state, ...spec.variants.map((v) => v.impl.state)].some((t) => leavesOf(t).some((l) => l.key.endsWith('{has}')));
-  const propagation = maps || T.hasQuantifier(facts) ? undefined : new PropagationModels(facts, defaultCell);
+  // an implementation state with a map is not read back from cells (stateOfCells)
+  const maps = spec.variants.some((v) => leavesOf(v.impl.state).some((l) => l.key.endsWith('{has}')));
+  const propagation = maps ? undefined : new PropagationModels(facts, defaultCell);
   const r = { facts, inputs, propagation };
   implFactsCache.set(spec, r);
   return r;
