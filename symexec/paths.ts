@@ -958,7 +958,7 @@ export function mergedEntry(callee: FunctionPaths): PathRecord | undefined {
   return entry;
 }
 
-/** Replaces input constants (renaming a callee's parameters and hidden values at a call). */
+/** Replaces the terms `m` maps: input constants (renaming a callee's parameters and hidden values at a call), or whole facts (propagate.ts). */
 export function substConsts(t: Term, m: Map<Term, Term>): Term {
   if (m.size === 0) return t;
   const memo = new Map<number, Term>();

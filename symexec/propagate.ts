@@ -16,8 +16,8 @@
 
 import * as T from './term.ts';
 import type { Sort, Term } from './term.ts';
-import { euclidDiv } from './term.ts';
-import { ArrayValue, TermEvaluator, TermEvalError, UNDEF, indexKey, type Value } from './term-eval.ts';
+import { ArrayValue, TermEvaluator, TermEvalError, UNDEF, indexKey, intOp, type Value } from './term-eval.ts';
+import { substConsts } from './paths.ts';
 
 /** Values of cells, by `cellKey`. */
 export type Cells = Map<string, Value>;
@@ -110,19 +110,9 @@ export function simplifyByEachOther(facts: Term[]): Term[] {
   const flat = (ts: readonly Term[]): Term[] => [...new Set(ts.flatMap((t) => (t.op === 'and' ? flat(t.args) : [t])))];
   let fs = flat(facts);
   for (let pass = 0; pass < 4; pass++) {
-    const conjuncts = new Set(fs);
-    const memo = new Map<number, Term>();
-    const inside = (u: Term): Term => {
-      if (conjuncts.has(u)) return T.TRUE;
-      if (u.args.length === 0 || !u.closed) return u;
-      const hit = memo.get(u.id);
-      if (hit) return hit;
-      const args = u.args.map(inside);
-      const r = args.every((a, k) => a === u.args[k]) ? u : T.rebuild(u, args);
-      memo.set(u.id, r);
-      return r;
-    };
-    const next = flat(fs.map((f) => (f.args.length && f.closed ? T.rebuild(f, f.args.map(inside)) : f))).filter((f) => f !== T.TRUE);
+    const others = new Map(fs.map((f) => [f, T.TRUE]));
+    const inside = (u: Term) => substConsts(u, others);
+    const next = flat(fs.map((f) => (f.args.length ? T.rebuild(f, f.args.map(inside)) : f))).filter((f) => f !== T.TRUE);
     if (next.length === fs.length && next.every((f, k) => f === fs[k])) break;
     fs = next;
   }
@@ -408,31 +398,14 @@ class Propagation {
       case '-':
       case '*':
       case '<':
-      case '<=': {
-        const x = this.val(a[0]), y = this.val(a[1]);
-        if (t.op === '*' && (x === 0n || y === 0n)) return 0n;
-        if (x === UNDEF || y === UNDEF) return UNDEF;
-        const p = x as bigint, q = y as bigint;
-        switch (t.op) {
-          case '+': return p + q;
-          case '-': return p - q;
-          case '*': return p * q;
-          case '<': return p < q;
-          default: return p <= q;
-        }
-      }
+      case '<=':
+      case 'div':
+      case 'mod':
+        // a division by zero is UNDEF with its cells known: process() gives up on its fact
+        return intOp(t.op, this.val(a[0]), this.val(a[1]));
       case 'neg': {
         const x = this.val(a[0]);
         return x === UNDEF ? UNDEF : -(x as bigint);
-      }
-      case 'div':
-      case 'mod': {
-        // Euclidean, as SMT-LIB; by zero unspecified (term-eval.ts), which no cell can decide
-        const x = this.val(a[0]), y = this.val(a[1]);
-        if (y === 0n) throw new Unsupported('a division by zero');
-        if (x === UNDEF || y === UNDEF) return UNDEF;
-        const q = euclidDiv(x as bigint, y as bigint);
-        return t.op === 'div' ? q : (x as bigint) - (y as bigint) * q;
       }
       default:
         throw new Unsupported(t.op);

@@ -84,6 +84,29 @@ export function showValue(v: Value): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
+/**
+ * A binary integer operator on values (an operand UNDEF: UNDEF, unless `*` by 0 decides).
+ * `div` and `mod` are Euclidean (SMT-LIB: x = y*q + r with 0 <= r < |y|, unlike JavaScript's
+ * truncation), and by zero UNDEF. Shared with propagate.ts, which evaluates the same terms.
+ */
+export function intOp(op: '+' | '-' | '*' | '<' | '<=' | 'div' | 'mod', a: Value, b: Value): Value {
+  if (op === '*' && (a === 0n || b === 0n)) return 0n;
+  if (a === UNDEF || b === UNDEF) return UNDEF;
+  const x = a as bigint, y = b as bigint;
+  switch (op) {
+    case '+': return x + y;
+    case '-': return x - y;
+    case '*': return x * y;
+    case '<': return x < y;
+    case '<=': return x <= y;
+    default: {
+      if (y === 0n) return UNDEF;
+      const q = euclidDiv(x, y);
+      return op === 'div' ? q : x - y * q;
+    }
+  }
+}
+
 /** Quantifiers enumerate at most this many assignments of their bound variables. */
 export const ENUM_LIMIT = 1_000_000;
 
@@ -181,30 +204,13 @@ export class TermEvaluator {
       case '-':
       case '*':
       case '<':
-      case '<=': {
-        const a = this.go(t.args[0], s), b = this.go(t.args[1], s);
-        if (t.op === '*' && (a === 0n || b === 0n)) return 0n;
-        if (a === UNDEF || b === UNDEF) return UNDEF;
-        const x = a as bigint, y = b as bigint;
-        switch (t.op) {
-          case '+': return x + y;
-          case '-': return x - y;
-          case '*': return x * y;
-          case '<': return x < y;
-          default: return x <= y;
-        }
-      }
+      case '<=':
+      case 'div':
+      case 'mod':
+        return intOp(t.op, this.go(t.args[0], s), this.go(t.args[1], s));
       case 'neg': {
         const a = this.go(t.args[0], s);
         return a === UNDEF ? UNDEF : -(a as bigint);
-      }
-      case 'div':
-      case 'mod': {
-        // Euclidean (SMT-LIB): x = y*q + r with 0 <= r < |y|, unlike JavaScript's truncation
-        const a = this.go(t.args[0], s), b = this.go(t.args[1], s);
-        if (a === UNDEF || b === UNDEF || b === 0n) return UNDEF;
-        const q = euclidDiv(a as bigint, b as bigint);
-        return t.op === 'div' ? q : (a as bigint) - (b as bigint) * q;
       }
       case 'select': {
         const a = this.go(t.args[0], s), i = this.go(t.args[1], s);
