@@ -56,7 +56,8 @@ function applyIndices(v: MValue | undefined, idx: bigint[]): MValue | undefined 
   return x;
 }
 
-function scalarValue(t: Type, v: MValue | undefined): unknown {
+/** A scalar of type `t` from a model value; a value the model leaves out: the type's default. */
+export function scalarValue(t: Type, v: MValue | undefined): unknown {
   switch (t.k) {
     case 'bool':
       return typeof v === 'boolean' ? v : false;

@@ -14,9 +14,9 @@ import { Machine, type SVal } from '../../symexec/evaluate.ts';
 import { leavesOf, scalarSort } from '../../symexec/layout.ts';
 import { ArrayValue, type Value } from '../../symexec/term-eval.ts';
 import { PropagationModels, cellKey, type Cells } from '../../symexec/propagate.ts';
-import { Model } from '../solver/model.ts';
+import { Model, type MValue } from '../solver/model.ts';
 import type { SolverPool } from '../solver/pool.ts';
-import { decode } from '../counterexample.ts';
+import { decode, scalarValue } from '../counterexample.ts';
 import { scalar, type Input } from '../theorems.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { solveGoals, type QueryGoal } from './query.ts';
@@ -76,7 +76,7 @@ function defaultCell(s: T.Sort): Value {
 }
 
 /** The leaf constants of the input `smt` holding `value`, as values for term-eval (propagate.ts's given). */
-export function leafValues(smt: string, type: Type, value: unknown): Map<string, Value> {
+function leafValues(smt: string, type: Type, value: unknown): Map<string, Value> {
   const scalarOf = (t: Type, v: unknown): Value => (t.k === 'bool' ? v === true : t.k === 'int' ? BigInt(v as number) : t.k === 'enum' ? BigInt(t.members.indexOf(v as string)) : String(v));
   const dfltOf = (s: T.Sort): Value => (s.k === 'Array' ? ArrayValue.constant(dfltOf(s.elem)) : defaultCell(s));
   // the value of every leaf under `t`, by its key relative to `t`
@@ -113,20 +113,8 @@ export function leafValues(smt: string, type: Type, value: unknown): Map<string,
 
 /** The value of the input `smt` of type `type` in propagated cells (a cell no fact reads: its type's default). */
 function stateOfCells(smt: string, type: Type, cells: Cells): unknown {
-  const scalar = (t: Type, v: Value | undefined): unknown => {
-    switch (t.k) {
-      case 'bool':
-        return v === true;
-      case 'int':
-        return typeof v === 'bigint' ? Number(v) : Number(t.min > 0n ? t.min : t.max < 0n ? t.max : 0n);
-      case 'enum':
-        return t.members[typeof v === 'bigint' ? Number(v) : 0];
-      case 'opaque':
-        return typeof v === 'string' ? v : `${t.name}!any`;
-      default:
-        throw new Error(`internal: ${t.k} is not a scalar`);
-    }
-  };
+  // a cell's value as the model value decode() would have read (an opaque value is a string here)
+  const scalar = (t: Type, v: Value | undefined): unknown => scalarValue(t, t.k === 'opaque' && typeof v === 'string' ? { kind: 'opaque', sort: t.name, id: v } : (v as MValue | undefined));
   const go = (t: Type, key: string, idx: Value[]): unknown => {
     switch (t.k) {
       case 'record':

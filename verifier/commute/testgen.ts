@@ -233,7 +233,7 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
     const x = found[k];
     if ('states' in st) {
       tests.push(x.withImpls(st.states));
-      startStates[st.by === 'propagation' ? 'propagated' : 'solved']++;
+      if (st.states.size) startStates[st.by === 'propagation' ? 'propagated' : 'solved']++;
     } else {
       if (st.status === 'unknown') unknowns++;
       dropped.push({ id: x.id, why: st.why });
