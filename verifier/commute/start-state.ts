@@ -224,14 +224,11 @@ export type StartStates = { states: Map<string, unknown>; by: 'propagation' | 's
 export async function solveStartStates(spec: CommuteSpec, setups: unknown[], pool: SolverPool, timeoutMs: number): Promise<StartStates[]> {
   if (spec.variants.length === 0 || setups.length === 0) return setups.map(() => ({ states: new Map(), by: 'propagation' }));
   const impl = implFacts(spec);
-  const out: StartStates[] = setups.map((setup) => {
-    const cells = impl.propagation?.find(leafValues('s', spec.state, setup));
-    return cells ? { states: new Map([...impl.inputs].map(([name, inp]) => [name, stateOfCells(inp.smt, inp.type, cells)])), by: 'propagation' } : { status: 'unknown', why: 'not solved yet' };
-  });
-  const rest = out.flatMap((st, k) => ('states' in st ? [] : [k]));
+  const propagated = setups.map((setup) => impl.propagation?.find(leafValues('s', spec.state, setup)));
+  const rest = propagated.flatMap((cells, k) => (cells ? [] : [k]));
   const solved = await solveWithZ3(impl, rest.map((k) => setups[k]), spec.state, pool, timeoutMs);
-  rest.forEach((k, j) => (out[k] = solved[j]));
-  return out;
+  const bySolver = new Map(rest.map((k, j) => [k, solved[j]]));
+  return propagated.map((cells, k) => (cells ? { states: new Map([...impl.inputs].map(([name, inp]) => [name, stateOfCells(inp.smt, inp.type, cells)])), by: 'propagation' } : bySolver.get(k)!));
 }
 
 async function solveWithZ3(impl: ImplFacts, setups: unknown[], state: Type, pool: SolverPool, timeoutMs: number): Promise<StartStates[]> {
