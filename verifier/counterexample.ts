@@ -12,6 +12,7 @@ import type { Subsystem } from './subsystem.ts';
 import { everyChoice } from './choices.ts';
 import { Interpreter, RuntimeError, AssumptionFailed } from '../symexec/concrete.ts';
 import { isPrinterDef } from '../symexec/term.ts';
+import { elementName } from '../symexec/scalarize.ts';
 
 export interface Counterexample {
   /** the inputs as TypeScript values, by parameter name (states under their role) */
@@ -122,8 +123,11 @@ export function decode(model: Model, inp: Input, checked = true): unknown {
         }
         return m;
       }
-      default:
-        return scalarValue(t, applyIndices(leaf(key), idx));
+      default: {
+        // an element of an array written as its elements (scalarize.ts) has a constant of its own
+        const element = idx.length ? model.value(elementName(`${inp.smt}.${key}`, idx)) : undefined;
+        return scalarValue(t, element ?? applyIndices(leaf(key), idx));
+      }
     }
   };
   return go(inp.type, '', []);

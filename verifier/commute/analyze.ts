@@ -16,6 +16,7 @@
 
 import type { Func, Type, Loc, Program } from '../ir.ts';
 import { Machine, arrayLens, type Choice, type SVal } from '../../symexec/evaluate.ts';
+import type { ArrayLengths } from '../../symexec/scalarize.ts';
 import { leavesOf } from '../../symexec/layout.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
@@ -91,6 +92,15 @@ export interface ArgUse {
   dims: string[];
   /** fixed by `commuteFirst`: the calls read the literal, not the constant */
   pinned: boolean;
+}
+
+/** The lengths of the inputs' arrays (scalarize.ts): those whose every dimension has a fixed length. */
+export function inputLengths(inputs: Pick<Input, 'smt' | 'type'>[]): ArrayLengths {
+  return (name) => {
+    const inp = inputs.find((x) => name.startsWith(`${x.smt}.`));
+    const lens = inp && arrayLens(inp.type, name.slice(inp.smt.length + 1));
+    return lens?.every((n) => n !== undefined) ? (lens as number[]) : undefined;
+  };
 }
 
 /** Builds A;B and B;A from one symbolic state. `a` and `b` may be the same operation. */
@@ -412,7 +422,7 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
     { id: 'divergent', ...divergence(p), project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: true, modelPrefixes: ['eq!'] },
   ];
   const built = performance.now() - t0;
-  const [comm, div] = await solveGoals(pool, p.given, goals, policy.timeoutMs);
+  const [comm, div] = await solveGoals(pool, p.given, goals, policy.timeoutMs, inputLengths(p.inputs));
   const paths: Path[] = [];
   let unknowns = 0;
   const take = (r: GoalResult, commutative: boolean) => {

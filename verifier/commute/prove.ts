@@ -13,7 +13,7 @@ import type { Term } from '../../symexec/term.ts';
 import type { Subsystem } from '../subsystem.ts';
 import type { SolverPool } from '../solver/pool.ts';
 import { solveGoals, type QueryGoal } from './query.ts';
-import { branchProjections, cubeOf, cubeTerm, groundFacts, type PairAnalysis, type Path } from './analyze.ts';
+import { branchProjections, cubeOf, cubeTerm, groundFacts, inputLengths, type PairAnalysis, type Path } from './analyze.ts';
 
 export interface PathProof {
   path: string;
@@ -23,8 +23,8 @@ export interface PathProof {
 }
 
 /** The implementation's footprints for op0;op1 from a state related to the pair problem's start state. */
-function footprints(an: PairAnalysis, v: Subsystem): { facts: Term[]; a: CellAccess[]; b: CellAccess[]; root: number } {
-  const { m, i, facts } = relatedImplState(v);
+function footprints(an: PairAnalysis, v: Subsystem): { facts: Term[]; a: CellAccess[]; b: CellAccess[]; root: number; smt: string } {
+  const { m, i, smt, facts } = relatedImplState(v);
   // the same argument constants as the pair problem (`a.fd`, `b.fd`)
   const args = (label: 'a' | 'b', name: string) => v.operations.find((o) => o.name === name)!.impl.params.slice(1).map((p) => m.input(`${label}.${p.name}`, p.type));
   const [opA, opB] = [an.problem.a.name, an.problem.b.name].map((n) => v.operations.find((o) => o.name === n)!.impl);
@@ -44,7 +44,7 @@ function footprints(an: PairAnalysis, v: Subsystem): { facts: Term[]; a: CellAcc
   m.footprint = undefined;
   m.obligations.length = 0;
   facts.push(...m.hypotheses);
-  return { facts, a, b, root: i.k === 'ref' ? i.ref.root : -1 };
+  return { facts, a, b, root: i.k === 'ref' ? i.ref.root : -1, smt };
 }
 
 /** Can access x of op0 and access y of op1 be the same cell, one of them a write? */
@@ -89,7 +89,7 @@ export async function proveConflictFree(an: PairAnalysis, v: Subsystem, pool: So
   // the implementation's facts grounded like the spec's (analyze.ts groundFacts): weaker, so a
   // path proved conflict-free is conflict-free in every related state all the more
   const facts = groundFacts(fp.facts, [...goal.asserts, ...fp.facts]);
-  const [r] = await solveGoals(pool, [...p.given, ...facts], [goal], timeoutMs);
+  const [r] = await solveGoals(pool, [...p.given, ...facts], [goal], timeoutMs, inputLengths([...p.inputs, { smt: fp.smt, type: v.impl.state }]));
   const key = (cube: Path['cube']) => cube.map((c) => `${c.branch}${c.value ? '+' : '-'}`).join(' ');
   const found = new Map<string, string[]>();
   for (const sol of r.solutions ?? []) {

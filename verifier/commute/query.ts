@@ -4,6 +4,7 @@
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import type { Goal, GoalResult, Projection, SolverPool } from '../solver/pool.ts';
+import { scalarizeArrays, type ArrayLengths } from '../../symexec/scalarize.ts';
 
 export interface NamedTerm {
   name: string;
@@ -25,6 +26,32 @@ export interface QueryGoal {
   modelPrefixes?: string[];
   /** models in which no case of `body` holds, the cases refuted lazily (protocol.ts, Refutation) */
   refute?: { body: Term; choices: { c: Term; values: number[] }[] };
+}
+
+/**
+ * The shared facts and the goals with the input arrays `lengths` knows written as their elements
+ * (scalarize.ts), all in one rewriting so that they name the same element constants; unchanged
+ * where the rewriting does not apply.
+ */
+export function scalarizeQuery(shared: Term[], goals: QueryGoal[], lengths: ArrayLengths): { shared: Term[]; goals: QueryGoal[] } {
+  const terms = [...shared, ...goals.flatMap((g) => [...g.asserts, ...g.project.flatMap((p) => [p.term, p.when ?? T.TRUE]), g.refute?.body ?? T.TRUE])];
+  const out = scalarizeArrays(terms, lengths);
+  if (!out) return { shared, goals };
+  let k = 0;
+  const next = () => out[k++];
+  return {
+    shared: shared.map(next),
+    goals: goals.map((g) => {
+      const asserts = g.asserts.map(next);
+      const project = g.project.map((p) => {
+        const term = next();
+        const when = next();
+        return { ...p, term, when: p.when && when };
+      });
+      const body = next();
+      return { ...g, asserts, project, refute: g.refute && { ...g.refute, body } };
+    }),
+  };
 }
 
 /** One job: `shared` asserted once, each goal enumerated in its own scope. */
@@ -79,8 +106,9 @@ export const RETRY_FACTOR = 3;
  * in one run and decided in the next (what a worker solved before changes Z3's search), and one
  * unknown enumeration leaves a whole pair unknown (docs/commute.md, run-to-run drift).
  */
-export async function solveGoals(pool: SolverPool, shared: Term[], goals: QueryGoal[], timeoutMs: number): Promise<GoalResult[]> {
-  const job = queryJob(shared, goals, timeoutMs);
+export async function solveGoals(pool: SolverPool, shared: Term[], goals: QueryGoal[], timeoutMs: number, lengths?: ArrayLengths): Promise<GoalResult[]> {
+  const q = lengths ? scalarizeQuery(shared, goals, lengths) : { shared, goals };
+  const job = queryJob(q.shared, q.goals, timeoutMs);
   const results = await pool.solve(job);
   const again = results.flatMap((r, k) => (r.status === 'unknown' ? [k] : []));
   if (again.length === 0) return results;

@@ -22,7 +22,7 @@ import { revive } from '../prelude.ts';
 import type { Input } from '../theorems.ts';
 import { solveStartStates } from './start-state.ts';
 import { solveGoals, type NamedTerm, type QueryGoal } from './query.ts';
-import { agreeOnPath, cubeTerm, decidedCube, dimensionsIndexedBy, type CommuteSpec, type ArgUse, type PairAnalysis, type Path } from './analyze.ts';
+import { agreeOnPath, cubeTerm, decidedCube, dimensionsIndexedBy, inputLengths, type CommuteSpec, type ArgUse, type PairAnalysis, type Path } from './analyze.ts';
 import type { Json, TestCase } from './types.ts';
 
 export interface TestPolicy {
@@ -206,7 +206,7 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
     project.push(...[...reach.values()].map((w, k) => ({ name: `in!${k}`, term: w })));
     return { id: path.id, asserts: [p.agree, cubeTerm(p, path.cube)], project, cap: policy.maxTestsPerPath, budgetMs: policy.pathBudgetMs, models: true };
   });
-  const results = await solveGoals(pool, p.given, goals, policy.timeoutMs);
+  const results = await solveGoals(pool, p.given, goals, policy.timeoutMs, inputLengths(p.inputs));
   const found: Materialised[] = [];
   const perPath: PairTests['perPath'] = [];
   const dropped: PairTests['dropped'] = [];
