@@ -20,11 +20,17 @@
 import * as T from './term.ts';
 import type { Term } from './term.ts';
 
-/** The lengths of an input array constant's dimensions, or undefined to leave it an array. */
+/** The lengths of an input array constant's dimensions; undefined for an array of unknown length (a map). */
 export type ArrayLengths = (name: string) => readonly number[] | undefined;
 
-/** Above this many elements an array stays an array (the kernel's 8,192 pages). */
-export const SCALARIZE_LIMIT = 256;
+/**
+ * Arrays of more elements are not rewritten, and neither is a query that has one (nor one with an
+ * array of unknown length): the kernel's queries at its small scope mix arrays of 4 and of 64
+ * elements, and rewriting the small ones, or all of them, made its test generation slower
+ * (kill/kill: 8.3-8.7 s, 11 s rewriting arrays up to 8 elements, 23 s up to 16, 14.6 s all).
+ * POSIX's arrays have at most 6.
+ */
+export const SCALARIZE_LIMIT = 16;
 
 /** The name of an element constant: the array's name and the indices (`s.procs[].fds[].kind@1@2`). */
 export const elementName = (array: string, indices: readonly (number | bigint)[]): string => `${array}${indices.map((k) => `@${k}`).join('')}`;
@@ -48,10 +54,10 @@ const isTerm = (v: Val): v is Term => 'op' in v;
 class Unsupported extends Error {}
 
 /**
- * The terms with every input array constant that `lengths` knows (and that has at most
- * SCALARIZE_LIMIT elements) replaced by its elements; undefined when the terms use arrays in a
- * way the rewriting does not cover (an equality of two such arrays, a symbolic count: its
- * definition is stated over the arrays themselves), so that a caller keeps them as they are.
+ * The terms with every input array constant replaced by its elements; undefined, for the caller
+ * to keep the terms as they are, when one array is of a length `lengths` does not know or above
+ * SCALARIZE_LIMIT, or the terms use arrays in a way the rewriting does not cover (an equality of
+ * two whole arrays; a symbolic count, whose definition is stated over the arrays themselves).
  */
 export function scalarizeArrays(terms: readonly Term[], lengths: ArrayLengths): Term[] | undefined {
   const memo = new Map<number, Val>();
@@ -113,7 +119,8 @@ export function scalarizeArrays(terms: readonly Term[], lengths: ArrayLengths): 
     let v: Val;
     if (t.op === 'const' && t.sort.k === 'Array') {
       const lens = lengths(t.name!);
-      v = lens && lens.length && lens.reduce((n, x) => n * x, 1) <= SCALARIZE_LIMIT ? elementsOf(t, lens, t.name!) : t;
+      if (!lens?.length || lens.reduce((n, x) => n * x, 1) > SCALARIZE_LIMIT) throw new Unsupported(`${t.name} stays an array`);
+      v = elementsOf(t, lens, t.name!);
     } else if (t.op === 'count') throw new Unsupported('a symbolic count');
     else if (t.args.length === 0) v = t;
     else {
