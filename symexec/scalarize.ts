@@ -74,9 +74,16 @@ export function scalarizeArrays(terms: readonly Term[], lengths: ArrayLengths): 
     };
   };
 
+  /** The lengths of an array of elements, outermost first. */
+  const shapeOf = (x: Elements): number[] => [x.elems.length, ...(x.elems.length && !isTerm(x.elems[0]) ? shapeOf(x.elems[0]) : [])];
+
   const ite = (c: Term, x: Val, y: Val): Val => {
     if (x === y) return x;
     if (isTerm(x) && isTerm(y)) return T.ite(c, x, y);
+    // an array term beside an array of elements (a constant array, `fill(0)`, merged with a state's
+    // array) is read the same way: its elements are reads of it, in range and out of it
+    if (isTerm(x)) x = elementsOf(x, shapeOf(y as Elements));
+    if (isTerm(y)) y = elementsOf(y, shapeOf(x as Elements));
     if (isTerm(x) || isTerm(y) || x.elems.length !== y.elems.length) throw new Unsupported('an if-then-else of arrays of different shapes');
     const rest: Rest = x.rest === y.rest ? x.rest : { k: 'ite', c, then: x.rest, else: y.rest };
     return { elems: x.elems.map((e, k) => ite(c, e, y.elems[k])), rest };

@@ -39,6 +39,8 @@ const terms = fc.letrec<Gen>((tie) => ({
   a: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     fc.constant(A),
+    // a constant array (`new Array(n).fill(v)`), merged with the input's arrays by the if-then-else below
+    tie('int').map((v) => T.constArray(T.INT, v)),
     fc.tuple(tie('a'), index, tie('int')).map(([a, i, v]) => T.store(a, i, v)),
     fc.tuple(tie('bool'), tie('a'), tie('a')).map(([c, p, q]) => T.ite(c, p, q)),
   ),
