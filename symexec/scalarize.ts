@@ -55,12 +55,14 @@ const isTerm = (v: Val): v is Term => 'op' in v;
 class Unsupported extends Error {}
 
 /**
- * The terms with every input array constant replaced by its elements; undefined, for the caller
- * to keep the terms as they are, when one array is of a length `lengths` does not know or above
- * SCALARIZE_LIMIT, or the terms use arrays in a way the rewriting does not cover (an equality of
- * two whole arrays; a symbolic count, whose definition is stated over the arrays themselves).
+ * Rewrites `terms` with every input array constant replaced by its elements, all in one rewriting
+ * (they name the same element constants), and returns each term's rewritten form by the original;
+ * undefined, for the caller to keep the terms as they are, when one array is of a length
+ * `lengths` does not know or above SCALARIZE_LIMIT, or the terms use arrays in a way the
+ * rewriting does not cover (an equality of two whole arrays; a symbolic count, whose definition
+ * is stated over the arrays themselves).
  */
-export function scalarizeArrays(terms: readonly Term[], lengths: ArrayLengths): Term[] | undefined {
+export function scalarizeArrays(terms: readonly Term[], lengths: ArrayLengths): ((t: Term) => Term) | undefined {
   const memo = new Map<number, Val>();
   const restReads = new WeakMap<Rest, Map<number, Val>>();
 
@@ -144,12 +146,15 @@ export function scalarizeArrays(terms: readonly Term[], lengths: ArrayLengths): 
     return v;
   };
 
+  const rewritten = (t: Term): Term => {
+    const v = go(t);
+    if (!isTerm(v)) throw new Unsupported('an array of known length as a whole');
+    return v;
+  };
   try {
-    return terms.map((t) => {
-      const v = go(t);
-      if (!isTerm(v)) throw new Unsupported('an array of known length as a whole');
-      return v;
-    });
+    terms.forEach(rewritten);
+    // every term is in the memo now: looking one up again rewrites nothing
+    return rewritten;
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
     throw e;

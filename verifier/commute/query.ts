@@ -29,28 +29,22 @@ export interface QueryGoal {
 }
 
 /**
- * The shared facts and the goals with the input arrays `lengths` knows written as their elements
- * (scalarize.ts), all in one rewriting so that they name the same element constants; unchanged
- * where the rewriting does not apply.
+ * The shared facts and the goals with the input arrays written as their elements (scalarize.ts),
+ * all in one rewriting so that they name the same element constants; unchanged where the
+ * rewriting does not apply.
  */
 export function scalarizeQuery(shared: Term[], goals: QueryGoal[], lengths: ArrayLengths): { shared: Term[]; goals: QueryGoal[] } {
-  const terms = [...shared, ...goals.flatMap((g) => [...g.asserts, ...g.project.flatMap((p) => [p.term, p.when ?? T.TRUE]), g.refute?.body ?? T.TRUE])];
-  const out = scalarizeArrays(terms, lengths);
-  if (!out) return { shared, goals };
-  let k = 0;
-  const next = () => out[k++];
+  const terms = [...shared, ...goals.flatMap((g) => [...g.asserts, ...g.project.flatMap((p) => (p.when ? [p.term, p.when] : [p.term])), ...(g.refute ? [g.refute.body] : [])])];
+  const r = scalarizeArrays(terms, lengths);
+  if (!r) return { shared, goals };
   return {
-    shared: shared.map(next),
-    goals: goals.map((g) => {
-      const asserts = g.asserts.map(next);
-      const project = g.project.map((p) => {
-        const term = next();
-        const when = next();
-        return { ...p, term, when: p.when && when };
-      });
-      const body = next();
-      return { ...g, asserts, project, refute: g.refute && { ...g.refute, body } };
-    }),
+    shared: shared.map(r),
+    goals: goals.map((g) => ({
+      ...g,
+      asserts: g.asserts.map(r),
+      project: g.project.map((p) => ({ ...p, term: r(p.term), when: p.when && r(p.when) })),
+      refute: g.refute && { ...g.refute, body: r(g.refute.body) },
+    })),
   };
 }
 
