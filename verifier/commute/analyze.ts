@@ -377,7 +377,7 @@ export function cubeTerm(p: PairProblem, cube: Path['cube']): Term {
  * The path's conditions, each simplified by the others (a later call's condition reads the
  * earlier call's writes as if-then-elses the path decides); those left true are dropped.
  */
-export function decidedCube(p: PairProblem, cube: Path['cube']): Term[] {
+function decidedCube(p: PairProblem, cube: Path['cube']): Term[] {
   const out: Term[] = [];
   for (const c of cube) {
     const self = p.branches[c.branch].cond;
@@ -391,8 +391,29 @@ export function decidedCube(p: PairProblem, cube: Path['cube']): Term[] {
  * The agreement condition on one path, simplified by what the path fixes: every branch condition
  * of the path replaced by its value (the if-then-else terms of the merged states collapse).
  */
-export function agreeOnPath(p: PairProblem, cube: Path['cube']): Term {
+function agreeOnPath(p: PairProblem, cube: Path['cube']): Term {
   return cube.reduce((t, c) => T.replace(t, p.branches[c.branch].cond, T.mkBool(c.value)), p.agree);
+}
+
+/** A commutative path's condition as the case list and the test enumeration read it. */
+export interface PathCondition {
+  /** decidedCube */
+  branches: Term[];
+  /** agreeOnPath */
+  agreement: Term;
+}
+
+const pathConditions = new WeakMap<Path, PathCondition>();
+
+/**
+ * The path's PathCondition, worked out once per path: the analysis prints it as a case and test
+ * generation enumerates its values, and each substitution walks the whole agreement (on POSIX,
+ * a fifth of the parent's time before this was shared).
+ */
+export function pathCondition(p: PairProblem, path: Path): PathCondition {
+  let c = pathConditions.get(path);
+  if (!c) pathConditions.set(path, (c = { branches: decidedCube(p, path.cube), agreement: agreeOnPath(p, path.cube) }));
+  return c;
 }
 
 export interface PairAnalysis {
@@ -493,9 +514,9 @@ function divergence(p: PairProblem): Pick<QueryGoal, 'asserts' | 'refute'> {
 
 /** One commutative case, readable: the path's conditions (decided), then what else the orders need to agree. */
 function caseText(p: PairProblem, path: Path): string {
-  const where = [...new Set(decidedCube(p, path.cube).map((t) => showTerm(t, 160, true)))];
-  const extra = agreeOnPath(p, path.cube);
-  if (!T.isTrue(extra)) where.push(showTerm(extra, 400, true));
+  const c = pathCondition(p, path);
+  const where = [...new Set(c.branches.map((t) => showTerm(t, 160, true)))];
+  if (!T.isTrue(c.agreement)) where.push(showTerm(c.agreement, 400, true));
   return `${path.id}: ${where.length ? where.join(' && ') : 'always'}`;
 }
 

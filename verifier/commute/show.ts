@@ -16,71 +16,146 @@ function leafAt(name: string, idx: string[]): string {
   return k < idx.length ? `${out}[${idx.slice(k).join('][')}]` : out;
 }
 
-/** The TypeScript-like text of a term, cut at `max` characters; `operand`: parenthesised unless atomic. */
-export function showTerm(t: Term, max = 400, asOperand = false): string {
-  const text = asOperand ? operand(t) : show(t);
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+/**
+ * Text written up to a length: past `max` characters it takes no more, and the printer stops
+ * descending. Terms are DAGs whose tree form can be exponentially long (a merged state read
+ * through nested if-then-elses); printing one in full only to cut it cost verify commute's
+ * parent seconds per pair.
+ */
+class Text {
+  private parts: string[] = [];
+  private len = 0;
+  constructor(readonly max: number) {}
+  get full(): boolean {
+    return this.len > this.max;
+  }
+  put(s: string): void {
+    if (this.full) return;
+    this.parts.push(s);
+    this.len += s.length;
+  }
+  /** the parts put, in order, joined by `sep` */
+  list<X>(xs: readonly X[], sep: string, each: (x: X) => void): void {
+    xs.forEach((x, k) => {
+      if (this.full) return;
+      if (k) this.put(sep);
+      each(x);
+    });
+  }
+  toString(): string {
+    const s = this.parts.join('');
+    return s.length > this.max ? `${s.slice(0, this.max - 1)}…` : s;
+  }
 }
 
-function show(t: Term): string {
+/** The TypeScript-like text of a term, cut at `max` characters; `operand`: parenthesised unless atomic. */
+export function showTerm(t: Term, max = 400, asOperand = false): string {
+  const out = new Text(max);
+  (asOperand ? operand : show)(t, out);
+  return out.toString();
+}
+
+/** `t` on its own, as far as `out` takes it (for the parts a leaf's name is built from) */
+function shown(t: Term, out: Text): string {
+  const part = new Text(out.max);
+  show(t, part);
+  return part.toString();
+}
+
+function show(t: Term, out: Text): void {
+  if (out.full) return;
   switch (t.op) {
     case 'const':
-      return t.name!.replace(/^choice!(\d+):(\d+)!(\d+)$/, 'choice@$1:$2#$3');
+      return out.put(t.name!.replace(/^choice!(\d+):(\d+)!(\d+)$/, 'choice@$1:$2#$3'));
     case 'bvar':
-      return t.name!.replace(/!\d+$/, '');
+      return out.put(t.name!.replace(/!\d+$/, ''));
     case 'int':
-      return String(t.value);
     case 'bool':
-      return String(t.value);
+      return out.put(String(t.value));
     case 'not': {
       const a = t.args[0];
-      if (a.op === '=') return `${operand(a.args[0])} != ${operand(a.args[1])}`;
-      return `!${operand(a)}`;
+      if (a.op !== '=') {
+        out.put('!');
+        return operand(a, out);
+      }
+      operand(a.args[0], out);
+      out.put(' != ');
+      return operand(a.args[1], out);
     }
     case 'and':
-      return t.args.map(operand).join(' && ');
+      return out.list(t.args, ' && ', (x) => operand(x, out));
     case 'or':
-      return t.args.map(operand).join(' || ');
+      return out.list(t.args, ' || ', (x) => operand(x, out));
     case '=>':
-      return `implies(${show(t.args[0])}, ${show(t.args[1])})`;
+      out.put('implies(');
+      out.list(t.args, ', ', (x) => show(x, out));
+      return out.put(')');
     case 'ite':
-      return `${operand(t.args[0])} ? ${operand(t.args[1])} : ${operand(t.args[2])}`;
+      operand(t.args[0], out);
+      out.put(' ? ');
+      operand(t.args[1], out);
+      out.put(' : ');
+      return operand(t.args[2], out);
     case 'neg':
-      return `-${operand(t.args[0])}`;
+      out.put('-');
+      return operand(t.args[0], out);
     case 'select': {
       // a read after a write at a symbolic index: which element it is depends on the indices
       if (t.args[0].op === 'store') {
         const [a, i, v] = t.args[0].args;
-        return `(${show(i)} == ${show(t.args[1])} ? ${show(v)} : ${operand({ ...t, args: [a, t.args[1]] } as Term)})`;
+        out.put('(');
+        show(i, out);
+        out.put(' == ');
+        show(t.args[1], out);
+        out.put(' ? ');
+        show(v, out);
+        out.put(' : ');
+        operand({ ...t, args: [a, t.args[1]] } as Term, out);
+        return out.put(')');
       }
-      const idx: string[] = [];
+      const idx: Term[] = [];
       let base: Term = t;
-      while (base.op === 'select') {
-        idx.unshift(show(base.args[1]));
-        base = base.args[0];
-      }
-      return base.op === 'const' ? leafAt(base.name!, idx) : `${operand(base)}[${idx.join('][')}]`;
+      for (; base.op === 'select'; base = base.args[0]) idx.unshift(base.args[1]);
+      if (base.op === 'const') return out.put(leafAt(base.name!, idx.map((i) => shown(i, out))));
+      operand(base, out);
+      out.put('[');
+      out.list(idx, '][', (i) => show(i, out));
+      return out.put(']');
     }
     case 'store':
-      return `${operand(t.args[0])} with [${show(t.args[1])}] = ${show(t.args[2])}`;
+      operand(t.args[0], out);
+      out.put(' with [');
+      show(t.args[1], out);
+      out.put('] = ');
+      return show(t.args[2], out);
     case 'constArray':
-      return `[all ${show(t.args[0])}]`;
+      out.put('[all ');
+      show(t.args[0], out);
+      return out.put(']');
     case 'forall':
     case 'exists':
     case 'lambda':
-      return `${t.op}(${(t.bound ?? []).map(show).join(', ')} => ${show(t.args[0])})`;
+      out.put(`${t.op}(`);
+      out.list(t.bound ?? [], ', ', (x) => show(x, out));
+      out.put(' => ');
+      show(t.args[0], out);
+      return out.put(')');
     case 'count':
-      return `count(${t.name ?? ''}…)`;
+      return out.put(`count(${t.name ?? ''}…)`);
     default: {
       const op = INFIX[t.op];
-      if (op) return t.args.map(operand).join(` ${op} `);
-      return `${t.op}(${t.args.map(show).join(', ')})`;
+      if (op) return out.list(t.args, ` ${op} `, (x) => operand(x, out));
+      out.put(`${t.op}(`);
+      out.list(t.args, ', ', (x) => show(x, out));
+      return out.put(')');
     }
   }
 }
 
-function operand(t: Term): string {
-  const s = show(t);
+function operand(t: Term, out: Text): void {
   const atomic = ['const', 'bvar', 'int', 'bool', 'select'].includes(t.op) || (t.op === 'not' && t.args[0].op !== '=');
-  return atomic ? s : `(${s})`;
+  if (atomic) return show(t, out);
+  out.put('(');
+  show(t, out);
+  out.put(')');
 }

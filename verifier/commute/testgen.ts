@@ -22,7 +22,7 @@ import { revive } from '../prelude.ts';
 import type { Input } from '../theorems.ts';
 import { solveStartStates } from './start-state.ts';
 import { solveGoals, type NamedTerm, type QueryGoal } from './query.ts';
-import { agreeOnPath, cubeTerm, decidedCube, dimensionsIndexedBy, inputLengths, type CommuteSpec, type ArgUse, type PairAnalysis, type Path } from './analyze.ts';
+import { cubeTerm, dimensionsIndexedBy, pathCondition, inputLengths, type CommuteSpec, type ArgUse, type PairAnalysis, type PairProblem, type Path } from './analyze.ts';
 import type { Json, TestCase } from './types.ts';
 
 export interface TestPolicy {
@@ -184,28 +184,33 @@ export function poolNames(): (v: unknown) => Json {
   return rename;
 }
 
+/**
+ * The test enumeration of one commutative path: models of the path with the orders agreeing,
+ * told apart by the equality pattern of the values its condition reads.
+ */
+export function testGoal(p: PairProblem, path: Path, policy: TestPolicy): QueryGoal {
+  const { branches, agreement: onPath } = pathCondition(p, path);
+  const atoms = [...atomsOf([...branches, onPath]), ...p.args.filter((x) => x.pinned).map((x) => x.input)];
+  const realms = realmsOf(atoms, branches, [onPath], p.args);
+  const project: NamedTerm[] = atoms.map((t, k) => ({ name: `v!${k}`, term: t, realm: realms[k], when: inRange(p.inputs, t) }));
+  // Whether a read's indices are in range is part of the pattern, by value. The blocking
+  // clause leaves out a read its model does not reach; without its reach, a model with the
+  // index out of range would block every model that agrees on the rest, the index in range
+  // among them, and a path's count of tests would depend on the order models come in. (Here
+  // and not in the worker's blocking clause: the analysis's branch projections need no reach
+  // of their own, it follows from the earlier branches' values, and would only lengthen it.)
+  const reach = new Map(project.flatMap((x) => (x.when ? [[x.when.id, x.when] as const] : [])));
+  project.push(...[...reach.values()].map((w, k) => ({ name: `in!${k}`, term: w })));
+  return { id: path.id, asserts: [p.agree, cubeTerm(p, path.cube)], project, cap: policy.maxTestsPerPath, budgetMs: policy.pathBudgetMs, models: true };
+}
+
 /** Enumerates the tests of every commutative path of one analysed pair. */
 export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: SolverPool, policy: TestPolicy = DEFAULT_TEST_POLICY): Promise<PairTests> {
   const t0 = performance.now();
   const p = an.problem;
   const paths = an.paths.filter((x) => x.commutative);
   if (paths.length === 0) return { tests: [], perPath: [], dropped: [], unknowns: 0, startStates: { propagated: 0, solved: 0 }, ms: 0 };
-  const goals: QueryGoal[] = paths.map((path) => {
-    const onPath = agreeOnPath(p, path.cube);
-    const branches = decidedCube(p, path.cube);
-    const atoms = [...atomsOf([...branches, onPath]), ...p.args.filter((x) => x.pinned).map((x) => x.input)];
-    const realms = realmsOf(atoms, branches, [onPath], p.args);
-    const project: NamedTerm[] = atoms.map((t, k) => ({ name: `v!${k}`, term: t, realm: realms[k], when: inRange(p.inputs, t) }));
-    // Whether a read's indices are in range is part of the pattern, by value. The blocking
-    // clause leaves out a read its model does not reach; without its reach, a model with the
-    // index out of range would block every model that agrees on the rest, the index in range
-    // among them, and a path's count of tests would depend on the order models come in. (Here
-    // and not in the worker's blocking clause: the analysis's branch projections need no reach
-    // of their own, it follows from the earlier branches' values, and would only lengthen it.)
-    const reach = new Map(project.flatMap((x) => (x.when ? [[x.when.id, x.when] as const] : [])));
-    project.push(...[...reach.values()].map((w, k) => ({ name: `in!${k}`, term: w })));
-    return { id: path.id, asserts: [p.agree, cubeTerm(p, path.cube)], project, cap: policy.maxTestsPerPath, budgetMs: policy.pathBudgetMs, models: true };
-  });
+  const goals = paths.map((path) => testGoal(p, path, policy));
   const results = await solveGoals(pool, p.given, goals, policy.timeoutMs, inputLengths(p.inputs));
   const found: Materialised[] = [];
   const perPath: PairTests['perPath'] = [];
