@@ -48,8 +48,45 @@ export function scalarizeQuery(shared: Term[], goals: QueryGoal[], lengths: Arra
   };
 }
 
+/**
+ * The logic of a query all of whose terms are quantifier-free arrays, uninterpreted sorts and
+ * functions, and linear integer arithmetic (products and divisions by literals only); undefined
+ * otherwise. Constant arrays are left out too: Z3's setup for the logic picks its simpler array
+ * theory when the first check sees none, and a later goal's could not be handled.
+ *
+ * Why tell Z3 at all: set up for QF_AUFLIA instead of by its own auto-configuration, the POSIX
+ * queries (arrays rewritten as their elements) were answered markedly faster, the same answers:
+ * on one worker, open/lseek and close/lseek, analysis 11.3 -> 7.1 s, proofs 5.1 -> 3.2 s, test
+ * generation 21.9 -> 18.1 s (docs/commute.md).
+ */
+export function logicOf(terms: readonly Term[]): 'QF_AUFLIA' | undefined {
+  const seen = new Set<number>();
+  const literal = (t: Term) => t.op === 'int';
+  const inside = (t: Term): boolean => {
+    if (seen.has(t.id)) return true;
+    seen.add(t.id);
+    switch (t.op) {
+      case 'forall':
+      case 'exists':
+      case 'lambda':
+      case 'count':
+      case 'constArray':
+        return false;
+      case '*':
+        if (!t.args.some(literal)) return false;
+        break;
+      case 'div':
+      case 'mod':
+        if (!literal(t.args[1])) return false;
+        break;
+    }
+    return t.args.every(inside);
+  };
+  return terms.every(inside) ? 'QF_AUFLIA' : undefined;
+}
+
 /** One job: `shared` asserted once, each goal enumerated in its own scope. */
-export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number): { prelude: string; goals: Goal[]; timeoutMs: number; models: boolean } {
+export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number): { prelude: string; goals: Goal[]; timeoutMs: number; models: boolean; logic?: string } {
   const all = [...shared, ...goals.flatMap((g) => [...g.asserts, ...g.project.flatMap((p) => (p.when ? [p.term, p.when] : [p.term]))])];
   const facts = T.countFacts(all);
   const printer = new T.SmtPrinter();
@@ -78,7 +115,9 @@ export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number):
   const sorts = T.unintSortsOf(all).map((s) => `(declare-sort ${T.quoteSym(s)} 0)`);
   const consts = T.constantsOf(all).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);
   consts.push(...T.countDeclarations(all));
-  return { prelude: [...sorts, ...consts, ...printer.defs, ...hyps].join('\n'), goals: goalTexts, timeoutMs, models: true };
+  // the refutation's body is asserted in the same solver, case by case
+  const logic = logicOf([...all, ...goals.flatMap((g) => (g.refute ? [g.refute.body] : []))]);
+  return { prelude: [...sorts, ...consts, ...printer.defs, ...hyps].join('\n'), goals: goalTexts, timeoutMs, models: true, ...(logic ? { logic } : {}) };
 }
 
 /** One term as a script of its own: its declarations and definitions, then the term asserted. */

@@ -36,6 +36,13 @@ export interface Job {
    * Z3 seconds to print: measured 2.6 MB and 4-7 s for one kernel goal).
    */
   models?: boolean;
+  /**
+   * A logic that every assertion of the job is in (SMT-LIB's name, `QF_AUFLIA`): Z3 then sets its
+   * solver up for that logic instead of guessing from the first goal. Unset: Z3's own choice. A
+   * job outside the logic it names may get wrong answers, so only a caller that checked its
+   * terms sets it (verify commute's queryJob).
+   */
+  logic?: string;
 }
 export type Status = 'sat' | 'unsat' | 'unknown';
 export interface GoalResult {
@@ -396,6 +403,7 @@ export class SolverPool {
           randomSeed: job.randomSeed ?? 0,
           incremental: job.incremental ?? true,
           models: job.models ?? true,
+          logic: job.logic,
         });
       };
       arm(STARTUP_MS, 'solver crashed: worker did not start');

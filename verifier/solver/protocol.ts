@@ -17,6 +17,8 @@ export type ToWorker =
       randomSeed: number;
       incremental: boolean;
       models: boolean;
+      /** Job.logic */
+      logic?: string;
     };
 
 /**

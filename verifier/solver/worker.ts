@@ -208,7 +208,7 @@ async function runJob(api: Api, job: Extract<ToWorker, { type: 'job' }>): Promis
   // i.e. every declaration of the prelude, so later goals would not parse.
   const fresh = (): void => {
     release(solver);
-    solver = new c.Solver();
+    solver = new c.Solver(job.logic);
     // Z3's timeout is an unsigned 32-bit millisecond count.
     solver.set('timeout', Math.max(1, Math.min(Math.floor(job.timeoutMs), 0xffffffff)));
     solver.set('random_seed', job.randomSeed);
