@@ -49,15 +49,17 @@ export function scalarizeQuery(shared: Term[], goals: QueryGoal[], lengths: Arra
 }
 
 /**
- * The logic of a query all of whose terms are quantifier-free arrays, uninterpreted sorts and
- * functions, and linear integer arithmetic (products and divisions by literals only); undefined
- * otherwise. Constant arrays are left out too: Z3's setup for the logic picks its simpler array
- * theory when the first check sees none, and a later goal's could not be handled.
+ * QF_AUFLIA for a query whose terms are quantifier-free, with linear integer arithmetic (products
+ * and divisions by literals only), uninterpreted sorts and functions, and arrays that are only
+ * read (no store, no constant array), as they are once scalarize.ts has written a state's arrays
+ * as their elements; undefined otherwise, and Z3 configures itself.
  *
- * Why tell Z3 at all: set up for QF_AUFLIA instead of by its own auto-configuration, the POSIX
- * queries (arrays rewritten as their elements) were answered markedly faster, the same answers:
- * on one worker, open/lseek and close/lseek, analysis 11.3 -> 7.1 s, proofs 5.1 -> 3.2 s, test
- * generation 21.9 -> 18.1 s (docs/commute.md).
+ * Why tell Z3 at all: set up for QF_AUFLIA instead of by its own auto-configuration, the
+ * rewritten POSIX queries were answered markedly faster, with the same paths, verdicts and
+ * proofs: on one worker, open/lseek and close/lseek, analysis 11.3 -> 7.3 s, proofs 5.1 -> 3.4 s,
+ * test generation 21.9 -> 18.6 s; the whole POSIX run 12.8 -> 9.1 minutes (docs/commute.md).
+ * Why only arrays that are read: the kernel's queries, which keep their arrays and write them,
+ * were slower so (kill/kill's test generation 8.2-8.3 s, 12.1-13.4 s with the logic).
  */
 export function logicOf(terms: readonly Term[]): 'QF_AUFLIA' | undefined {
   const seen = new Set<number>();
@@ -70,6 +72,7 @@ export function logicOf(terms: readonly Term[]): 'QF_AUFLIA' | undefined {
       case 'exists':
       case 'lambda':
       case 'count':
+      case 'store':
       case 'constArray':
         return false;
       case '*':
