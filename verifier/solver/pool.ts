@@ -38,9 +38,10 @@ export interface Job {
   models?: boolean;
   /**
    * A logic that every assertion of the job is in (SMT-LIB's name, `QF_AUFLIA`): Z3 then sets its
-   * solver up for that logic instead of guessing from the first goal. Unset: Z3's own choice. A
-   * job outside the logic it names may get wrong answers, so only a caller that checked its
-   * terms sets it (verify commute's queryJob).
+   * solver up with that logic's theories only. Unset: Z3's default solver, which, used with
+   * push/pop as the workers use it, sets up for any logic. A job outside the logic it names may
+   * get wrong answers, so only a caller that checked its terms sets it (verify commute's
+   * queryJob, logicOf).
    */
   logic?: string;
 }
