@@ -188,7 +188,7 @@ export function poolNames(): (v: unknown) => Json {
  * The test enumeration of one commutative path: models of the path with the orders agreeing,
  * told apart by the equality pattern of the values its condition reads.
  */
-export function testGoal(p: PairProblem, path: Path, policy: TestPolicy): QueryGoal {
+function testGoal(p: PairProblem, path: Path, policy: TestPolicy): QueryGoal {
   const { branches, agreement: onPath } = pathCondition(p, path);
   const atoms = [...atomsOf([...branches, onPath]), ...p.args.filter((x) => x.pinned).map((x) => x.input)];
   const realms = realmsOf(atoms, branches, [onPath], p.args);
