@@ -28,14 +28,18 @@ export interface QueryGoal {
   refute?: { body: Term; choices: { c: Term; values: number[] }[] };
 }
 
+/** The terms a goal asserts and projects (its refutation apart: queryJob sends that as a script of its own). */
+const goalTerms = (g: QueryGoal): Term[] => [...g.asserts, ...g.project.flatMap((p) => (p.when ? [p.term, p.when] : [p.term]))];
+
+const refutations = (goals: QueryGoal[]): Term[] => goals.flatMap((g) => (g.refute ? [g.refute.body] : []));
+
 /**
  * The shared facts and the goals with the input arrays written as their elements (scalarize.ts),
  * all in one rewriting so that they name the same element constants; unchanged where the
  * rewriting does not apply.
  */
 export function scalarizeQuery(shared: Term[], goals: QueryGoal[], lengths: ArrayLengths): { shared: Term[]; goals: QueryGoal[] } {
-  const terms = [...shared, ...goals.flatMap((g) => [...g.asserts, ...g.project.flatMap((p) => (p.when ? [p.term, p.when] : [p.term])), ...(g.refute ? [g.refute.body] : [])])];
-  const r = scalarizeArrays(terms, lengths);
+  const r = scalarizeArrays([...shared, ...goals.flatMap(goalTerms), ...refutations(goals)], lengths);
   if (!r) return { shared, goals };
   return {
     shared: shared.map(r),
@@ -90,7 +94,7 @@ export function logicOf(terms: readonly Term[]): 'QF_AUFLIA' | undefined {
 
 /** One job: `shared` asserted once, each goal enumerated in its own scope. */
 export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number): { prelude: string; goals: Goal[]; timeoutMs: number; models: boolean; logic?: string } {
-  const all = [...shared, ...goals.flatMap((g) => [...g.asserts, ...g.project.flatMap((p) => (p.when ? [p.term, p.when] : [p.term]))])];
+  const all = [...shared, ...goals.flatMap(goalTerms)];
   const facts = T.countFacts(all);
   const printer = new T.SmtPrinter();
   [...facts, ...all].forEach((t) => printer.count(t));
@@ -119,7 +123,7 @@ export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number):
   const consts = T.constantsOf(all).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);
   consts.push(...T.countDeclarations(all));
   // the refutation's body is asserted in the same solver, case by case
-  const logic = logicOf([...all, ...goals.flatMap((g) => (g.refute ? [g.refute.body] : []))]);
+  const logic = logicOf([...all, ...refutations(goals)]);
   return { prelude: [...sorts, ...consts, ...printer.defs, ...hyps].join('\n'), goals: goalTexts, timeoutMs, models: true, ...(logic ? { logic } : {}) };
 }
 
