@@ -236,6 +236,9 @@ export class Interpreter {
         return sameMap(this.expr(e.l, env) as SMap<unknown, unknown>, this.expr(e.r, env) as SMap<unknown, unknown>);
       case 'mapHas':
         return (this.expr(e.map, env) as SMap<unknown, unknown>).has(this.expr(e.key, env));
+      case 'let':
+        env.set(e.name, this.expr(e.init, env));
+        return this.expr(e.body, env);
     }
   }
 }

@@ -15,7 +15,7 @@ import * as T from './term.ts';
 import { type Term } from './term.ts';
 import { leavesOf, keyOf, scalarSort, type Seg } from './layout.ts';
 
-export type ObligationKind = 'overflow' | 'bounds' | 'divzero' | 'inexact-division' | 'assert' | 'missing-return' | 'safe-integer';
+export type ObligationKind = 'overflow' | 'bounds' | 'divzero' | 'inexact-division' | 'assert' | 'assume' | 'missing-return' | 'safe-integer';
 
 /** A runtime-error check: `holds` must be valid under the theorem's hypotheses. */
 export interface Obligation {
@@ -44,6 +44,8 @@ export interface Root {
   kind: 'input' | 'fresh';
   /** set when a fresh record bound to a local has been stored elsewhere (TypeScript would alias it) */
   movedAt?: Loc;
+  /** an operation's argument (not its state): the caller sees a write into it, which no theorem compares */
+  argument?: string;
 }
 
 interface Frame {
@@ -129,6 +131,13 @@ export class Machine {
   readonly branches: { cond: Term; reached: Term; loc: Loc }[] = [];
 
   private readonly expandLimit: number;
+  /** while a predicate (inv_*, equiv) runs: the roots older than this are its inputs, which it must not change */
+  private predicateMark?: { name: string; root: number };
+  /**
+   * An implementation's assume() narrows what callers may pass only if the spec agrees: when set,
+   * an assume is an obligation (it must follow from the invariants and equiv), not a hypothesis.
+   */
+  checkAssumptions = false;
 
   constructor(readonly program: Program, opts: MachineOptions = {}) {
     this.expandLimit = opts.expandLimit ?? EXPAND_LIMIT;
@@ -137,13 +146,14 @@ export class Machine {
   // ---- inputs ------------------------------------------------------------------------------
 
   /** A fresh symbolic value of type `t`, with hypotheses that every leaf is within its declared type. */
-  input(name: string, t: Type): SVal {
+  input(name: string, t: Type, opts: { argument?: string } = {}): SVal {
     if (isScalar(t)) {
       const c = T.mkConst(name, scalarSort(t));
       this.hypotheses.push(...rangeFacts(c, t, []));
       return scalarOf(c, t);
     }
     const root = this.alloc(name, t, 'input');
+    if (opts.argument) root.argument = opts.argument;
     for (const l of leavesOf(t)) {
       const c = T.mkConst(l.key ? `${name}.${l.key}` : name, l.sort);
       root.leaves.set(l.key, c);
@@ -168,6 +178,7 @@ export class Machine {
     if (v.k !== 'ref' || v.ref.path.length) return v;
     const from = this.heap.get(v.ref.root)!;
     const root = this.alloc(name, from.type, 'input');
+    if (from.argument) root.argument = from.argument;
     for (const [k, t] of from.leaves) root.leaves.set(k, t);
     return { k: 'ref', ref: { ...v.ref, root: root.id } };
   }
@@ -180,6 +191,28 @@ export class Machine {
   }
 
   // ---- calls -------------------------------------------------------------------------------
+
+  /**
+   * Runs a predicate (an invariant, equiv): its meaning is its result, so it may not change its
+   * arguments or assume anything (either would change what the theorem proves). Writes to
+   * records it builds itself are fine.
+   */
+  predicate(fn: Func, args: SVal[]): Term {
+    const outer = this.predicateMark;
+    this.predicateMark ??= { name: fn.name, root: this.nextRoot };
+    try {
+      return this.scalar(this.call(fn, args) ?? { k: 's', t: T.TRUE });
+    } finally {
+      this.predicateMark = outer;
+    }
+  }
+
+  /** Rejects a write the subset cannot give its TypeScript meaning: into a predicate's inputs, into an operation's argument. */
+  private checkWritable(place: Ref, loc: Loc): void {
+    const root = this.heap.get(place.root)!;
+    if (this.predicateMark && place.root < this.predicateMark.root) reject(loc, `a write in the predicate ${this.predicateMark.name}`, 'invariants and equiv only read the state: compute into locals and return a boolean');
+    if (root.argument) reject(loc, `a write into the argument ${root.argument}`, 'the caller would see it, and refinement compares only results and states: return the value instead, or keep it in the state');
+  }
 
   /** Runs `fn` on the given arguments and returns its result (undefined for void). */
   call(fn: Func, args: SVal[], loc?: Loc): SVal | undefined {
@@ -297,23 +330,33 @@ export class Machine {
         return;
       case 'assume':
         if (this.pureDepth) reject(s.loc, 'assume inside a quantifier', 'state assumptions at the top of an operation');
-        this.hypotheses.push(T.implies(T.and(this.pc, this.frame.live), this.cond(s.c)));
+        if (this.predicateMark) reject(s.loc, `assume in the predicate ${this.predicateMark.name}`, 'a predicate states a condition: return it (an assume would narrow what is proved)');
+        if (this.checkAssumptions) this.check('assume', s.loc, 'the implementation assumes a condition that callers the spec allows may break', this.cond(s.c));
+        else this.hypotheses.push(T.implies(T.and(this.pc, this.frame.live), this.cond(s.c)));
         return;
       case 'mapSet':
       case 'mapDelete': {
         if (this.pureDepth) reject(s.loc, 'a map update inside a quantifier or arr() body', 'quantifier and arr() bodies only read the state');
+        // TypeScript evaluates the map, the key and the value, then writes into the map as it is
+        // then: a write the value's evaluation made to the same map stays
         const m = this.refOf(this.expr(s.map), s.loc);
         const key = this.scalar(this.expr(s.key));
-        const valKey = [...m.path.map(toSeg), { map: 'val' as const }];
-        const hasKey = [...m.path.map(toSeg), { map: 'has' as const }];
-        const vals = this.readLeaf({ ...m, path: m.path }, [{ map: 'val' }]);
-        const has = this.readLeaf(m, [{ map: 'has' }]);
-        let v: Term;
+        const mark = this.replaced.length;
+        let v: Term | undefined;
         if (s.k === 'mapSet') {
           const sv = this.expr(s.value);
           this.checkRange(sv as SVal & { k: 's' }, (m.type as { value: Type }).value, s.loc, 'the map value');
           v = this.scalar(sv);
-        } else v = this.readLeaf(m, [{ map: 'dflt' }]);
+        }
+        if (this.replaced.slice(mark).some((r) => isPrefixPlace(r, m))) {
+          reject(s.loc, 'a map update whose value replaces the record the map is in', 'TypeScript would update the old map, which is no longer part of the state; compute the value into a local first');
+        }
+        this.checkWritable(m, s.loc);
+        const valKey = [...m.path.map(toSeg), { map: 'val' as const }];
+        const hasKey = [...m.path.map(toSeg), { map: 'has' as const }];
+        const vals = this.readLeaf(m, [{ map: 'val' }]);
+        const has = this.readLeaf(m, [{ map: 'has' }]);
+        v ??= this.readLeaf(m, [{ map: 'dflt' }]);
         // guarded like assignments: after an early return on some path, the map is unchanged there
         this.touch('write', m, [{ map: 'val' }], key);
         this.writeLeafAt(m, valKey, this.guarded(vals, T.store(vals, key, v)));
@@ -406,6 +449,7 @@ export class Machine {
       return;
     }
     const place = given ?? this.place(target);
+    this.checkWritable(place, loc);
     if (v.k === 's') {
       this.checkRange(v, target.type, loc, `the field ${describePath(target)}`);
       this.touch('write', place, []);
@@ -413,19 +457,30 @@ export class Machine {
       return;
     }
     // an aggregate is stored: copy its leaves (sound only because aliasing cases are rejected)
-    const src = this.heap.get(v.ref.root)!;
-    if (src.kind === 'input') {
-      reject(loc, `storing ${describePath(target)} = an existing record`, 'in TypeScript both places would then be the same object; build a new record with a literal ({ field: ..., ... }) instead');
-    }
-    if (src.movedAt) reject(loc, 'storing a record that was already stored elsewhere', 'in TypeScript both places would share one object; build a new record');
+    const src = this.storable(v.ref, loc, `storing ${describePath(target)} = an existing record`);
     for (const l of leavesOf(target.type)) {
       const t = this.readLeaf(v.ref, l.segs);
       this.touch('read', v.ref, l.segs);
       this.touch('write', place, l.segs);
       this.writeLeafAt(place, [...place.path.map(toSeg), ...l.segs], this.guarded(this.readLeaf(place, l.segs), t));
     }
-    if (v.ref.path.length === 0) src.movedAt = loc;
+    src.movedAt = loc;
     this.invalidateRefsInto(place, loc);
+  }
+
+  /**
+   * The root of a record or array about to be stored into another place, which the store copies.
+   * TypeScript stores the object itself, so the copy is exact only for a whole record built by a
+   * literal or a call and never stored before; the store then moves it (its local may not be used
+   * again). Anything else would be one object in two places: rejected.
+   */
+  private storable(ref: Ref, loc: Loc, what: string): Root {
+    const src = this.heap.get(ref.root)!;
+    const fix = 'in TypeScript both places would then be the same object; build a new record with a literal ({ field: ..., ... }) or arr(N, ...) instead';
+    if (src.kind === 'input') reject(loc, what, fix);
+    if (src.movedAt) reject(loc, `${what} (a record already stored at line ${src.movedAt.line})`, fix);
+    if (ref.path.length > 0) reject(loc, `${what} (a part of a local record or array)`, fix);
+    return src;
   }
 
   /** After a whole record is replaced, locals that pointed into the old one are stale in TypeScript. */
@@ -572,7 +627,7 @@ export class Machine {
         if (!v) throw new Error(`internal: unbound ${e.name}`);
         if (v.k === 'ref') {
           const root = this.heap.get(v.ref.root)!;
-          if (root.movedAt && v.ref.path.length === 0) reject(e.loc, `the local ${e.name} after it was stored into another record`, 'in TypeScript both would be the same object; read it back through the place it was stored in');
+          if (root.movedAt) reject(e.loc, `the local ${e.name} after ${v.ref.path.length ? 'the record it is part of' : 'it'} was stored into another record (line ${root.movedAt.line})`, 'in TypeScript both would be the same object; read it back through the place it was stored in');
         }
         return v;
       }
@@ -604,8 +659,10 @@ export class Machine {
         if (m) return m;
         const a = (t as { ref: Ref }).ref, b = (f as { ref: Ref }).ref;
         const ra = this.heap.get(a.root)!, rb = this.heap.get(b.root)!;
-        if (ra.kind !== 'fresh' || rb.kind !== 'fresh' || ra.movedAt || rb.movedAt) reject(e.loc, 'a conditional choosing between different records of the state', 'write an if statement, or build new records with literals in both branches');
-        // both branches built new records: the result is one new record with merged leaves
+        if (ra.kind !== 'fresh' || rb.kind !== 'fresh' || ra.movedAt || rb.movedAt || a.path.length || b.path.length) reject(e.loc, 'a conditional choosing between different records of the state', 'write an if statement, or build new records with literals in both branches');
+        // both branches built new records: the result is one new record with merged leaves. In
+        // TypeScript it is one of the two objects, so neither may be used through its own name again
+        ra.movedAt = rb.movedAt = e.loc;
         const out = this.alloc('cond', e.type, 'fresh');
         for (const l of leavesOf(e.type)) out.leaves.set(l.key, T.ite(c, this.readLeaf(a, l.segs), this.readLeaf(b, l.segs)));
         return { k: 'ref', ref: { root: out.id, path: [], type: e.type } };
@@ -633,16 +690,19 @@ export class Machine {
             root.leaves.set(keyOf([{ f: f.name }]), v.t);
             continue;
           }
-          const src = this.heap.get(v.ref.root)!;
-          if (src.kind === 'input' || src.movedAt) reject(f.value.loc, `the field ${f.name} set to an existing record`, 'in TypeScript both would be the same object; write a new literal');
+          const src = this.storable(v.ref, f.value.loc, `the field ${f.name} set to an existing record`);
           for (const l of leavesOf(ft)) root.leaves.set(keyOf([{ f: f.name }, ...l.segs]), this.readLeaf(v.ref, l.segs));
-          if (v.ref.path.length === 0) src.movedAt = f.value.loc;
+          src.movedAt = f.value.loc;
         }
         return { k: 'ref', ref: { root: root.id, path: [], type: e.type } };
       }
       case 'arrayInit': {
         const i = T.mkBvar(e.param, T.INT);
+        const mark = this.nextRoot;
         const v = this.inBinder(e.param, i, e.len, () => this.expr(e.body));
+        // each element must be a new object (the body runs once per element in TypeScript): a
+        // body naming an existing record would make every element that one object
+        if (v.k === 'ref' && (v.ref.root < mark || v.ref.path.length > 0)) reject(e.body.loc, 'an arr() element that is an existing record or array', 'every element would be the same object in TypeScript; build each element with a literal in the body');
         const elem = (e.type as { elem: Type }).elem;
         if (v.k === 's') this.checkRange(v, elem, e.body.loc, 'the array element');
         const root = this.alloc('arr', e.type, 'fresh');
@@ -654,7 +714,9 @@ export class Machine {
         return this.quant(e);
       case 'mapNew': {
         const root = this.alloc('smap', e.type, 'fresh');
-        const d = this.scalar(this.expr(e.dflt));
+        const dv = this.expr(e.dflt);
+        this.checkRange(dv, (e.type as { value: Type }).value, e.dflt.loc, 'the map default');
+        const d = this.scalar(dv);
         const ks = scalarSort((e.type as { key: Type }).key);
         root.leaves.set('{val}', T.constArray(ks, d));
         root.leaves.set('{has}', T.constArray(ks, T.FALSE));
@@ -668,6 +730,9 @@ export class Machine {
         const parts = (['val', 'has', 'dflt'] as const).map((k) => T.eq(this.readLeaf(a, [{ map: k }]), this.readLeaf(b, [{ map: k }])));
         return { k: 's', t: T.and(...parts) };
       }
+      case 'let':
+        this.frame.env.set(e.name, this.expr(e.init));
+        return this.expr(e.body);
       case 'mapGet':
       case 'mapHas': {
         const m = this.refOf(this.expr(e.map), e.loc);

@@ -15,7 +15,7 @@
 // false syntactically are dropped): the checker asks Z3 about each finished path once, in a batch.
 
 import type { Expr, Stmt, Type, Loc, Func } from '../verifier/ir.ts';
-import { isScalar } from '../verifier/ir.ts';
+import { isScalar, forEachChild } from '../verifier/ir.ts';
 import { reject } from '../verifier/diagnostics.ts';
 import * as T from './term.ts';
 import { type Term } from './term.ts';
@@ -649,6 +649,11 @@ export class PathEvaluator {
         }
         return out;
       }
+      case 'let':
+        return this.expr(st, e.init).flatMap(([s2, v]) => {
+          s2.env.set(e.name, v);
+          return this.expr(s2, e.body);
+        });
       case 'mapGet':
       case 'mapHas': {
         const out: [PathState, PVal][] = [];
@@ -1012,21 +1017,13 @@ export function literalName(t: Term): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
+/** Whether evaluating `e` calls a function (and so may fork, or change the state). */
 function hasCall(e: Expr): boolean {
   if (e.k === 'call') return true;
   let found = false;
-  const visit = (x: Expr) => {
+  forEachChild(e, (x) => {
     if (!found && hasCall(x)) found = true;
-  };
-  switch (e.k) {
-    case 'field': visit(e.obj); break;
-    case 'index': visit(e.obj); visit(e.index); break;
-    case 'not': case 'neg': visit(e.e); break;
-    case 'binary': case 'intdiv': visit(e.l); visit(e.r); break;
-    case 'cond': visit(e.c); visit(e.t); visit(e.e); break;
-    case 'record': e.fields.forEach((f) => visit(f.value)); break;
-    default: break;
-  }
+  });
   return found;
 }
 

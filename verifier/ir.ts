@@ -95,6 +95,26 @@ export function sameShape(a: Type, b: Type): boolean {
   }
 }
 
+/**
+ * Types are the same: as sameShape, and integers of the same declared type. Aggregates are
+ * shared, not copied, when TypeScript stores or passes them, so an aggregate of one type used as
+ * another must have exactly that type: a u32 field seen as a u8 would break the u8's range.
+ */
+export function sameType(a: Type, b: Type): boolean {
+  if (a.k === 'int' && b.k === 'int') return a.min === b.min && a.max === b.max;
+  if (a.k !== b.k || !sameShape(a, b)) return false;
+  switch (a.k) {
+    case 'record':
+      return a.fields.every((f, i) => sameType(f.type, (b as typeof a).fields[i].type));
+    case 'array':
+      return sameType(a.elem, (b as typeof a).elem);
+    case 'map':
+      return sameType(a.key, (b as typeof a).key) && sameType(a.value, (b as typeof a).value);
+    default:
+      return true;
+  }
+}
+
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' | '>=' | '===' | '!==' | '&&' | '||' | 'implies';
 
 interface Node {
@@ -126,7 +146,31 @@ export type Expr =
   | (Node & { k: 'mapGet'; map: Expr; key: Expr })
   | (Node & { k: 'mapHas'; map: Expr; key: Expr })
   /** `sameMap(l, r)`: the same default and the same entries */
-  | (Node & { k: 'mapEq'; l: Expr; r: Expr });
+  | (Node & { k: 'mapEq'; l: Expr; r: Expr })
+  /**
+   * `init` evaluated once, bound to the constant local `name` (unique in the function), then `body`.
+   * The front end introduces it where one TypeScript operand is used twice by the lowering (the
+   * arguments of Math.min, a spread's source, ...): each operand runs exactly once, in source order.
+   */
+  | (Node & { k: 'let'; name: string; init: Expr; body: Expr });
+
+/** Calls `f` on each direct subexpression of `e`. */
+export function forEachChild(e: Expr, f: (c: Expr) => void): void {
+  switch (e.k) {
+    case 'field': f(e.obj); break;
+    case 'index': f(e.obj); f(e.index); break;
+    case 'not': case 'neg': f(e.e); break;
+    case 'binary': case 'intdiv': f(e.l); f(e.r); break;
+    case 'cond': f(e.c); f(e.t); f(e.e); break;
+    case 'call': e.args.forEach(f); break;
+    case 'record': e.fields.forEach((x) => f(x.value)); break;
+    case 'arrayInit': case 'quant': f(e.body); break;
+    case 'mapNew': f(e.dflt); break;
+    case 'mapGet': case 'mapHas': f(e.map); f(e.key); break;
+    case 'mapEq': f(e.l); f(e.r); break;
+    case 'let': f(e.init); f(e.body); break;
+  }
+}
 
 export type Stmt =
   | { k: 'let'; loc: Loc; name: string; type: Type; init: Expr }

@@ -88,7 +88,7 @@ function runtimeGoals(prefix: string, obs: Obligation[], side: 'impl' | 'spec'):
 
 function invariantGoals(m: Machine, prefix: string, kind: GoalKind, invs: Func[], state: SVal): GoalSpec[] {
   const side = kind === 'impl-invariant' ? 'impl' : 'spec';
-  return invs.map((f) => ({ side, id: `${prefix}#${f.name}`, kind, loc: f.loc, message: `${f.name} may not hold afterwards`, holds: scalar(m.call(f, [state])), predicate: f.name }));
+  return invs.map((f) => ({ side, id: `${prefix}#${f.name}`, kind, loc: f.loc, message: `${f.name} may not hold afterwards`, holds: m.predicate(f, [state]), predicate: f.name }));
 }
 
 function args(m: Machine, op: Operation): { inputs: Input[]; vals: SVal[] } {
@@ -97,7 +97,7 @@ function args(m: Machine, op: Operation): { inputs: Input[]; vals: SVal[] } {
   for (const p of op.spec.params.slice(1)) {
     const smt = `arg.${p.name}`;
     inputs.push({ role: 'arg', smt, param: p.name, type: p.type });
-    vals.push(m.input(smt, p.type));
+    vals.push(m.input(smt, p.type, { argument: p.name }));
   }
   return { inputs, vals };
 }
@@ -141,19 +141,22 @@ export function refinement(sub: Subsystem, op: Operation, opts: MachineOptions =
   const implArgs = args(m, op);
   const specArgs = args(m, op);
   const pre: Term[] = [
-    ...sub.impl.invariants.map((f) => scalar(m.call(f, [i]))),
-    ...sub.spec.invariants.map((f) => scalar(m.call(f, [s]))),
-    scalar(m.call(sub.impl.equiv, [i, s])),
+    ...sub.impl.invariants.map((f) => m.predicate(f, [i])),
+    ...sub.spec.invariants.map((f) => m.predicate(f, [s])),
+    m.predicate(sub.impl.equiv, [i, s]),
   ];
   takeObligations(m); // well-definedness of the predicates is proved on post-states
+  // the implementation must work for every input the spec accepts: its assumes are checked
+  m.checkAssumptions = true;
   const ri = m.call(op.impl, [i, ...implArgs.vals]);
+  m.checkAssumptions = false;
   const implRuntime = takeObligations(m);
   m.hypotheses.push(...m.choices.splice(0).map((c) => c.fact)); // the implementation's own choices: every one must refine
   const rs = m.call(op.spec, [s, ...specArgs.vals]);
   takeObligations(m); // the spec's own runtime errors belong to the invariants theorem
   const choices = m.choices.splice(0);
   const sameResult = equalVals(m, ri, rs, op.spec.ret);
-  const related = scalar(m.call(sub.impl.equiv, [i, s]));
+  const related = m.predicate(sub.impl.equiv, [i, s]);
   const goals: GoalSpec[] = choices.length
     ? // the spec leaves choices open: the implementation refines it when SOME choice gives its result and a related state
       [{ side: 'impl', id: `${prefix}#result`, kind: 'result', loc: op.impl.loc, message: `${op.name} may return a result, or leave a state, that no choice of the spec allows`, holds: someChoice(choices, T.and(sameResult, related)), anyChoice: true }]
@@ -185,7 +188,7 @@ export function invariants(sub: Subsystem, op: Operation, opts: MachineOptions =
   const prefix = `${sub.name}.${op.name}`;
   const s = m.input('spec', sub.spec.state);
   const a = args(m, op);
-  const pre = sub.spec.invariants.map((f) => scalar(m.call(f, [s])));
+  const pre = sub.spec.invariants.map((f) => m.predicate(f, [s]));
   takeObligations(m);
   m.call(op.spec, [s, ...a.vals]);
   const specRuntime = takeObligations(m);
@@ -207,7 +210,9 @@ export function invariants(sub: Subsystem, op: Operation, opts: MachineOptions =
 export function initTheorem(sub: Subsystem, opts: MachineOptions = {}): Theorem {
   const m = new Machine(sub.program, opts);
   const prefix = `${sub.name}.init`;
+  m.checkAssumptions = true;
   const i = m.call(sub.impl.init, [])!;
+  m.checkAssumptions = false;
   const implRuntime = takeObligations(m);
   const s = m.call(sub.spec.init, [])!;
   const specRuntime = takeObligations(m);
@@ -215,7 +220,7 @@ export function initTheorem(sub: Subsystem, opts: MachineOptions = {}): Theorem 
   const goals: GoalSpec[] = [
     ...invariantGoals(m, `${prefix}.spec`, 'spec-invariant', sub.spec.invariants, s),
     ...invariantGoals(m, prefix, 'impl-invariant', sub.impl.invariants, i),
-    { side: 'impl', id: `${prefix}#equiv`, kind: 'equiv', loc: sub.impl.equiv.loc, message: 'equiv may not hold between the two initial states', holds: scalar(m.call(sub.impl.equiv, [i, s])), predicate: 'equiv' },
+    { side: 'impl', id: `${prefix}#equiv`, kind: 'equiv', loc: sub.impl.equiv.loc, message: 'equiv may not hold between the two initial states', holds: m.predicate(sub.impl.equiv, [i, s]), predicate: 'equiv' },
   ];
   const postRuntime = takeObligations(m);
   goals.push(...runtimeGoals(prefix, [...implRuntime, ...postRuntime], 'impl'), ...runtimeGoals(`${prefix}.spec`, specRuntime, 'spec'));

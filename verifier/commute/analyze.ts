@@ -14,13 +14,14 @@
 // (COMMUTER quantifies the choices of both orders existentially, which also calls a pair
 // commutative when only some executions of A;B can be matched.)
 
+import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { Func, Type, Loc, Program } from '../ir.ts';
 import { Machine, arrayLens, type Choice, type SVal } from '../../symexec/evaluate.ts';
 import type { ArrayLengths } from '../../symexec/scalarize.ts';
 import { leavesOf } from '../../symexec/layout.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
-import { choiceValues, equalVals, scalar, someChoice, type Input } from '../theorems.ts';
+import { choiceValues, equalVals, someChoice, type Input } from '../theorems.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { solveGoals, type NamedTerm, type QueryGoal } from './query.ts';
 import { showTerm } from './show.ts';
@@ -47,8 +48,8 @@ export interface CommuteSpec {
   variants: Subsystem[];
   /** the small scope the spec and its variants were lowered at (empty: the real sizes) */
   scope: Map<string, number>;
-  /** the spec module itself, loaded to run (tests run the real spec) */
-  runtime(): Promise<Record<string, unknown>>;
+  /** the spec and every variant, loaded in a child process to run the tests (sandbox/sandbox.ts) */
+  runtime(): Sandbox;
 }
 
 export interface Branch {
@@ -107,13 +108,13 @@ export function inputLengths(inputs: Pick<Input, 'smt' | 'type'>[]): ArrayLength
 export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
   const m = new Machine(spec.program);
   const s0 = m.input('s', spec.state);
-  const pre = spec.invariants.map((f) => scalar(m.call(f, [s0])));
+  const pre = spec.invariants.map((f) => m.predicate(f, [s0]));
   const inputs: Input[] = [{ role: 'spec', smt: 's', param: 's', type: spec.state }];
   const args = (label: 'a' | 'b', f: Func): SVal[] =>
     f.params.slice(1).map((p) => {
       const smt = `${label}.${p.name}`;
       inputs.push({ role: 'arg', smt, param: smt, type: p.type });
-      return m.input(smt, p.type);
+      return m.input(smt, p.type, { argument: p.name });
     });
   const inputsA = args('a', a);
   const argsA = pinFirst(spec.commuteFirst, a, inputsA, m, pre);
@@ -146,7 +147,7 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
     { what: `the result of ${b.name} (b)`, equal: equalVals(m, ab.results.b, ba.results.b, b.ret) },
   ];
   if (spec.equivalent) {
-    components.push({ what: `the state (${spec.equivalent.name})`, equal: scalar(m.call(spec.equivalent, [ab.st, ba.st])) });
+    components.push({ what: `the state (${spec.equivalent.name})`, equal: m.predicate(spec.equivalent, [ab.st, ba.st]) });
   } else if (ab.st.k === 'ref' && ba.st.k === 'ref') {
     for (const l of leavesOf(spec.state)) components.push({ what: `s.${l.key}`, equal: sameLeaf(m.readLeaf(ab.st.ref, l.segs), m.readLeaf(ba.st.ref, l.segs), arrayLens(spec.state, l.key)) });
   }
@@ -188,7 +189,7 @@ function sameChoices(ab: Record<'a' | 'b', Choice[]>, ba: Record<'a' | 'b', Choi
 function pinFirst(first: Func | undefined, op: Func, args: SVal[], m: Machine, pre: Term[]): SVal[] {
   const params = op.params.slice(1).map((p) => p.name);
   if (!first || !first.params.every((p) => params.includes(p.name))) return args;
-  const assumed = scalar(m.call(first, first.params.map((p) => args[params.indexOf(p.name)])));
+  const assumed = m.predicate(first, first.params.map((p) => args[params.indexOf(p.name)]));
   pre.push(assumed);
   const conjuncts = assumed.op === 'and' ? assumed.args : [assumed];
   return args.map((v) => {

@@ -6,7 +6,7 @@
 // imports, whatever module resolution the user's tsconfig uses.
 
 import { Node, SyntaxKind, type SourceFile, type FunctionDeclaration, type Expression, type Statement, type TypeNode, type Symbol as TsSymbol, type Project } from 'ts-morph';
-import { type Expr, type Stmt, type Type, type Loc, type Func, type Module, type Program, type Field, type BinaryOp, BOOL, NUMBER, VOID, intType, isScalar, sameShape, typeToString, INT_TYPES, type IntTypeName } from '../ir.ts';
+import { type Expr, type Stmt, type Type, type Loc, type Func, type Module, type Program, type Field, type BinaryOp, BOOL, NUMBER, VOID, intType, isScalar, sameShape, typeToString, INT_TYPES, type IntTypeName, forEachChild, sameType } from '../ir.ts';
 import { SubsetError, reject, type Diagnostic } from '../diagnostics.ts';
 
 const PRELUDE_MODULE = 'pushbutton';
@@ -386,20 +386,12 @@ function callsOf(body: Stmt[]): { fn: string; loc: Loc }[] {
   return out;
 }
 
-export function forEachChild(e: Expr, f: (c: Expr) => void): void {
-  switch (e.k) {
-    case 'field': f(e.obj); break;
-    case 'index': f(e.obj); f(e.index); break;
-    case 'not': case 'neg': f(e.e); break;
-    case 'binary': case 'intdiv': f(e.l); f(e.r); break;
-    case 'cond': f(e.c); f(e.t); f(e.e); break;
-    case 'call': e.args.forEach(f); break;
-    case 'record': e.fields.forEach((x) => f(x.value)); break;
-    case 'arrayInit': case 'quant': f(e.body); break;
-    case 'mapNew': f(e.dflt); break;
-    case 'mapGet': case 'mapHas': f(e.map); f(e.key); break;
-    case 'mapEq': f(e.l); f(e.r); break;
-  }
+/** Whether evaluating `e` may change the state or give another value the next time: a call, or a choice. */
+function hasEffects(e: Expr): boolean {
+  if (e.k === 'call' || (e.k === 'quant' && e.q === 'choose')) return true;
+  let found = false;
+  forEachChild(e, (c) => { if (!found && hasEffects(c)) found = true; });
+  return found;
 }
 
 function hasCalls(e: Expr): boolean {
@@ -577,24 +569,25 @@ class FunctionLowering {
     if (Node.isParenthesizedExpression(e)) return this.exprStatement(e.getExpression(), loc);
     if (Node.isBinaryExpression(e)) {
       const op = e.getOperatorToken().getText();
-      if (op === '=' || op in COMPOUND) {
+      if (op === '=') {
         const target = this.lvalue(e.getLeft());
-        let value: Expr;
-        if (op === '=') value = this.lowerExpr(e.getRight(), target.type);
-        else {
-          const r = this.lowerExpr(e.getRight(), target.type);
-          value = this.arith(COMPOUND[op], target, r, loc);
-        }
+        const value = this.lowerExpr(e.getRight(), target.type);
         this.checkAssignable(target.type, value, locOf(e.getRight()));
         return [{ k: 'assign', loc, target, value }];
+      }
+      if (op in COMPOUND) {
+        const { temps, target } = this.readModifyWrite(this.lvalue(e.getLeft()), loc);
+        const value = this.arith(COMPOUND[op], target, this.lowerExpr(e.getRight(), target.type), loc);
+        this.checkAssignable(target.type, value, locOf(e.getRight()));
+        return [...temps, { k: 'assign', loc, target, value }];
       }
     }
     if (Node.isPostfixUnaryExpression(e) || Node.isPrefixUnaryExpression(e)) {
       const op = e.getOperatorToken();
       if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) {
-        const target = this.lvalue(e.getOperand());
+        const { temps, target } = this.readModifyWrite(this.lvalue(e.getOperand()), loc);
         const one: Expr = { k: 'int', v: 1n, type: NUMBER, loc };
-        return [{ k: 'assign', loc, target, value: this.arith(op === SyntaxKind.PlusPlusToken ? '+' : '-', target, one, loc) }];
+        return [...temps, { k: 'assign', loc, target, value: this.arith(op === SyntaxKind.PlusPlusToken ? '+' : '-', target, one, loc) }];
       }
     }
     if (Node.isCallExpression(e)) {
@@ -631,6 +624,39 @@ class FunctionLowering {
       reject(loc, `the operator ${e.getOperatorToken().getText()}`, 'write the assignment out (x = x + y); bitwise operators, ** and ?? are outside the subset');
     }
     reject(loc, `the expression statement ${describe(e)}`, 'a statement is an assignment, a call, or x++ / x--');
+  }
+
+  /**
+   * `t op= v` and `t++` read their target and write it: TypeScript evaluates the target's object
+   * and index once, then reads, then evaluates v, then writes. The IR names the target twice (the
+   * assignment's place and the read in its value), so a target whose object or index calls a
+   * function (`s.a[next(s)] += 1`) is split: the object and the index are bound to constant
+   * locals first, and both uses name those.
+   */
+  private readModifyWrite(target: Expr, loc: Loc): { temps: Stmt[]; target: Expr } {
+    if (target.k === 'var' || !hasEffects(target)) return { temps: [], target };
+    const temps: Stmt[] = [];
+    const bind = (x: Expr, what: string): Expr => {
+      if (!hasEffects(x) && x.k === 'var') return x;
+      const name = this.declare(`$${what}`, x.type, false);
+      temps.push({ k: 'let', loc, name, type: x.type, init: x });
+      return { k: 'var', name, type: x.type, loc: x.loc };
+    };
+    const obj = bind(target.k === 'field' || target.k === 'index' ? target.obj : target, 'target');
+    if (target.k === 'field') return { temps, target: { ...target, obj } };
+    if (target.k === 'index') return { temps, target: { ...target, obj, index: bind(target.index, 'index') } };
+    return { temps, target: obj };
+  }
+
+  /**
+   * `use` applied to `e`, evaluated once: when `e` calls a function its value is bound to a
+   * constant local first (a `let` expression), so that `use` may name it more than once.
+   */
+  private once(es: Expr[], use: (xs: Expr[]) => Expr): Expr {
+    if (!es.some(hasEffects)) return use(es);
+    const names = es.map((x) => this.declare('$operand', x.type, false));
+    const body = use(es.map((x, i): Expr => ({ k: 'var', name: names[i], type: x.type, loc: x.loc })));
+    return es.reduceRight<Expr>((acc, x, i) => ({ k: 'let', name: names[i], init: x, body: acc, type: acc.type, loc: x.loc }), body);
   }
 
   private lvalue(e: Expression): Expr {
@@ -723,6 +749,9 @@ class FunctionLowering {
 
   private checkAssignable(target: Type, value: Expr, loc: Loc): void {
     if (!sameShape(target, value.type)) reject(loc, `a value of type ${typeToString(value.type)}`, `expected ${typeToString(target)} here`);
+    // a scalar is converted by a range check where it is stored; a record or array is not
+    // converted but shared, so its integer types must be exactly the target's
+    if (!isScalar(target) && !sameType(target, value.type)) reject(loc, `a value of type ${typeToString(value.type)}`, `expected ${typeToString(target)} here, with the same integer types throughout: records and arrays are shared, not converted`);
   }
 
   private arith(op: BinaryOp, l: Expr, r: Expr, loc: Loc): Expr {
@@ -797,7 +826,7 @@ class FunctionLowering {
       let t = this.lowerExpr(e.getWhenTrue(), expected);
       const f = this.lowerExpr(e.getWhenFalse(), expected ?? (t.type.k === 'enum' || t.type.k === 'record' ? t.type : undefined));
       if (t.k === 'enumLit' === false && t.type.k !== 'enum' && f.type.k === 'enum' && Node.isStringLiteral(e.getWhenTrue())) t = this.lowerExpr(e.getWhenTrue(), f.type);
-      if (!sameShape(t.type, f.type)) reject(loc, `the conditional ${describe(e)}`, `both branches must have one type (${typeToString(t.type)} vs ${typeToString(f.type)})`);
+      if (!sameShape(t.type, f.type) || (!isScalar(t.type) && !sameType(t.type, f.type))) reject(loc, `the conditional ${describe(e)}`, `both branches must have one type (${typeToString(t.type)} vs ${typeToString(f.type)}${sameShape(t.type, f.type) ? ', with the same integer types throughout' : ''})`);
       return { k: 'cond', c, t, e: f, type: t.type.k === 'int' ? widen(t.type) : t.type, loc };
     }
     if (Node.isCallExpression(e)) return this.call(e, loc, expected);
@@ -909,17 +938,16 @@ class FunctionLowering {
         }
         reject(loc, describe(e), `Math.${m} is allowed only around a division: Math.${m}(a / b)`);
       }
+      // each argument is evaluated once, although the lowering names it twice
       if ((m === 'min' || m === 'max') && args.length === 2) {
         const a = this.lowerExpr(args[0]), b = this.lowerExpr(args[1]);
         if (a.type.k !== 'int' || b.type.k !== 'int') reject(loc, describe(e), `Math.${m} is on integers`);
-        const c: Expr = { k: 'binary', op: m === 'min' ? '<=' : '>=', l: a, r: b, type: BOOL, loc };
-        return { k: 'cond', c, t: a, e: b, type: NUMBER, loc };
+        return this.once([a, b], ([x, y]) => ({ k: 'cond', c: { k: 'binary', op: m === 'min' ? '<=' : '>=', l: x, r: y, type: BOOL, loc }, t: x, e: y, type: NUMBER, loc }));
       }
       if (m === 'abs' && args.length === 1) {
         const a = this.lowerExpr(args[0]);
         if (a.type.k !== 'int') reject(loc, describe(e), 'Math.abs is on integers');
-        const c: Expr = { k: 'binary', op: '>=', l: a, r: { k: 'int', v: 0n, type: NUMBER, loc }, type: BOOL, loc };
-        return { k: 'cond', c, t: a, e: { k: 'neg', e: a, type: NUMBER, loc }, type: NUMBER, loc };
+        return this.once([a], ([x]) => ({ k: 'cond', c: { k: 'binary', op: '>=', l: x, r: { k: 'int', v: 0n, type: NUMBER, loc }, type: BOOL, loc }, t: x, e: { k: 'neg', e: x, type: NUMBER, loc }, type: NUMBER, loc }));
       }
       reject(loc, describe(e), 'from Math only floor(a / b), trunc(a / b), min, max and abs are in the subset');
     }
@@ -988,6 +1016,7 @@ class FunctionLowering {
         const elemExpected = expected?.k === 'array' ? expected.elem : undefined;
         if (expected?.k === 'array' && expected.len !== n) reject(loc, describe(e), `the array has ${n} elements but its type says ${expected.len}`);
         const { param, body } = this.quantBody(args[1], loc, 'arr', n, elemExpected);
+        if (elemExpected) this.checkAssignable(elemExpected, body, body.loc);
         return { k: 'arrayInit', len: n, param, body, type: { k: 'array', elem: elemExpected ?? widen(body.type), len: n }, loc };
       }
       case 'smap':
@@ -1034,7 +1063,11 @@ class FunctionLowering {
 
   private objectLiteral(e: import('ts-morph').ObjectLiteralExpression, loc: Loc, expected?: Type): Expr {
     if (!expected || expected.k !== 'record') reject(loc, 'an object literal without a declared record type', 'give the target a type: const r: Rec = { ... }, a typed parameter, or a return type');
-    const given = new Map<string, Expr>();
+    // TypeScript evaluates the properties left to right, a spread reading its source's fields
+    // where it stands, and a later property overrides an earlier one of the same name.
+    // `field` is the field a step gives a value (none for a spread's source itself).
+    const steps: { field?: string; value: Expr }[] = [];
+    let spreads = false;
     for (const p of e.getProperties()) {
       if (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) {
         const name = p.getName();
@@ -1043,21 +1076,42 @@ class FunctionLowering {
         const init = Node.isPropertyAssignment(p) ? p.getInitializerOrThrow() : p.getNameNode();
         const value = this.lowerExpr(init, f.type);
         this.checkAssignable(f.type, value, locOf(p));
-        given.set(name, value);
+        steps.push({ field: name, value });
       } else if (Node.isSpreadAssignment(p)) {
         const src = this.lowerExpr(p.getExpression());
         if (src.type.k !== 'record' || !sameShape(src.type, expected)) reject(locOf(p), describe(p), `spread a ${expected.name} only`);
         for (const f of src.type.fields) {
           if (!isScalar(f.type)) reject(locOf(p), describe(p), `spreading copies ${f.name} by reference in TypeScript; write the nested fields out`);
-          given.set(f.name, { k: 'field', obj: src, field: f.name, type: f.type, loc: locOf(p) });
         }
+        steps.push({ value: src });
+        spreads = true;
       } else reject(locOf(p), describe(p), 'object literals list fields as name: value');
     }
+    const given = new Set(steps.flatMap((st) => (st.field !== undefined ? [st.field] : (st.value.type as { fields: Field[] }).fields.map((f) => f.name))));
     for (const f of expected.fields) if (!given.has(f.name)) reject(loc, 'an object literal with a missing field', `${expected.name} needs ${f.name}`);
-    // in source order: TypeScript evaluates the properties of a literal left to right
-    const fields = [...given].map(([name, value]) => ({ name, value }));
-    return { k: 'record', fields, type: expected, loc };
+    if (!spreads && given.size === steps.length) return { k: 'record', fields: steps.map((st) => ({ name: st.field!, value: st.value })), type: expected, loc };
+    // With a spread or a repeated name, every step is bound to a constant local in order (a
+    // spread's source, then each of its fields read through it), and the record takes the last
+    // local given to each field.
+    const bound: { name: string; init: Expr }[] = [];
+    const lastOf = new Map<string, Expr>();
+    const bind = (init: Expr, what: string): Expr => {
+      const name = this.declare(what, init.type, false);
+      bound.push({ name, init });
+      return { k: 'var', name, type: init.type, loc: init.loc };
+    };
+    for (const st of steps) {
+      if (st.field !== undefined) {
+        lastOf.set(st.field, bind(st.value, '$field'));
+        continue;
+      }
+      const src = bind(st.value, '$spread');
+      for (const f of (st.value.type as { fields: Field[] }).fields) lastOf.set(f.name, bind({ k: 'field', obj: src, field: f.name, type: f.type, loc: st.value.loc }, '$field'));
+    }
+    const record: Expr = { k: 'record', fields: expected.fields.map((f) => ({ name: f.name, value: lastOf.get(f.name)! })), type: expected, loc };
+    return bound.reduceRight<Expr>((body, b) => ({ k: 'let', name: b.name, init: b.init, body, type: expected, loc: b.init.loc }), record);
   }
+
 }
 
 /** The root local or parameter an access path starts from, if any. */
