@@ -22,6 +22,11 @@ class Return {
   constructor(readonly value: unknown, readonly loc: Loc) {}
 }
 
+/** `break` / `continue` leaving the loop body, caught by the innermost `for`. */
+class LoopExit {
+  constructor(readonly kind: 'break' | 'continue') {}
+}
+
 type Env = Map<string, unknown>;
 
 export class Interpreter {
@@ -80,9 +85,17 @@ export class Interpreter {
       case 'for':
         for (let i = s.from; i < s.to; i++) {
           env.set(s.v, i);
-          this.block(s.body, env);
+          try {
+            this.block(s.body, env);
+          } catch (e) {
+            if (!(e instanceof LoopExit)) throw e;
+            if (e.kind === 'break') return;
+          }
         }
         return;
+      case 'break':
+      case 'continue':
+        throw new LoopExit(s.k);
       case 'return': {
         const v = s.value ? this.expr(s.value, env) : undefined;
         throw new Return(v, s.loc);
@@ -228,8 +241,11 @@ export class Interpreter {
         }
         return e.q === 'forall' ? true : e.q === 'exists' ? false : n;
       }
-      case 'mapNew':
-        return new SMap(this.expr(e.dflt, env));
+      case 'mapNew': {
+        const d = this.expr(e.dflt, env);
+        this.fits(d, (e.type as { value: Type }).value, e.dflt.loc, 'the map default');
+        return new SMap(d);
+      }
       case 'mapGet':
         return (this.expr(e.map, env) as SMap<unknown, unknown>).get(this.expr(e.key, env));
       case 'mapEq':

@@ -58,6 +58,12 @@ interface Frame {
   heapMark: number;
   /** references that went stale when the record they point to was replaced */
   stale: Map<string, Loc>;
+  /**
+   * The loops being run, innermost last: when a path took `break` (out of the loop) or
+   * `continue` (out of this iteration). Like a return, either makes the path not live; it is
+   * live again after the iteration (continue) or after the loop (break).
+   */
+  loops: { breaks: Term[]; continues: Term[] }[];
 }
 
 interface Snapshot {
@@ -220,7 +226,7 @@ export class Machine {
     const env = new Map<string, SVal>();
     fn.params.forEach((p, i) => env.set(p.name, args[i]));
     const caller = this.frames[this.frames.length - 1];
-    const frame: Frame = { fn, env, live: caller ? caller.live : T.TRUE, returns: [], heapMark: this.nextRoot, stale: new Map() };
+    const frame: Frame = { fn, env, live: caller ? caller.live : T.TRUE, returns: [], heapMark: this.nextRoot, stale: new Map(), loops: [] };
     this.frames.push(frame);
     const branchMark = this.branches.length;
     const writesBefore = this.outsideWrites;
@@ -308,13 +314,30 @@ export class Machine {
         this.branch(c, () => this.block(s.then), () => this.block(s.else));
         return;
       }
-      case 'for':
-        for (let i = s.from; i < s.to; i++) {
-          if (T.isFalse(this.frame.live)) return;
-          this.frame.env.set(s.v, { k: 's', t: T.mkInt(i), lo: BigInt(i), hi: BigInt(i) });
-          this.block(s.body);
+      case 'for': {
+        const frame = this.frame;
+        const loop = { breaks: [] as Term[], continues: [] as Term[] };
+        frame.loops.push(loop);
+        try {
+          for (let i = s.from; i < s.to; i++) {
+            if (T.isFalse(frame.live)) break;
+            frame.env.set(s.v, { k: 's', t: T.mkInt(i), lo: BigInt(i), hi: BigInt(i) });
+            this.block(s.body);
+            if (loop.continues.length) frame.live = T.or(frame.live, ...loop.continues.splice(0));
+          }
+        } finally {
+          frame.loops.pop();
         }
+        if (loop.breaks.length) frame.live = T.or(frame.live, ...loop.breaks);
         return;
+      }
+      case 'break':
+      case 'continue': {
+        const loop = this.frame.loops[this.frame.loops.length - 1];
+        (s.k === 'break' ? loop.breaks : loop.continues).push(T.and(this.pc, this.frame.live));
+        this.frame.live = T.FALSE;
+        return;
+      }
       case 'return': {
         const val = s.value ? this.expr(s.value) : undefined;
         if (val && val.k === 's') this.checkRange(val, this.frame.fn.ret, s.loc, `the result of ${this.frame.fn.name}`);

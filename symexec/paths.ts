@@ -153,6 +153,8 @@ interface PathState {
   /** the function's own inc/dec/consume calls on the path, by counter: where it first went up and down */
   ops: Map<string, { inc?: Loc; dec?: Loc }>;
   done: boolean;
+  /** the path left the innermost loop (`break`), or its current iteration (`continue`) */
+  loopExit?: 'break' | 'continue';
   ret?: PVal;
   exitLoc?: Loc;
 }
@@ -339,7 +341,7 @@ export class PathEvaluator {
     for (const s of body) {
       const next: PathState[] = [];
       for (const st of sts) {
-        if (st.done) next.push(st);
+        if (st.done || st.loopExit) next.push(st);
         else next.push(...this.stmt(st, s));
       }
       sts = next;
@@ -368,11 +370,17 @@ export class PathEvaluator {
       case 'for': {
         let sts = [st];
         for (let i = s.from; i < s.to; i++) {
-          for (const x of sts) if (!x.done) x.env.set(s.v, { k: 's', t: T.mkInt(i) });
+          for (const x of sts) if (!x.done && !x.loopExit) x.env.set(s.v, { k: 's', t: T.mkInt(i) });
           sts = this.block(sts, s.body);
+          for (const x of sts) if (x.loopExit === 'continue') x.loopExit = undefined;
         }
+        for (const x of sts) x.loopExit = undefined;
         return sts;
       }
+      case 'break':
+      case 'continue':
+        st.loopExit = s.k;
+        return [st];
       case 'return': {
         const vs: [PathState, PVal | undefined][] = s.value ? this.expr(st, s.value) : [[st, undefined]];
         return vs.map(([st2, v]) => {

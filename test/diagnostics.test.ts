@@ -143,8 +143,9 @@ const CASES: Case[] = [
   { name: 'for loop stepping by two', code: body('  for (let i = 0; i < 4; ⟪i += 2) { y = y + 1; }'), construct: /loop step `i \+= 2`/, fix: /advances by one: i\+\+/ },
   { name: 'for loop with too many iterations', code: body('  ⟪for (let i = 0; i < 200000; i++) { y = 1; }'), construct: /more than 100000 iterations/, fix: /forall\/exists\/count|smaller bound/ },
   { name: 'assignment to the loop variable', code: body('  for (let i = 0; i < 4; i++) { ⟪i = 3; }'), construct: /assignment to the loop variable `i`/, fix: /advances by the loop/ },
-  { name: 'break', code: body('  for (let i = 0; i < 4; i++) { if (s.cells[i] === 0) ⟪break; }'), construct: /break statement/, fix: /return.*helper function|guard.*with if/ },
-  { name: 'continue', code: body('  for (let i = 0; i < 4; i++) { if (s.cells[i] === 0) ⟪continue; y = 1; }'), construct: /continue statement/, fix: /guard the rest of the body with if/ },
+  { name: 'break outside a loop', code: body('  if (x > 1) { ⟪break; }'), construct: /break statement outside a for loop/, fix: /return/ },
+  { name: 'continue outside a loop', code: body('  if (b) { ⟪continue; }'), construct: /continue statement outside a for loop/, fix: /return/ },
+  { name: 'break inside a switch inside a loop', code: body('  for (let i = 0; i < 4; i++) { switch (x) { case 1: if (b) ⟪break; y = 2; break; default: y = 1; } }'), construct: /break statement inside a switch case/, fix: /leaves the switch, not the loop/ },
   { name: 'labeled statement', code: body('  ⟪outer: for (let i = 0; i < 4; i++) { y = 1; }'), construct: /labeled statement/, fix: /remove the label/ },
 
   // ---- recursion ----------------------------------------------------------------------------------

@@ -179,6 +179,9 @@ export type Stmt =
   /** `for (let v = from; v < to; v++)`, with constant bounds: unrolled. */
   | { k: 'for'; loc: Loc; v: string; from: number; to: number; body: Stmt[] }
   | { k: 'return'; loc: Loc; value?: Expr }
+  /** `break` and `continue` of the innermost `for` loop (never of a switch: the front end sees to that) */
+  | { k: 'break'; loc: Loc }
+  | { k: 'continue'; loc: Loc }
   | { k: 'expr'; loc: Loc; e: Expr }
   | { k: 'assert'; loc: Loc; c: Expr }
   | { k: 'assume'; loc: Loc; c: Expr }

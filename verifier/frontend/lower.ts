@@ -380,6 +380,7 @@ function callsOf(body: Stmt[]): { fn: string; loc: Loc }[] {
       case 'assert': case 'assume': ex(s.c); break;
       case 'mapSet': ex(s.map); ex(s.key); ex(s.value); break;
       case 'mapDelete': ex(s.map); ex(s.key); break;
+      case 'break': case 'continue': break;
     }
   };
   body.forEach(st);
@@ -434,6 +435,8 @@ class FunctionLowering {
   private used = new Set<string>();
   private ret: Type = VOID;
   private loopVars = new Set<string>();
+  /** the statements `break` may leave, innermost last: a for loop, or a switch (whose break the switch lowering consumes) */
+  private breakable: ('loop' | 'switch')[] = [];
 
   constructor(private readonly L: Lowering, private readonly fn: FunctionDeclaration | undefined) {}
 
@@ -559,10 +562,19 @@ class FunctionLowering {
     if (Node.isForOfStatement(s) || Node.isForInStatement(s)) reject(loc, 'a for-of/for-in loop', 'write for (let i = 0; i < N; i++) over the array length N');
     if (Node.isThrowStatement(s)) reject(loc, 'a throw statement', 'operations are total: return an error code instead (or assert(false) for an impossible case)');
     if (Node.isTryStatement(s)) reject(loc, 'a try statement', 'exceptions are outside the subset: return an error code');
-    if (Node.isBreakStatement(s) || Node.isContinueStatement(s)) reject(loc, `a ${s.getKindName() === 'BreakStatement' ? 'break' : 'continue'} statement`, 'exit a loop early with return (move the loop into a helper function), or guard the rest of the body with if');
+    if (Node.isBreakStatement(s) || Node.isContinueStatement(s)) return [this.loopExit(s, loc)];
     if (Node.isFunctionDeclaration(s) || Node.isClassDeclaration(s)) reject(loc, 'a nested declaration', 'declare helper functions at module level');
     if (Node.isLabeledStatement(s)) reject(loc, 'a labeled statement', 'remove the label');
     reject(loc, `the statement ${describe(s)}`, 'see docs/writing-specs.md for the statements of the subset');
+  }
+
+  /** `break` and `continue` of the innermost for loop; a labelled one, or a break that would leave a switch, is rejected. */
+  private loopExit(s: import('ts-morph').BreakStatement | import('ts-morph').ContinueStatement, loc: Loc): Stmt {
+    const k = Node.isBreakStatement(s) ? 'break' : 'continue';
+    if (s.getLabel()) reject(loc, `a labelled ${k} statement`, `${k} applies to the innermost loop only: remove the label (move the inner loop into a helper function and return from it)`);
+    if (!this.breakable.includes('loop')) reject(loc, `a ${k} statement outside a for loop`, 'exit a function early with return');
+    if (k === 'break' && this.breakable[this.breakable.length - 1] === 'switch') reject(loc, 'a break statement inside a switch case', 'it leaves the switch, not the loop: end the case with it, or write the case as if/else');
+    return { k, loc };
   }
 
   private exprStatement(e: Expression, loc: Loc): Stmt[] {
@@ -696,7 +708,13 @@ class FunctionLowering {
     return this.inScope(() => {
       const v = this.declare(name, NUMBER, false);
       this.loopVars.add(v);
-      const body = this.body(s.getStatement());
+      this.breakable.push('loop');
+      let body: Stmt[];
+      try {
+        body = this.body(s.getStatement());
+      } finally {
+        this.breakable.pop();
+      }
       return { k: 'for', loc, v, from, to: Math.max(from, to), body };
     });
   }
@@ -719,7 +737,7 @@ class FunctionLowering {
       const last = stmts[stmts.length - 1];
       let body = stmts;
       if (last && Node.isBreakStatement(last) && !last.getLabel()) body = stmts.slice(0, -1);
-      else if (i < clauses.length - 1 && !(last && (Node.isReturnStatement(last) || Node.isThrowStatement(last)))) {
+      else if (i < clauses.length - 1 && !(last && (Node.isReturnStatement(last) || Node.isThrowStatement(last) || Node.isContinueStatement(last)))) {
         reject(locOf(c), 'a switch case that falls through', 'end every non-empty case with break or return');
       }
       cur.body = body;
@@ -728,13 +746,19 @@ class FunctionLowering {
       cur = { labels: [], isDefault: false, body: [], loc };
     });
     const dflt = groups.find((g) => g.isDefault);
-    let chain: Stmt[] = dflt ? this.block(dflt.body) : [];
-    for (const g of [...groups].reverse()) {
-      if (g.isDefault) continue;
-      const c = g.labels
-        .map((l): Expr => ({ k: 'binary', op: '===', l: subjVar, r: l, type: BOOL, loc: l.loc }))
-        .reduce((a, b): Expr => ({ k: 'binary', op: '||', l: a, r: b, type: BOOL, loc: b.loc }));
-      chain = [{ k: 'if', loc: g.loc, c, then: this.block(g.body), else: chain }];
+    this.breakable.push('switch');
+    let chain: Stmt[];
+    try {
+      chain = dflt ? this.block(dflt.body) : [];
+      for (const g of [...groups].reverse()) {
+        if (g.isDefault) continue;
+        const c = g.labels
+          .map((l): Expr => ({ k: 'binary', op: '===', l: subjVar, r: l, type: BOOL, loc: l.loc }))
+          .reduce((a, b): Expr => ({ k: 'binary', op: '||', l: a, r: b, type: BOOL, loc: b.loc }));
+        chain = [{ k: 'if', loc: g.loc, c, then: this.block(g.body), else: chain }];
+      }
+    } finally {
+      this.breakable.pop();
     }
     return [{ k: 'let', loc, name: tmp, type: subject.type, init: subject }, ...chain];
   }
@@ -906,11 +930,13 @@ class FunctionLowering {
   }
 
   private quantBody(arg: Node, loc: Loc, what: string, n: number, expected?: Type): { param: string; body: Expr } {
-    if (!Node.isArrowFunction(arg) || arg.getParameters().length !== 1) reject(locOf(arg), `the argument ${describe(arg)} of ${what}`, `write ${what}(N, i => expression)`);
+    // arr(N, () => v) as with Array.from: the element does not depend on its index
+    const params = Node.isArrowFunction(arg) ? arg.getParameters().length : -1;
+    if (!Node.isArrowFunction(arg) || !(params === 1 || (params === 0 && what === 'arr'))) reject(locOf(arg), `the argument ${describe(arg)} of ${what}`, `write ${what}(N, i => expression)`);
     const body = arg.getBody();
     if (!Node.isExpression(body)) reject(locOf(body), `a block body in ${what}`, `write ${what}(N, i => expression); move longer code into a helper function and call it`);
     return this.inScope(() => {
-      const param = this.declare(arg.getParameters()[0].getName(), { k: 'int', name: 'number', min: 0n, max: BigInt(Math.max(0, n - 1)) }, false);
+      const param = this.declare(params ? arg.getParameters()[0].getName() : '$index', { k: 'int', name: 'number', min: 0n, max: BigInt(Math.max(0, n - 1)) }, false);
       return { param, body: this.lowerExpr(body, expected) };
     });
   }
