@@ -186,6 +186,12 @@ export class Interpreter {
           case '%':
             if (r === 0) throw new RuntimeError('divzero', e.r.loc, 'the divisor is zero');
             return l % r === 0 ? 0 : l % r; // no negative zero
+          case '&': return l & r;
+          case '|': return l | r;
+          case '^': return l ^ r;
+          case '<<': return l << r;
+          case '>>': return l >> r;
+          case '>>>': return l >>> r;
         }
         throw new Error('internal: operator');
       }

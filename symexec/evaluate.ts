@@ -14,6 +14,7 @@ import { reject } from '../verifier/diagnostics.ts';
 import * as T from './term.ts';
 import { type Term } from './term.ts';
 import { leavesOf, keyOf, scalarSort, type Seg } from './layout.ts';
+import { bitwise } from './bitwise.ts';
 
 export type ObligationKind = 'overflow' | 'bounds' | 'divzero' | 'inexact-division' | 'assert' | 'assume' | 'missing-return' | 'safe-integer';
 
@@ -807,6 +808,15 @@ export class Machine {
       case '*': {
         const [lo, hi] = mulInterval(l, r);
         return this.arith(e.loc, T.mul(l.t, r.t), lo, hi);
+      }
+      case '&':
+      case '|':
+      case '^':
+      case '<<':
+      case '>>':
+      case '>>>': {
+        const { t, lo, hi } = bitwise(e.op, l.t, r.t, [l.lo, l.hi], [r.lo, r.hi]);
+        return { k: 's', t, lo, hi };
       }
       case '/': {
         this.checkDivisor(r, e.r.loc);

@@ -115,7 +115,8 @@ export function sameType(a: Type, b: Type): boolean {
   }
 }
 
-export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' | '>=' | '===' | '!==' | '&&' | '||' | 'implies';
+/** `~a` is lowered to `a ^ -1` (JavaScript's meaning: both are ToInt32(a) with every bit flipped). */
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>' | '>>>' | '<' | '<=' | '>' | '>=' | '===' | '!==' | '&&' | '||' | 'implies';
 
 interface Node {
   loc: Loc;

@@ -413,6 +413,12 @@ export function evalConstInt(e: Expr): number | undefined {
         case '+': return l + r;
         case '-': return l - r;
         case '*': return l * r;
+        case '&': return l & r;
+        case '|': return l | r;
+        case '^': return l ^ r;
+        case '<<': return l << r;
+        case '>>': return l >> r;
+        case '>>>': return l >>> r;
         default: return undefined;
       }
     }
@@ -425,9 +431,10 @@ export function evalConstInt(e: Expr): number | undefined {
   }
 }
 
-const ARITH: Record<string, BinaryOp> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%' };
+// bitwise operators are arithmetic on integers too (with JavaScript's 32-bit conversions: symexec/bitwise.ts)
+const ARITH: Record<string, BinaryOp> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%', '&': '&', '|': '|', '^': '^', '<<': '<<', '>>': '>>', '>>>': '>>>' };
 const COMPARE: Record<string, BinaryOp> = { '<': '<', '<=': '<=', '>': '>', '>=': '>=', '===': '===', '!==': '!==' };
-const COMPOUND: Record<string, BinaryOp> = { '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%' };
+const COMPOUND: Record<string, BinaryOp> = { '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%', '&=': '&', '|=': '|', '^=': '^', '<<=': '<<', '>>=': '>>', '>>>=': '>>>' };
 
 /** Lowers one function body. Locals are renamed apart so the IR has one flat namespace per function. */
 class FunctionLowering {
@@ -632,8 +639,8 @@ class FunctionLowering {
       }
       return [{ k: 'expr', loc, e: this.lowerExpr(e) }];
     }
-    if (Node.isBinaryExpression(e) && /^(\*\*|<<|>>>?|&&?|\|\|?|\^|\?\?)=$/.test(e.getOperatorToken().getText())) {
-      reject(loc, `the operator ${e.getOperatorToken().getText()}`, 'write the assignment out (x = x + y); bitwise operators, ** and ?? are outside the subset');
+    if (Node.isBinaryExpression(e) && /^(\*\*|&&|\|\||\?\?)=$/.test(e.getOperatorToken().getText())) {
+      reject(loc, `the operator ${e.getOperatorToken().getText()}`, 'write the assignment out (x = x * y, or an if statement); **, &&=, ||= and ??= are outside the subset');
     }
     reject(loc, `the expression statement ${describe(e)}`, 'a statement is an assignment, a call, or x++ / x--');
   }
@@ -835,6 +842,10 @@ class FunctionLowering {
         if (x.type.k !== 'bool') reject(loc, `! on ${typeToString(x.type)}`, 'negate booleans only; compare integers explicitly (x === 0)');
         return { k: 'not', e: x, type: BOOL, loc };
       }
+      if (op === SyntaxKind.TildeToken) {
+        const x = this.lowerExpr(e.getOperand());
+        return this.arith('^', x, { k: 'int', v: -1n, type: NUMBER, loc }, loc);
+      }
       if (op === SyntaxKind.MinusToken) {
         const x = this.lowerExpr(e.getOperand());
         if (x.type.k !== 'int') reject(loc, `unary - on ${typeToString(x.type)}`, 'negate integers only');
@@ -925,7 +936,7 @@ class FunctionLowering {
     }
     if (opText === '=' || opText in COMPOUND) reject(loc, `the assignment ${describe(e)} inside an expression`, 'write assignments as statements of their own');
     if (opText === '??') reject(loc, 'the operator ??', 'every value is defined in the subset');
-    if (['&', '|', '^', '<<', '>>', '>>>', '**'].includes(opText)) reject(loc, `the operator ${opText}`, 'bitwise operators and ** are outside the subset: use + - * / % and comparisons');
+    if (opText === '**') reject(loc, 'the operator **', 'exponentiation is outside the subset (its results are floating point): multiply, or shift (1 << n)');
     reject(loc, `the operator ${opText}`, 'use arithmetic (+ - * / %), comparisons (=== !== < <= > >=) and && || !');
   }
 
