@@ -171,3 +171,24 @@ export function equiv(i: State, s: spec.State): boolean { return i.n.v === s.n.v
     expect(d.loc.line).toBe(spec.slice(0, spec.indexOf(MARK)).split('\n').length);
   });
 });
+
+describe('names are resolved, not matched by their text', () => {
+  it("a user's own Math is not JavaScript's", () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-sound-')));
+    roots.push(root);
+    fs.mkdirSync(path.join(root, 'spec'));
+    fs.writeFileSync(path.join(root, 'spec/mymath.ts'), `export function min(a: number, b: number): number { return a + b; }\n`);
+    const spec = `import type { u8 } from 'pushbutton';\nimport * as Math from './mymath';\nexport interface State { x: u8 }\nexport function init(): State { return { x: 0 }; }\nexport function op(s: State, a: u8, b: u8): number { return ${MARK}Math.min(a, b); }\n`;
+    fs.writeFileSync(path.join(root, 'spec/t.ts'), spec.replace(MARK, ''));
+    fs.writeFileSync(path.join(root, 'impl.ts'), '');
+    let thrown: unknown;
+    try {
+      loadSubsystem(loadProject(root), 't', path.join(root, 'spec/t.ts'), path.join(root, 'impl.ts'));
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(SubsetError);
+    const d = (thrown as SubsetError).diagnostics.find((x) => x.loc.file.endsWith('spec/t.ts'))!;
+    expect(d.loc.line).toBe(5);
+  });
+});

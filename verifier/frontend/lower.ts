@@ -351,6 +351,12 @@ export class Lowering {
   }
 }
 
+/** The name is JavaScript's global (`Math`), not a declaration of the user's that shadows it. */
+function isGlobal(id: Node): boolean {
+  const decls = id.getSymbol()?.getDeclarations() ?? [];
+  return decls.every((d) => d.getSourceFile().isDeclarationFile() && /(^|\/)lib(\.[\w.]+)?\.d\.ts$/.test(d.getSourceFile().getFilePath()));
+}
+
 function preludeName(d: Node): string | undefined {
   if (Node.isImportSpecifier(d)) {
     const decl = d.getImportDeclaration();
@@ -963,7 +969,7 @@ class FunctionLowering {
     const args = e.getArguments() as Expression[];
     if (e.getTypeArguments().length && !(Node.isIdentifier(callee) && ['smap', 'arr'].includes(callee.getText()))) reject(loc, 'explicit type arguments', 'remove them');
     // Math.floor(a / b), Math.trunc(a / b), Math.min, Math.max, Math.abs
-    if (Node.isPropertyAccessExpression(callee) && Node.isIdentifier(callee.getExpression()) && callee.getExpression().getText() === 'Math') {
+    if (Node.isPropertyAccessExpression(callee) && Node.isIdentifier(callee.getExpression()) && callee.getExpression().getText() === 'Math' && isGlobal(callee.getExpression())) {
       const m = callee.getName();
       if ((m === 'floor' || m === 'trunc') && args.length === 1) {
         let inner: Node = args[0];
