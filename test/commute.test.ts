@@ -23,6 +23,7 @@ import { queryJob, solveGoals, RETRY_FACTOR } from '../verifier/commute/query.ts
 import { atomsOf, realmsOf, generateTests, DEFAULT_TEST_POLICY, type GeneratedTest } from '../verifier/commute/testgen.ts';
 import { valueFacts } from '../verifier/commute/start-state.ts';
 import { checkTest, runSpec } from '../verifier/commute/check.ts';
+import { withRunnableModules } from '../verifier/frontend/emit.ts';
 import { evalTerm, ArrayValue, type Value } from '../symexec/term-eval.ts';
 import { Model } from '../verifier/solver/model.ts';
 import { decode, plain } from '../verifier/counterexample.ts';
@@ -241,8 +242,10 @@ describe('TESTGEN and the conflict check', () => {
     expect(run.toolchainErrors).toEqual([]);
     expect(run.verdicts.length).toBe(run.tests.length);
     expect(run.verdicts.every((v) => v.resultsOk)).toBe(true);
-    const rt = await run.spec.variants[0].runtime();
-    const equiv = rt.impl.equiv as (i: unknown, s: unknown) => boolean;
+    // the verifier runs the implementation in its sandbox only; the test loads it here to look
+    const v = run.spec.variants[0];
+    const impl = await withRunnableModules(v.project, [v.implFile], (urls) => import(urls.get(v.implFile)!));
+    const equiv = impl.equiv as (i: unknown, s: unknown) => boolean;
     for (const t of run.tests) expect(equiv(t.implSetup('anyslot'), t.setup())).toBe(true);
     // the implementation scans from the top: two allocations read slots the other writes
     const allocs = run.verdicts.filter((v) => v.id.startsWith('alloc_alloc') && v.conflicts.length);

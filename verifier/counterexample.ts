@@ -4,15 +4,17 @@
 // decoded values reproduces the failure. If it does not, that is a toolchain bug and is reported
 // as one (the goal is then "unknown", never "proved" and never a bug of the user's).
 
+import * as path from 'node:path';
 import type { Type } from './ir.ts';
-import { SMap, MAKE_ARRAY, CPU_HOOK, cpuCalls, AssertionFailure, AssumptionViolated } from './prelude.ts';
+import { SMap } from './prelude.ts';
 import { Model, type MValue } from './solver/model.ts';
 import type { Theorem, GoalSpec, Input } from './theorems.ts';
 import type { Subsystem } from './subsystem.ts';
-import { everyChoice } from './choices.ts';
 import { Interpreter, RuntimeError, AssumptionFailed } from '../symexec/concrete.ts';
 import { isPrinterDef } from '../symexec/term.ts';
 import { elementName } from '../symexec/scalarize.ts';
+import { fromWire } from './sandbox/wire.ts';
+import type { ReplayItem, ReplayAnswer } from './counterexample-run.ts';
 
 export interface Counterexample {
   /** the inputs as TypeScript values, by parameter name (states under their role) */
@@ -135,8 +137,6 @@ export function decode(model: Model, inp: Input, checked = true): unknown {
 
 // ---- replay -------------------------------------------------------------------------------------
 
-type Fn = (...args: unknown[]) => unknown;
-
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
@@ -196,24 +196,6 @@ export function cloneValue<T>(v: T): T {
   return v;
 }
 
-interface Outcome {
-  result?: unknown;
-  error?: string;
-  runtime?: boolean;
-}
-
-function run(f: Fn, args: unknown[]): Outcome {
-  try {
-    return { result: f(...args) };
-  } catch (e) {
-    // phrased to follow "the implementation" / "the spec" in the replay line
-    if (e instanceof AssertionFailure) return { error: `fails an assert: ${e.message}`, runtime: true };
-    if (e instanceof OutOfBounds) return { error: `reads or writes out of bounds: ${e.message}`, runtime: true };
-    if (e instanceof AssumptionViolated) return { error: 'violates an assume()' };
-    return { error: `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, runtime: true };
-  }
-}
-
 /**
  * A state of the small scope at the real sizes: arrays are as long as in `init` (the real initial
  * state), the small scope's elements first and `init`'s after them, records field by field.
@@ -232,154 +214,52 @@ export function widen(v: unknown, init: unknown, checked: boolean): unknown {
   return v;
 }
 
-/** Replays a failed goal on the real TypeScript code. */
 /**
+ * Replays a failed goal on the real TypeScript code, in the subsystem's sandbox (the user's code
+ * never runs in the verifier's process: counterexample-run.ts is the half that runs there).
  * `small`: the same theorem at the module's small scope (Lowering.smallScope), whose model this
  * is. Its states are widened to the real sizes with the elements of the real `init()` state, and
- * everything below (hypotheses, the run, the failure) is checked at the real sizes.
+ * everything there (hypotheses, the run, the failure) is checked at the real sizes.
+ *
+ * A run that does not finish (process.exit, the time or heap limit) throws RunFailure, modules
+ * whose top-level code cannot run ModuleLoadError (sandbox/sandbox.ts): never a verdict.
  */
 export async function replay(sub: Subsystem, th: Theorem, goal: GoalSpec, modelText: string, small?: Theorem): Promise<Counterexample> {
-  const model = Model.parse(modelText);
-  const { spec: specMod, impl: implMod } = await sub.runtime();
-  const g = globalThis as Record<symbol, unknown>;
-  const previous = [g[MAKE_ARRAY], g[CPU_HOOK]];
-  g[MAKE_ARRAY] = checkedArray;
-  try {
-    // the implementation is proved for every core its cpu() may answer: a failure on any core is
-    // a failure (the first answer is kept when none shows it). Code that never asks for its core
-    // runs once.
-    let first: Counterexample | undefined;
-    for (const core of REPLAY_CORES) {
-      g[CPU_HOOK] = core;
-      const calls = cpuCalls();
-      const out = doReplay(sub, th, goal, model, specMod, implMod, small);
-      if (out.confirmed) return core === 0 ? out : { ...out, replay: `${out.replay} (run on core ${core})` };
-      first ??= out;
-      if (cpuCalls() === calls) break;
-    }
-    return first!;
-  } finally {
-    [g[MAKE_ARRAY], g[CPU_HOOK]] = previous;
-  }
+  const ret = (m: Subsystem['spec'] | Subsystem['impl']) => (th.kind === 'init' ? undefined : m.exports.get(th.op)?.ret);
+  const item: ReplayItem = {
+    kind: th.kind,
+    op: th.op,
+    inputs: th.inputs,
+    smallInputs: small?.inputs,
+    goal: { kind: goal.kind, side: goal.side, anyChoice: goal.anyChoice, predicate: goal.predicate },
+    model: modelText,
+    specInvariants: sub.spec.invariants.map((f) => f.name),
+    implInvariants: sub.impl.invariants.map((f) => f.name),
+    specState: sub.spec.state,
+    implState: sub.impl.state,
+    specRet: ret(sub.spec),
+    implRet: ret(sub.impl),
+  };
+  const t0 = performance.now();
+  const answer = await sub.runtime().run<ReplayAnswer>('replay', item, `the replay of ${th.kind === 'init' ? 'init' : th.op} (${th.kind})`);
+  if (process.env.PUSHBUTTON_TRACE) process.stderr.write(`[trace] replay ${th.kind} ${th.op}: ${(performance.now() - t0).toFixed(1)} ms in the sandbox\n`);
+  const c = answer.cex;
+  const w = (v: unknown) => (v === undefined ? undefined : fromWire(v));
+  const cex: Counterexample = { ...c, inputs: c.inputs.map((x) => ({ ...x, value: fromWire(x.value) })), implResult: w(c.implResult), specResult: w(c.specResult), implAfter: w(c.implAfter), specAfter: w(c.specAfter) };
+  return answer.interpret ? interpretRuntime(sub, th, goal, Model.parse(modelText), goal.side, cex) : cex;
 }
 
-/** The cores a replay runs the operation on, in turn, until one shows the failure (cpu() answers core mod N). */
-const REPLAY_CORES = [0, 1, 2, 3];
-
-function doReplay(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, specMod: Record<string, unknown>, implMod: Record<string, unknown>, small?: Theorem): Counterexample {
-  const fn = (m: Record<string, unknown>, name: string): Fn => {
-    const f = m[name];
-    if (typeof f !== 'function') throw new Error(`${name} is not exported at run time`);
-    return f as Fn;
-  };
-  // the model speaks of the small scope's inputs when there is one (same inputs, same order)
-  const source = small ?? th;
-  const inits = small && th.kind !== 'init' ? { spec: run(fn(specMod, 'init'), []).result, impl: run(fn(implMod, 'init'), []).result } : undefined;
-  const valueOf = (k: number, checked = true): unknown => {
-    const inp = source.inputs[k];
-    const v = decode(model, inp, checked);
-    return inits && inp.role !== 'arg' ? widen(v, inits[inp.role], checked) : v;
-  };
-  const inputs = th.inputs.map((inp, k) => ({ role: inp.role, name: inp.param, value: valueOf(k) }));
-  const shown = th.inputs.map((inp, k) => ({ role: inp.role, name: inp.param, value: plain(small ? inputs[k].value : valueOf(k, false)) }));
-  const state = (role: 'impl' | 'spec') => inputs.find((x) => x.role === role)?.value;
-  const argVals = () => th.inputs.flatMap((x, k) => (x.role === 'arg' ? [valueOf(k)] : []));
-  const cex: Counterexample = { inputs: shown, replay: '', confirmed: false };
-  const fail = (why: string) => ({ ...cex, replay: why, confirmed: false });
-
-  // 1. the hypotheses must hold on the decoded values
-  for (const [k, inp] of th.inputs.entries()) {
-    const bad = typeViolation(shown[k].value, inp.type, inp.param);
-    if (bad) return fail(`the decoded input does not fit its type: ${bad}`);
-  }
-  const holdsAll = (m: Record<string, unknown>, names: string[], st: unknown) => names.filter((n) => run(fn(m, n), [st]).result !== true);
-  if (th.kind !== 'init') {
-    const s = state('spec');
-    const badSpec = holdsAll(specMod, sub.spec.invariants.map((f) => f.name), s);
-    if (badSpec.length) return fail(`the decoded spec state violates ${badSpec.join(', ')}`);
-    if (th.kind === 'refinement') {
-      const i = state('impl');
-      const badImpl = holdsAll(implMod, sub.impl.invariants.map((f) => f.name), i);
-      if (badImpl.length) return fail(`the decoded implementation state violates ${badImpl.join(', ')}`);
-      if (run(fn(implMod, 'equiv'), [i, s]).result !== true) return fail('the decoded states are not related by equiv');
-    }
-  }
-
-  // 2. run the operation(s)
-  let implOut: Outcome | undefined, specOut: Outcome | undefined;
-  let implAfter: unknown, specAfter: unknown;
-  if (th.kind === 'init') {
-    implOut = run(fn(implMod, 'init'), []);
-    specOut = run(fn(specMod, 'init'), []);
-    implAfter = implOut.result;
-    specAfter = specOut.result;
-  } else {
-    if (th.kind === 'refinement') {
-      implAfter = state('impl');
-      implOut = run(fn(implMod, th.op), [implAfter, ...argVals()]);
-    }
-    specAfter = state('spec');
-    specOut = run(fn(specMod, th.op), [specAfter, ...argVals()]);
-  }
-  const out: Counterexample = {
-    ...cex,
-    implResult: implOut && plain(implOut.result),
-    specResult: specOut && plain(specOut.result),
-    implAfter: implAfter === undefined ? undefined : plain(implAfter),
-    specAfter: specAfter === undefined ? undefined : plain(specAfter),
-  };
-  const confirmed = (why: string) => ({ ...out, replay: why, confirmed: true });
-  const refuted = (why: string) => ({ ...out, replay: why, confirmed: false });
-  if (implOut?.error && !implOut.runtime) return refuted(`the implementation ${implOut.error}`);
-  if (specOut?.error && !specOut.runtime) return refuted(`the spec ${specOut.error}`);
-
-  // 3. check that the failure shows
-  const side = goal.side;
-  switch (goal.kind) {
-    case 'result':
-      if (implOut?.error) return confirmed(`the implementation ${implOut.error}`);
-      if (goal.anyChoice) {
-        // the spec may choose: the counterexample stands only if no choice gives this result and a related state
-        const specIndex = th.inputs.findIndex((x) => x.role === 'spec');
-        const { runs, complete } = everyChoice(() => {
-          const s = valueOf(specIndex);
-          return { o: run(fn(specMod, th.op), [s, ...argVals()]), s };
-        });
-        const allowed = runs.find((r) => !r.o.error && deepEqual(implOut?.result, r.o.result) && run(fn(implMod, 'equiv'), [implAfter, r.s]).result === true);
-        if (allowed) return refuted(`a choice of the spec returns ${JSON.stringify(plain(allowed.o.result))} with a related state`);
-        if (!complete) return refuted(`${runs.length} choices of the spec tried without a match, but not all of them`);
-        return confirmed(`no choice of the spec (${runs.length} tried) returns ${JSON.stringify(plain(implOut?.result))} and a state related to the implementation's`);
-      }
-      if (!deepEqual(implOut?.result, specOut?.result)) return confirmed(`results differ: implementation ${JSON.stringify(plain(implOut?.result))}, spec ${JSON.stringify(plain(specOut?.result))}`);
-      return refuted('both sides returned the same result');
-    case 'equiv': {
-      if (implOut?.error || specOut?.error) return confirmed(implOut?.error ? `the implementation ${implOut.error}` : `the spec ${specOut!.error}`);
-      const r = run(fn(implMod, 'equiv'), [implAfter, specAfter]);
-      return r.result === false ? confirmed('equiv(i, s) is false afterwards') : refuted(`equiv(i, s) is ${r.error ?? String(r.result)} afterwards`);
-    }
-    case 'impl-invariant':
-    case 'spec-invariant': {
-      const mod = goal.kind === 'impl-invariant' ? implMod : specMod;
-      const after = goal.kind === 'impl-invariant' ? implAfter : specAfter;
-      const o = goal.kind === 'impl-invariant' ? implOut : specOut;
-      if (o?.error) return confirmed(`the ${goal.kind === 'impl-invariant' ? 'implementation' : 'spec'} ${o.error}`);
-      const r = run(fn(mod, goal.predicate!), [after]);
-      return r.result === false ? confirmed(`${goal.predicate} is false afterwards`) : refuted(`${goal.predicate} is ${r.error ?? String(r.result)} afterwards`);
-    }
-    case 'runtime': {
-      const o = side === 'impl' ? implOut : specOut;
-      if (o?.error) return confirmed(`the ${side === 'impl' ? 'implementation' : 'spec'} ${o.error}`);
-      const after = side === 'impl' ? implAfter : specAfter;
-      const stateType = side === 'impl' ? sub.impl.state : sub.spec.state;
-      const bad = typeViolation(after, stateType, th.kind === 'init' ? 'init()' : (th.inputs.find((x) => x.role === side)?.param ?? 's'));
-      if (bad) return confirmed(`afterwards ${bad}`);
-      // not observable from outside: locate it with the IR interpreter on the same inputs (which
-      // speak of the real sizes only without a small scope)
-      if (small) return refuted('the runtime error found at the small scope is not observable at the real sizes');
-      return interpretRuntime(sub, th, goal, model, side, out);
-    }
-  }
-}
+/**
+ * Why a runtime error of this kind can leave no trace in a TypeScript run (the replay line says
+ * so whenever the IR interpreter, not the run, is what shows it).
+ */
+const UNOBSERVABLE: Record<string, string> = {
+  overflow: 'TypeScript does not check that a value fits its declared integer type',
+  'safe-integer': 'TypeScript computes past 2^53 with rounding, without an error',
+  divzero: 'a division by zero gives Infinity or NaN in TypeScript, not an error',
+  'inexact-division': "TypeScript's / gives a fraction, not an error",
+  bounds: 'an array the code builds itself (not with arr()) is not bounds-checked at run time',
+};
 
 function interpretRuntime(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Model, side: 'impl' | 'spec', out: Counterexample): Counterexample {
   const interp = new Interpreter(sub.program);
@@ -402,9 +282,12 @@ function interpretRuntime(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Mo
     }
   } catch (e) {
     if (e instanceof RuntimeError) {
-      const where = `${e.loc.line}:${e.loc.col}`;
-      const same = e.kind === goal.obligation?.kind;
-      return { ...out, replay: `not observable from the TypeScript run; the IR interpreter stops at line ${where}: ${e.message}`, confirmed: same };
+      const where = `${path.basename(e.loc.file)}:${e.loc.line}:${e.loc.col}`;
+      const why = UNOBSERVABLE[e.kind];
+      // an error the run would have shown (a failed assert throws) but did not: the interpreter
+      // and TypeScript disagree, which is the toolchain's problem, not a counterexample
+      if (!why) return { ...out, replay: `the IR interpreter stops at ${where} (${e.message}) but the TypeScript run, which would show it, does not`, confirmed: false };
+      return { ...out, replay: `not observable from the TypeScript run (${why}), which returned normally; the IR interpreter, which checks it, stops at ${where}: ${e.message}`, confirmed: e.kind === goal.obligation?.kind };
     }
     if (e instanceof AssumptionFailed) return { ...out, replay: 'an assume() does not hold on these inputs', confirmed: false };
     throw e;

@@ -9,6 +9,7 @@ import { theoremOf, toSmt, type Theorem, type GoalSpec, type TheoremKind } from 
 import { replay, type Counterexample } from './counterexample.ts';
 import { SolverPool, type GoalResult } from './solver/pool.ts';
 import { SubsetError, type Diagnostic } from './diagnostics.ts';
+import { ModuleLoadError, RunFailure } from './sandbox/sandbox.ts';
 import { hasQuantifier } from '../symexec/term.ts';
 import type { Pair } from './discover.ts';
 import type { MachineOptions } from '../symexec/evaluate.ts';
@@ -286,6 +287,10 @@ export class Runner {
       if (cex.confirmed) return { ...base, status: 'refuted', counterexample: cex };
       return { ...base, status: 'unknown', reason: `toolchain error: the solver's counterexample does not replay on the TypeScript code (${cex.replay})`, counterexample: cex };
     } catch (e) {
+      // the user's code could not be run (sandbox/sandbox.ts): its top-level code is a located
+      // diagnostic of the subsystem, a run that did not finish leaves this goal unknown
+      if (e instanceof ModuleLoadError) for (const d of e.diagnostics) if (!out.diagnostics.some((x) => x.message === d.message)) out.diagnostics.push(d);
+      if (e instanceof RunFailure || e instanceof ModuleLoadError) return { ...base, status: 'unknown', reason: `the counterexample could not be replayed: ${e instanceof ModuleLoadError ? e.summary : e.message}` };
       return { ...base, status: 'unknown', reason: `toolchain error while replaying the counterexample: ${e instanceof Error ? e.message : String(e)}` };
     }
   }

@@ -4,7 +4,8 @@ import type { Project } from 'ts-morph';
 import type { Func, Module, Program, Type } from './ir.ts';
 import { sameShape, typeToString } from './ir.ts';
 import { Lowering } from './frontend/lower.ts';
-import { withRunnableModules } from './frontend/emit.ts';
+import { sandboxModules } from './frontend/emit.ts';
+import { Sandbox } from './sandbox/sandbox.ts';
 import { type Diagnostic, SubsetError } from './diagnostics.ts';
 
 export interface Operation {
@@ -26,18 +27,17 @@ export interface Subsystem {
   project: Project;
   /** The spec's small scope (`SMALL_X` constants) for counterexample search; empty when none. */
   smallScope: Map<string, number>;
-  /** The real TypeScript modules, loaded once, for replaying counterexamples. */
-  runtime(): Promise<{ spec: Record<string, unknown>; impl: Record<string, unknown> }>;
+  /** The real TypeScript modules, loaded once in a child process, for replaying counterexamples. */
+  runtime(): Sandbox;
 }
 
-type Runtime = { spec: Record<string, unknown>; impl: Record<string, unknown> };
-
-function loader(project: Project, specFile: string, implFile: string): () => Promise<Runtime> {
-  let loaded: Promise<Runtime> | undefined;
-  return () =>
-    (loaded ??= (async () => {
-      return withRunnableModules(project, [specFile, implFile], async (urls) => ({ spec: await import(urls.get(specFile)!), impl: await import(urls.get(implFile)!) }));
-    })());
+/**
+ * The subsystem's sandbox (sandbox/sandbox.ts): its spec and implementation loaded in a child
+ * process, made when first asked for, to replay counterexamples there and never in the verifier.
+ */
+function loader(project: Project, name: string, specFile: string, implFile: string): () => Sandbox {
+  let sandbox: Sandbox | undefined;
+  return () => (sandbox ??= new Sandbox(name, () => sandboxModules(project, [['spec', specFile], ['impl', implFile]])));
 }
 
 const isInvariant = (name: string) => name.startsWith('inv_');
@@ -130,6 +130,6 @@ export function loadSubsystem(project: Project, name: string, specFile: string, 
     operations,
     project,
     smallScope: lowering.smallScope(specFile),
-    runtime: loader(project, specFile, implFile),
+    runtime: loader(project, name, specFile, implFile),
   };
 }

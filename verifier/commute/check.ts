@@ -8,12 +8,19 @@
 //    each through the footprint recorder (MTRACE's protocol: sequential, fstest -c style).
 //    Conflict-free when no cell one writes is touched by the other. The results in both orders must be ones the spec allows.
 
+//
+// All of this runs in the sandbox's child process (sandbox/sandbox.ts): commuteTestTask is the
+// task, one test at a time; command.ts sends the tests and reads back, with applyExpectation,
+// what the spec's runs decided.
+
 import { everyChoice } from '../choices.ts';
 import { CPU_HOOK } from '../prelude.ts';
-import { deepEqual, plain, widen } from '../counterexample.ts';
+import { cloneValue, deepEqual, plain, widen } from '../counterexample.ts';
 import { recordAccesses, conflicts, type Granularity } from './footprint.ts';
 import type { GeneratedTest } from './testgen.ts';
-import type { Json, TestVerdict } from './types.ts';
+import type { Json, TestCase, TestVerdict } from './types.ts';
+import { fromWire, toWire } from '../sandbox/wire.ts';
+import type { TaskContext } from '../sandbox/tasks.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 type Module = Record<string, unknown>;
@@ -92,24 +99,34 @@ function equivalent(spec: Module, x: unknown, y: unknown): boolean {
 }
 
 /**
+ * The runs of the spec, one per order, that agree (the lowest choices that do): their indices,
+ * or why the test does not commute at run time.
+ */
+export function agreeingRuns(rt: Runtimes, t: GeneratedTest, runs: SpecRuns): [number, number] | string {
+  const { ab, ba } = runs;
+  for (const [x, r] of ab.entries()) {
+    for (const [y, q] of ba.entries()) if (deepEqual(r.results, q.results) && equivalent(rt.spec, r.state, q.state)) return [x, y];
+  }
+  return `no choices of the spec make ${t.test.calls[0].op};${t.test.calls[1].op} and ${t.test.calls[1].op};${t.test.calls[0].op} agree at run time (${ab.length}×${ba.length} runs)`;
+}
+
+/**
  * Fills in the test's expected results from the spec (the lowest choices that make the orders
  * agree). Returns why the test does not commute at run time, if it does not.
  */
 export function expectFromSpec(rt: Runtimes, t: GeneratedTest, runs: SpecRuns): string | undefined {
-  const spec = rt.spec;
-  const { ab, ba } = runs;
-  for (const x of ab) {
-    for (const y of ba) {
-      if (deepEqual(x.results, y.results) && equivalent(spec, x.state, y.state)) {
-        const json = (r: Run) => r.results.map((v) => t.json(v)) as [Json, Json];
-        t.test.expect = { ab: json(x), ba: json(y) };
-        const distinct = (runs: Run[]) => [...new Map(runs.map((r) => [JSON.stringify(json(r)), json(r)])).values()];
-        if (ab.length > 1 || ba.length > 1) t.test.allowed = { ab: distinct(ab), ba: distinct(ba) };
-        return undefined;
-      }
-    }
-  }
-  return `no choices of the spec make ${t.test.calls[0].op};${t.test.calls[1].op} and ${t.test.calls[1].op};${t.test.calls[0].op} agree at run time (${ab.length}×${ba.length} runs)`;
+  const agree = agreeingRuns(rt, t, runs);
+  if (typeof agree === 'string') return agree;
+  applyExpectation(t, { ab: runs.ab[agree[0]].results, ba: runs.ba[agree[1]].results }, runs.ab.length > 1 || runs.ba.length > 1 ? { ab: runs.ab.map((r) => r.results), ba: runs.ba.map((r) => r.results) } : undefined);
+  return undefined;
+}
+
+/** Writes the expected results (and, when the spec chooses, every pair of results it allows) as the test's JSON. */
+export function applyExpectation(t: GeneratedTest, expect: { ab: unknown[]; ba: unknown[] }, allowed?: { ab: unknown[][]; ba: unknown[][] }): void {
+  const json = (results: unknown[]) => results.map((v) => t.json(v)) as [Json, Json];
+  t.test.expect = { ab: json(expect.ab), ba: json(expect.ba) };
+  const distinct = (rs: unknown[][]) => [...new Map(rs.map((r) => [JSON.stringify(json(r)), json(r)])).values()];
+  if (allowed) t.test.allowed = { ab: distinct(allowed.ab), ba: distinct(allowed.ba) };
 }
 
 /**
@@ -146,4 +163,63 @@ export function checkTest(rt: Runtimes, variant: string, t: GeneratedTest, runs:
     }
   }
   return verdict;
+}
+
+// ---- the sandbox's task ------------------------------------------------------------------------
+
+/** One test as the sandbox gets it: its values wire-encoded (sandbox/wire.ts). */
+export interface TestItem {
+  test: Pick<TestCase, 'id' | 'pair' | 'path' | 'calls'>;
+  setup: unknown;
+  args: [unknown, unknown];
+  /** each variant's starting state */
+  impls: Record<string, unknown>;
+  variants: string[];
+  granularity: Granularity;
+  /** tests of a small scope: states widened with the real init() states */
+  scoped: boolean;
+}
+
+/** What the sandbox found: the spec's agreeing results (wire-encoded), or why the test is set aside, and the verdicts. */
+export interface TestAnswer {
+  notCommuting?: string;
+  /** the first variant whose equiv does not relate its starting state to the setup */
+  unrelated?: string;
+  expect?: { ab: unknown; ba: unknown };
+  allowed?: { ab: unknown[]; ba: unknown[] };
+  verdicts: TestVerdict[];
+}
+
+/** The task (sandbox/tasks.ts): the spec's runs and every variant's conflict check of one test. */
+export function commuteTestTask(ctx: TaskContext, item: TestItem): TestAnswer {
+  let rt = ctx.cache.get('commute') as Runtimes | undefined;
+  if (!rt) {
+    const impls = new Map(item.variants.map((v) => [v, ctx.modules[v]]));
+    const init = (m: Record<string, unknown>) => (m.init as () => unknown)();
+    rt = { spec: ctx.modules.spec, impls, inits: item.scoped ? { spec: init(ctx.modules.spec), impls: new Map([...impls].map(([name, m]) => [name, init(m)])) } : undefined };
+    ctx.cache.set('commute', rt);
+  }
+  const setup = fromWire(item.setup);
+  const args = fromWire(item.args) as [unknown[], unknown[]];
+  const impls = new Map(Object.entries(item.impls).map(([v, x]) => [v, fromWire(x)]));
+  const t: GeneratedTest = {
+    test: { ...item.test, setup: null, expect: { ab: [null, null], ba: [null, null] } },
+    setup: () => cloneValue(setup),
+    args: () => cloneValue(args),
+    implSetup: (v) => cloneValue(impls.get(v)),
+    json: (v) => plain(v) as Json,
+    atoms: [],
+  };
+  const runs = runSpec(rt, t);
+  const agree = agreeingRuns(rt, t, runs);
+  const notCommuting = typeof agree === 'string' ? agree : undefined;
+  if (notCommuting && item.scoped) return { notCommuting, verdicts: [] };
+  const unrelated = item.variants.find((v) => !startsRelated(rt, v, t));
+  if (notCommuting || unrelated || typeof agree === 'string') return { notCommuting, unrelated, verdicts: [] };
+  const results = (rs: Run[]) => rs.map((r) => toWire(r.results));
+  return {
+    expect: { ab: toWire(runs.ab[agree[0]].results), ba: toWire(runs.ba[agree[1]].results) },
+    allowed: runs.ab.length > 1 || runs.ba.length > 1 ? { ab: results(runs.ab), ba: results(runs.ba) } : undefined,
+    verdicts: item.variants.map((v) => checkTest(rt, v, t, runs, item.granularity)),
+  };
 }

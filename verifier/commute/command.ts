@@ -8,7 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Func } from '../ir.ts';
 import { loadProject } from '../frontend/project.ts';
-import { withRunnableModules } from '../frontend/emit.ts';
+import { sandboxModules } from '../frontend/emit.ts';
+import { ModuleLoadError, Sandbox } from '../sandbox/sandbox.ts';
+import { fromWire, toWire } from '../sandbox/wire.ts';
 import { loadSpec, loadSubsystem } from '../subsystem.ts';
 import { typeViolation } from '../counterexample.ts';
 import { revive } from '../prelude.ts';
@@ -18,7 +20,7 @@ import { SubsetError, formatDiagnostic } from '../diagnostics.ts';
 import { analyseProblem, pairProblem, DEFAULT_POLICY, type CommuteSpec, type PairAnalysis } from './analyze.ts';
 import * as T from '../../symexec/term.ts';
 import { generateTests, savedTest, DEFAULT_TEST_POLICY, type GeneratedTest, type StartStateCounts } from './testgen.ts';
-import { checkTest, expectFromSpec, runSpec, startsRelated, type Runtimes } from './check.ts';
+import { applyExpectation, type TestAnswer, type TestItem } from './check.ts';
 import type { Granularity } from './footprint.ts';
 import { conditionsText, htmlReport, jsonReport, summarise, tableText, totalsText, type Policy } from './report.ts';
 import { vitestFile } from './emit-tests.ts';
@@ -84,6 +86,8 @@ export function loadCommuteSpec(root: string, target: string): CommuteSpec {
   // array of the pair is expanded, which the real sizes (8,192 pages) do not allow
   const scope = loadSpec(project, specFile).smallScope;
   const l = loadSpec(project, specFile, scope);
+  const subs = variants.filter((v) => v.specFile === specFile).map((v) => loadSubsystem(project, v.name, v.specFile, v.implFile, scope));
+  let sandbox: Sandbox | undefined;
   return {
     name: variants[0]?.name.split('.')[0] ?? path.basename(specFile, '.ts'),
     specFile,
@@ -93,9 +97,10 @@ export function loadCommuteSpec(root: string, target: string): CommuteSpec {
     equivalent: l.equivalent,
     commuteFirst: l.commuteFirst,
     operations: l.operations,
-    variants: variants.filter((v) => v.specFile === specFile).map((v) => loadSubsystem(project, v.name, v.specFile, v.implFile, scope)),
+    variants: subs,
     scope,
-    runtime: () => withRunnableModules(project, [specFile], (urls) => import(urls.get(specFile)!)),
+    // the spec and every variant in one sandbox (their tests run there only), made when first asked for
+    runtime: () => (sandbox ??= new Sandbox(specFile, () => sandboxModules(project, [['spec', specFile], ...subs.map((v) => [v.name, v.implFile] as [string, string])]))),
   };
 }
 
@@ -132,43 +137,50 @@ export async function inParallel<T, R>(items: T[], n: number, cost: (x: T) => nu
   return out;
 }
 
-async function runtimes(spec: CommuteSpec): Promise<Runtimes> {
-  const impls = new Map<string, Record<string, unknown>>();
-  for (const v of spec.variants) impls.set(v.name, (await v.runtime()).impl);
-  // with variants, the spec module their implementations were loaded with (one copy of the prelude's classes)
-  const specMod = spec.variants.length ? (await spec.variants[0].runtime()).spec : await spec.runtime();
-  if (!spec.scope.size) return { spec: specMod, impls };
-  // tests of the small scope run at the real sizes, widened with the real init() states
-  const init = (m: Record<string, unknown>) => (m.init as () => unknown)();
-  return { spec: specMod, impls, inits: { spec: init(specMod), impls: new Map([...impls].map(([name, m]) => [name, init(m)])) } };
-}
-
 /** What the conflict check makes of a set of tests: the checked ones, their verdicts, the ones it set aside. */
-type Checked = Pick<CommuteRun, 'tests' | 'verdicts' | 'toolchainErrors' | 'outOfScope'>;
+type Checked = Pick<CommuteRun, 'tests' | 'verdicts' | 'toolchainErrors' | 'outOfScope' | 'dropped'>;
 
 /**
  * Runs each test on the spec (which fills in its expected results) and on every variant from
- * its starting state. `unrelated` says why a test whose starting state the variant's equiv does
- * not relate to the setup is set aside.
+ * its starting state, in the spec's sandbox (check.ts's commuteTestTask): the user's code never
+ * runs in this process. `unrelated` says why a test whose starting state the variant's equiv
+ * does not relate to the setup is set aside. A test whose run does not finish (process.exit, the
+ * time or heap limit) is dropped with why; modules whose top-level code cannot run throw
+ * ModuleLoadError.
  */
 async function checkTests(spec: CommuteSpec, gts: GeneratedTest[], granularity: Granularity | undefined, unrelated: (variant: string) => string): Promise<Checked> {
-  const out: Checked = { tests: [], verdicts: [], toolchainErrors: [], outOfScope: [] };
-  const rt = await runtimes(spec);
-  for (const gt of gts) {
-    const runs = runSpec(rt, gt);
-    const notCommuting = expectFromSpec(rt, gt, runs);
-    if (notCommuting && spec.scope.size) {
-      out.outOfScope.push({ id: gt.test.id, why: notCommuting });
+  const out: Checked = { tests: [], verdicts: [], toolchainErrors: [], outOfScope: [], dropped: [] };
+  const variants = spec.variants.map((v) => v.name);
+  const items: TestItem[] = gts.map((gt) => ({
+    test: { id: gt.test.id, pair: gt.test.pair, path: gt.test.path, calls: gt.test.calls },
+    setup: toWire(gt.setup()),
+    args: toWire(gt.args()) as [unknown, unknown],
+    impls: Object.fromEntries(variants.map((v) => [v, toWire(gt.implSetup(v))])),
+    variants,
+    granularity: granularity ?? 'cell',
+    scoped: spec.scope.size > 0,
+  }));
+  const answers = await spec.runtime().runEach<TestAnswer>('commute-test', items, (k) => `the test ${gts[k].test.id} (${gts[k].test.calls[0].op}, ${gts[k].test.calls[1].op} on the spec and ${variants.join(', ')})`);
+  for (const [k, gt] of gts.entries()) {
+    const r = answers[k];
+    if (!r.ok) {
+      out.dropped.push({ id: gt.test.id, why: r.error });
       continue;
     }
-    const v = spec.variants.find((x) => !startsRelated(rt, x.name, gt));
-    const why = notCommuting ?? (v && unrelated(v.name));
-    if (why) {
-      out.toolchainErrors.push({ id: gt.test.id, why });
+    const a = r.value;
+    if (a.notCommuting && spec.scope.size) {
+      out.outOfScope.push({ id: gt.test.id, why: a.notCommuting });
       continue;
     }
+    const why = a.notCommuting ?? (a.unrelated && unrelated(a.unrelated));
+    if (why || !a.expect) {
+      out.toolchainErrors.push({ id: gt.test.id, why: why || 'the sandbox gave no expected results' });
+      continue;
+    }
+    const results = (w: unknown) => fromWire(w) as unknown[];
+    applyExpectation(gt, { ab: results(a.expect.ab), ba: results(a.expect.ba) }, a.allowed && { ab: a.allowed.ab.map(results), ba: a.allowed.ba.map(results) });
     out.tests.push(gt);
-    for (const x of spec.variants) out.verdicts.push(checkTest(rt, x.name, gt, runs, granularity));
+    out.verdicts.push(...a.verdicts);
   }
   return out;
 }
@@ -218,7 +230,6 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       analyses: [],
       ...checked,
       toolchainErrors: [...saved.unfit, ...checked.toolchainErrors],
-      dropped: [],
       unknowns: 0,
       startStates: { propagated: 0, solved: 0 },
       phases: { analyzeMs: 0, proveMs: 0, testgenMs: 0, checkMs: Math.round(performance.now() - t) },
@@ -261,8 +272,8 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     });
     const testgenMs = performance.now() - t;
     t = performance.now();
-    const { tests, verdicts, toolchainErrors, outOfScope } = opts.noTests
-      ? { tests: [], verdicts: [], toolchainErrors: [], outOfScope: [] }
+    const { tests, verdicts, toolchainErrors, outOfScope, dropped: failed } = opts.noTests
+      ? { tests: [], verdicts: [], toolchainErrors: [], outOfScope: [], dropped: [] }
       : await checkTests(spec, perPair.flatMap((r) => r.tests), opts.granularity, (v) => `the solver's starting state of ${v} is not related to the setup by its equiv at run time`);
     const checkMs = performance.now() - t;
     const proofUnknowns = analyses.reduce((n, a) => n + Object.values(a.result.proofs ?? {}).reduce((k, x) => k + x.unknown, 0), 0);
@@ -291,7 +302,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       verdicts,
       toolchainErrors,
       outOfScope,
-      dropped: perPair.flatMap((r) => r.dropped),
+      dropped: [...perPair.flatMap((r) => r.dropped), ...failed],
       unknowns,
       startStates: { propagated: perPair.reduce((n, r) => n + r.startStates.propagated, 0), solved: perPair.reduce((n, r) => n + r.startStates.solved, 0) },
       phases: { analyzeMs: Math.round(analyzeMs), proveMs: Math.round(proveMs), testgenMs: Math.round(testgenMs), checkMs: Math.round(checkMs) },
@@ -395,6 +406,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
     });
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message);
+    if (e instanceof ModuleLoadError) return fail('the spec or an implementation cannot be run', e.diagnostics.map((d) => formatDiagnostic(d)));
     if (e instanceof SubsetError) return fail('the spec or an implementation is outside the subset', e.diagnostics.map((d) => formatDiagnostic(d)));
     throw e;
   }

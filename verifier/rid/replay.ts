@@ -8,14 +8,13 @@
 // (counter fields aside) but change the reported counter differently; a rule finding when its one
 // run ends with the change the rule names. Anything else is "not confirmed" and never a bug report.
 
-import * as fs from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Type } from '../ir.ts';
-import { RID_HOOK } from '../prelude.ts';
 import { Model, type MValue } from '../solver/model.ts';
-import { decode, checkedArray } from '../counterexample.ts';
-import { MAKE_ARRAY } from '../prelude.ts';
-import { withRunnableModules } from '../frontend/emit.ts';
+import { decode } from '../counterexample.ts';
+import { sandboxModules } from '../frontend/emit.ts';
+import { Sandbox, RunFailure } from '../sandbox/sandbox.ts';
+import { fromWire } from '../sandbox/wire.ts';
+import type { SideAnswer, SideItem } from './run-side.ts';
 import { isCounterType } from '../../symexec/paths.ts';
 import { counterNames, type Analysis, type Finding } from './analyse.ts';
 
@@ -39,26 +38,18 @@ export interface Replayed {
   witness: Witness;
 }
 
-type Fn = (...args: unknown[]) => unknown;
+const sandboxes = new WeakMap<Analysis, Map<string, Sandbox>>();
 
-const moduleCache = new WeakMap<Analysis, Map<string, Record<string, unknown>>>();
-
-/** The user's module, transpiled, with every function of the file reachable by name (helpers too). */
-async function moduleOf(a: Analysis, file: string, names: string[]): Promise<Record<string, unknown>> {
-  let cache = moduleCache.get(a);
-  if (!cache) moduleCache.set(a, (cache = new Map()));
-  const hit = cache.get(file);
-  if (hit) return hit;
-  const mod = await withRunnableModules(a.project, [file], async (urls) => {
-    const js = fs.readFileSync(fileURLToPath(urls.get(file)!), 'utf8');
-    // non-exported helpers are functions of the module too: export them under a private name
-    const extra = names.map((n) => `export { ${n} as __rid_${n} };`).join('\n');
-    const copy = fileURLToPath(urls.get(file)!).replace(/\.mjs$/, '.rid.mjs');
-    fs.writeFileSync(copy, `${js}\n${extra}\n`);
-    return (await import(pathToFileURL(copy).href)) as Record<string, unknown>;
-  });
-  cache.set(file, mod);
-  return mod;
+/**
+ * The sandbox of the user's module (sandbox/sandbox.ts), with every function of the file reachable
+ * by name (non-exported helpers are exported under a private name): its code runs there only.
+ */
+function sandboxOf(a: Analysis, file: string, names: string[]): Sandbox {
+  let byFile = sandboxes.get(a);
+  if (!byFile) sandboxes.set(a, (byFile = new Map()));
+  let s = byFile.get(file);
+  if (!s) byFile.set(file, (s = new Sandbox(file, () => sandboxModules(a.project, [['mod', file]], { exportAlso: new Map([[file, names]]) }))));
+  return s;
 }
 
 function jsValue(v: MValue | undefined, t?: Type): unknown {
@@ -132,51 +123,32 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
       return `[${acc}]`;
     });
   const fail = (detail: string): Replayed => ({ confirmed: false, detail, witness });
-  let fnv: Fn;
-  try {
-    const names = [...a.program.values()].filter((g) => g.file === f.fn.file).map((g) => g.name);
-    const mod = await moduleOf(a, f.fn.file, names);
-    fnv = (mod[f.fn.name] ?? mod[`__rid_${f.fn.name}`]) as Fn;
-    if (typeof fnv !== 'function') return fail(`${f.fn.name} is not a function at run time`);
-  } catch (e) {
-    return fail(`the module does not load: ${(e as Error).message}`);
-  }
-  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[]; changes: { how: string; x: unknown; counter: string }[] }[] = [];
-  for (const side of f.paths) {
+  const names = [...a.program.values()].filter((g) => g.file === f.fn.file).map((g) => g.name);
+  const sandbox = sandboxOf(a, f.fn.file, names);
+  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[]; changes: (SideAnswer['changes'][number] & { x?: unknown })[]; resultPlace?: string }[] = [];
+  for (const [k, side] of f.paths.entries()) {
     const outcomes = side.hidden.map((h, i) => ({ what: side.path.hidden[i]?.what ?? 'result()', value: jsValue(model.value(h.name!), side.path.hidden[i]?.type) }));
-    const queue = outcomes.map((o) => o.value);
-    const changes: { how: string; x: unknown; counter: string }[] = [];
-    let overrun = false;
-    const g = globalThis as Record<symbol, unknown>;
-    const prevHook = g[RID_HOOK], prevArr = g[MAKE_ARRAY];
-    g[RID_HOOK] = {
-      change: (how: string, x: unknown, counter: string) => changes.push({ how, x, counter }),
-      result: () => {
-        if (queue.length === 0) overrun = true;
-        return queue.length ? queue.shift() : 0;
-      },
-    };
-    g[MAKE_ARRAY] = checkedArray;
-    const args = inputs.map((inp) => decode(model, inp));
-    const run: SideRun = { outcomes, deltas: {} };
+    // the run itself happens in the sandbox: a module whose top-level code cannot run throws
+    // (ModuleLoadError, a located diagnostic); a run that does not finish is not a confirmation
+    const item: SideItem = { fn: f.fn.name, inputs, model: f.model, outcomes: outcomes.map((o) => o.value) };
+    let ans: SideAnswer;
     try {
-      run.result = fnv(...args);
+      ans = await sandbox.run<SideAnswer>('rid-run', item, `the run of ${f.fn.name} on path ${k + 1} of the witness`);
     } catch (e) {
-      run.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    } finally {
-      g[RID_HOOK] = prevHook;
-      g[MAKE_ARRAY] = prevArr;
+      if (e instanceof RunFailure) return fail(e.message);
+      throw e;
     }
-    if (overrun || queue.length) run.error ??= `the run asked for ${overrun ? 'more' : 'fewer'} primitive outcomes than the path (it took another path)`;
-    // which counter each change belongs to: records by identity, handles by value among the
-    // names the two paths use (arguments, the result, values handed out by primitives)
+    const run: SideRun = { outcomes, deltas: {}, result: fromWire(ans.result), error: ans.error };
+    const args = ans.after.map(fromWire);
+    if (ans.overrun || ans.left) run.error ??= `the run asked for ${ans.overrun ? 'more' : 'fewer'} primitive outcomes than the path (it took another path)`;
+    // which counter each change belongs to: records by identity (named in the sandbox), handles
+    // by value among the names the two paths use (arguments, the result, values handed out by
+    // primitives)
     const names = new Set([...counterNames(f.paths.map((s) => s.path))].map(concrete));
     names.add(concrete(/^[^(]*\((.*)\)$/.exec(f.counter)?.[1] ?? ''));
-    const objects = new Map<unknown, string>();
     const scalars: { name: string; v: unknown }[] = [];
     const walk = (v: unknown, name: string) => {
       if (v && typeof v === 'object') {
-        if (!objects.has(v)) objects.set(v, name);
         if (Array.isArray(v)) v.forEach((x, k) => walk(x, `${name}[${k}]`));
         else for (const [k, x] of Object.entries(v)) walk(x, `${name}.${k}`);
       } else if (names.has(name)) scalars.push({ name, v });
@@ -189,9 +161,10 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     // handles named by their value (module constants such as Py_None)
     for (const n of names) if (/^-?\d+$/.test(n)) scalars.push({ name: n, v: Number(n) });
     const ambiguous: string[] = [];
+    const changes = ans.changes.map((c) => ({ ...c, x: c.object === undefined ? fromWire(c.x) : undefined }));
     for (const c of changes) {
       let name: string;
-      if (c.x && typeof c.x === 'object') name = objects.get(c.x) ?? '?object';
+      if (c.object !== undefined) name = c.object;
       else {
         const cands = [...new Set(scalars.filter((s) => s.v === c.x).map((s) => s.name))];
         if (cands.length > 1) ambiguous.push(`${c.counter}: ${cands.join(' or ')}`);
@@ -202,7 +175,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     }
     const after: Record<string, unknown> = {};
     fp.params.forEach((p, i) => (after[p.name] = args[i]));
-    runs.push({ run, after, ambiguous, changes });
+    runs.push({ run, after, ambiguous, changes, resultPlace: ans.resultPlace });
     witness.runs.push({ ...run, result: plain(run.result) });
   }
   for (const r of runs) {
@@ -215,7 +188,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     const c = f.counter.split('(')[0];
     const r = x.run.result;
     if (r === 0 || r === null || r === undefined || r === false) return fail(`the run returns ${JSON.stringify(plain(r))} (NULL), which carries no reference`);
-    const net = x.changes.filter((ch) => ch.counter === c && ch.x === r).reduce((n, ch) => n + (ch.how === 'inc' ? 1 : -1), 0);
+    const net = x.changes.filter((ch) => ch.counter === c && ch.onResult).reduce((n, ch) => n + (ch.how === 'inc' ? 1 : -1), 0);
     if (net === 1) return fail(`the run returns ${JSON.stringify(plain(r))} with one reference taken on it`);
     return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(r))} and changes ${c} of it by ${fmt(net)}, not +1`, witness };
   }
@@ -223,13 +196,8 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
   const d = (r: (typeof runs)[number]) => r.run.deltas[counter] ?? 0;
   if (f.rule === 'rc/ipp') {
     const [x, y] = runs;
-    // a returned object must be the same one (found at the same place in the arguments)
-    const placeOf = (run: (typeof runs)[number]) => {
-      const v = run.run.result;
-      if (!v || typeof v !== 'object') return undefined;
-      const found = fp.params.map((p) => findPlace(run.after[p.name], v, p.name)).find((x) => x !== undefined);
-      return found ?? 'a new object';
-    };
+    // a returned object must be the same one (found at the same place in the arguments, in the sandbox)
+    const placeOf = (run: (typeof runs)[number]) => run.resultPlace;
     if (placeOf(x) !== placeOf(y)) return fail(`the two runs return different objects (${placeOf(x)} vs ${placeOf(y)})`);
     if (!same(x.run.result, y.run.result)) return fail(`the two runs return different results (${JSON.stringify(plain(x.run.result))} vs ${JSON.stringify(plain(y.run.result))})`);
     for (const p of fp.params) {
@@ -256,17 +224,6 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
   }
   if (d(x) >= 0) return fail(`${counter} changes by ${d(x)} at run time`);
   return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${counter} at ${fmt(d(x))}`, witness };
-}
-
-/** Where `target` sits inside `v` (by identity), as a path from `name`. */
-function findPlace(v: unknown, target: unknown, name: string): string | undefined {
-  if (v === target) return name;
-  if (!v || typeof v !== 'object') return undefined;
-  for (const [k, x] of Object.entries(v)) {
-    const r = findPlace(x, target, Array.isArray(v) ? `${name}[${k}]` : `${name}.${k}`);
-    if (r) return r;
-  }
-  return undefined;
 }
 
 const fmt = (n: number) => (n > 0 ? `+${n}` : `${n}`);
