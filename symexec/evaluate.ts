@@ -723,12 +723,16 @@ export class Machine {
       case 'arrayInit': {
         const i = T.mkBvar(e.param, T.INT);
         const mark = this.nextRoot;
-        const v = this.inBinder(e.param, i, e.len, () => this.expr(e.body));
+        const elem = (e.type as { elem: Type }).elem;
+        // the element's range check mentions the bound variable: it belongs inside the binder
+        const v = this.inBinder(e.param, i, e.len, () => {
+          const x = this.expr(e.body);
+          if (x.k === 's') this.checkRange(x, elem, e.body.loc, 'the array element');
+          return x;
+        });
         // each element must be a new object (the body runs once per element in TypeScript): a
         // body naming an existing record would make every element that one object
         if (v.k === 'ref' && (v.ref.root < mark || v.ref.path.length > 0)) reject(e.body.loc, 'an arr() element that is an existing record or array', 'every element would be the same object in TypeScript; build each element with a literal in the body');
-        const elem = (e.type as { elem: Type }).elem;
-        if (v.k === 's') this.checkRange(v, elem, e.body.loc, 'the array element');
         const root = this.alloc('arr', e.type, 'fresh');
         if (v.k === 's') root.leaves.set('[]', T.lambda(i, v.t));
         else for (const l of leavesOf(elem)) root.leaves.set(keyOf([{ idx: true }, ...l.segs]), T.lambda(i, this.readLeaf(v.ref, l.segs)));

@@ -70,6 +70,11 @@ function takeObligations(m: Machine): Obligation[] {
   return m.obligations.splice(0, m.obligations.length);
 }
 
+/** The pending obligations as facts: what evaluating the predicates so far did not break. */
+function wellDefined(m: Machine): Term[] {
+  return takeObligations(m).map((o) => o.holds);
+}
+
 /**
  * One goal per source location and kind: an expanded quantifier raises the same obligation once
  * per element (the kernel's invariants: hundreds), which are one question to the user and to Z3.
@@ -145,7 +150,11 @@ export function refinement(sub: Subsystem, op: Operation, opts: MachineOptions =
     ...sub.spec.invariants.map((f) => m.predicate(f, [s])),
     m.predicate(sub.impl.equiv, [i, s]),
   ];
-  takeObligations(m); // well-definedness of the predicates is proved on post-states
+  // The predicates run without a runtime error on the pre-states: proved of init's states and of
+  // every post-state, so it holds of every reachable state, and a counterexample's pre-state is
+  // then one where TypeScript evaluates them as the solver does (an index out of bounds reads
+  // undefined in TypeScript, an arbitrary value in SMT)
+  pre.push(...wellDefined(m));
   // the implementation must work for every input the spec accepts: its assumes are checked
   m.checkAssumptions = true;
   const ri = m.call(op.impl, [i, ...implArgs.vals]);
@@ -189,7 +198,7 @@ export function invariants(sub: Subsystem, op: Operation, opts: MachineOptions =
   const s = m.input('spec', sub.spec.state);
   const a = args(m, op);
   const pre = sub.spec.invariants.map((f) => m.predicate(f, [s]));
-  takeObligations(m);
+  pre.push(...wellDefined(m)); // as in refinement
   m.call(op.spec, [s, ...a.vals]);
   const specRuntime = takeObligations(m);
   m.hypotheses.push(...m.choices.map((c) => c.fact)); // every choice the spec may make must keep the invariants
