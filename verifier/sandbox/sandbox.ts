@@ -9,8 +9,9 @@
 // ModuleLoadError for the module's top-level code, reported as a diagnostic; a failed item for one
 // run, reported as `unknown` for what it was to show), never a verdict.
 //
-// One child per sandbox serves every request, with the modules loaded once; a child that dies
-// is replaced by a new one for the items after the one that killed it. At most MAX_LIVE children
+// One child per sandbox serves every request, with the modules loaded once (their transpiled
+// files are removed as soon as they are loaded); a child that dies is replaced by a new one, which
+// emits and loads them again, for the items after the one that killed it. At most MAX_LIVE children
 // are alive at once: an idle one is stopped when another sandbox needs a child (it starts again,
 // and loads again, when next asked).
 
@@ -200,6 +201,8 @@ export class Sandbox {
   private ids = 0;
   /** the module being loaded, by key (to name it when its top-level code fails) */
   private loading: string | undefined;
+  /** the last emitted files' URLs → source files, to read stack traces after the files are gone */
+  private sources = new Map<string, string>();
 
   /**
    * `name`: what the modules are, for messages (`counter`); `prepare`: emits them (called again
@@ -327,10 +330,12 @@ export class Sandbox {
     if (!ready || ready.kind !== 'msg' || ready.msg.type !== 'ready') {
       const why = !ready ? `no answer in ${seconds(STARTUP_MS)}` : ready.kind === 'exit' ? this.endOf(c, ready, 'start') : `a ${ready.msg.type} message first`;
       await this.drop(c);
+      this.release();
       throw new Error(`the sandbox process for ${this.name} did not start (${why})`);
     }
     const t1 = performance.now();
-    c.send({ type: 'load', modules: this.prepared.modules.map((m) => ({ key: m.key, url: m.url })) });
+    const modules = this.prepared.modules;
+    c.send({ type: 'load', modules: modules.map((m) => ({ key: m.key, url: m.url })) });
     this.loading = undefined;
     for (;;) {
       const ev = await c.next(this.limits.timeoutMs);
@@ -339,11 +344,12 @@ export class Sandbox {
         continue;
       }
       if (ev?.kind === 'msg' && ev.msg.type === 'loaded') {
+        this.release();
         if (process.env.PUSHBUTTON_TRACE) process.stderr.write(`[trace] sandbox ${this.name}: child up in ${(t1 - t0).toFixed(0)} ms, modules loaded in ${(performance.now() - t1).toFixed(0)} ms\n`);
         return c;
       }
       if (ev?.kind === 'msg' && ev.msg.type !== 'load-failed') continue;
-      const file = this.prepared.modules.find((m) => m.key === this.loading)?.file ?? this.prepared.modules[0].file;
+      const file = modules.find((m) => m.key === this.loading)?.file ?? modules[0].file;
       let what: string, loc: Loc | undefined;
       if (!ev) what = `did not finish in ${seconds(this.limits.timeoutMs)}`;
       else if (ev.kind === 'exit') [what, loc] = [this.endOf(c, ev, 'load'), this.exitCall(c)?.loc];
@@ -352,6 +358,7 @@ export class Sandbox {
         [what, loc] = [`threw ${failed.error}`, this.userFrame(failed.stack)];
       }
       await this.drop(c);
+      this.release();
       this.loadError = new ModuleLoadError(
         [{
           loc: loc ?? { file, line: 1, col: 1 },
@@ -362,6 +369,17 @@ export class Sandbox {
       );
       throw this.loadError;
     }
+  }
+
+  /**
+   * Removes the modules' files once the child has imported them: a process that ends without its
+   * exit hook (a test runner's worker) leaves nothing behind. A new child emits them again.
+   */
+  private release(): void {
+    if (!this.prepared) return;
+    this.sources = this.prepared.sources;
+    this.prepared.dispose();
+    this.prepared = undefined;
   }
 
   private async evict(): Promise<void> {
@@ -401,7 +419,7 @@ export class Sandbox {
 
   /** The first frame of a stack in one of the user's files (source-mapped to the .ts, or a transpiled copy). */
   private userFrame(stack: string | undefined): Loc | undefined {
-    const sources = this.prepared?.sources ?? new Map<string, string>();
+    const sources = this.prepared?.sources ?? this.sources;
     const files = new Set(sources.values());
     for (const m of (stack ?? '').matchAll(/((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?$/gm)) {
       const url = m[1].startsWith('file://') ? m[1] : pathToFileURL(m[1]).href;
