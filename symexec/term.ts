@@ -574,7 +574,8 @@ export function hasQuantifier(ts: Term[]): boolean {
 
 /**
  * A count over a domain too large to expand is an uninterpreted function of the bound variables
- * its body mentions (the enclosing quantifiers' variables), one function per body up to renaming.
+ * its body mentions (the enclosing quantifiers' variables), one function per body up to renaming
+ * and size.
  * `countFacts` states what every count satisfies; `countOf` relates the count of a post-state to
  * the count of the pre-state, which is what refcount invariants need.
  */
@@ -610,7 +611,8 @@ function countApp(i: Term, n: number, body: Term): Term {
   const index = canonVar(0);
   const params = order.map((_, k) => canonVar(k + 1));
   const canon = substitute(body, new Map([[i, index], ...order.map((v, k) => [v, params[k]] as [Term, Term])]));
-  const name = `count!${canon.id}`;
+  // the size is part of the function: the same body counted over another domain is another count
+  const name = `count!${canon.id}!${n}`;
   if (!countFns.has(name)) countFns.set(name, { name, n, index, params, body: canon });
   return mk('count', INT, order, { name });
 }

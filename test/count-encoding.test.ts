@@ -102,9 +102,9 @@ describe('symbolic count: countOf against counting', () => {
     expect(stats.flat).toBeGreaterThan(RUNS / 10);
   });
 
-  // KNOWN BUG F1 (/work/notes/encoding-findings.md): the same body over two sizes is one function,
-  // with the first size. `it.fails` passes while the bug is there; once fixed, make it a plain `it`.
-  it.fails('KNOWN BUG F1: two counts of one body over different sizes each mean their own size', () => {
+  // Found by this file (F1): the same body over two sizes had been one function, with the size
+  // seen first in the process, which bounded the larger count by the smaller size.
+  it('two counts of one body over different sizes each mean their own size', () => {
     fc.assert(
       fc.property(writesArb, bodyArb('line', LEN - 1), fc.integer({ min: 1, max: LEN - 2 }), envArb, (writes, body, n1, e) => {
         const inst = instance(writes);
