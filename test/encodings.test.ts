@@ -165,7 +165,7 @@ describe('query.ts logicOf', () => {
   const formula = fc.tuple(boolArb(1), fc.option(nonlinear, { nil: undefined, freq: 3 })).map(([e, o]) => (o ? T.and(buildBool(e), o) : buildBool(e)));
 
   it('names QF_AUFLIA only where Z3 then answers as without it', async () => {
-    const fs = fc.sample(fc.array(formula, { minLength: 1, maxLength: 2 }), { seed: 3307, numRuns: 40 });
+    const fs = fc.sample(fc.array(formula, { minLength: 1, maxLength: 2 }), { seed: 3307, numRuns: 20 });
     const goal = (id: string, asserts: Term[]): QueryGoal => ({ id, asserts, project: [], cap: 1, budgetMs: 10_000, models: false });
     let named = 0;
     let outside = 0;

@@ -72,6 +72,8 @@ export function boolArb(maxDepth = 2, free = 0): fc.Arbitrary<BoolE> {
           fc.boolean().map((v) => ({ k: 'b' as const, v })),
           fc.record({ k: fc.constant('not' as const), a: tie('bool') as fc.Arbitrary<BoolE> }),
           fc.record({ k: fc.constantFrom('and' as const, 'or' as const), xs: fc.array(tie('bool') as fc.Arbitrary<BoolE>, { minLength: 0, maxLength: 3 }) }),
+          // a formula beside its negation: and/or of complementary arguments fold to false/true
+          fc.tuple(fc.constantFrom('and' as const, 'or' as const), tie('bool') as fc.Arbitrary<BoolE>, tie('bool') as fc.Arbitrary<BoolE>).map(([k, a, b]) => ({ k, xs: [b, { k: 'not' as const, a }, a] })),
           fc.record({ k: fc.constantFrom('=>' as const, 'beq' as const), a: tie('bool') as fc.Arbitrary<BoolE>, b: tie('bool') as fc.Arbitrary<BoolE> }),
           fc.record({ k: fc.constant('bite' as const), c: tie('bool') as fc.Arbitrary<BoolE>, a: tie('bool') as fc.Arbitrary<BoolE>, b: tie('bool') as fc.Arbitrary<BoolE> }),
           ...quant,
