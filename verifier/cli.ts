@@ -5,10 +5,17 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { discover, orphanSpecs, select, type Pair } from './discover.ts';
-import { Runner, type SubsystemOutcome } from './run.ts';
+import { DEFAULT_RLIMIT, Runner, type SubsystemOutcome } from './run.ts';
 import { exitCode, jsonDocument, sarifDocument, subsystemText, summaryText } from './report.ts';
 import * as fs from 'node:fs';
 import { SolverPool } from './solver/pool.ts';
+
+/**
+ * `verify`'s wall-clock net per goal and rung. Several times what DEFAULT_RLIMIT takes on this
+ * project's 2-core machine when quiet (bench/README.md, "Verdicts under load"): only a check
+ * that stalls without counting, or a machine many times slower, should meet it.
+ */
+const DEFAULT_NET_MS = 120_000;
 
 const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
        verify commute NAME      (SIM commutativity: conditions, tests, conflicts; docs/commute.md)
@@ -25,7 +32,10 @@ Proves every subsystem of the project in the current folder: spec/NAME.ts with i
 options:
   --filter OP      only operations whose name contains OP (or matches a * glob); repeatable;
                    'init' selects the initial-state theorem
-  --timeout T      per-goal solver timeout: milliseconds, or with a unit (10s, 2m); default 30s
+  --rlimit N       per-goal solver budget, Z3's resource count (deterministic: the verdicts do not
+                   depend on the machine's load); 20M = 20000000; default ${DEFAULT_RLIMIT / 1e6}M
+  --timeout T      per-goal wall-clock safety net: milliseconds, or with a unit (10s, 2m); default
+                   ${DEFAULT_NET_MS / 60_000}m; a goal it stops is unknown
   --jobs N         solver worker processes; default: number of cores
   --json           print one JSON document instead of text
   --smt2 DIR       write every query as an SMT-LIB2 file into DIR
@@ -34,6 +44,14 @@ options:
   -h, --help       this text
 
 exit codes: 0 proved · 1 counterexample found · 2 input rejected or unusable · 3 unknown (timeout)`;
+
+/** A resource count: digits, optionally with k or M (20M = 20000000). */
+function parseCount(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)([kM])?$/.exec(s.trim());
+  if (!m) return undefined;
+  const n = Math.round(Number(m[1]) * (m[2] === 'k' ? 1e3 : m[2] === 'M' ? 1e6 : 1));
+  return Number.isSafeInteger(n) && n > 0 && n <= 0xffffffff ? n : undefined;
+}
 
 function parseDuration(s: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s.trim());
@@ -53,6 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         filter: { type: 'string', multiple: true },
         timeout: { type: 'string' },
+        rlimit: { type: 'string' },
         jobs: { type: 'string' },
         json: { type: 'boolean' },
         smt2: { type: 'string' },
@@ -121,8 +140,10 @@ export async function main(argv: string[]): Promise<number> {
 
 async function verifyCommand(values: Record<string, string | boolean | string[] | undefined>, positionals: string[]): Promise<number> {
   const root = path.resolve((values.root as string | undefined) ?? process.cwd());
-  const timeoutMs = values.timeout === undefined ? 30_000 : parseDuration(values.timeout as string);
+  const timeoutMs = values.timeout === undefined ? DEFAULT_NET_MS : parseDuration(values.timeout as string);
   if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout ${values.timeout}: write milliseconds or a duration such as 10s`);
+  const rlimit = values.rlimit === undefined ? DEFAULT_RLIMIT : parseCount(values.rlimit as string);
+  if (rlimit === undefined) throw new UsageError(`--rlimit ${values.rlimit}: a positive count below 2^32, such as 20000000 or 20M`);
   const jobs = values.jobs === undefined ? Math.max(1, (await import('node:os')).availableParallelism()) : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${values.jobs}: a positive integer`);
 
@@ -146,10 +167,11 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
   const filter = values.filter as string[] | undefined;
   const t0 = performance.now();
   const version = await SolverPool.solverVersion();
-  if (!json) console.log(`pushbutton verify · ${version} · timeout ${timeoutMs} ms per goal · ${jobs} worker${jobs === 1 ? '' : 's'}`);
+  if (!json) console.log(`pushbutton verify · ${version} · rlimit ${rlimit} per goal, wall-clock net ${timeoutMs} ms · ${jobs} worker${jobs === 1 ? '' : 's'}`);
   const runner = new Runner(root, {
     filter,
     timeoutMs,
+    rlimit,
     jobs,
     smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined,
   });
@@ -173,7 +195,7 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
   }
   const code = exitCode(outcomes);
   if (values.sarif) fs.writeFileSync(path.resolve(values.sarif as string), JSON.stringify(sarifDocument(outcomes, version, process.cwd()), null, 2));
-  if (json) console.log(JSON.stringify(jsonDocument(outcomes, { solver: version, options: { timeoutMs, jobs, filter: filter ?? [] }, wallMs: Math.round(wall) }), (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2));
+  if (json) console.log(JSON.stringify(jsonDocument(outcomes, { solver: version, options: { timeoutMs, rlimit, jobs, filter: filter ?? [] }, wallMs: Math.round(wall) }), (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2));
   else console.log(summaryText(outcomes, wall));
   return code;
 }

@@ -53,7 +53,13 @@ export interface SubsystemOutcome {
 
 export interface RunOptions {
   filter?: string[];
+  /**
+   * Per goal and rung, the wall-clock safety net (default in cli.ts); a goal it stops is
+   * unknown, so it must be several times what `rlimit` takes or verdicts depend on the load.
+   */
   timeoutMs: number;
+  /** Per goal, the deterministic budget of the ladder's last rungs (Z3's rlimit); default DEFAULT_RLIMIT. */
+  rlimit?: number;
   jobs: number;
   smt2Dir?: string;
   /** called as each operation finishes, for progress output */
@@ -61,16 +67,36 @@ export interface RunOptions {
 }
 
 /**
- * Stage 1's budget per goal. A goal that needs the invariants times out here; measured on the
- * kernel, the goals proved without them took 70 ms on average, while 159 goals that needed them
- * burned 400 of the model's 458 s of solver time at a quarter of a 10 s budget.
+ * The budgets are Z3's resource count (rlimit), not time: the count a check spends does not
+ * depend on how busy the machine is, so neither does the verdict (bench/README.md, "Verdicts
+ * under load"). The wall clock (RunOptions.timeoutMs) is only a safety net.
+ *
+ * DEFAULT_RLIMIT is the whole budget per goal, that of rungs 2b, 3 and 4; rung 2 gets a quarter.
+ * Chosen from the counts the shipped models need (`npm run verify`, all 2,702 goals, measured
+ * with twice these budgets; bench/README.md): at rung 2 at most 2.94 M (posix.scalable's
+ * mmap#result; the next 1.89 M), against 8 M; one goal goes on to rung 3 (posix.scalable's
+ * open#result, past 10 M at rung 2) and needs 15.9 M there, against 32 M.
  */
-const BARE_MS = 500;
+export const DEFAULT_RLIMIT = 32_000_000;
+/**
+ * Stage 1's budget per goal. A goal that needs the invariants gives up here; measured on the
+ * kernel, the goals proved without them took 70 ms on average, while 159 goals that needed them
+ * burned 400 of the model's 458 s of solver time at a quarter of a 10 s budget. In the shipped
+ * models the goals proved here spent at most 116 k (p99 58 k); about 160 give up here, and a
+ * goal that would have needed more only moves on to stage 2.
+ */
+const BARE_RLIMIT = 150_000;
+/**
+ * Stage 1's wall-clock net: only `unsat` counts there and anything else goes on to stage 2, so
+ * this bounds the time lost to a check that stalls without counting, never a verdict.
+ */
+const BARE_NET_MS = 10_000;
 
 /** The encoding tried when the solver answers `unknown`: quantifiers expanded into ground facts. */
 const EXPANDED: MachineOptions = { expandLimit: 256 };
 const EXPANDED_TEXT = 'quantifiers over at most 256 elements expanded';
 
+/** The wall-clock net says `timeout (N ms)`; the rlimit's reason, "resource limit (rlimit N)", comes from the worker. */
 function describeUnknown(reason: string | undefined, timeoutMs: number): string {
   return reason === 'canceled' || reason === 'timeout' ? `timeout (${timeoutMs} ms)` : (reason ?? 'unknown');
 }
@@ -87,9 +113,41 @@ function matches(filter: string[] | undefined, op: string): boolean {
 }
 const escape = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * Tickets served in order. The theorems of the late rungs (2b, 3) are built only when the solver
+ * has answered, i.e. in an order that depends on the machine's speed, and their SMT-LIB text
+ * depends on what was built before (symexec's hash-consed term ids name the definitions and
+ * order them); Z3's search, and so the resource count a goal needs, depends on that text. So they
+ * are built one theorem at a time in the order the theorems were made.
+ */
+class Turns {
+  private taken = 0;
+  private next = 0;
+  private readonly passed = new Set<number>();
+  private readonly waiting = new Map<number, () => void>();
+
+  take(): { wait: () => Promise<void>; pass: () => void } {
+    const i = this.taken++;
+    let done = false;
+    return {
+      wait: () => (done || i === this.next ? Promise.resolve() : new Promise<void>((r) => this.waiting.set(i, r))),
+      pass: () => {
+        if (done) return;
+        done = true;
+        this.passed.add(i);
+        while (this.passed.delete(this.next)) this.next++;
+        const w = this.waiting.get(this.next);
+        this.waiting.delete(this.next);
+        w?.();
+      },
+    };
+  }
+}
+
 export class Runner {
   private readonly pool: SolverPool;
   private readonly smallSubsystems = new Map<Subsystem, Subsystem>();
+  private readonly turns = new Turns();
 
   constructor(readonly root: string, readonly opts: RunOptions) {
     this.pool = new SolverPool({ jobs: opts.jobs });
@@ -140,7 +198,8 @@ export class Runner {
 
   /**
    * The solving ladder, cheapest first; a goal leaves it at its first definite answer.
-   * 1. Without the pre-state invariants, one solver with push/pop, at most BARE_MS: a goal
+   * Budgets are resource counts (rlimit); each rung also has the wall-clock net.
+   * 1. Without the pre-state invariants, one solver with push/pop, at most BARE_RLIMIT: a goal
    *    proved with fewer hypotheses is proved, and most runtime-error goals need none. Only
    *    runtime-error goals, and only `unsat` counts here.
    * 2. With every hypothesis, push/pop, a quarter of the budget.
@@ -154,13 +213,24 @@ export class Runner {
    * (searchSmall), which then replaces 3.
    */
   private async prove(sub: Subsystem, th: Theorem, out: SubsystemOutcome): Promise<GoalOutcome[]> {
+    // taken synchronously, in the order verify() makes the theorems; every path passes it
+    const turn = this.turns.take();
+    try {
+      return await this.climb(sub, th, out, turn);
+    } finally {
+      turn.pass();
+    }
+  }
+
+  private async climb(sub: Subsystem, th: Theorem, out: SubsystemOutcome, turn: { wait: () => Promise<void>; pass: () => void }): Promise<GoalOutcome[]> {
     if (th.goals.length === 0) return [];
     const t0 = performance.now();
     const smt = toSmt(th);
     this.dump(th, smt);
     out.frontMs += performance.now() - t0;
-    const budget = this.opts.timeoutMs;
-    const short = Math.min(budget, Math.max(500, budget / 4));
+    const budget = this.opts.rlimit ?? DEFAULT_RLIMIT;
+    const short = Math.ceil(budget / 4);
+    const net = this.opts.timeoutMs;
     const n = th.goals.length;
     const results: (GoalResult | undefined)[] = Array.from({ length: n }, () => undefined);
     const ms = new Array<number>(n).fill(0);
@@ -178,7 +248,7 @@ export class Runner {
     const firstAsk = th.hypotheses.length ? th.goals.map((g, k) => (g.kind === 'runtime' ? k : -1)).filter((k) => k >= 0) : [];
     if (firstAsk.length) {
       const bare = toSmt(th, false);
-      const first = await this.pool.solve({ prelude: bare.prelude, goals: firstAsk.map((k) => bare.goals[k]), timeoutMs: Math.min(short, BARE_MS), models: false });
+      const first = await this.pool.solve({ prelude: bare.prelude, goals: firstAsk.map((k) => bare.goals[k]), rlimit: Math.min(short, BARE_RLIMIT), timeoutMs: Math.min(net, BARE_NET_MS), models: false });
       trace(th, 'bare', first);
       for (const [j, r] of first.entries()) {
         const k = firstAsk[j];
@@ -191,7 +261,7 @@ export class Runner {
     }
     let todo = open();
     if (todo.length) {
-      const second = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), timeoutMs: short });
+      const second = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), rlimit: short, timeoutMs: net });
       second.forEach((r, j) => record(todo[j], r));
       trace(th, 'full', second);
     }
@@ -199,7 +269,9 @@ export class Runner {
 
     // a counterexample at the spec's small scope, before the heavy encodings of the real sizes
     todo = open().filter((k) => !verdicts[k]);
-    if (todo.length && sub.smallScope.size) await this.searchSmall(sub, th, todo, verdicts, record);
+    // the late theorems are built in turn (Turns); nothing from here to a pool.solve awaits
+    if (todo.length) await turn.wait();
+    if (todo.length && sub.smallScope.size) await this.searchSmall(sub, th, todo, verdicts, record, turn.pass);
     todo = open().filter((k) => !verdicts[k]);
     let quantified = true;
     // with a small scope declared, that is where counterexamples are searched: the real sizes
@@ -216,7 +288,8 @@ export class Runner {
       if (ask.length) {
         const one: Theorem = { ...expanded, goals: ask.map((k) => expanded.goals[byId.get(th.goals[k].id)!]) };
         const esmt = toSmt(one);
-        const third = await this.pool.solve({ prelude: esmt.prelude, goals: esmt.goals, timeoutMs: budget, incremental: false });
+        turn.pass();
+        const third = await this.pool.solve({ prelude: esmt.prelude, goals: esmt.goals, rlimit: budget, timeoutMs: net, incremental: false });
         trace(th, `expanded ${esmt.prelude.length}`, third);
         for (const [j, r] of third.entries()) {
           const k = ask[j];
@@ -227,9 +300,10 @@ export class Runner {
         }
       }
     }
+    turn.pass(); // rung 4 builds nothing
     todo = open().filter((k) => !verdicts[k]);
     if (todo.length && quantified) {
-      const fourth = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), timeoutMs: budget, incremental: false });
+      const fourth = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), rlimit: budget, timeoutMs: net, incremental: false });
       trace(th, 'quantified', fourth);
       for (const [j, r] of fourth.entries()) {
         record(todo[j], r);
@@ -240,7 +314,7 @@ export class Runner {
       if (v) return { ...v, ms: ms[k] };
       const r = results[k]!;
       const tried = sub.smallScope.size ? 'also searched at the small scope, and tried with the quantified encoding on a fresh solver' : `also with ${EXPANDED_TEXT}${quantified ? ' and with the quantified encoding on a fresh solver' : ' (an exact, quantifier-free encoding)'}`;
-      return { ...this.base(th, th.goals[k], ms[k]), status: 'unknown', reason: `${describeUnknown(r.reason, budget)}; ${tried}` };
+      return { ...this.base(th, th.goals[k], ms[k]), status: 'unknown', reason: `${describeUnknown(r.reason, net)}; ${tried}` };
     });
   }
 
@@ -250,7 +324,7 @@ export class Runner {
    *    a model is widened to the real sizes and replayed there. Only a replayed counterexample
    *    counts: a proof at the small scope proves nothing about the real sizes.
    */
-  private async searchSmall(sub: Subsystem, th: Theorem, todo: number[], verdicts: (GoalOutcome | undefined)[], record: (k: number, r: GoalResult) => void): Promise<void> {
+  private async searchSmall(sub: Subsystem, th: Theorem, todo: number[], verdicts: (GoalOutcome | undefined)[], record: (k: number, r: GoalResult) => void, built: () => void): Promise<void> {
     let small = this.smallSubsystems.get(sub);
     if (!small) this.smallSubsystems.set(sub, (small = loadSubsystem(sub.project, sub.name, sub.specFile, sub.implFile, sub.smallScope)));
     const sth = theoremOf(small, th.op, th.kind, EXPANDED);
@@ -259,7 +333,8 @@ export class Runner {
     if (!ask.length) return;
     const one: Theorem = { ...sth, goals: ask.map((k) => sth.goals[byId.get(th.goals[k].id)!]) };
     const ssmt = toSmt(one);
-    const answers = await this.pool.solve({ prelude: ssmt.prelude, goals: ssmt.goals, timeoutMs: this.opts.timeoutMs, incremental: false });
+    built();
+    const answers = await this.pool.solve({ prelude: ssmt.prelude, goals: ssmt.goals, rlimit: this.opts.rlimit ?? DEFAULT_RLIMIT, timeoutMs: this.opts.timeoutMs, incremental: false });
     trace(th, 'small scope', answers);
     const scope = [...sub.smallScope].map(([name, v]) => `${name} = ${v}`).join(', ');
     for (const [j, r] of answers.entries()) {
@@ -305,9 +380,9 @@ export class Runner {
   }
 }
 
-/** PUSHBUTTON_TRACE=1: one line per solving stage on stderr (time per goal and answers). */
+/** PUSHBUTTON_TRACE=1: one line per solving stage on stderr (per goal: answer, ms, /r resource count, reason). */
 function trace(th: Theorem, stage: string, rs: GoalResult[]): void {
   if (!process.env.PUSHBUTTON_TRACE) return;
-  const tally = rs.map((r) => `${r.status[0]}${Math.round(r.ms)}${r.reason ? `(${r.reason})` : ""}`).join(" ");
-  process.stderr.write(`[trace] ${th.kind} ${stage}: ${tally}\n`);
+  const tally = rs.map((r) => `${r.status[0]}${Math.round(r.ms)}/r${r.rlimit ?? '?'}${r.reason ? `(${r.reason})` : ""}`).join(" ");
+  process.stderr.write(`[trace] ${th.subsystem}.${th.op} ${th.kind} ${stage}: ${tally}\n`);
 }

@@ -14,7 +14,7 @@ export interface Goal {
   id: string;
   /** Declarations and assertions for this goal only, e.g. "(assert (not ...))"; no check-sat. */
   smt: string;
-  /** Ask for many models instead of one (protocol.ts); the job's timeout is then per check. */
+  /** Ask for many models instead of one (protocol.ts); the job's rlimit and timeout are then per check. */
   enumerate?: Enumeration;
 }
 export interface Job {
@@ -22,8 +22,20 @@ export interface Job {
   prelude: string;
   /** Each checked as: push; goal.smt; check; (model if sat); pop. */
   goals: Goal[];
-  /** Per goal. */
+  /**
+   * Per goal: the wall-clock safety net. When it fires the goal is `unknown` ("timeout"), so a
+   * job whose verdicts must not depend on how busy the machine is sets `rlimit` and makes this
+   * several times what that rlimit takes.
+   */
   timeoutMs: number;
+  /**
+   * Per goal (per check of an enumeration): the deterministic budget, Z3's resource limit
+   * (solver parameter `rlimit`; in this Z3 it counts from where the context's count stands when
+   * the check starts, measured: three checks of one solver with rlimit 20000 each spent exactly
+   * 20000). A goal that exhausts it is `unknown` with reason "resource limit (rlimit N)". Unset
+   * or 0: no limit but the timeout.
+   */
+  rlimit?: number;
   /** Solver param 'random_seed'; default 0 so that runs are reproducible. */
   randomSeed?: number;
   /**
@@ -52,7 +64,10 @@ export interface GoalResult {
   reason?: string;
   model?: string;
   ms: number;
+  /** Z3's resource count the check spent (enumerations: all their checks) */
   rlimit?: number;
+  /** enumeration goals: the largest resource count of one of their checks */
+  rlimitMax?: number;
   /** enumeration goals only (see Enumeration) */
   solutions?: Solution[];
   stopped?: string;
@@ -76,7 +91,9 @@ const WATCHDOG_SLACK_MS = 5_000;
 const PRELUDE_SLACK_MS = 30_000;
 /**
  * A wasm heap never shrinks and cannot grow past 2 GiB, and whatever a
- * long-lived Context accumulates stays in it: start afresh now and then.
+ * long-lived Context accumulated stayed in it: start afresh now and then
+ * (each job now has a Context of its own, worker.ts; the figures below are
+ * from before).
  * By time too: a context that has solved for long gets slow (measured on the
  * POSIX model: after half an hour, a test generation 5x slower than in a new
  * worker; after the POSIX proofs, printing one model took over 10 s instead of
@@ -226,6 +243,12 @@ function lastLine(text: string): string {
 /** Reasons are one-liners in reports; emscripten's abort text runs to 400+ characters. */
 function clip(s: string, max = 240): string {
   return s.length > max ? s.slice(0, max) + '...' : s;
+}
+
+/** Z3's rlimit is an unsigned 32-bit count (0: none); a larger or invalid budget is clamped, never wrapped. */
+function rlimitParam(n: number | undefined): number {
+  if (n === undefined || !Number.isFinite(n) || n <= 0) return 0;
+  return Math.max(1, Math.min(Math.floor(n), 0xffffffff));
 }
 
 function unknown(id: string, reason: string, ms = 0): GoalResult {
@@ -401,6 +424,7 @@ export class SolverPool {
           goals: goals.slice(from).map((g) => ({ id: g.id, smt: g.smt, enumerate: g.enumerate })),
           offset: from,
           timeoutMs,
+          rlimit: rlimitParam(job.rlimit),
           randomSeed: job.randomSeed ?? 0,
           incremental: job.incremental ?? true,
           models: job.models ?? true,

@@ -14,6 +14,8 @@ export type ToWorker =
       /** Index of goals[0] in the original job, echoed back so the parent never has to translate. */
       offset: number;
       timeoutMs: number;
+      /** Job.rlimit; 0 for none */
+      rlimit: number;
       randomSeed: number;
       incremental: boolean;
       models: boolean;
@@ -30,8 +32,18 @@ export interface Enumeration {
   /** declared constants of the goal (or prelude) whose model values define a solution */
   project: Projection[];
   cap: number;
-  /** wall-clock budget for the whole enumeration (each check also has the job's timeout) */
+  /**
+   * wall-clock budget for the whole enumeration (each check also has the job's timeout and
+   * rlimit); with budgetRlimit, only a safety net
+   */
   budgetMs: number;
+  /**
+   * The deterministic budget of the whole enumeration: Z3's resource count summed over its
+   * checks. Checked between checks, like budgetMs, so an enumeration may overrun it by one
+   * check (itself bounded by the job's rlimit); unlike budgetMs it stops at the same solution
+   * however busy the machine is.
+   */
+  budgetRlimit?: number;
   /** send every model's text back (test cases need it; paths only need the values) */
   models: boolean;
   /**
@@ -92,7 +104,10 @@ export interface WireResult {
   reason?: string;
   model?: string;
   ms: number;
+  /** Z3's resource count spent by the check (enumerations: by all their checks) */
   rlimit?: number;
+  /** enumeration goals: the largest resource count of one check (what the job's rlimit must cover) */
+  rlimitMax?: number;
   /**
    * enumeration goals: the solutions found. `status` is unsat when they are all there are (the
    * last check said unsat), sat when the enumeration was cut (cap, budget, nothing to block).

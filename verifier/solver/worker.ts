@@ -98,13 +98,20 @@ process.on('unhandledRejection', (e) => dieFatally(`unhandled rejection: ${descr
 // each read through many wrapper objects): heap corruption within minutes ("memory access out of
 // bounds", "Sort mismatch ... supplied sort is null"). The frees are queued instead and run at
 // points where no Z3 call is in flight (freeDeferred). Installed before init() creates the registry.
+// Each job has a Context of its own (newContext), deleted after it: every registration is tagged
+// with the context current when the object was made, and a free whose context is gone is
+// dropped (it would touch freed memory: measured, "table index is out of bounds" in dec_ref).
 const pendingFrees: (() => void)[] = [];
+let generation = 0;
+const liveGenerations = new Set<number>();
 const RealRegistry = globalThis.FinalizationRegistry;
 globalThis.FinalizationRegistry = class<T> {
-  private readonly real = new RealRegistry<T>((held) => pendingFrees.push(held as () => void));
+  private readonly real = new RealRegistry<{ gen: number; held: T }>(({ gen, held }) => {
+    if (liveGenerations.has(gen)) pendingFrees.push(held as () => void);
+  });
   constructor(_cleanup: (held: T) => void) {}
   register(target: WeakKey, held: T, token?: WeakKey): void {
-    this.real.register(target, held, token);
+    this.real.register(target, { gen: generation, held }, token);
   }
   unregister(token: WeakKey): boolean {
     return this.real.unregister(token);
@@ -126,6 +133,7 @@ function freeDeferred(): void {
 // The listener is attached before the (slow) wasm init so no message can be
 // missed; messages that arrive early simply wait for the api promise.
 const apiPromise: Promise<Api> = init();
+/** the current job's context (newContext) */
 let ctx: Ctx | undefined;
 /** Z3's C API, for reading models (model-text.ts); set with ctx */
 let lowLevel: Api['Z3'] | undefined;
@@ -151,20 +159,53 @@ const MEMORY_MAX_MB = 1536;
 /** `smt.arith.solver`: 2 is the simplex-based solver (see fresh() in runJob for why). */
 const ARITH_SOLVER = Number(process.env.PUSHBUTTON_ARITH_SOLVER ?? 2);
 
-async function getCtx(): Promise<{ api: Api; ctx: Ctx }> {
+let configured = false;
+
+async function getApi(): Promise<Api> {
   const api = await apiPromise;
   lowLevel = api.Z3;
   // Global parameters only take effect for contexts created afterwards.
-  if (!ctx) api.setParam('memory_max_size', MEMORY_MAX_MB);
-  // One Context for the whole life of the process: contexts are expensive
-  // and leak wasm memory when dropped; solvers are cheap and per job.
-  ctx ??= new api.Context('pushbutton');
-  return { api, ctx };
+  if (!configured) api.setParam('memory_max_size', MEMORY_MAX_MB);
+  configured = true;
+  return api;
+}
+
+/**
+ * A Context of its own for every job, so that what a job's checks spend (and so whether they fit
+ * their rlimit) depends on the job alone. In one long-lived context it depends on what the worker
+ * solved before (Z3's term ids, hence its orderings): measured, fdtable's dup2 alone and after
+ * the other operations, in one worker each time: 26 of its 34 goals spent a different count
+ * (0.6x to 2x), while two runs with the same history spent the same counts to the unit. A new
+ * context costs about a millisecond.
+ */
+function newContext(api: Api): { ctx: Ctx; drop: () => void } {
+  const gen = ++generation;
+  liveGenerations.add(gen);
+  const c = new api.Context('pushbutton');
+  return {
+    ctx: c,
+    drop: () => {
+      freeDeferred(); // what the GC already asked to free, while the context is still there
+      liveGenerations.delete(gen);
+      try {
+        api.Z3.del_context(c.ptr);
+      } catch (e) {
+        if (isFatal(e)) throw e;
+      }
+    },
+  };
 }
 
 async function handle(msg: ToWorker): Promise<void> {
-  const { api } = await getCtx();
-  await runJob(api, msg);
+  const api = await getApi();
+  const job = newContext(api);
+  ctx = job.ctx;
+  try {
+    await runJob(api, msg);
+  } finally {
+    ctx = undefined;
+    job.drop();
+  }
   send({ type: 'done' });
 }
 
@@ -211,6 +252,9 @@ async function runJob(api: Api, job: Extract<ToWorker, { type: 'job' }>): Promis
     solver = new c.Solver(job.logic);
     // Z3's timeout is an unsigned 32-bit millisecond count.
     solver.set('timeout', Math.max(1, Math.min(Math.floor(job.timeoutMs), 0xffffffff)));
+    // The deterministic budget (pool.ts, Job.rlimit): Z3 reads it at every check, counting from
+    // the context's count at that moment, so it is per check however many goals the solver ran.
+    if (job.rlimit > 0) solver.set('rlimit', job.rlimit);
     solver.set('random_seed', job.randomSeed);
     // Z3's older simplex-based arithmetic solver (theory_arith) instead of its default (lra):
     // our goals are linear integer arithmetic over arrays, checked thousands of times, and each
@@ -251,7 +295,7 @@ async function runJob(api: Api, job: Extract<ToWorker, { type: 'job' }>): Promis
       let result: WireResult;
       try {
         if (!job.incremental && k > 0) fresh();
-        result = goal.enumerate ? await enumerateGoal(solver!, goal.smt, goal.enumerate, t0) : await checkGoal(solver!, goal.smt, t0, job.incremental, job.models);
+        result = goal.enumerate ? await enumerateGoal(solver!, goal.smt, goal.enumerate, t0, job.rlimit) : await checkGoal(solver!, goal.smt, t0, job.incremental, job.models, job.rlimit);
       } catch (e) {
         if (isMemoryOut(e)) {
           const ms = Math.round(performance.now() - t0);
@@ -273,7 +317,24 @@ async function runJob(api: Api, job: Extract<ToWorker, { type: 'job' }>): Promis
   }
 }
 
-async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: boolean, models: boolean): Promise<WireResult> {
+/**
+ * One check, with the resource count it spent. Z3 says "canceled" both when the rlimit ran out
+ * and when the timeout fired; the count tells them apart (measured: an exhausted check has spent
+ * exactly its rlimit), and the two must not be confused: only the first is deterministic.
+ */
+async function counted(s: Z3Solver, rlimit: number): Promise<{ status: WireResult['status']; used?: number; reason?: string }> {
+  const before = rlimitNow(s);
+  const status = await s.check();
+  const after = rlimitNow(s);
+  const used = before !== undefined && after !== undefined ? after - before : undefined;
+  if (status !== 'unknown') return { status, used };
+  const raw = s.reasonUnknown();
+  if (isMemoryOut(raw)) throw new Error('out of memory');
+  const reason = rlimit > 0 && used !== undefined && used >= rlimit ? `resource limit (rlimit ${rlimit})` : raw === 'canceled' ? 'timeout' : raw;
+  return { status, used, reason };
+}
+
+async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: boolean, models: boolean, rlimit: number): Promise<WireResult> {
   // Two scopes on purpose: s.push() scopes the assertions, while the SMT-LIB
   // "(push 1)" scopes the *declarations* in Z3's per-solver command context,
   // which solver push/pop does not touch. Without it a goal's declare-const or
@@ -283,12 +344,10 @@ async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: bool
     s.push();
     s.fromString('(push 1)');
   }
-  const before = rlimitNow(s);
   s.fromString(smt);
-  const status = await s.check();
-  const after = rlimitNow(s);
+  const { status, used, reason } = await counted(s, rlimit);
   const result: WireResult = { status, ms: 0 };
-  if (before !== undefined && after !== undefined) result.rlimit = after - before;
+  if (used !== undefined) result.rlimit = used;
   if (status === 'sat' && models) {
     const m = s.model();
     try {
@@ -297,8 +356,7 @@ async function checkGoal(s: Z3Solver, smt: string, t0: number, incremental: bool
       release(m);
     }
   } else if (status === 'unknown') {
-    result.reason = s.reasonUnknown();
-    if (isMemoryOut(result.reason)) throw new Error('out of memory');
+    result.reason = reason;
   }
   if (incremental) {
     s.fromString('(pop 1)');
@@ -321,7 +379,7 @@ function smtValue(v: MValue | undefined): string {
  * Many models of one goal (see Enumeration): after each, assert that the next differs in what
  * the projections show. Runs in its own scopes, like checkGoal, so the blocking clauses go away.
  */
-async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: number): Promise<WireResult> {
+async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: number, rlimit: number): Promise<WireResult> {
   s.push();
   s.fromString('(push 1)');
   const solutions: Solution[] = [];
@@ -329,6 +387,9 @@ async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: numb
   let status: WireResult['status'] = 'unsat';
   let stopped: string | undefined;
   let refuted = 0;
+  // resource counts: all checks, and the largest one
+  let spent = 0;
+  let largest = 0;
   try {
     s.fromString(smt);
     const cases = en.refute ? refutationCases(en.refute) : undefined;
@@ -337,15 +398,20 @@ async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: numb
         [status, stopped] = ['sat', 'cap'];
         break;
       }
-      if (performance.now() - t0 > en.budgetMs) {
-        [status, stopped] = ['sat', 'budget'];
+      if (en.budgetRlimit !== undefined && spent >= en.budgetRlimit) {
+        [status, stopped] = ['sat', `budget (rlimit ${en.budgetRlimit})`];
         break;
       }
-      const r = await s.check();
-      if (r === 'unsat') break;
-      if (r === 'unknown') {
-        [status, stopped] = ['unknown', s.reasonUnknown()];
-        if (isMemoryOut(stopped)) throw new Error('out of memory');
+      if (performance.now() - t0 > en.budgetMs) {
+        [status, stopped] = ['sat', en.budgetRlimit === undefined ? 'budget' : `budget (${en.budgetMs} ms wall clock)`];
+        break;
+      }
+      const r = await counted(s, rlimit);
+      spent += r.used ?? 0;
+      largest = Math.max(largest, r.used ?? 0);
+      if (r.status === 'unsat') break;
+      if (r.status === 'unknown') {
+        [status, stopped] = ['unknown', r.reason];
         break;
       }
       const m = s.model();
@@ -390,7 +456,7 @@ async function enumerateGoal(s: Z3Solver, smt: string, en: Enumeration, t0: numb
     s.fromString('(pop 1)');
     s.pop();
   }
-  return { status, stopped, solutions, ms: Math.round(performance.now() - t0), ...(en.refute ? { refuted } : {}) };
+  return { status, stopped, solutions, ms: Math.round(performance.now() - t0), rlimit: spent, rlimitMax: largest, ...(en.refute ? { refuted } : {}) };
 }
 
 /**
@@ -473,9 +539,11 @@ async function warmUp(c: Ctx): Promise<void> {
   }
 }
 
-getCtx().then(
-  async ({ api, ctx }) => {
-    await warmUp(ctx);
+getApi().then(
+  async (api) => {
+    const first = newContext(api);
+    await warmUp(first.ctx);
+    first.drop();
     send({ type: 'ready', version: versionString(api) });
   },
   (e) => dieFatally(`z3 init failed: ${describe(e)}`),
