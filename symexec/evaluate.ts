@@ -200,6 +200,17 @@ export class Machine {
   // ---- calls -------------------------------------------------------------------------------
 
   /**
+   * Rejects an operation's result that is a record or array of its inputs (its state or an
+   * argument): the caller would hold an object the next operation changes, which a comparison of
+   * results at return time does not see.
+   */
+  checkFreshResult(fn: Func, v: SVal | undefined): void {
+    if (v?.k === 'ref' && this.heap.get(v.ref.root)!.kind === 'input') {
+      reject(fn.loc, `${fn.name} returning a record or array of its state or arguments`, 'the caller would share it with the state, and a later operation would change it: return a new record built with a literal');
+    }
+  }
+
+  /**
    * Runs a predicate (an invariant, equiv): its meaning is its result, so it may not change its
    * arguments or assume anything (either would change what the theorem proves). Writes to
    * records it builds itself are fine.
@@ -304,9 +315,7 @@ export class Machine {
         const v = this.expr(s.value);
         // ...so when the right-hand side replaces a record or array the target is in, TypeScript
         // writes into the old object, no longer in the state: not encoded, rejected
-        if (place && this.replaced.slice(mark).some((r) => isPrefixPlace(r, place))) {
-          reject(s.loc, 'an assignment whose right-hand side replaces the record or array the target is in', 'TypeScript would write into the old object, which is no longer part of the state; compute the value into a local first');
-        }
+        if (place) this.heldAcross(place, mark, s.loc);
         return this.assign(s.target, v, s.loc, place);
       }
       case 'if': {
@@ -364,17 +373,15 @@ export class Machine {
         // TypeScript evaluates the map, the key and the value, then writes into the map as it is
         // then: a write the value's evaluation made to the same map stays
         const m = this.refOf(this.expr(s.map), s.loc);
-        const key = this.scalar(this.expr(s.key));
         const mark = this.replaced.length;
+        const key = this.scalar(this.expr(s.key));
         let v: Term | undefined;
         if (s.k === 'mapSet') {
           const sv = this.expr(s.value);
           this.checkRange(sv as SVal & { k: 's' }, (m.type as { value: Type }).value, s.loc, 'the map value');
           v = this.scalar(sv);
         }
-        if (this.replaced.slice(mark).some((r) => isPrefixPlace(r, m))) {
-          reject(s.loc, 'a map update whose value replaces the record the map is in', 'TypeScript would update the old map, which is no longer part of the state; compute the value into a local first');
-        }
+        this.heldAcross(m, mark, s.loc);
         this.checkWritable(m, s.loc);
         const valKey = [...m.path.map(toSeg), { map: 'val' as const }];
         const hasKey = [...m.path.map(toSeg), { map: 'has' as const }];
@@ -507,6 +514,17 @@ export class Machine {
     return src;
   }
 
+  /**
+   * `ref` was evaluated, then more (an index, a key, later arguments) whose evaluation may have
+   * replaced the record or array it is in: TypeScript goes on using the old object, which is no
+   * longer part of the state, and the heap model cannot follow it there.
+   */
+  private heldAcross(ref: Ref, mark: number, loc: Loc): void {
+    if (this.replaced.slice(mark).some((r) => isPrefixPlace(r, ref))) {
+      reject(loc, 'an evaluation that replaces the record or array being indexed, updated or passed', 'TypeScript would go on using the old object, which is no longer part of the state; compute the index, key or argument into a local first');
+    }
+  }
+
   /** After a whole record is replaced, locals that pointed into the old one are stale in TypeScript. */
   private invalidateRefsInto(place: Ref, loc: Loc): void {
     this.replaced.push(place);
@@ -612,7 +630,9 @@ export class Machine {
   private access(e: Expr & { k: 'field' | 'index' }): Ref {
     const obj = this.refOf(this.expr(e.obj), e.loc);
     if (e.k === 'field') return { ...obj, path: [...obj.path, { f: e.field }], type: e.type };
+    const mark = this.replaced.length;
     const i = this.expr(e.index) as SVal & { k: 's' };
+    this.heldAcross(obj, mark, e.index.loc);
     const len = (obj.type as { len: number }).len;
     if (!(i.lo !== undefined && i.hi !== undefined && i.lo >= 0n && i.hi < BigInt(len))) {
       this.check('bounds', e.index.loc, `the index may be outside 0..${len - 1}`, T.and(T.le(T.mkInt(0), i.t), T.lt(i.t, T.mkInt(len))));
@@ -694,11 +714,14 @@ export class Machine {
       case 'call': {
         const fn = this.program.get(e.fn);
         if (!fn) reject(e.loc, `the call to ${e.fn.split('#')[1]}`, 'its definition was rejected (see the other diagnostics)');
+        const held: { ref: Ref; mark: number }[] = [];
         const args = e.args.map((a, i) => {
           const v = this.expr(a);
           if (v.k === 's') this.checkRange(v, fn.params[i].type, a.loc, `the argument ${fn.params[i].name}`);
+          else held.push({ ref: v.ref, mark: this.replaced.length });
           return v;
         });
+        for (const h of held) this.heldAcross(h.ref, h.mark, e.loc);
         const r = this.call(fn, args, e.loc);
         return r ?? { k: 's', t: T.TRUE };
       }
@@ -752,7 +775,10 @@ export class Machine {
         return { k: 'ref', ref: { root: root.id, path: [], type: e.type } };
       }
       case 'mapEq': {
-        const a = this.refOf(this.expr(e.l), e.loc), b = this.refOf(this.expr(e.r), e.loc);
+        const a = this.refOf(this.expr(e.l), e.loc);
+        const mark = this.replaced.length;
+        const b = this.refOf(this.expr(e.r), e.loc);
+        this.heldAcross(a, mark, e.r.loc);
         // unset keys hold the default in {val} (an input fact, kept by every write), so equal
         // leaves are exactly equal maps
         const parts = (['val', 'has', 'dflt'] as const).map((k) => T.eq(this.readLeaf(a, [{ map: k }]), this.readLeaf(b, [{ map: k }])));
@@ -764,7 +790,9 @@ export class Machine {
       case 'mapGet':
       case 'mapHas': {
         const m = this.refOf(this.expr(e.map), e.loc);
+        const mark = this.replaced.length;
         const key = this.scalar(this.expr(e.key));
+        this.heldAcross(m, mark, e.key.loc);
         this.touch('read', m, [{ map: 'val' }], key);
         const t = T.select(this.readLeaf(m, [{ map: e.k === 'mapGet' ? 'val' : 'has' }]), key);
         return e.k === 'mapGet' ? scalarOf(t, e.type) : { k: 's', t };

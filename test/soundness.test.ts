@@ -192,3 +192,27 @@ describe('names are resolved, not matched by their text', () => {
     expect(d.loc.line).toBe(5);
   });
 });
+
+describe('results are new objects', () => {
+  it("an operation returning a record of its state is rejected (the caller would share it)", () => {
+    const spec = `${HEAD}export interface State { n: u32; buf: Buf }
+export function init(): State { return { n: 0, buf: { data: arr(4, (i) => 0), len: 0 } }; }
+export function get(s: State): Buf { return { data: arr(4, (i) => s.buf.data[i]), len: s.buf.len }; }
+`;
+    const impl = IMPL(`export function get(s: State): Buf { return s.buf; }`);
+    const { sub } = load(spec, impl);
+    const { rejected } = build(sub);
+    expect(rejected?.[0].construct).toMatch(/get returning a record or array of its state or arguments/);
+    expect(rejected?.[0].loc.file).toBe(sub.implFile);
+  });
+  it('a field named __proto__ is rejected: a literal would set the prototype', () => {
+    let thrown: unknown;
+    try {
+      load(SPEC('').replace('export interface State { n: u32; buf: Buf }', 'export interface State { n: u32; buf: Buf; __proto__: u8 }'), IMPL(PUT));
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(SubsetError);
+    expect((thrown as SubsetError).diagnostics.some((d) => /__proto__/.test(d.construct))).toBe(true);
+  });
+});

@@ -48,6 +48,8 @@ interface Outcome {
   result?: unknown;
   error?: string;
   runtime?: boolean;
+  /** an assume() failed: outside the spec's inputs for the spec, a failure for the implementation (whose assumes are obligations) */
+  assumption?: boolean;
 }
 
 function run(f: Fn, args: unknown[]): Outcome {
@@ -57,7 +59,7 @@ function run(f: Fn, args: unknown[]): Outcome {
     // phrased to follow "the implementation" / "the spec" in the replay line
     if (e instanceof AssertionFailure) return { error: `fails an assert: ${e.message}`, runtime: true };
     if (e instanceof OutOfBounds) return { error: `reads or writes out of bounds: ${e.message}`, runtime: true };
-    if (e instanceof AssumptionViolated) return { error: 'violates an assume()' };
+    if (e instanceof AssumptionViolated) return { error: 'violates an assume()', assumption: true };
     return { error: `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, runtime: true };
   }
 }
@@ -163,7 +165,7 @@ function doReplay(th: ReplayItem, model: Model, specMod: Module, implMod: Module
   };
   const confirmed = (why: string): ReplayAnswer => ({ cex: { ...out, replay: why, confirmed: true } });
   const refuted = (why: string): ReplayAnswer => ({ cex: { ...out, replay: why, confirmed: false } });
-  if (implOut?.error && !implOut.runtime) return refuted(`the implementation ${implOut.error}`);
+  if (implOut?.error && !implOut.runtime && !implOut.assumption) return refuted(`the implementation ${implOut.error}`);
   if (specOut?.error && !specOut.runtime) return refuted(`the spec ${specOut.error}`);
 
   // 3. check that the failure shows
@@ -171,7 +173,7 @@ function doReplay(th: ReplayItem, model: Model, specMod: Module, implMod: Module
   const side = goal.side;
   switch (goal.kind) {
     case 'result':
-      if (implOut?.error) return confirmed(`the implementation ${implOut.error}`);
+      if (implOut?.error) return confirmed(`the implementation ${implOut.error}${implOut.assumption ? ' on inputs the spec accepts' : ''}`);
       if (goal.anyChoice) {
         // the spec may choose: the counterexample stands only if no choice gives this result and a related state
         const specIndex = th.inputs.findIndex((x) => x.role === 'spec');

@@ -159,9 +159,11 @@ export function refinement(sub: Subsystem, op: Operation, opts: MachineOptions =
   m.checkAssumptions = true;
   const ri = m.call(op.impl, [i, ...implArgs.vals]);
   m.checkAssumptions = false;
+  m.checkFreshResult(op.impl, ri);
   const implRuntime = takeObligations(m);
   m.hypotheses.push(...m.choices.splice(0).map((c) => c.fact)); // the implementation's own choices: every one must refine
   const rs = m.call(op.spec, [s, ...specArgs.vals]);
+  m.checkFreshResult(op.spec, rs);
   takeObligations(m); // the spec's own runtime errors belong to the invariants theorem
   const choices = m.choices.splice(0);
   const sameResult = equalVals(m, ri, rs, op.spec.ret);

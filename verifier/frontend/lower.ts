@@ -209,6 +209,7 @@ export class Lowering {
         for (const m of decl.getMembers()) {
           if (!Node.isPropertySignature(m)) reject(locOf(m), `the member ${describe(m)}`, 'a state interface has only fields (name: type)');
           if (m.hasQuestionToken()) reject(locOf(m), `the optional field ${describe(m)}`, 'fields are always present; model absence with a boolean flag or an enum');
+          if (m.getName() === '__proto__') reject(locOf(m), 'a field named __proto__', 'in an object literal it sets the prototype instead of a field: rename it');
           const tn = m.getTypeNode();
           if (!tn) reject(locOf(m), `the field ${describe(m)}`, 'give the field a type');
           fields.push({ name: m.getName(), type: this.lowerType(tn) });
@@ -249,6 +250,7 @@ export class Lowering {
       const fields: Field[] = [];
       for (const m of tn.getMembers()) {
         if (!Node.isPropertySignature(m) || m.hasQuestionToken() || !m.getTypeNode()) reject(locOf(m), `the member ${describe(m)}`, 'a record type has only required fields (name: type)');
+        if (m.getName() === '__proto__') reject(locOf(m), 'a field named __proto__', 'in an object literal it sets the prototype instead of a field: rename it');
         fields.push({ name: m.getName(), type: this.lowerType(m.getTypeNodeOrThrow()) });
       }
       return { k: 'record', name: aliasName ?? 'record', fields };
