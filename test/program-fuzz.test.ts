@@ -74,14 +74,20 @@ describe('program fuzzer: programs outside the subset get a located diagnostic',
 
 describe('program fuzzer: spec/implementation pairs through verify', () => {
   const PAIRS = 12;
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-fuzz-pairs-'));
-  const runner = new Runner(root, { timeoutMs: 10_000, jobs: 2, filter: ['op'] });
-  afterAll(async () => {
-    await runner.close();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
 
   it(`${PAIRS} pairs: a pair whose real runs differ is never proved`, async () => {
+    // made here, not when the file is collected: a filtered run would leave the folder behind
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-fuzz-pairs-'));
+    const runner = new Runner(root, { timeoutMs: 10_000, jobs: 2, filter: ['op'] });
+    try {
+      await pairs(root, runner);
+    } finally {
+      await runner.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  async function pairs(root: string, runner: Runner): Promise<void> {
     const outcomes = await Promise.all(
       Array.from({ length: PAIRS }, async (_, k) => {
         // every third pair is an identical copy; the others carry one mutation
@@ -100,7 +106,7 @@ describe('program fuzzer: spec/implementation pairs through verify', () => {
     // the check must have bitten: some differing pairs went through the solver
     expect(outcomes.filter((o) => o.differs && o.status !== 'rejected').length).toBeGreaterThanOrEqual(3);
     if (process.env.FUZZ_STATS) console.log(outcomes.map((o) => `pair ${o.k}: ${o.c.mutation ?? 'identical'}; ${o.differs ? 'differs' : 'no difference found'}; ${o.status}`).join('\n'));
-  }, 180_000);
+  }
 });
 
 afterAll(() => {
