@@ -2,8 +2,15 @@
 // The `verify` bin. The toolchain and the user's specs are TypeScript, run directly through tsx
 // (no build step), so a fresh clone or an `npm install`ed copy works as it is.
 import { register } from 'tsx/esm/api';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
+// tsx compiles the verifier's own code with the tsconfig.json of the current folder: the user's,
+// which may be anything (a FIFO there blocked tsx's read of it forever, before any of our checks).
+// The verifier's own tsconfig instead, here and in the worker processes, which inherit the variable.
+const ownConfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+if (existsSync(ownConfig)) process.env.TSX_TSCONFIG_PATH = ownConfig;
+register(existsSync(ownConfig) ? {} : { tsconfig: false });
 // `verify ... | head` closes the pipe early: stop quietly instead of a stack trace
 process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { listFolder, present, readSource } from './frontend/files.ts';
 
 export interface Pair {
   name: string;
@@ -10,9 +11,10 @@ export interface Pair {
   implFile: string;
 }
 
+// Names only: a spec.ts that is a folder, a FIFO or a link loop is still listed, so that loading
+// it reports it (files.ts), instead of a project-wide run turning green without it.
 function tsFiles(dir: string): string[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')).sort();
+  return listFolder(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')).sort();
 }
 
 /** Implementations `<base>.ts` and `<base>.<variant>.ts` in `dir`, named `<name>` and `<name>.<variant>`. */
@@ -30,13 +32,11 @@ export function discover(root: string): Pair[] {
     for (const impl of implsIn(path.join(root, 'impl'), name, name)) pairs.push({ name: impl.name, specFile: path.join(root, 'spec', f), implFile: impl.file });
   }
   const ex = path.join(root, 'examples');
-  if (fs.existsSync(ex)) {
-    for (const d of fs.readdirSync(ex).sort()) {
-      const dir = path.join(ex, d);
-      const spec = path.join(dir, 'spec.ts');
-      if (!fs.existsSync(spec)) continue;
-      for (const impl of implsIn(dir, 'impl', d)) pairs.push({ name: impl.name, specFile: spec, implFile: impl.file });
-    }
+  for (const d of listFolder(ex).sort()) {
+    const dir = path.join(ex, d);
+    const spec = path.join(dir, 'spec.ts');
+    if (!present(spec)) continue;
+    for (const impl of implsIn(dir, 'impl', d)) pairs.push({ name: impl.name, specFile: spec, implFile: impl.file });
   }
   return pairs;
 }
@@ -48,8 +48,9 @@ export function discover(root: string): Pair[] {
 export function orphanSpecs(root: string, pairs: Pair[]): string[] {
   const specs = tsFiles(path.join(root, 'spec')).filter((f) => !f.replace(/\.ts$/, '').includes('.')).map((f) => path.join(root, 'spec', f));
   const ex = path.join(root, 'examples');
-  if (fs.existsSync(ex)) for (const d of fs.readdirSync(ex).sort()) if (fs.existsSync(path.join(ex, d, 'spec.ts'))) specs.push(path.join(ex, d, 'spec.ts'));
-  return specs.filter((f) => !pairs.some((p) => p.specFile === f) && /^\s*export\s+(interface|type)\s+State\b/m.test(fs.readFileSync(f, 'utf8')));
+  for (const d of listFolder(ex).sort()) if (present(path.join(ex, d, 'spec.ts'))) specs.push(path.join(ex, d, 'spec.ts'));
+  // readSource: never opens a FIFO (it would block); what cannot be read is no spec to pair
+  return specs.filter((f) => !pairs.some((p) => p.specFile === f) && /^\s*export\s+(interface|type)\s+State\b/m.test(readSource(f) ?? ''));
 }
 
 /**
@@ -62,21 +63,30 @@ export function select(root: string, all: Pair[], selector: string): Pair[] {
   const byName = all.filter((p) => p.name === selector || p.name.split('.')[0] === selector);
   if (byName.length) return all.filter((p) => p.name === selector).length ? all.filter((p) => p.name === selector) : byName;
   const abs = path.resolve(root, selector);
-  if (!fs.existsSync(abs)) return [];
+  if (!present(abs)) return [];
   // an implementation file of a discovered pair keeps that pair's name (so goal ids stay the same)
   const known = all.filter((p) => p.implFile === abs);
   if (known.length) return known;
-  if (fs.statSync(abs).isDirectory()) {
+  if (isFolder(abs)) {
     const spec = path.join(abs, 'spec.ts');
-    if (!fs.existsSync(spec)) return [];
+    if (!present(spec)) return [];
     return implsIn(abs, 'impl', path.basename(abs)).map((i) => ({ name: i.name, specFile: spec, implFile: i.file }));
   }
   const base = path.basename(abs).replace(/\.ts$/, '');
   const candidates = [path.join(path.dirname(abs), '..', 'spec', `${base.split('.')[0]}.ts`)];
   for (let d = path.dirname(abs); d.length >= root.length && d !== path.dirname(d); d = path.dirname(d)) candidates.push(path.join(d, 'spec.ts'));
-  const spec = candidates.find((c) => fs.existsSync(c) && path.resolve(c) !== abs);
+  const spec = candidates.find((c) => present(c) && path.resolve(c) !== abs);
   if (!spec) return [];
   // bugs/kernel.leak.ts against spec/kernel.ts is `kernel.leak`; examples/counter/bugs/wrong-errno.ts is `counter.wrong-errno`
   const subsystem = path.basename(path.dirname(spec)) === 'spec' ? base.split('.')[0] : path.basename(path.dirname(spec));
   return [{ name: base.startsWith(`${subsystem}.`) ? base : `${subsystem}.${base}`, specFile: path.resolve(spec), implFile: abs }];
+}
+
+/** A folder (through links); false for anything else, a link loop included, without throwing. */
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -2,8 +2,9 @@
 
 import type { Project } from 'ts-morph';
 import type { Func, Module, Program, Type } from './ir.ts';
-import { sameShape, typeToString } from './ir.ts';
+import { sameShape, sameType, typeToString } from './ir.ts';
 import { Lowering } from './frontend/lower.ts';
+import { lowerChecked } from './frontend/typecheck.ts';
 import { sandboxModules } from './frontend/emit.ts';
 import { Sandbox } from './sandbox/sandbox.ts';
 import { type Diagnostic, SubsetError } from './diagnostics.ts';
@@ -47,6 +48,13 @@ const EQUIVALENT = 'equivalent';
 const COMMUTE_FIRST = 'commuteFirst';
 
 const takesState = (f: Func, state: Type) => f.params.length > 0 && f.params[0].type.k === 'record' && sameShape(f.params[0].type, state);
+/**
+ * Exactly the same types (integers of the same name, records field by field): an implementation
+ * taking `x: i32` where the spec takes `x: u8` would be proved for 0..255 while its callers may
+ * pass 300, so only equal signatures make the refinement theorem the one a caller relies on.
+ */
+const sameTypes = (a: Type[], b: Type[]) => a.length === b.length && a.every((t, k) => sameType(t, b[k]));
+const signature = (f: Func) => `(${f.params.map((p) => `${p.name}: ${typeToString(p.type)}`).join(', ')}) => ${typeToString(f.ret)}`;
 
 /** The operations of a spec module: every exported function taking its State first, except init, equiv, equivalent and inv_*. */
 export function specOperations(spec: Module): Func[] {
@@ -56,13 +64,12 @@ export function specOperations(spec: Module): Func[] {
 /** A spec on its own (verify commute needs no implementation): its state, invariants, operations and `equivalent`. */
 export function loadSpec(project: Project, specFile: string, sizes?: ReadonlyMap<string, number>): { program: Program; spec: Module & { state: Type }; invariants: Func[]; equivalent?: Func; commuteFirst?: Func; operations: Func[]; smallScope: Map<string, number> } {
   const lowering = new Lowering(project, sizes);
-  const spec = lowering.lowerModule(specFile);
-  lowering.throwIfRejected();
+  const spec = lowerChecked(project, [specFile], lowering, () => lowering.lowerModule(specFile));
   const at = { file: specFile, line: 1, col: 1 };
   if (!spec.state) throw new SubsetError([{ loc: at, construct: 'a missing State', message: 'export interface State { ... } from the spec' }]);
   const equivalent = spec.exports.get(EQUIVALENT);
   const state = spec.state;
-  if (equivalent && !(equivalent.params.length === 2 && equivalent.params.every((p) => sameShape(p.type, state)) && equivalent.ret.k === 'bool')) {
+  if (equivalent && !(equivalent.params.length === 2 && equivalent.params.every((p) => sameTypes([p.type], [state])) && equivalent.ret.k === 'bool')) {
     throw new SubsetError([{ loc: equivalent.loc, construct: `the function ${EQUIVALENT}`, message: `${EQUIVALENT} is (a: State, b: State) => boolean: when two states cannot be told apart by any later operation` }]);
   }
   const commuteFirst = spec.exports.get(COMMUTE_FIRST);
@@ -70,15 +77,15 @@ export function loadSpec(project: Project, specFile: string, sizes?: ReadonlyMap
     throw new SubsetError([{ loc: commuteFirst.loc, construct: `the function ${COMMUTE_FIRST}`, message: `${COMMUTE_FIRST} takes scalar parameters named like operations' parameters and returns boolean (for example (pid: i32) => pid === 0)` }]);
   }
   const invariants = [...spec.exports.values()].filter((f) => isInvariant(f.name));
+  const bad = invariants.filter((f) => !(sameTypes(f.params.map((p) => p.type), [state]) && f.ret.k === 'bool'));
+  if (bad.length) throw new SubsetError(bad.map((f) => ({ loc: f.loc, construct: `the invariant ${f.name}`, message: `it is ${signature(f)}: an invariant is (s: State) => boolean` })));
   return { program: lowering.program, spec: { ...spec, state }, invariants, equivalent, commuteFirst, operations: specOperations(spec), smallScope: lowering.smallScope(specFile) };
 }
 
 /** Lowers and checks a spec/implementation pair; throws SubsetError with every problem found. */
 export function loadSubsystem(project: Project, name: string, specFile: string, implFile: string, sizes?: ReadonlyMap<string, number>): Subsystem {
   const lowering = new Lowering(project, sizes);
-  const spec = lowering.lowerModule(specFile);
-  const impl = lowering.lowerModule(implFile);
-  lowering.throwIfRejected();
+  const [spec, impl] = lowerChecked(project, [specFile, implFile], lowering, () => [lowering.lowerModule(specFile), lowering.lowerModule(implFile)]);
   const diags: Diagnostic[] = [];
   const at = (file: string) => ({ file, line: 1, col: 1 });
   const need = (m: Module, what: string, fix: string) => diags.push({ loc: at(m.file), construct: `a missing ${what}`, message: fix });
@@ -100,25 +107,26 @@ export function loadSubsystem(project: Project, name: string, specFile: string, 
       diags.push({ loc: s.loc, construct: `the operation ${s.name}`, message: `${implFile} does not export it: every spec operation needs an implementation with the same name` });
       continue;
     }
-    const argsOk = i.params.length === s.params.length && i.params.slice(1).every((p, k) => sameShape(p.type, s.params[k + 1].type)) && takesState(i, impl.state!);
+    const argsOk = sameTypes(i.params.slice(1).map((p) => p.type), s.params.slice(1).map((p) => p.type)) && i.params.length > 0 && sameTypes([i.params[0].type], [impl.state!]);
     if (!argsOk) {
-      diags.push({ loc: i.loc, construct: `the operation ${i.name}`, message: `its parameters (${i.params.map((p) => typeToString(p.type)).join(', ')}) do not match the spec's (${s.params.map((p) => typeToString(p.type)).join(', ')})` });
+      diags.push({ loc: i.loc, construct: `the operation ${i.name}`, message: `its parameters (${i.params.map((p) => typeToString(p.type)).join(', ')}) do not match the spec's (${s.params.map((p) => typeToString(p.type)).join(', ')}): the same types exactly, the implementation's State first` });
       continue;
     }
-    if (!sameShape(i.ret, s.ret)) {
-      diags.push({ loc: i.loc, construct: `the operation ${i.name}`, message: `it returns ${typeToString(i.ret)} but the spec returns ${typeToString(s.ret)}` });
+    if (!sameTypes([i.ret], [s.ret])) {
+      diags.push({ loc: i.loc, construct: `the operation ${i.name}`, message: `it returns ${typeToString(i.ret)} but the spec returns ${typeToString(s.ret)}: write the spec's type` });
       continue;
     }
     operations.push({ name: s.name, spec: s, impl: i });
   }
-  const checkPredicate = (f: Func, params: number) => {
-    if (f.params.length !== params || f.ret.k !== 'bool') diags.push({ loc: f.loc, construct: `the predicate ${f.name}`, message: params === 1 ? 'an invariant is (s: State) => boolean' : 'equiv is (i: State, s: spec.State) => boolean' });
+  // each predicate's parameters are exactly its states: the theorems pass those states to it
+  const checkPredicate = (f: Func, states: Type[], shape: string) => {
+    if (!sameTypes(f.params.map((p) => p.type), states) || f.ret.k !== 'bool') diags.push({ loc: f.loc, construct: `the predicate ${f.name}`, message: `it is ${signature(f)}: ${shape}` });
   };
   const specInvs = [...spec.exports.values()].filter((f) => isInvariant(f.name));
   const implInvs = [...impl.exports.values()].filter((f) => isInvariant(f.name));
-  specInvs.forEach((f) => checkPredicate(f, 1));
-  implInvs.forEach((f) => checkPredicate(f, 1));
-  checkPredicate(equiv!, 2);
+  specInvs.forEach((f) => checkPredicate(f, [spec.state!], "a spec's invariant is (s: State) => boolean"));
+  implInvs.forEach((f) => checkPredicate(f, [impl.state!], "an implementation's invariant is (s: State) => boolean, of the implementation's State"));
+  checkPredicate(equiv!, [impl.state!, spec.state!], 'equiv is (i: State, s: spec.State) => boolean: the implementation\'s State, then the spec\'s');
   if (diags.length) throw new SubsetError(diags);
   return {
     name,

@@ -4,31 +4,83 @@ import { Project, ts } from 'ts-morph';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SubsetError, type Diagnostic } from '../diagnostics.ts';
+import { present, unreadable } from './files.ts';
 
 /** Where the prelude lives, so `'pushbutton'` resolves even in a folder without node_modules. */
 export const PRELUDE_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'prelude.ts');
 
+const DEFAULTS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  strict: true,
+  allowImportingTsExtensions: true,
+};
+
 export function loadProject(root: string): Project {
   const tsconfig = path.join(root, 'tsconfig.json');
-  const base: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    strict: true,
+  // present, not existsSync: a dangling link or a link loop named tsconfig.json is an error, not "no tsconfig"
+  const user = present(tsconfig) ? configOptions(tsconfig, root) : DEFAULTS;
+  const options: ts.CompilerOptions = {
+    ...user,
     noEmit: true,
-    allowImportingTsExtensions: true,
-    skipLibCheck: true,
-    // no ambient type packages: the lowering resolves only the user's own declarations
+    // no ambient type packages: the lowering resolves only the user's own declarations, and
+    // `process` or `console` in a model is an error (typecheck.ts) rather than a silent no-op
     types: [],
+    // The checker (typecheck.ts) needs the standard library (Array, Math...), but not the DOM that
+    // a target's default library brings (1.5 MB more to parse per project, and nothing a model uses).
+    lib: user.lib ?? [languageLib(user.target)],
+    skipLibCheck: true,
   };
-  const project = fs.existsSync(tsconfig)
-    ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true, skipLoadingLibFiles: true, compilerOptions: { noEmit: true, types: [] } })
-    : new Project({ compilerOptions: base, skipLoadingLibFiles: true });
+  const project = new Project({ compilerOptions: options });
   const opts = project.getCompilerOptions();
   // When 'pushbutton' is not resolvable from the project (no node_modules link, no paths entry),
   // map it to this package's prelude: the front end recognises prelude names by that module.
-  if (!opts.paths?.['pushbutton']) {
-    project.compilerOptions.set({ paths: { ...(opts.paths ?? {}), pushbutton: [PRELUDE_FILE] }, baseUrl: opts.baseUrl ?? root });
-  }
+  // (No baseUrl with it: TypeScript 6 deprecates it, an error, and an absolute path needs none.)
+  if (!opts.paths?.['pushbutton']) project.compilerOptions.set({ paths: { ...(opts.paths ?? {}), pushbutton: [PRELUDE_FILE] } });
   return project;
+}
+
+/** The target's standard library without the DOM: lib.es2022.d.ts for ES2022 (whose default is lib.es2022.full.d.ts). */
+function languageLib(target: ts.ScriptTarget | undefined): string {
+  const lib = ts.getDefaultLibFileName({ target: target ?? ts.ScriptTarget.ES2022 });
+  return lib === 'lib.d.ts' ? 'lib.es5.d.ts' : lib.replace('.full.d.ts', '.d.ts');
+}
+
+/**
+ * The compiler options of the project's tsconfig.json (and what it extends), parsed by TypeScript;
+ * every problem TypeScript finds in it is a diagnostic located in that file. Each file it reads is
+ * checked first (files.ts): a FIFO named tsconfig.json must not hang the verifier.
+ */
+function configOptions(file: string, root: string): ts.CompilerOptions {
+  const at = (f: string, line = 1, col = 1): Diagnostic['loc'] => ({ file: f, line, col });
+  const why = unreadable(file);
+  if (why) throw new SubsetError([{ loc: at(file), construct: 'the project configuration tsconfig.json', message: `it is ${why}: write a JSON file there, or remove it to use the defaults` }]);
+  const found: ts.Diagnostic[] = [];
+  const host: ts.ParseConfigFileHost = {
+    useCaseSensitiveFileNames: true,
+    // the files it lists do not matter (the verifier loads the ones it verifies): no folder walk
+    readDirectory: () => [],
+    fileExists: (f) => unreadable(f) === undefined,
+    readFile: (f) => (unreadable(f) === undefined ? fs.readFileSync(f, 'utf8') : undefined),
+    getCurrentDirectory: () => root,
+    onUnRecoverableConfigFileDiagnostic: (d) => found.push(d),
+  };
+  const parsed = ts.getParsedCommandLineOfConfigFile(file, undefined, host);
+  // 18003: "No inputs were found": the folder walk is skipped on purpose
+  // its JSON syntax errors come with the parsed file, the rest (unknown options, bad values) in errors
+  const errors = [...found, ...(parsed ? ts.getConfigFileParsingDiagnostics(parsed) : [])].filter((d) => d.category === ts.DiagnosticCategory.Error && d.code !== 18003);
+  if (!parsed && errors.length === 0) throw new SubsetError([{ loc: at(file), construct: 'the project configuration tsconfig.json', message: 'TypeScript could not read it' }]);
+  if (errors.length || !parsed) {
+    errors.sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+    throw new SubsetError(
+      errors.map((d) => {
+        const f = d.file?.fileName ?? file;
+        const lc = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+        return { loc: at(path.resolve(f), (lc?.line ?? 0) + 1, (lc?.character ?? 0) + 1), construct: `the project configuration ${path.basename(f)}`, message: `${ts.flattenDiagnosticMessageText(d.messageText, ' ')} (TS${d.code})` };
+      }),
+    );
+  }
+  return parsed.options;
 }

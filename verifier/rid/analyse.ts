@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import type { Func, Loc, Program } from '../ir.ts';
 import { isScalar } from '../ir.ts';
 import { loadProject } from '../frontend/project.ts';
+import { lowerChecked } from '../frontend/typecheck.ts';
 import { Lowering } from '../frontend/lower.ts';
 import { SolverPool, type GoalResult } from '../solver/pool.ts';
 import * as T from '../../symexec/term.ts';
@@ -105,7 +106,8 @@ export interface RidOptions {
 /** The .ts files a PATH names: the file, or every .ts file below the folder (no node_modules, no .d.ts). */
 export function targetFiles(p: string): string[] {
   const st = fs.statSync(p);
-  if (st.isFile()) return [path.resolve(p)];
+  // not a folder: a file, or a FIFO or device that checkSources reports (reading one would block)
+  if (!st.isDirectory()) return [path.resolve(p)];
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -123,8 +125,7 @@ export function targetFiles(p: string): string[] {
 export function lowerFiles(root: string, files: string[]): { project: ReturnType<typeof loadProject>; program: Program } {
   const project = loadProject(root);
   const L = new Lowering(project);
-  for (const f of files) L.lowerModule(f);
-  L.throwIfRejected();
+  lowerChecked(project, files, L, () => files.forEach((f) => L.lowerModule(f)));
   return { project, program: L.program };
 }
 

@@ -1,0 +1,311 @@
+// The gate before lowering: the user's files are readable source files, nest no deeper than the
+// tools can follow, run no code at module level, and TypeScript accepts them.
+//
+// TypeScript is the oracle (DESIGN.md): a program it rejects (a duplicated function, a name that
+// does not exist, an argument of the wrong type) has no meaning to verify, even when the lowering,
+// which does its own typing, would make one up. So the user's files (the spec, the implementation
+// and the project files they import; not node_modules, not the prelude) go through TypeScript's
+// checker, and each of its errors becomes a located diagnostic. The lowering stays as it is: this
+// is an additional gate, not a replacement.
+//
+// The order matters: the parser, the binder and the checker recurse on the syntax tree, so a deeply
+// nested expression overflows the stack in each of them (780 nested parentheses overflow the
+// parser; an `if` chain of 3,000 the binder; a 50,000-term sum took the checker four minutes). The
+// parse is guarded, and the depth is measured on the parsed tree before anything else walks it.
+
+import { ts, type Project } from 'ts-morph';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SubsetError, type Diagnostic } from '../diagnostics.ts';
+import type { Loc } from '../ir.ts';
+import { unreadable } from './files.ts';
+import { PRELUDE_FILE } from './project.ts';
+
+/**
+ * The deepest syntax tree accepted. The shipped models reach 25 (impl/kernel.ts); the tools that
+ * recurse on trees (TypeScript, the lowering, the evaluator, printing) are safe far beyond 200.
+ */
+export const MAX_DEPTH = 200;
+
+/** Per project: each user file's TypeScript errors once checked, and the project-wide ones (`''`). */
+const checked = new WeakMap<Project, Map<string, Diagnostic[]>>();
+
+/** The lowering, as far as the gate needs it (no import of lower.ts: it is edited on its own). */
+interface Lowerer {
+  readonly diagnostics: Diagnostic[];
+  throwIfRejected(): void;
+}
+
+/**
+ * Lowers `roots` with `lower` behind the gate. A file that is no source file, nests too deeply or
+ * runs code at module level is rejected before any lowering. TypeScript's errors reject the
+ * program too; the lowering then still runs, for its own messages, which say what to write in the
+ * subset: in a file where it reports something, TypeScript's errors are left out (they are often
+ * the same problem seen from its use, and the next run shows any that remain). A crash of the
+ * lowering on a program TypeScript rejects is no verifier bug to report: its errors are the answer.
+ */
+export function lowerChecked<T>(project: Project, roots: string[], lowering: Lowerer, lower: () => T): T {
+  const typeErrors = checkSources(project, roots);
+  if (typeErrors.length === 0) {
+    const out = lower();
+    lowering.throwIfRejected();
+    return out;
+  }
+  try {
+    lower();
+  } catch {
+    // the input is invalid TypeScript: whatever the lowering made of it, the errors below stand
+  }
+  const own = lowering.diagnostics;
+  const files = new Set(own.map((d) => d.loc.file));
+  throw new SubsetError(sorted([...own, ...typeErrors.filter((d) => !files.has(d.loc.file))]));
+}
+
+/**
+ * Throws SubsetError when a file of `roots` (or a project file they import) is no readable source
+ * file, nests too deeply, or runs code at module level; returns TypeScript's errors in them.
+ */
+export function checkSources(project: Project, roots: string[]): Diagnostic[] {
+  const { fatal, typeErrors } = sourceProblems(project, roots);
+  if (fatal.length) throw new SubsetError(sorted(fatal));
+  return sorted(typeErrors);
+}
+
+function sorted(diags: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const uniq = diags.filter((d) => {
+    const k = `${d.loc.file}:${d.loc.line}:${d.loc.col}:${d.message}`;
+    return !seen.has(k) && seen.add(k) !== undefined;
+  });
+  return uniq.sort((a, b) => (a.loc.file < b.loc.file ? -1 : a.loc.file > b.loc.file ? 1 : a.loc.line - b.loc.line || a.loc.col - b.loc.col));
+}
+
+function sourceProblems(project: Project, roots: string[]): { fatal: Diagnostic[]; typeErrors: Diagnostic[] } {
+  let memo = checked.get(project);
+  if (!memo) checked.set(project, (memo = new Map()));
+  const fatal: Diagnostic[] = [];
+  // 1. read and parse every user file, following imports, without reading anything but regular files
+  const files: string[] = [];
+  const queue = roots.map((f) => ({ file: path.resolve(f), from: undefined as Loc | undefined }));
+  const seen = new Set<string>();
+  while (queue.length) {
+    const { file, from } = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const problem = addGuarded(project, file, from);
+    if (problem) {
+      fatal.push(problem);
+      continue;
+    }
+    files.push(file);
+    const sf = project.getSourceFileOrThrow(file).compilerNode;
+    for (const { spec, loc } of moduleSpecifiers(sf)) {
+      const target = resolveImport(project, spec, file);
+      if (target) queue.push({ file: target, from: loc });
+    }
+  }
+  if (fatal.length) return { fatal, typeErrors: [] };
+  // 2. what TypeScript accepts but the tools cannot follow, or that would run when the module is loaded
+  for (const file of files) {
+    if (memo.has(file)) continue;
+    const sf = project.getSourceFileOrThrow(file).compilerNode;
+    fatal.push(...tooDeep(sf), ...moduleLevelCode(sf));
+  }
+  if (fatal.length) return { fatal, typeErrors: [] };
+  // 3. TypeScript's own checker, on the files not checked yet in this project
+  let program: ts.Program;
+  try {
+    program = project.getProgram().compilerObject;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { fatal: [{ loc: at(files[0]), construct: 'a file nested too deeply', message: 'TypeScript ran out of stack reading the files this one imports: split their deepest expressions' }], typeErrors: [] };
+  }
+  const typeErrors: Diagnostic[] = [];
+  if (!memo.has('')) memo.set('', [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()].filter(isError).map((d) => fromTs(d, files[0])));
+  typeErrors.push(...memo.get('')!);
+  for (const file of files) {
+    let found = memo.get(file);
+    if (!found) {
+      const sf = program.getSourceFile(file);
+      if (!sf) continue;
+      try {
+        found = [...program.getSyntacticDiagnostics(sf).filter(isError).map((d) => fromTs(d, file, 'a syntax error')), ...program.getSemanticDiagnostics(sf).filter(isError).map((d) => fromTs(d, file))];
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        return { fatal: [{ loc: at(file), construct: 'a file nested too deeply', message: 'TypeScript ran out of stack checking it: split its deepest expressions' }], typeErrors: [] };
+      }
+      memo.set(file, found);
+    }
+    typeErrors.push(...found);
+  }
+  return { fatal: [], typeErrors };
+}
+
+const at = (file: string, line = 1, col = 1): Loc => ({ file, line, col });
+const isError = (d: ts.Diagnostic) => d.category === ts.DiagnosticCategory.Error;
+
+/** A TypeScript diagnostic as ours; syntax errors are named as the lowering names them. */
+function fromTs(d: ts.Diagnostic, fallback: string, construct = `a TypeScript error (TS${d.code})`): Diagnostic {
+  const text = ts.flattenDiagnosticMessageText(d.messageText, ' ');
+  if (!d.file || d.start === undefined) return { loc: at(fallback), construct, message: text };
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+  return { loc: at(path.resolve(d.file.fileName), line + 1, character + 1), construct, message: text };
+}
+
+/** Adds `file` to the project unless it is there already; a problem when it is no source file or too deep to parse. */
+function addGuarded(project: Project, file: string, from: Loc | undefined): Diagnostic | undefined {
+  if (project.getSourceFile(file)) return undefined;
+  const why = unreadable(file);
+  if (why) {
+    const loc = from ?? at(file);
+    return { loc, construct: from ? `the import of ${file}` : `the source file ${path.basename(file)}`, message: `${from ? 'that file' : 'it'} is ${why}: a TypeScript source file is expected there` };
+  }
+  try {
+    project.addSourceFileAtPath(file);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const text = fs.readFileSync(file, 'utf8');
+    const k = overflowAt(file, text);
+    const pos = lineCol(text, k);
+    return { loc: at(file, pos.line, pos.col), construct: `nesting deeper than ${MAX_DEPTH}`, message: 'TypeScript cannot even parse nesting this deep: split the expression into local constants or smaller functions' };
+  }
+}
+
+/**
+ * Where the parser runs out of stack: the shortest prefix of the text that it cannot parse. A prefix
+ * nests at most as deep as the whole, so the search is a bisection over the prefix length.
+ */
+function overflowAt(file: string, text: string): number {
+  let lo = 0;
+  let hi = text.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    try {
+      ts.createSourceFile(file, text.slice(0, mid), ts.ScriptTarget.ES2022, false);
+      lo = mid;
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+function lineCol(text: string, pos: number): { line: number; col: number } {
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  return { line, col: pos - before.lastIndexOf('\n') };
+}
+
+/** The module specifiers a file names (imports and re-exports), with where it names them. */
+function moduleSpecifiers(sf: ts.SourceFile): { spec: string; loc: Loc }[] {
+  const out: { spec: string; loc: Loc }[] = [];
+  for (const s of sf.statements) {
+    let m: ts.Expression | undefined;
+    if (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) m = s.moduleSpecifier;
+    else if (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference)) m = s.moduleReference.expression;
+    if (m && ts.isStringLiteral(m)) out.push({ spec: m.text, loc: locOf(sf, m) });
+  }
+  return out;
+}
+
+/** The project file an import resolves to; undefined for the prelude, node_modules, declarations and what does not resolve (TypeScript reports that). */
+function resolveImport(project: Project, spec: string, from: string): string | undefined {
+  const r = ts.resolveModuleName(spec, from, project.getCompilerOptions(), ts.sys).resolvedModule;
+  if (!r || r.isExternalLibraryImport || r.resolvedFileName.endsWith('.d.ts') || /\.(json|js|mjs|cjs|jsx)$/.test(r.resolvedFileName)) return undefined;
+  const file = path.resolve(r.resolvedFileName);
+  if (file === PRELUDE_FILE || file.endsWith(`${path.sep}verifier${path.sep}prelude.ts`) || file.split(path.sep).includes('node_modules')) return undefined;
+  return file;
+}
+
+function locOf(sf: ts.SourceFile, n: ts.Node): Loc {
+  const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
+  return at(path.resolve(sf.fileName), line + 1, character + 1);
+}
+
+/** The first node of `sf` deeper than MAX_DEPTH, walked without recursion. */
+function tooDeep(sf: ts.SourceFile): Diagnostic[] {
+  const stack: [ts.Node, number][] = [[sf, 0]];
+  while (stack.length) {
+    const [n, d] = stack.pop()!;
+    if (d > MAX_DEPTH) {
+      // at the whole expression it is part of (a long sum's deepest node is one of its terms)
+      let top = n;
+      while (top.parent && isExpressionPart(top.parent)) top = top.parent;
+      return [{ loc: locOf(sf, top), construct: `nesting deeper than ${MAX_DEPTH}`, message: 'the verifier follows the syntax tree recursively: split the expression into local constants, or the code into smaller functions' }];
+    }
+    ts.forEachChild(n, (c) => {
+      stack.push([c, d + 1]);
+    });
+  }
+  return [];
+}
+
+function isExpressionPart(n: ts.Node): boolean {
+  return ts.isExpression(n) || ts.isTemplateSpan(n) || ts.isPropertyAssignment(n) || ts.isShorthandPropertyAssignment(n) || ts.isSpreadAssignment(n);
+}
+
+/**
+ * Code at module level: statements other than declarations, imports and exports, and what runs
+ * in a declaration (a call in a variable's initializer, a class's static initializer). It would
+ * run when the module is loaded (to replay a counterexample), and nothing verifies it.
+ */
+function moduleLevelCode(sf: ts.SourceFile): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const show = (n: ts.Node) => {
+    const text = n.getText(sf).replace(/\s+/g, ' ');
+    return `\`${text.length > 40 ? text.slice(0, 37) + '...' : text}\``;
+  };
+  for (const s of sf.statements) {
+    if (!isDeclaration(s)) {
+      out.push({ loc: locOf(sf, s), construct: `the statement ${show(s)} at module level`, message: 'a module holds only declarations, imports and exports: code at its top level would run when the module is loaded, unverified; move it into a function' });
+      continue;
+    }
+    for (const [decl, init] of loadTimeExpressions(s)) {
+      const runs = firstRunning(init);
+      if (!runs) continue;
+      const what = ts.isVariableDeclaration(decl) ? `the module-level constant ${show(decl)}` : `${show(runs)} at module level`;
+      out.push({ loc: locOf(sf, decl), construct: what, message: `a constant is computed from literals and other constants only: ${show(runs)} would run when the module is loaded, unverified; compute the value inside a function (init(), an operation)` });
+    }
+  }
+  return out;
+}
+
+function isDeclaration(s: ts.Statement): boolean {
+  if (ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s) || ts.isExportDeclaration(s)) return true;
+  if (ts.isFunctionDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isVariableStatement(s) || ts.isEnumDeclaration(s) || ts.isClassDeclaration(s)) return true;
+  if (ts.isEmptyStatement(s)) return true;
+  // `export default NAME` names a declaration; `export default <expression>` computes one at load
+  if (ts.isExportAssignment(s)) return ts.isIdentifier(s.expression);
+  // a namespace's body runs at load, unless it is only declared
+  if (ts.isModuleDeclaration(s)) return (ts.getCombinedModifierFlags(s) & ts.ModifierFlags.Ambient) !== 0;
+  return false;
+}
+
+/** The parts of a declaration evaluated when the module is loaded, each with the declaration to point at. */
+function loadTimeExpressions(s: ts.Statement): [ts.Node, ts.Node][] {
+  if (ts.isVariableStatement(s)) return s.declarationList.declarations.flatMap((d): [ts.Node, ts.Node][] => (d.initializer ? [[d, d.initializer]] : []));
+  if (ts.isEnumDeclaration(s)) return s.members.flatMap((m): [ts.Node, ts.Node][] => (m.initializer ? [[m, m.initializer]] : []));
+  if (ts.isClassDeclaration(s)) {
+    const out: [ts.Node, ts.Node][] = (ts.getDecorators(s) ?? []).map((d) => [d, d]);
+    for (const h of s.heritageClauses ?? []) out.push([h, h]);
+    for (const m of s.members) {
+      if (ts.isClassStaticBlockDeclaration(m)) out.push([m, m]);
+      else if (ts.isPropertyDeclaration(m) && m.initializer && ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static) out.push([m, m.initializer]);
+      if (ts.canHaveDecorators(m)) for (const d of ts.getDecorators(m) ?? []) out.push([d, d]);
+    }
+    return out;
+  }
+  return [];
+}
+
+/** The first node of `n` that runs code (a call, `new`, an assignment...); function bodies are not entered (they run only when called). */
+function firstRunning(n: ts.Node): ts.Node | undefined {
+  if (ts.isClassStaticBlockDeclaration(n) || ts.isDecorator(n)) return n;
+  if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n) || ts.isAwaitExpression(n) || ts.isYieldExpression(n) || ts.isDeleteExpression(n)) return n;
+  if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) return n;
+  if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) return n;
+  if (ts.isFunctionLike(n) || ts.isClassLike(n)) return undefined;
+  return ts.forEachChild(n, firstRunning);
+}
