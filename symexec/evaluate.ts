@@ -180,6 +180,29 @@ export class Machine {
     return { k: 'ref', ref: { root: root.id, path: [], type: t } };
   }
 
+  /**
+   * A value of type `t` for a result on a path that cannot happen: zeros and false (a fresh
+   * constant for an opaque identifier), so that the term keeps its sort and evaluates.
+   */
+  private anyValue(t: Type, name: string): SVal {
+    const of = (sort: T.Sort): Term => {
+      switch (sort.k) {
+        case 'Int': return T.mkInt(0);
+        case 'Bool': return T.FALSE;
+        case 'Array': return T.constArray(sort.index, of(sort.elem));
+        default: return T.mkConst(`unreached!${name}!${this.choiceCount++}`, sort);
+      }
+    };
+    if (t.k === 'void') return { k: 's', t: T.TRUE };
+    if (isScalar(t)) {
+      const c = of(scalarSort(t));
+      return t.k === 'int' ? { k: 's', t: c, lo: 0n, hi: 0n } : { k: 's', t: c };
+    }
+    const root = this.alloc(name, t, 'fresh');
+    for (const l of leavesOf(t)) root.leaves.set(l.key, of(l.sort));
+    return { k: 'ref', ref: { root: root.id, path: [], type: t } };
+  }
+
   /** A second input holding the same values as the input `v` (verify commute runs A;B and B;A from one state). */
   copy(v: SVal, name: string): SVal {
     if (v.k !== 'ref' || v.ref.path.length) return v;
@@ -666,12 +689,12 @@ export class Machine {
         return { k: 's', t: T.mkInt((e.type as { members: string[] }).members.indexOf(e.v)) };
       case 'var': {
         const stale = this.frame.stale.get(e.name);
-        if (stale) reject(e.loc, `the local ${e.name}`, `the record it referred to was replaced (at line ${stale.line}) or it refers to different records on different paths; in TypeScript it would still point to the old object. Read the record again from the state after the assignment`);
+        if (stale) reject(e.loc, describeLocal(e.name), `the record it referred to was replaced (at line ${stale.line}) or it refers to different records on different paths; in TypeScript it would still point to the old object. Read the record again from the state after the assignment`);
         const v = this.frame.env.get(e.name);
         if (!v) throw new Error(`internal: unbound ${e.name}`);
         if (v.k === 'ref') {
           const root = this.heap.get(v.ref.root)!;
-          if (root.movedAt) reject(e.loc, `the local ${e.name} after ${v.ref.path.length ? 'the record it is part of' : 'it'} was stored into another record (line ${root.movedAt.line})`, 'in TypeScript both would be the same object; read it back through the place it was stored in');
+          if (root.movedAt) reject(e.loc, `${describeLocal(e.name)} after ${v.ref.path.length ? 'the record it is part of' : 'it'} was stored into another record (line ${root.movedAt.line})`, 'in TypeScript both would be the same object; read it back through the place it was stored in');
         }
         return v;
       }
@@ -723,7 +746,9 @@ export class Machine {
         });
         for (const h of held) this.heldAcross(h.ref, h.mark, e.loc);
         const r = this.call(fn, args, e.loc);
-        return r ?? { k: 's', t: T.TRUE };
+        // no return of the callee is reachable (the call sits on a path that cannot happen): any
+        // value of the declared type stands for its result
+        return r ?? this.anyValue(fn.ret, `${fn.name}()`);
       }
       case 'record': {
         // evaluate every field before allocating: evaluation may branch, and a branch replaces
@@ -784,9 +809,12 @@ export class Machine {
         const parts = (['val', 'has', 'dflt'] as const).map((k) => T.eq(this.readLeaf(a, [{ map: k }]), this.readLeaf(b, [{ map: k }])));
         return { k: 's', t: T.and(...parts) };
       }
-      case 'let':
-        this.frame.env.set(e.name, this.expr(e.init));
+      case 'let': {
+        // evaluated before naming the frame's env: a branch in `init` replaces the env's Map
+        const v = this.expr(e.init);
+        this.frame.env.set(e.name, v);
         return this.expr(e.body);
+      }
       case 'mapGet':
       case 'mapHas': {
         const m = this.refOf(this.expr(e.map), e.loc);
@@ -1113,6 +1141,11 @@ export function arrayLens(t: Type, key: string): (number | undefined)[] {
   };
   go(t, key);
   return out;
+}
+
+/** A local as the user knows it: the front end's own temporaries (`$spread`, `$operand`) are values of an expression. */
+function describeLocal(name: string): string {
+  return name.startsWith('$') ? 'a record the expression computed' : `the local ${name}`;
 }
 
 function describePath(e: Expr): string {

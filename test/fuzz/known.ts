@@ -9,19 +9,19 @@ export const KNOWN_UNSOUND = {
   /** F1: a helper call (a side effect) inside the target of a compound assignment or ++/-- (`s.a[h(s)] += 1`) */
   callInCompoundTarget: false,
   /** F2, F7: a helper call inside an argument of Math.min / Math.max / Math.abs */
-  callInMinMaxAbs: true,
+  callInMinMaxAbs: false,
   /** F9: a helper's result used directly as an array index (`s.rows[h(s) % 3]`): a term of the wrong sort (a boolean where an integer belongs) reaches a hypothesis */
-  callAsIndex: true,
+  callAsIndex: false,
   /** F8: a conditional (?:) or another Math.min / max / abs inside an argument of Math.min / max / abs */
-  branchInMinMaxAbs: true,
+  branchInMinMaxAbs: false,
   /** F9: the bitwise operators (& | ^ ~ << >> >>> and their compound assignments) */
-  bitwiseOperators: true,
+  bitwiseOperators: false,
   /** F3, F7: anything but a leaf (a call, a conditional, an operator) in an object literal with a spread (`{ ...s.cur, y: b ? 1 : 2 }`) */
-  spreadLiteralLeavesOnly: true,
+  spreadLiteralLeavesOnly: false,
   /** F5: a map write whose value (or key) expression itself writes the same map */
   callInMapSetOperands: false,
   /** F6: `.length` of an array reached through an index (`s.rows[i].v.length`): the index is not evaluated */
-  lengthThroughIndex: true,
+  lengthThroughIndex: false,
 };
 
 export type KnownFlag = keyof typeof KNOWN_UNSOUND;

@@ -395,6 +395,11 @@ function callsOf(body: Stmt[]): { fn: string; loc: Loc }[] {
   return out;
 }
 
+/** A local or parameter, or a field of one (no index, no call): evaluating it cannot fail or change anything. */
+function isPlainPath(e: Expr): boolean {
+  return e.k === 'var' || (e.k === 'field' && isPlainPath(e.obj));
+}
+
 /** Whether evaluating `e` may change the state or give another value the next time: a call, or a choice. */
 function hasEffects(e: Expr): boolean {
   if (e.k === 'call' || (e.k === 'quant' && e.q === 'choose')) return true;
@@ -829,7 +834,12 @@ class FunctionLowering {
       if (e.hasQuestionDotToken()) reject(loc, 'optional chaining (?.)', 'every value is defined in the subset: use .');
       const obj = this.lowerExpr(e.getExpression());
       const name = e.getName();
-      if (obj.type.k === 'array' && name === 'length') return { k: 'int', v: BigInt(obj.type.len), type: NUMBER, loc };
+      if (obj.type.k === 'array' && name === 'length') {
+        const len: Expr = { k: 'int', v: BigInt(obj.type.len), type: NUMBER, loc };
+        // the length is a constant, but TypeScript still evaluates the array expression (a call
+        // in an index runs, an index out of bounds reads undefined and .length throws)
+        return isPlainPath(obj) ? len : { k: 'let', name: this.declare('$array', obj.type, false), init: obj, body: len, type: NUMBER, loc };
+      }
       if (obj.type.k !== 'record') reject(loc, `the property ${describe(e)}`, `${typeToString(obj.type)} has no fields`);
       const f = obj.type.fields.find((x) => x.name === name);
       if (!f) reject(loc, `the property ${describe(e)}`, `${obj.type.name} has no field ${name}`);
