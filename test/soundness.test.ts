@@ -216,3 +216,24 @@ export function get(s: State): Buf { return { data: arr(4, (i) => s.buf.data[i])
     expect((thrown as SubsetError).diagnostics.some((d) => /__proto__/.test(d.construct))).toBe(true);
   });
 });
+
+describe('modules that could not be loaded', () => {
+  it('a constant read at module level across an import cycle is rejected at the read', () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-sound-')));
+    roots.push(root);
+    const spec = `import type { u8 } from 'pushbutton';\nimport { K } from './impl';\nexport const N = 4;\nexport const M = ${MARK}K + 1;\nexport interface State { x: u8 }\nexport function init(): State { return { x: 0 }; }\nexport function op(s: State): number { return M; }\n`;
+    const impl = `import type { u8 } from 'pushbutton';\nimport { N } from './spec';\nimport type * as spec from './spec';\nexport const K = N;\nexport interface State { x: u8 }\nexport function init(): State { return { x: 0 }; }\nexport function op(s: State): number { return K + 1; }\nexport function equiv(i: State, s: spec.State): boolean { return i.x === s.x; }\n`;
+    fs.writeFileSync(path.join(root, 'spec.ts'), spec.replace(MARK, ''));
+    fs.writeFileSync(path.join(root, 'impl.ts'), impl);
+    let thrown: unknown;
+    try {
+      loadSubsystem(loadProject(root), 't', path.join(root, 'spec.ts'), path.join(root, 'impl.ts'));
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(SubsetError);
+    const d = (thrown as SubsetError).diagnostics.find((x) => x.loc.file.endsWith('spec.ts'));
+    expect(d?.construct).toMatch(/the constant K read at module level from a module that imports this one back/);
+    expect(d?.loc.line).toBe(4);
+  });
+});

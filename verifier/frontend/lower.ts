@@ -8,6 +8,7 @@
 import { Node, SyntaxKind, type SourceFile, type FunctionDeclaration, type Expression, type Statement, type TypeNode, type Symbol as TsSymbol, type Project } from 'ts-morph';
 import { type Expr, type Stmt, type Type, type Loc, type Func, type Module, type Program, type Field, type BinaryOp, BOOL, NUMBER, VOID, intType, isScalar, sameShape, typeToString, INT_TYPES, type IntTypeName, forEachChild, sameType } from '../ir.ts';
 import { SubsetError, reject, type Diagnostic } from '../diagnostics.ts';
+import { cyclicConstantReads } from './imports.ts';
 
 const PRELUDE_MODULE = 'pushbutton';
 const INT_NAMES = Object.keys(INT_TYPES) as IntTypeName[];
@@ -82,6 +83,7 @@ export class Lowering {
     }
     // a half-parsed file only yields follow-up complaints about nodes the parser invented
     if (syntax.length) return { file: sf.getFilePath(), exports: new Map(), state: undefined };
+    this.diagnostics.push(...cyclicConstantReads([sf]));
     // an exported function expression would silently not be verified (only declarations are)
     for (const vs of sf.getVariableStatements()) {
       if (!vs.isExported()) continue;
