@@ -96,6 +96,9 @@ export interface Choice {
   cpu?: boolean;
 }
 
+/** The most loop iterations one evaluation unrolls: beyond it the formula would not fit in memory. */
+export const MAX_ITERATIONS = 1_000_000;
+
 /** Quantifiers over at most this many elements are expanded (ground facts are cheaper for Z3). */
 export const EXPAND_LIMIT = 16;
 
@@ -138,6 +141,8 @@ export class Machine {
   readonly branches: { cond: Term; reached: Term; loc: Loc }[] = [];
 
   private readonly expandLimit: number;
+  /** loop iterations unrolled so far (see MAX_ITERATIONS) */
+  private iterations = 0;
   /** while a predicate (inv_*, equiv) runs: the roots older than this are its inputs, which it must not change */
   private predicateMark?: { name: string; root: number };
   /**
@@ -354,6 +359,8 @@ export class Machine {
         try {
           for (let i = s.from; i < s.to; i++) {
             if (T.isFalse(frame.live)) break;
+            // loops in helpers called from loops multiply too: a bound on the whole unrolling
+            if (++this.iterations > MAX_ITERATIONS) reject(s.loc, `more than ${MAX_ITERATIONS} loop iterations in all (loops unrolled, also in the helpers called from loops)`, 'loops are unrolled: restructure with a quantifier (forall/exists/count), or smaller bounds');
             frame.env.set(s.v, { k: 's', t: T.mkInt(i), lo: BigInt(i), hi: BigInt(i) });
             this.block(s.body);
             if (loop.continues.length) frame.live = T.or(frame.live, ...loop.continues.splice(0));

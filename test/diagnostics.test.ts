@@ -141,6 +141,8 @@ const CASES: Case[] = [
   { name: 'for(;;)', code: body('  ⟪for (;;) { y = y + 1; }'), construct: /this for loop/, fix: /constant bounds/ },
   { name: 'for loop counting down', code: body('  for (let i = 4; ⟪i > 0; i--) { y = y + 1; }'), construct: /loop bound `i > 0`/, fix: /i < B/ },
   { name: 'for loop stepping by two', code: body('  for (let i = 0; i < 4; ⟪i += 2) { y = y + 1; }'), construct: /loop step `i \+= 2`/, fix: /advances by one: i\+\+/ },
+  { name: 'nested loops with too many iterations in all', code: body('  for (let i = 0; i < 1000; i++) { ⟪for (let j = 0; j < 1000; j++) { y = 1; } }'), construct: /loops nested to more than 100000 iterations/, fix: /nested ones multiplied/ },
+  { name: 'a number beyond the safe range written with an exponent', code: body('  y = ⟪1e21;'), construct: /the number `1e21`/, fix: /safe range/ },
   { name: 'for loop with too many iterations', code: body('  ⟪for (let i = 0; i < 200000; i++) { y = 1; }'), construct: /more than 100000 iterations/, fix: /forall\/exists\/count|smaller bound/ },
   { name: 'assignment to the loop variable', code: body('  for (let i = 0; i < 4; i++) { ⟪i = 3; }'), construct: /assignment to the loop variable `i`/, fix: /advances by the loop/ },
   { name: 'break outside a loop', code: body('  if (x > 1) { ⟪break; }'), construct: /break statement outside a for loop/, fix: /return/ },

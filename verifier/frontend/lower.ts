@@ -66,7 +66,7 @@ export class Lowering {
       for (const d of stmt.getDeclarations()) {
         const init = d.getInitializer();
         const m = /^SMALL_(.+)$/.exec(d.getName());
-        if (m && init && Node.isNumericLiteral(init) && sf.getVariableDeclaration(m[1])) out.set(m[1], Number(init.getLiteralValue()));
+        if (m && init && Node.isNumericLiteral(init) && sf.getVariableDeclaration(m[1])) out.set(m[1], numericValue(init));
       }
     }
     return out;
@@ -296,7 +296,11 @@ export class Lowering {
 
   /** The N of Arr<T, N>: a numeric literal type or `typeof CONST`. */
   private typeLevelNumber(tn: TypeNode): number {
-    if (Node.isLiteralTypeNode(tn) && Node.isNumericLiteral(tn.getLiteral())) return Number((tn.getLiteral() as import('ts-morph').NumericLiteral).getLiteralValue());
+    if (Node.isLiteralTypeNode(tn) && Node.isNumericLiteral(tn.getLiteral())) {
+      const n = numericValue(tn.getLiteral() as import('ts-morph').NumericLiteral);
+      if (!Number.isSafeInteger(n) || n < 0) reject(locOf(tn), `the array length ${describe(tn)}`, 'an array length is a non-negative integer');
+      return n;
+    }
     if (Node.isTypeQuery(tn)) {
       const en = tn.getExprName();
       const id = Node.isQualifiedName(en) ? en.getRight() : en;
@@ -359,6 +363,14 @@ export class Lowering {
 function isGlobal(id: Node): boolean {
   const decls = id.getSymbol()?.getDeclarations() ?? [];
   return decls.every((d) => d.getSourceFile().isDeclarationFile() && /(^|\/)lib(\.[\w.]+)?\.d\.ts$/.test(d.getSourceFile().getFilePath()));
+}
+
+/**
+ * The value of a numeric literal as JavaScript reads it. (ts-morph's getLiteralValue() reads
+ * `1e21` and longer literals as 1, which passed for a small safe integer.)
+ */
+function numericValue(lit: import('ts-morph').NumericLiteral): number {
+  return Number(lit.getText().replace(/_/g, ''));
 }
 
 function preludeName(d: Node): string | undefined {
@@ -447,6 +459,9 @@ export function evalConstInt(e: Expr): number | undefined {
 }
 
 // bitwise operators are arithmetic on integers too (with JavaScript's 32-bit conversions: symexec/bitwise.ts)
+/** Loops are unrolled: at most this many runs of a loop body, nested loops multiplied. */
+const MAX_UNROLLED = 100_000;
+
 const ARITH: Record<string, BinaryOp> = { '+': '+', '-': '-', '*': '*', '/': '/', '%': '%', '&': '&', '|': '|', '^': '^', '<<': '<<', '>>': '>>', '>>>': '>>>' };
 const COMPARE: Record<string, BinaryOp> = { '<': '<', '<=': '<=', '>': '>', '>=': '>=', '===': '===', '!==': '!==' };
 const COMPOUND: Record<string, BinaryOp> = { '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%', '&=': '&', '|=': '|', '^=': '^', '<<=': '<<', '>>=': '>>', '>>>=': '>>>' };
@@ -459,6 +474,8 @@ class FunctionLowering {
   private loopVars = new Set<string>();
   /** the statements `break` may leave, innermost last: a for loop, or a switch (whose break the switch lowering consumes) */
   private breakable: ('loop' | 'switch')[] = [];
+  /** how many times the body of the innermost enclosing loop runs: the product of the loops' trip counts */
+  private unrolled = 1;
 
   constructor(private readonly L: Lowering, private readonly fn: FunctionDeclaration | undefined) {}
 
@@ -726,7 +743,10 @@ class FunctionLowering {
     const inc = incr.getText().replace(/\s+/g, '');
     if (![`${name}++`, `++${name}`, `${name}+=1`, `${name}=${name}+1`].includes(inc)) reject(locOf(incr), `the loop step ${describe(incr)}`, 'the loop variable advances by one: i++');
     const to = op === '<=' ? bound + 1 : bound;
-    if (to - from > 100_000) reject(loc, 'a loop with more than 100000 iterations', 'loops are unrolled; restructure with a quantifier (forall/exists/count) or a smaller bound');
+    if (to - from > MAX_UNROLLED) reject(loc, `a loop with more than ${MAX_UNROLLED} iterations`, 'loops are unrolled; restructure with a quantifier (forall/exists/count) or a smaller bound');
+    const outer = this.unrolled;
+    if (outer * Math.max(0, to - from) > MAX_UNROLLED) reject(loc, `loops nested to more than ${MAX_UNROLLED} iterations of this body in all`, 'loops are unrolled, nested ones multiplied; restructure with a quantifier (forall/exists/count) or smaller bounds');
+    this.unrolled = outer * Math.max(1, to - from);
     return this.inScope(() => {
       const v = this.declare(name, NUMBER, false);
       this.loopVars.add(v);
@@ -736,6 +756,7 @@ class FunctionLowering {
         body = this.body(s.getStatement());
       } finally {
         this.breakable.pop();
+        this.unrolled = outer;
       }
       return { k: 'for', loc, v, from, to: Math.max(from, to), body };
     });
@@ -818,7 +839,7 @@ class FunctionLowering {
     const loc = locOf(e);
     if (Node.isParenthesizedExpression(e)) return this.lowerExpr(e.getExpression(), expected);
     if (Node.isNumericLiteral(e)) {
-      const v = e.getLiteralValue();
+      const v = numericValue(e);
       if (!Number.isSafeInteger(v)) reject(loc, `the number ${describe(e)}`, 'numbers in the subset are integers within the safe range (no floating point)');
       return { k: 'int', v: BigInt(v), type: NUMBER, loc };
     }
