@@ -70,6 +70,8 @@ export interface PairProblem {
   given: Term[];
   /** the two orders agree, for the choices the constants stand for */
   agree: Term;
+  /** no runtime error and no failing assume() in either order (a verdict needs it: analyseProblem) */
+  wellDefined: Term;
   /** some choices of B;A agree with A;B (the choices of A;B stay free) */
   commutes: Term;
   /** the choices of B;A, which `commutes` ranges over */
@@ -137,11 +139,16 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
     }
     return { st, results, chose };
   };
+  // The pair is analysed on the SMT meaning of the spec, which is TypeScript's only where no
+  // runtime error happens (a fraction, an index out of bounds, ...) and no assume() fails (an
+  // assume of the second call depends on the order): both are obligations, checked apart
+  m.checkAssumptions = true;
   const ab = run('ab');
   const abChoices = m.choices.splice(0);
   const ba = run('ba');
   const baChoices = m.choices.splice(0);
-  m.obligations.length = 0; // runtime errors of the spec are the invariants theorem's business
+  m.checkAssumptions = false;
+  const wellDefined = T.and(...m.obligations.splice(0).map((o) => o.holds));
   const components: { what: string; equal: Term }[] = [
     { what: `the result of ${a.name} (a)`, equal: equalVals(m, ab.results.a, ba.results.a, a.ret) },
     { what: `the result of ${b.name} (b)`, equal: equalVals(m, ab.results.b, ba.results.b, b.ret) },
@@ -159,6 +166,7 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
     inputs,
     given: [...groundFacts(m.hypotheses, used), ...pre, ...[...abChoices, ...baChoices].map((c) => c.fact)],
     agree,
+    wellDefined,
     commutes: baChoices.length ? someChoice(baChoices, agree) : agree,
     baChoices,
     sameChoices: sameChoices(ab.chose, ba.chose, agree),
@@ -443,8 +451,12 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
     // and only they: the rest of a pair's model is the whole state, twice
     { id: 'divergent', ...divergence(p), project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: true, modelPrefixes: ['eq!'] },
   ];
+  // a state and arguments on which the spec runs into a runtime error or a failing assume: there
+  // the SMT meaning is not TypeScript's, so no verdict is given (verify's invariants theorem
+  // reports the error; a verified spec has none from states that satisfy its invariants)
+  if (!T.isTrue(p.wellDefined)) goals.push({ id: 'ill-defined', asserts: [T.not(p.wellDefined)], project: [], cap: 1, budgetMs: policy.pathBudgetMs, models: false });
   const built = performance.now() - t0;
-  const [comm, div] = await solveGoals(pool, p.given, goals, policy.timeoutMs, inputLengths(p.inputs));
+  const [comm, div, ill] = await solveGoals(pool, p.given, goals, policy.timeoutMs, inputLengths(p.inputs));
   const paths: Path[] = [];
   let unknowns = 0;
   const take = (r: GoalResult, commutative: boolean) => {
@@ -464,8 +476,10 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
   const nComm = paths.filter((x) => x.commutative).length;
   const nDiv = paths.length - nComm;
   const settled = (r: GoalResult) => r.status !== 'unknown';
-  const verdict: PairResult['verdict'] =
-    nComm > 0 && nDiv > 0 ? 'sometimes' : nComm === 0 && nDiv > 0 && settled(comm) ? 'never' : nDiv === 0 && nComm > 0 && settled(div) ? 'always' : nComm === 0 && nDiv === 0 && settled(comm) && settled(div) ? 'never' : 'unknown';
+  const illDefined = ill !== undefined && (ill.status === 'unknown' || (ill.solutions ?? []).length > 0);
+  const verdict: PairResult['verdict'] = illDefined
+    ? 'unknown'
+    : nComm > 0 && nDiv > 0 ? 'sometimes' : nComm === 0 && nDiv > 0 && settled(comm) ? 'never' : nDiv === 0 && nComm > 0 && settled(div) ? 'always' : nComm === 0 && nDiv === 0 && settled(comm) && settled(div) ? 'never' : 'unknown';
   const stopped = [comm, div].filter((r) => r.stopped).map((r) => `${r.id}: ${r.stopped}`);
   const result: PairResult = {
     a: p.a.name,
@@ -481,6 +495,7 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
     solveMs: { commutative: comm.ms, divergent: div.ms },
   };
   if (stopped.length) result.cases.push(...stopped.map((s) => `(enumeration stopped: ${s})`));
+  if (illDefined) result.cases.push('(no verdict: the spec may run into a runtime error or a failing assume() in this pair, from a state that satisfies its invariants; `verify` shows where)');
   return { problem: p, result, paths };
 }
 
