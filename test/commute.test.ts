@@ -537,3 +537,23 @@ describe('verify commute on the command line', () => {
     expect(doc.policy['tests per path (cap)']).toBe(500);
   });
 });
+
+describe("ANALYZER: no verdict where the spec leaves TypeScript's meaning", () => {
+  let spec: CommuteSpec;
+  beforeAll(() => {
+    spec = loadCommuteSpec(root, fixture('illdefined'));
+  });
+  const op = (n: string) => spec.operations.find((o) => o.name === n)!;
+  for (const pair of ['third/third', 'bump/check']) {
+    it(`${pair}: unknown, with the reason (an inexact division; an assume broken in one order)`, async () => {
+      const [a, b] = pair.split('/').map(op);
+      const an = await analysePair(spec, a, b, pool);
+      expect(an.result.verdict).toBe('unknown');
+      expect(an.result.cases.join('\n')).toMatch(/no verdict: the spec may run into a runtime error or a failing assume\(\)/);
+    });
+  }
+  it('bump/bump is well defined: a verdict as usual', async () => {
+    const an = await analysePair(spec, op('bump'), op('bump'), pool);
+    expect(an.result.verdict).toBe('sometimes');
+  });
+});
