@@ -503,7 +503,7 @@ export class Machine {
       } else {
         const prev = old && old.k === 'ref' ? old.ref : undefined;
         const m = prev ? mergeRefs(this.frame.live, v.ref, prev) : v.ref;
-        if (!m) reject(loc, 'rebinding a record local after an early return', 'bind a new const instead');
+        if (!m) reject(loc, `rebinding the record local ${target.name} to another record`, 'the verifier follows a record local to one record (its indices may vary): bind a new const instead');
         this.frame.env.set(target.name, { k: 'ref', ref: m });
         this.frame.stale.delete(target.name);
       }
