@@ -170,7 +170,9 @@ export class Runner {
     }
     const names = ['init', ...sub.operations.map((o) => o.name)].filter((n) => matches(this.opts.filter, n));
     out.frontMs += performance.now() - t0;
-    const work = names.map(async (name): Promise<OperationOutcome> => {
+    // an operation whose theorems cannot be built (the evaluator rejected a construct) has no
+    // verdict: its diagnostics make the subsystem rejected, and it is not listed as unknown
+    const work = names.map(async (name): Promise<OperationOutcome | undefined> => {
       const t1 = performance.now();
       let theorems: Theorem[];
       const operation = sub.operations.find((x) => x.name === name);
@@ -180,7 +182,7 @@ export class Runner {
       } catch (e) {
         if (!(e instanceof SubsetError)) throw e;
         out.diagnostics.push(...e.diagnostics);
-        return { name, status: 'unknown', ms: 0, goals: [] };
+        return undefined;
       }
       out.frontMs += performance.now() - t1;
       const goals = (await Promise.all(theorems.map((th) => this.prove(sub, th, out)))).flat();
@@ -189,7 +191,7 @@ export class Runner {
       this.opts.onOperation?.(sub.name, op);
       return op;
     });
-    out.operations = await Promise.all(work);
+    out.operations = (await Promise.all(work)).filter((o): o is OperationOutcome => o !== undefined);
     out.status = out.diagnostics.length ? 'rejected' : worst(out.operations.map((o) => o.status));
     return out;
   }
