@@ -17,8 +17,7 @@
 
 import * as T from './term.ts';
 import type { Term } from './term.ts';
-
-export type BitOp = '&' | '|' | '^' | '<<' | '>>' | '>>>';
+import type { BitwiseOp } from '../verifier/ir.ts';
 
 const TWO32 = 2n ** 32n;
 const TWO31 = 2n ** 31n;
@@ -114,7 +113,7 @@ type Range = [bigint?, bigint?];
  * The term and interval of `l op r` with JavaScript's meaning; `lr` and `rr` are the operands'
  * static intervals. `~a` is `a ^ -1`.
  */
-export function bitwise(op: BitOp, l: Term, r: Term, lr: Range = [], rr: Range = []): { t: Term; lo: bigint; hi: bigint } {
+export function bitwise(op: BitwiseOp, l: Term, r: Term, lr: Range = [], rr: Range = []): { t: Term; lo: bigint; hi: bigint } {
   switch (op) {
     case '&':
     case '|':

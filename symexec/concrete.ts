@@ -8,7 +8,7 @@
 // observe it (an overflowing local, say).
 
 import type { Expr, Stmt, Func, Program, Type, Loc } from '../verifier/ir.ts';
-import { SAFE_INT } from '../verifier/ir.ts';
+import { SAFE_INT, applyBitwise } from '../verifier/ir.ts';
 import { SMap, sameMap, choose, cpu } from '../verifier/prelude.ts';
 import type { ObligationKind } from './evaluate.ts';
 
@@ -186,12 +186,13 @@ export class Interpreter {
           case '%':
             if (r === 0) throw new RuntimeError('divzero', e.r.loc, 'the divisor is zero');
             return l % r === 0 ? 0 : l % r; // no negative zero
-          case '&': return l & r;
-          case '|': return l | r;
-          case '^': return l ^ r;
-          case '<<': return l << r;
-          case '>>': return l >> r;
-          case '>>>': return l >>> r;
+          case '&':
+          case '|':
+          case '^':
+          case '<<':
+          case '>>':
+          case '>>>':
+            return applyBitwise(e.op, l, r);
         }
         throw new Error('internal: operator');
       }

@@ -15,13 +15,13 @@
 // false syntactically are dropped): the checker asks Z3 about each finished path once, in a batch.
 
 import type { Expr, Stmt, Type, Loc, Func } from '../verifier/ir.ts';
-import { isScalar, forEachChild } from '../verifier/ir.ts';
+import { isScalar, forEachChild, BITWISE_OPS } from '../verifier/ir.ts';
 import { reject } from '../verifier/diagnostics.ts';
 import * as T from './term.ts';
 import { type Term } from './term.ts';
 import { leavesOf, scalarSort, keyOf, type Seg } from './layout.ts';
 import { arrayLens } from './evaluate.ts';
-import { bitwise, type BitOp } from './bitwise.ts';
+import { bitwise } from './bitwise.ts';
 
 export const PRIMITIVE_PREFIX = 'pushbutton#';
 /** Quantifiers over at most this many elements are expanded into ground terms. */
@@ -727,7 +727,7 @@ export class PathEvaluator {
       '*': T.mul,
       '/': (a, b) => truncDiv(a, b),
       '%': (a, b) => T.sub(a, T.mul(b, truncDiv(a, b))),
-      ...Object.fromEntries((['&', '|', '^', '<<', '>>', '>>>'] as BitOp[]).map((op) => [op, (a: Term, b: Term) => bitwise(op, a, b).t])),
+      ...Object.fromEntries(BITWISE_OPS.map((op) => [op, (a: Term, b: Term) => bitwise(op, a, b).t])),
     };
     return this.pair(st, e.l, e.r, ops[e.op]);
   }

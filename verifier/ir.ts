@@ -115,6 +115,21 @@ export function sameType(a: Type, b: Type): boolean {
   }
 }
 
+export type BitwiseOp = '&' | '|' | '^' | '<<' | '>>' | '>>>';
+export const BITWISE_OPS: readonly BitwiseOp[] = ['&', '|', '^', '<<', '>>', '>>>'];
+
+/** A bitwise operator on JavaScript numbers: what the code does when it runs (the interpreter, constants). */
+export function applyBitwise(op: BitwiseOp, l: number, r: number): number {
+  switch (op) {
+    case '&': return l & r;
+    case '|': return l | r;
+    case '^': return l ^ r;
+    case '<<': return l << r;
+    case '>>': return l >> r;
+    case '>>>': return l >>> r;
+  }
+}
+
 /** `~a` is lowered to `a ^ -1` (JavaScript's meaning: both are ToInt32(a) with every bit flipped). */
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>' | '>>>' | '<' | '<=' | '>' | '>=' | '===' | '!==' | '&&' | '||' | 'implies';
 

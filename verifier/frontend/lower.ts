@@ -6,7 +6,7 @@
 // imports, whatever module resolution the user's tsconfig uses.
 
 import { Node, SyntaxKind, type SourceFile, type FunctionDeclaration, type Expression, type Statement, type TypeNode, type Symbol as TsSymbol, type Project } from 'ts-morph';
-import { type Expr, type Stmt, type Type, type Loc, type Func, type Module, type Program, type Field, type BinaryOp, BOOL, NUMBER, VOID, intType, isScalar, sameShape, typeToString, INT_TYPES, type IntTypeName, forEachChild, sameType } from '../ir.ts';
+import { type Expr, type Stmt, type Type, type Loc, type Func, type Module, type Program, type Field, type BinaryOp, BOOL, NUMBER, VOID, intType, isScalar, sameShape, typeToString, INT_TYPES, type IntTypeName, forEachChild, sameType, applyBitwise, BITWISE_OPS, type BitwiseOp } from '../ir.ts';
 import { SubsetError, reject, type Diagnostic } from '../diagnostics.ts';
 import { cyclicConstantReads } from './imports.ts';
 
@@ -440,13 +440,7 @@ export function evalConstInt(e: Expr): number | undefined {
         case '+': return l + r;
         case '-': return l - r;
         case '*': return l * r;
-        case '&': return l & r;
-        case '|': return l | r;
-        case '^': return l ^ r;
-        case '<<': return l << r;
-        case '>>': return l >> r;
-        case '>>>': return l >>> r;
-        default: return undefined;
+        default: return (BITWISE_OPS as readonly string[]).includes(e.op) ? applyBitwise(e.op as BitwiseOp, l, r) : undefined;
       }
     }
     case 'intdiv': {
