@@ -36,18 +36,54 @@ export interface Counterexample {
 /** A bounds-checked array: out-of-bounds reads and writes throw, as the verifier's semantics say. */
 export class OutOfBounds extends RangeError {}
 
+/** Each checked array's length when it was made: the bounds do not move if its length does. */
+const BOUNDS = new WeakMap<object, number>();
+
+/** The bounds of a checked array that is `r` or on `r`'s prototype chain. */
+function boundsOf(r: unknown): number | undefined {
+  for (let o = r; o !== null && (typeof o === 'object' || typeof o === 'function'); o = Object.getPrototypeOf(o)) {
+    const len = BOUNDS.get(o as object);
+    if (len !== undefined) return len;
+    if (o === CHECKED_PROTO) return undefined;
+  }
+  return undefined;
+}
+
+function check(p: string | symbol, r: unknown): void {
+  if (typeof p !== 'string' || !/^-?\d+$/.test(p)) return;
+  const len = boundsOf(r);
+  if (len !== undefined && !(Number(p) >= 0 && Number(p) < len)) throw new OutOfBounds(`index ${p} is outside 0..${len - 1}`);
+}
+
+/**
+ * The prototype of every checked array. A read or write of an element the array has never
+ * reaches the prototype (an own element is found first), so in-bounds accesses run at the speed
+ * of a plain array; a read of an index the array lacks, and a write that would add one (a [[Set]]
+ * with no own property asks the prototype chain), come here and throw when out of bounds.
+ * A proxy around the array itself (the earlier form) trapped every access: a kernel replay at
+ * the real sizes (8,192 pages of 512 entries, equiv and the invariants run on each) spent about
+ * 20 of its 28 s in those traps. Its target inherits from Array.prototype, so methods, `instanceof
+ * Array` and `constructor` are those of an array.
+ */
+const CHECKED_PROTO: object = new Proxy(Object.create(Array.prototype) as object, {
+  get(t, p, r) {
+    check(p, r);
+    return Reflect.get(t, p, r);
+  },
+  set(t, p, v, r) {
+    check(p, r);
+    return Reflect.set(t, p, v, r);
+  },
+});
+
+/**
+ * Makes `a` a bounds-checked array (in place, and returns it): reading or writing an index outside
+ * 0..length-1 (its length now) throws OutOfBounds. It stays a real array (Array.isArray, methods).
+ */
 export function checkedArray<T>(a: T[]): T[] {
-  const len = a.length;
-  return new Proxy(a, {
-    get(t, p, r) {
-      if (typeof p === 'string' && /^-?\d+$/.test(p) && !(Number(p) >= 0 && Number(p) < len)) throw new OutOfBounds(`index ${p} is outside 0..${len - 1}`);
-      return Reflect.get(t, p, r);
-    },
-    set(t, p, v, r) {
-      if (typeof p === 'string' && /^-?\d+$/.test(p) && !(Number(p) >= 0 && Number(p) < len)) throw new OutOfBounds(`index ${p} is outside 0..${len - 1}`);
-      return Reflect.set(t, p, v, r);
-    },
-  });
+  BOUNDS.set(a, a.length);
+  Object.setPrototypeOf(a, CHECKED_PROTO);
+  return a;
 }
 
 function applyIndices(v: MValue | undefined, idx: bigint[]): MValue | undefined {
@@ -150,35 +186,73 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** Every stored integer fits its declared type (TypeScript itself never checks this), every field and element is there. */
 export function typeViolation(v: unknown, t: Type, where: string): string | undefined {
+  return violation(v, t, () => where);
+}
+
+/**
+ * The test that a scalar fits type `t`; undefined for records and arrays (violation looks into
+ * them). Made once per array, not per element: a kernel state has millions of elements.
+ */
+function scalarTest(t: Type): ((v: unknown) => boolean) | undefined {
+  switch (t.k) {
+    case 'int': {
+      // number against number where the bounds are exact doubles (a number-bigint comparison is
+      // exact too, but a slow path in V8)
+      const lo = Number(t.min), hi = Number(t.max);
+      if (BigInt(lo) === t.min && BigInt(hi) === t.max) return (v) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+      return (v) => typeof v === 'number' && Number.isInteger(v) && v >= t.min && v <= t.max;
+    }
+    case 'bool':
+      return (v) => typeof v === 'boolean';
+    case 'enum':
+      return (v) => t.members.includes(v as string);
+    default:
+      return undefined;
+  }
+}
+
+// `where` is built only for the message: a name per element was most of the cost on kernel states
+function violation(v: unknown, t: Type, where: () => string): string | undefined {
   switch (t.k) {
     case 'int':
-      if (typeof v !== 'number' || !Number.isInteger(v) || BigInt(v) < t.min || BigInt(v) > t.max) return `${where} = ${String(v)} is outside ${t.name}`;
-      return undefined;
+      return scalarTest(t)!(v) ? undefined : `${where()} = ${String(v)} is outside ${t.name}`;
     case 'bool':
-      return typeof v === 'boolean' ? undefined : `${where} = ${String(v)} is not a boolean`;
+      return scalarTest(t)!(v) ? undefined : `${where()} = ${String(v)} is not a boolean`;
     case 'enum':
-      return t.members.includes(v as string) ? undefined : `${where} = ${String(v)} is not a member of ${t.name}`;
+      return scalarTest(t)!(v) ? undefined : `${where()} = ${String(v)} is not a member of ${t.name}`;
     case 'record':
-      if (!v || typeof v !== 'object') return `${where} is ${String(v)}`;
+      if (!v || typeof v !== 'object') return `${where()} is ${String(v)}`;
       for (const f of t.fields) {
-        const e = typeViolation((v as Record<string, unknown>)[f.name], f.type, `${where}.${f.name}`);
+        const e = violation((v as Record<string, unknown>)[f.name], f.type, () => `${where()}.${f.name}`);
         if (e) return e;
       }
       return undefined;
-    case 'array':
-      if (!Array.isArray(v)) return `${where} is not an array`;
+    case 'array': {
+      if (!Array.isArray(v)) return `${where()} is not an array`;
+      const fits = scalarTest(t.elem);
       for (let k = 0; k < t.len; k++) {
-        const e = typeViolation(v[k], t.elem, `${where}[${k}]`);
+        const x: unknown = v[k];
+        if (fits?.(x)) continue;
+        const e = violation(x, t.elem, () => `${where()}[${k}]`);
         if (e) return e;
       }
-      return v.length === t.len ? undefined : `${where} has length ${v.length}, not ${t.len}`;
+      return v.length === t.len ? undefined : `${where()} has length ${v.length}, not ${t.len}`;
+    }
     default:
       return undefined;
   }
 }
 
 export function plain(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(plain);
+  if (Array.isArray(v)) {
+    // a loop, not v.map(plain): scalars are copied without a call (a kernel state has ~6M of them)
+    const out = new Array<unknown>(v.length);
+    for (let k = 0; k < v.length; k++) {
+      const x: unknown = v[k];
+      out[k] = x !== null && typeof x === 'object' ? plain(x) : x;
+    }
+    return out;
+  }
   if (v instanceof SMap) return { default: plain(v.dflt), entries: v.keys().map((k) => [k, plain(v.get(k))]) };
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
   return v;
