@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { runRid } from '../verifier/rid/command.ts';
 import type { RidResult } from '../verifier/rid/report.ts';
 import { SolverPool } from '../verifier/solver/pool.ts';
-import { DEFAULT_MAX_PATHS } from '../symexec/paths.ts';
+import { DEFAULT_MAX_PATHS } from '../symexec/summary.ts';
 import type { Stmt } from '../verifier/ir.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

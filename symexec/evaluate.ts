@@ -9,7 +9,7 @@
 // writing through it updates the state exactly as in TypeScript.
 
 import type { Expr, Stmt, Type, Loc, Func, Program } from '../verifier/ir.ts';
-import { isScalar, SAFE_INT, typeToString } from '../verifier/ir.ts';
+import { isScalar, SAFE_INT, typeToString, forEachChild } from '../verifier/ir.ts';
 import { reject } from '../verifier/diagnostics.ts';
 import * as T from './term.ts';
 import { type Term } from './term.ts';
@@ -26,10 +26,14 @@ export interface Obligation {
   holds: Term;
 }
 
-/** A symbolic value: a scalar term (with a static interval for integers) or a reference into the heap. */
-export type SVal = { k: 's'; t: Term; lo?: bigint; hi?: bigint } | { k: 'ref'; ref: Ref };
+/**
+ * A symbolic value: a scalar term (with a static interval for integers) or a reference into the
+ * heap. `name` is what forking mode's observer calls a scalar read from a place or returned by a
+ * call (verify rid's counter names); the merging mode leaves it unset.
+ */
+export type SVal = { k: 's'; t: Term; lo?: bigint; hi?: bigint; name?: string } | { k: 'ref'; ref: Ref };
 
-type PSeg = { f: string } | { i: Term };
+export type PSeg = { f: string } | { i: Term };
 
 export interface Ref {
   root: number;
@@ -105,6 +109,31 @@ export const EXPAND_LIMIT = 16;
 export interface MachineOptions {
   /** expand forall/exists, and the type-range facts of array inputs, up to this many elements */
   expandLimit?: number;
+  /**
+   * Forking mode: one path per run. At a branch the observer says which way this run goes (and
+   * keeps the path condition), calls may be answered by summaries, and assert/assume end the run
+   * where they fail. Unset: merging mode, every path at once.
+   */
+  paths?: PathObserver;
+}
+
+/**
+ * What forking mode asks of its driver (symexec/paths.ts, for verify rid). The semantics stays
+ * the Machine's: values, obligations, sharing rules; only path handling and calls differ.
+ */
+export interface PathObserver {
+  /** The way this run takes at a branch on `c` (also told decided branches, for the trace). */
+  branch(c: Term, loc: Loc, labels: [string, string]): boolean;
+  /** A call outside quantifier bodies: its result from a summary, or undefined to run the body here. */
+  call(e: Expr & { k: 'call' }, args: SVal[], pure: boolean): SVal | undefined;
+  /** assert(c) / assume(c): the run goes on only where `c` holds (a failed assert throws at run time). */
+  require(c: Term, loc: Loc): void;
+  /** `v` was stored at `place` (a field assignment, a field of a record literal). */
+  stored(place: Ref, v: SVal): void;
+  /** The name of the scalar at `place`. */
+  nameOf(place: Ref): string | undefined;
+  /** The operation's own return (the outermost frame). */
+  returned(v: SVal | undefined, loc: Loc): void;
 }
 /** Inside forall/exists over at most this many elements, "body i runs" is a ground conjunction. */
 export const GUARD_EXPAND_LIMIT = 256;
@@ -151,8 +180,11 @@ export class Machine {
    */
   checkAssumptions = false;
 
+  private readonly paths?: PathObserver;
+
   constructor(readonly program: Program, opts: MachineOptions = {}) {
     this.expandLimit = opts.expandLimit ?? EXPAND_LIMIT;
+    this.paths = opts.paths;
   }
 
   // ---- inputs ------------------------------------------------------------------------------
@@ -223,6 +255,30 @@ export class Machine {
     const root = { name, type, leaves: new Map<string, Term>(), kind, id };
     this.heap.set(id, root);
     return root;
+  }
+
+  // ---- forking mode's driver: a summary's effects ------------------------------------------
+
+  /** A new record or array of type `t`, its leaves unset until written (a summary's result). */
+  freshRoot(name: string, t: Type): Ref {
+    const root = this.alloc(name, t, 'fresh');
+    for (const l of leavesOf(t)) root.leaves.set(l.key, T.mkConst(`fresh!${root.id}.${l.key}`, l.sort));
+    return { root: root.id, path: [], type: t };
+  }
+
+  /** Writes the leaf `segs` below `place` (a callee's effect on its argument). */
+  writeLeaf(place: Ref, segs: Seg[], v: Term): void {
+    this.writeLeafAt(place, [...place.path.map(toSeg), ...segs], v);
+  }
+
+  /** The places whose whole record or array was replaced, in order. */
+  get replacedPlaces(): readonly Ref[] {
+    return this.replaced;
+  }
+
+  /** A callee replaced a record or array inside `place`: locals that point into it are stale. */
+  replacedInside(place: Ref, loc: Loc): void {
+    this.invalidateRefsInto(place, loc);
   }
 
   // ---- calls -------------------------------------------------------------------------------
@@ -349,7 +405,7 @@ export class Machine {
       case 'if': {
         const c = this.cond(s.c);
         if (!T.isTrue(c) && !T.isFalse(c)) this.branches.push({ cond: c, reached: T.and(this.pc, this.frame.live), loc: s.loc });
-        this.branch(c, () => this.block(s.then), () => this.block(s.else));
+        this.branch(c, () => this.block(s.then), () => this.block(s.else), { loc: s.loc, labels: ['then', 'else'], fork: true });
         return;
       }
       case 'for': {
@@ -383,17 +439,21 @@ export class Machine {
         if (val && val.k === 's') this.checkRange(val, this.frame.fn.ret, s.loc, `the result of ${this.frame.fn.name}`);
         this.frame.returns.push({ cond: T.and(this.pc, this.frame.live), val, loc: s.loc });
         this.frame.live = T.FALSE;
+        if (this.paths && this.frames.length === 1) this.paths.returned(val, s.loc);
         return;
       }
       case 'expr':
         this.expr(s.e);
         return;
       case 'assert':
+        if (this.paths && !this.pureDepth) return this.paths.require(this.cond(s.c), s.loc);
         this.check('assert', s.loc, 'the assertion may fail', this.cond(s.c));
         return;
       case 'assume':
         if (this.pureDepth) reject(s.loc, 'assume inside a quantifier', 'state assumptions at the top of an operation');
         if (this.predicateMark) reject(s.loc, `assume in the predicate ${this.predicateMark.name}`, 'a predicate states a condition: return it (an assume would narrow what is proved)');
+        // forking mode runs code as it runs: a failed assume throws, so the run goes on where it holds
+        if (this.paths) return this.paths.require(this.cond(s.c), s.loc);
         if (this.checkAssumptions) this.check('assume', s.loc, 'the implementation assumes a condition that callers the spec allows may break', this.cond(s.c));
         else this.hypotheses.push(T.implies(T.and(this.pc, this.frame.live), this.cond(s.c)));
         return;
@@ -427,8 +487,14 @@ export class Machine {
     }
   }
 
-  /** Runs two branches from copies of the state and merges them with if-then-else on `c`. */
-  private branch(c: Term, onTrue: () => void, onFalse: () => void): void {
+  /**
+   * Runs two branches from copies of the state and merges them with if-then-else on `c`. In
+   * forking mode, a branch that may fork (`site.fork`: an `if`, or an operand that calls
+   * something) runs the one way the observer picks for this run; inside quantifier and arr()
+   * bodies nothing forks.
+   */
+  private branch(c: Term, onTrue: () => void, onFalse: () => void, site?: { loc: Loc; labels: [string, string]; fork: boolean }): void {
+    if (this.paths && site?.fork && this.pureDepth === 0) return this.paths.branch(c, site.loc, site.labels) ? onTrue() : onFalse();
     if (T.isTrue(c)) return onTrue();
     if (T.isFalse(c)) return onFalse();
     const before = this.snapshot();
@@ -511,6 +577,7 @@ export class Machine {
     }
     const place = given ?? this.place(target);
     this.checkWritable(place, loc);
+    this.paths?.stored(place, v);
     if (v.k === 's') {
       this.checkRange(v, target.type, loc, `the field ${describePath(target)}`);
       this.touch('write', place, []);
@@ -726,7 +793,7 @@ export class Machine {
       case 'cond': {
         const c = this.cond(e.c);
         let t: SVal | undefined, f: SVal | undefined;
-        this.branch(c, () => (t = this.expr(e.t)), () => (f = this.expr(e.e)));
+        this.branch(c, () => (t = this.expr(e.t)), () => (f = this.expr(e.e)), { loc: e.loc, labels: ['? then', '? else'], fork: hasCall(e.t) || hasCall(e.e) || !isScalar(e.type) });
         if (!t) return f!;
         if (!f) return t;
         const m = mergeVals(c, t, f);
@@ -737,21 +804,25 @@ export class Machine {
         // both branches built new records: the result is one new record with merged leaves. In
         // TypeScript it is one of the two objects, so neither may be used through its own name again
         ra.movedAt = rb.movedAt = e.loc;
-        const out = this.alloc('cond', e.type, 'fresh');
+        const out = this.alloc(`cond@${e.loc.line}:${e.loc.col}`, e.type, 'fresh');
         for (const l of leavesOf(e.type)) out.leaves.set(l.key, T.ite(c, this.readLeaf(a, l.segs), this.readLeaf(b, l.segs)));
         return { k: 'ref', ref: { root: out.id, path: [], type: e.type } };
       }
       case 'call': {
         const fn = this.program.get(e.fn);
-        if (!fn) reject(e.loc, `the call to ${e.fn.split('#')[1]}`, 'its definition was rejected (see the other diagnostics)');
+        // (forking mode's observer answers calls of the refcount primitives, which have no body)
+        if (!fn && !this.paths) reject(e.loc, `the call to ${e.fn.split('#')[1]}`, 'its definition was rejected (see the other diagnostics)');
         const held: { ref: Ref; mark: number }[] = [];
         const args = e.args.map((a, i) => {
           const v = this.expr(a);
-          if (v.k === 's') this.checkRange(v, fn.params[i].type, a.loc, `the argument ${fn.params[i].name}`);
-          else held.push({ ref: v.ref, mark: this.replaced.length });
+          if (v.k === 's' && fn) this.checkRange(v, fn.params[i].type, a.loc, `the argument ${fn.params[i].name}`);
+          else if (v.k === 'ref') held.push({ ref: v.ref, mark: this.replaced.length });
           return v;
         });
         for (const h of held) this.heldAcross(h.ref, h.mark, e.loc);
+        const answered = this.paths?.call(e, args, this.pureDepth > 0);
+        if (answered) return answered;
+        if (!fn) reject(e.loc, `the call to ${e.fn.split('#')[1]}`, 'its definition was rejected (see the other diagnostics)');
         const r = this.call(fn, args, e.loc);
         // no return of the callee is reachable (the call sits on a path that cannot happen): any
         // value of the declared type stands for its result
@@ -762,8 +833,9 @@ export class Machine {
         // the heap's root objects with merged copies
         const fieldTypes = new Map((e.type as { fields: { name: string; type: Type }[] }).fields.map((x) => [x.name, x.type]));
         const vals = e.fields.map((f) => ({ f, v: this.expr(f.value), ft: fieldTypes.get(f.name)! }));
-        const root = this.alloc('record', e.type, 'fresh');
+        const root = this.alloc(`{…}@${e.loc.line}:${e.loc.col}`, e.type, 'fresh');
         for (const { f, v, ft } of vals) {
+          this.paths?.stored({ root: root.id, path: [{ f: f.name }], type: ft }, v);
           if (v.k === 's') {
             this.checkRange(v, ft, f.value.loc, `the field ${f.name}`);
             root.leaves.set(keyOf([{ f: f.name }]), v.t);
@@ -788,7 +860,7 @@ export class Machine {
         // each element must be a new object (the body runs once per element in TypeScript): a
         // body naming an existing record would make every element that one object
         if (v.k === 'ref' && (v.ref.root < mark || v.ref.path.length > 0)) reject(e.body.loc, 'an arr() element that is an existing record or array', 'every element would be the same object in TypeScript; build each element with a literal in the body');
-        const root = this.alloc('arr', e.type, 'fresh');
+        const root = this.alloc(`arr@${e.loc.line}:${e.loc.col}`, e.type, 'fresh');
         if (v.k === 's') root.leaves.set('[]', T.lambda(i, v.t));
         else for (const l of leavesOf(elem)) root.leaves.set(keyOf([{ idx: true }, ...l.segs]), T.lambda(i, this.readLeaf(v.ref, l.segs)));
         return { k: 'ref', ref: { root: root.id, path: [], type: e.type } };
@@ -796,7 +868,7 @@ export class Machine {
       case 'quant':
         return this.quant(e);
       case 'mapNew': {
-        const root = this.alloc('smap', e.type, 'fresh');
+        const root = this.alloc(`smap@${e.loc.line}:${e.loc.col}`, e.type, 'fresh');
         const dv = this.expr(e.dflt);
         this.checkRange(dv, (e.type as { value: Type }).value, e.dflt.loc, 'the map default');
         const d = this.scalar(dv);
@@ -830,7 +902,7 @@ export class Machine {
         this.heldAcross(m, mark, e.key.loc);
         this.touch('read', m, [{ map: 'val' }], key);
         const t = T.select(this.readLeaf(m, [{ map: e.k === 'mapGet' ? 'val' : 'has' }]), key);
-        return e.k === 'mapGet' ? scalarOf(t, e.type) : { k: 's', t };
+        return e.k === 'mapGet' ? this.stored(t, e.type) : { k: 's', t };
       }
     }
   }
@@ -839,7 +911,20 @@ export class Machine {
   private at(ref: Ref): SVal {
     if (!isScalar(ref.type)) return { k: 'ref', ref };
     this.touch('read', ref, []);
-    return scalarOf(this.readLeaf(ref, []), ref.type);
+    const v = this.stored(this.readLeaf(ref, []), ref.type) as SVal & { k: 's' };
+    const name = this.paths?.nameOf(ref);
+    return name ? { ...v, name } : v;
+  }
+
+  /**
+   * A scalar read from a place: within its declared type, since every store into it was checked
+   * (an obligation). Forking mode runs the code as it runs and does not check stores against
+   * declared types (TypeScript does not either): there a value read is only known to be a safe
+   * integer, as every arithmetic result is checked to be.
+   */
+  private stored(t: Term, type: Type): SVal {
+    if (this.paths && type.k === 'int') return { k: 's', t, lo: -SAFE_INT, hi: SAFE_INT };
+    return scalarOf(t, type);
   }
 
   private binary(e: Expr & { k: 'binary' }): SVal {
@@ -847,8 +932,16 @@ export class Machine {
       const l = this.cond(e.l);
       let r: Term = e.op === '&&' ? T.FALSE : T.TRUE;
       // the right operand runs only when the left does not decide, as in TypeScript
-      if (e.op === '&&') this.branch(l, () => (r = this.cond(e.r)), () => {});
-      else this.branch(l, () => {}, () => (r = this.cond(e.r)));
+      const fork = hasCall(e.r);
+      let ran = false;
+      const rhs = () => {
+        r = this.cond(e.r);
+        ran = true;
+      };
+      if (e.op === '&&') this.branch(l, rhs, () => {}, { loc: e.loc, labels: ['&& rhs', '&& short'], fork });
+      else this.branch(l, () => {}, rhs, { loc: e.loc, labels: ['|| short', '|| rhs'], fork });
+      // a forked run took one way: the left operand is decided on its path
+      if (fork && this.paths && this.pureDepth === 0) return { k: 's', t: ran ? r : T.mkBool(e.op === '||') };
       return { k: 's', t: e.op === '&&' ? T.and(l, r) : T.or(l, r) };
     }
     const l = this.expr(e.l) as SVal & { k: 's' };
@@ -943,6 +1036,13 @@ export class Machine {
     if (e.n > GUARD_EXPAND_LIMIT) reject(e.loc, `choose over ${e.n} elements`, `choices range over at most ${GUARD_EXPAND_LIMIT} elements`);
     const parts: Term[] = [];
     for (let k = 0; k < e.n; k++) parts.push(this.inBinder(e.param, T.mkInt(k), e.n, () => this.cond(e.body)));
+    if (this.paths) {
+      // forking mode checks what the code does when it runs, and without a chooser (prelude.ts)
+      // choose gives the lowest index where the body holds, or -1: no open choice
+      let t: Term = T.mkInt(-1);
+      for (let k = e.n - 1; k >= 0; k--) t = T.ite(parts[k], T.mkInt(k), t);
+      return { k: 's', t, lo: -1n, hi: BigInt(e.n - 1) };
+    }
     const c = T.mkConst(`choice!${e.loc.line}:${e.loc.col}!${this.choiceCount++}`, T.INT);
     const fact = T.or(T.and(T.eq(c, T.mkInt(-1)), ...parts.map(T.not)), ...parts.map((p, k) => T.and(T.eq(c, T.mkInt(k)), p)));
     this.choices.push({ c, n: e.n, fact: T.implies(T.and(this.pc, this.frame.live), fact), loc: e.loc, ...(e.cpu ? { cpu: true } : {}) });
@@ -988,7 +1088,8 @@ export class Machine {
   private quant(e: Expr & { k: 'quant' }): SVal {
     const { q, n } = e;
     if (q === 'choose') return this.choose(e);
-    if (q === 'count' && (n > EXPAND_LIMIT || this.openBinders > 0)) {
+    // (forking mode expands: the symbolic count is exact only with the definitions the theorems add)
+    if (q === 'count' && !this.paths && (n > EXPAND_LIMIT || this.openBinders > 0)) {
       // symbolic over large domains, and inside an enclosing quantifier that stayed a quantifier
       // (an expanded sum there is a sum per element of the outer domain, for Z3 to instantiate)
       const i = T.mkBvar(e.param, T.INT);
@@ -1063,6 +1164,16 @@ function countSum(parts: Term[]): Term {
   return T.add(chain(base), chain(delta));
 }
 
+/** Whether evaluating `e` calls a function (so, in forking mode, may fork or change the state). */
+function hasCall(e: Expr): boolean {
+  if (e.k === 'call') return true;
+  let found = false;
+  forEachChild(e, (x) => {
+    if (!found && hasCall(x)) found = true;
+  });
+  return found;
+}
+
 /** `outer` may contain `inner` (same fields; indices may be equal). */
 function isPrefixPlace(outer: Ref, inner: Ref): boolean {
   if (outer.root !== inner.root || outer.path.length > inner.path.length) return false;
@@ -1084,7 +1195,11 @@ function guardScalar(live: Term, v: SVal & { k: 's' }, prev: SVal & { k: 's' }):
 }
 
 function mergeVals(c: Term, a: SVal, b: SVal): SVal | undefined {
-  if (a.k === 's' && b.k === 's') return { k: 's', t: T.ite(c, a.t, b.t), lo: minOf([a.lo, b.lo]), hi: maxOf([a.hi, b.hi]) };
+  if (a === b) return a;
+  if (a.k === 's' && b.k === 's') {
+    const m: SVal = { k: 's', t: T.ite(c, a.t, b.t), lo: minOf([a.lo, b.lo]), hi: maxOf([a.hi, b.hi]) };
+    return a.name !== undefined && a.name === b.name ? { ...m, name: a.name } : m;
+  }
   if (a.k === 'ref' && b.k === 'ref') {
     const r = mergeRefs(c, a.ref, b.ref);
     return r ? { k: 'ref', ref: r } : undefined;

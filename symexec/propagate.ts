@@ -18,7 +18,7 @@
 import * as T from './term.ts';
 import type { Sort, Term } from './term.ts';
 import { ArrayValue, TermEvaluator, TermEvalError, UNDEF, indexKey, intOp, type Value } from './term-eval.ts';
-import { substConsts } from './paths.ts';
+import { substConsts } from './summary.ts';
 
 /** Values of cells, by `cellKey`. */
 export type Cells = Map<string, Value>;

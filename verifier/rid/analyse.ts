@@ -18,11 +18,12 @@ import { SolverPool, type GoalResult } from '../solver/pool.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import { leavesOf } from '../../symexec/layout.ts';
-import { PathEvaluator, PRIMITIVE_PREFIX, isCounterType, substConsts, literalName, type FunctionPaths, type PathRecord } from '../../symexec/paths.ts';
+import { PathEvaluator } from '../../symexec/paths.ts';
+import { PRIMITIVE_PREFIX, isCounterType, substConsts, literalName, type FunctionPaths, type PathRecord } from '../../symexec/summary.ts';
 import { declarations, assertion } from './smt.ts';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import { Model } from '../solver/model.ts';
-import { arrayLens } from '../../symexec/evaluate.ts';
+import { arrayLens, type Obligation } from '../../symexec/evaluate.ts';
 
 export type RuleId = 'rc/ipp' | 'rc/escape-leak' | 'rc/borrowed-underflow' | 'rc/return-contract';
 
@@ -168,7 +169,7 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
     const t0 = performance.now();
     let fp: FunctionPaths;
     try {
-      fp = new PathEvaluator(fn, summaries, { prefix: `f${fnIndex++}`, maxPaths: opts.maxPaths }).run();
+      fp = new PathEvaluator(fn, summaries, { program, prefix: `f${fnIndex++}`, maxPaths: opts.maxPaths }).run();
     } catch (e) {
       // a construct the path evaluator does not model: skip this function (and so its callers),
       // say why, and keep checking the others
@@ -206,6 +207,7 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
     if (fileSet.has(fn.file) && !fp.declaration) {
       const contract = returnContract(project, fn);
       if (contract.errors.length) declErrors.push(...contract.errors);
+      await checkExactness(a, fp, st, opts.pool, timeoutMs);
       await checkFunction(a, fp, models, st, opts.pool, timeoutMs, opts.ridCompat ?? false, contract.counters);
     }
     st.ms = performance.now() - t0;
@@ -284,6 +286,41 @@ async function solve(pool: SolverPool, goals: Term[], timeoutMs: number, id: str
 }
 
 // ---- the checks ----------------------------------------------------------------------------------
+
+/**
+ * Where the evaluator's model of a path may differ from its run (an inexact division, a value
+ * beyond 2^53, a division by zero, an index out of bounds, a narrowing store, also in a callee),
+ * anything said about the path would rest on the model: each such obligation must be proved on
+ * its path, else the function is unknown, never clean (reported once per place).
+ */
+async function checkExactness(a: Analysis, fp: FunctionPaths, st: FunctionStats, pool: SolverPool, timeoutMs: number): Promise<void> {
+  // a run of code that changes no counter and has no Counter field leaves nothing to compare,
+  // however it differs from the model
+  if (!countsReferences(a.program, fp.fn) && counterLeaves(fp).size === 0) return;
+  const goals: { path: PathRecord; o: Obligation }[] = [];
+  for (const p of fp.paths) for (const o of p.obligations) goals.push({ path: p, o });
+  const res = await solve(pool, goals.map((g) => T.and(...fp.facts, ...fp.arrayFacts, g.path.pc, T.not(g.o.holds))), timeoutMs, `${fp.fn.name}.exact`);
+  st.queries += res.length;
+  st.queryMs.push(...res.map((r) => r.ms));
+  const seen = new Set<string>();
+  res.forEach((r, i) => {
+    if (r.status === 'unsat') return;
+    const { path: p, o } = goals[i];
+    const where = `line ${o.loc.line}:${o.loc.col}`;
+    if (seen.has(where + o.message)) return;
+    seen.add(where + o.message);
+    st.unknown++;
+    const why = r.status === 'unknown' ? `the solver could not show it exact (${r.reason ?? 'unknown'})` : 'the model may differ from the run';
+    a.unknowns.push({ fn: fp.fn, what: `${where} on path ${p.id + 1}`, reason: `${why}: ${o.message}` });
+  });
+}
+
+/** Whether `fn` or a function it calls (transitively) calls inc, dec or consume. */
+function countsReferences(program: Program, fn: Func, seen = new Set<string>()): boolean {
+  if (seen.has(fn.key)) return false;
+  seen.add(fn.key);
+  return calleesOf(fn).some((k) => (k.startsWith(PRIMITIVE_PREFIX) ? ['inc', 'dec', 'consume'].includes(k.slice(PRIMITIVE_PREFIX.length)) : !!program.get(k) && countsReferences(program, program.get(k)!, seen)));
+}
 
 /** Keys of counter fields of the parameters (`param.leafkey`), compared by value, not by a declared delta. */
 function counterLeaves(fp: FunctionPaths): Set<string> {

@@ -8,7 +8,7 @@ import { SubsetError, formatDiagnostic } from '../diagnostics.ts';
 import { analyse, targetFiles } from './analyse.ts';
 import { replayFinding } from './replay.ts';
 import { exitCodeOf, ridJson, ridSarif, ridText, type Reported, type RidResult } from './report.ts';
-import { DEFAULT_MAX_PATHS } from '../../symexec/paths.ts';
+import { DEFAULT_MAX_PATHS } from '../../symexec/summary.ts';
 
 export interface RidCommandOptions {
   root: string;

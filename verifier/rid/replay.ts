@@ -15,7 +15,7 @@ import { sandboxModules } from '../frontend/emit.ts';
 import { Sandbox, RunFailure } from '../sandbox/sandbox.ts';
 import { fromWire } from '../sandbox/wire.ts';
 import type { SideAnswer, SideItem } from './run-side.ts';
-import { isCounterType } from '../../symexec/paths.ts';
+import { isCounterType } from '../../symexec/summary.ts';
 import { counterNames, type Analysis, type Finding } from './analyse.ts';
 
 export interface SideRun {

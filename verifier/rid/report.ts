@@ -6,7 +6,7 @@ import type { Analysis, Finding } from './analyse.ts';
 import { locText } from './analyse.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
 import type { Replayed } from './replay.ts';
-import type { Step } from '../../symexec/paths.ts';
+import type { Step } from '../../symexec/summary.ts';
 
 export interface Reported {
   finding: Finding;
