@@ -56,6 +56,8 @@ describe('program fuzzer: the verifier means what TypeScript does', () => {
     expect(stats.programs).toBe(RUNS);
     expect(stats.accepted / stats.programs).toBeGreaterThan(0.85);
     expect(stats.inDomain / stats.inputs).toBeGreaterThan(0.15);
+    // forking mode (verify rid) checked on most of the same inputs
+    expect(stats.forkedInputs / stats.inputs).toBeGreaterThan(0.8);
     for (const kind of ['overflow', 'bounds', 'divzero', 'inexact-division', 'assert']) {
       expect(stats.errors.get(kind) ?? 0, `runtime errors of kind ${kind}`).toBeGreaterThan(0);
     }
@@ -116,6 +118,7 @@ afterAll(() => {
     `programs ${stats.programs}: accepted ${stats.accepted}, rejected while lowering ${stats.rejectedLowering}, while evaluating ${stats.rejectedEvaluation}`,
     `inputs ${stats.inputs}: completed ${stats.inDomain}; runtime errors ${[...stats.errors].map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `rejections: ${[...stats.rejectReasons].map(([k, n]) => `${k} (${n})`).join('; ')}`,
+    `forking mode: ${stats.forkedInputs} inputs checked, ${stats.forkRejected} programs rejected only there`,
     `ms: ${Object.entries(stats.ms).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}`,
     `known-unsound flags on: ${on.join(', ') || 'none'}`,
   ].join('\n'));

@@ -29,6 +29,8 @@ import type { Term } from '../../symexec/term.ts';
 import { TermEvaluator, TermEvalError, UNDEF, showValue, type Value } from '../../symexec/term-eval.ts';
 import { arbOf, clone, sameValue, show, scalarValue, leafValue, dimsOf, leafMismatch, envOf } from '../support/values.ts';
 import { loadModules, runReal, type ModuleExports } from './runtime.ts';
+import { forkedPaths, checkForked } from './fork-oracle.ts';
+import type { FunctionPaths } from '../../symexec/summary.ts';
 
 export interface Case {
   id: string;
@@ -48,6 +50,9 @@ export interface Stats {
   expectedRejections: number;
   inputs: number;
   inDomain: number;
+  /** inputs also checked in forking mode, and programs only forking mode rejected */
+  forkedInputs: number;
+  forkRejected: number;
   errors: Map<string, number>;
   rejectReasons: Map<string, number>;
   /** milliseconds per phase: lowering, symbolic evaluation, loading (transpiling), checking inputs */
@@ -55,13 +60,15 @@ export interface Stats {
 }
 
 export function newStats(): Stats {
-  return { programs: 0, accepted: 0, rejectedLowering: 0, rejectedEvaluation: 0, expectedRejections: 0, inputs: 0, inDomain: 0, errors: new Map(), rejectReasons: new Map(), ms: { lower: 0, symbolic: 0, load: 0, inputs: 0 } };
+  return { forkedInputs: 0, forkRejected: 0, programs: 0, accepted: 0, rejectedLowering: 0, rejectedEvaluation: 0, expectedRejections: 0, inputs: 0, inDomain: 0, errors: new Map(), rejectReasons: new Map(), ms: { lower: 0, symbolic: 0, load: 0, inputs: 0 } };
 }
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
 interface Symbolic {
   m: Machine;
+  /** the same function's paths in forking mode (verify rid's), when that mode accepts it */
+  forked?: FunctionPaths;
   resultLeaves: { segs: Seg[]; term: Term }[];
   finalLeaves: { param: number; segs: Seg[]; term: Term }[];
   obligations: Obligation[];
@@ -95,6 +102,11 @@ function checkInputs(c: Case, fn: Func, sym: Symbolic, plain: ModuleExports, ins
   for (const args of samples) {
     stats.inputs++;
     const fail = (what: string, detail: string): Problem => ({ id: c.id, what, detail: `${detail}\ninput: ${show(args)}`, source: c.source });
+    if (sym.forked) {
+      stats.forkedInputs++;
+      const bad = checkForked(fn, sym.forked, plain.op, args);
+      if (bad) return fail('forked', bad);
+    }
     const insArgs = args.map((a, i) => clone(a, fn.params[i].type));
     let real = runReal(ins.op, insArgs);
     // a function with a result type that ends without returning returns undefined at run time
@@ -215,6 +227,16 @@ export function checkBatch(cases: Case[], opts: BatchOptions, stats: Stats): Pro
           if (!(e instanceof SubsetError)) return problem('internal', `the symbolic evaluator threw: ${(e as Error).stack ?? e}`);
           rejected = e.diagnostics;
           phase = 'evaluation';
+        }
+        if (sym) {
+          // forking mode may reject more (a record passed twice to a summarised callee), never crash
+          try {
+            sym.forked = forkedPaths(L.program, fn);
+          } catch (e) {
+            if (!(e instanceof SubsetError)) return problem('internal', `forking mode threw: ${(e as Error).stack ?? e}`);
+            if (!located(e.diagnostics, file).length) return problem('unlocated-rejection', `forking mode rejected without a located diagnostic: ${e.diagnostics.map((d) => d.construct).join('; ')}`);
+            stats.forkRejected++;
+          }
         }
       }
       lap('symbolic');

@@ -1,0 +1,43 @@
+// verify rid on the one evaluator: where its model of a run may differ from TypeScript's, a
+// function is unknown (never clean), and sharing the subset cannot follow is rejected where it
+// happens, as verify rejects it. Each function of the fixtures has an inconsistent path pair that
+// only the real run takes (red-team round 2, /work/notes/redteam2 r01-r10).
+
+import { describe, it, expect } from 'vitest';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runRid } from '../verifier/rid/command.ts';
+import { exitCodeOf } from '../verifier/rid/report.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const fixture = (f: string) => path.join('test', 'fixtures', 'rid', 'exactness', f);
+
+describe('verify rid where the model may differ from the run', () => {
+  it('reports each function unknown at the construct, never clean', async () => {
+    const r = await runRid({ root: REPO, paths: [fixture('model-differs.ts')], timeoutMs: 10_000, jobs: 1 });
+    const unknownAt = (fn: string) => r.analysis.unknowns.filter((u) => u.fn.name === fn).map((u) => `${u.what.split(' on ')[0]}: ${u.reason.split(':')[1].trim().split(' ').slice(0, 4).join(' ')}`);
+    expect(unknownAt('halves')).toEqual(['line 11:7: the division may have']);
+    expect(unknownAt('nan')).toEqual(['line 19:11: the divisor may be', 'line 19:21: the divisor may be']);
+    expect(unknownAt('huge')[0]).toMatch(/^line 26:\d+: the result may leave/);
+    expect(unknownAt('negzero')).toEqual(['line 33:12: the divisor may be']);
+    // the callee's obligation, instantiated in its caller
+    expect(r.analysis.unknowns.find((u) => u.fn.name === 'via_callee')!.reason).toMatch(/in half \(called at line 43\): the division may have a fractional result/);
+    for (const fn of ['halves', 'nan', 'huge', 'negzero', 'via_callee']) expect(r.analysis.stats.find((s) => s.fn.name === fn)!.unknown).toBeGreaterThan(0);
+    // half changes no counter: how its model differs cannot hide a finding
+    expect(r.analysis.stats.find((s) => s.fn.name === 'half')!.unknown).toBe(0);
+    expect(r.bugs).toEqual([]);
+    expect(exitCodeOf(r)).toBe(3);
+  }, 60_000);
+
+  it('rejects sharing it cannot follow, located, as verify does', async () => {
+    const r = await runRid({ root: REPO, paths: [fixture('sharing.ts')], timeoutMs: 10_000, jobs: 1 });
+    const skipped = Object.fromEntries(r.analysis.skipped.map((s) => [s.fn.name, `${s.diagnostic.loc.line}: ${s.diagnostic.construct}`]));
+    expect(skipped).toEqual({
+      boxed: '26: the field o set to an existing record',
+      stale: '36: the local a',
+      in_forall: '41: an assignment inside a quantifier or arr() body',
+      twice: '60: passing one record to bump_both as both a and b',
+    });
+    expect(exitCodeOf(r)).toBe(3);
+  }, 60_000);
+});
