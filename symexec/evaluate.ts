@@ -1102,6 +1102,13 @@ export class Machine {
     // literal index, which a read at a symbolic index (`ofile[cur][fd]`) matches only after Z3
     // guesses fd: measured, a kernel bound that timed out. Kept quantified, the two merge (T.forall).
     const expand = q === 'count' ? n <= COUNT_LIMIT : n <= this.expandLimit && this.openBinders === 0;
+    if (q === 'count' && !expand && this.paths && this.openBinders === 0) {
+      // forking mode: too large to expand, any value in 0..n. An over-approximation, so it can
+      // only add candidate findings, which verify rid replays on the real code before it shows them
+      const c = T.mkConst(`count!${e.loc.line}:${e.loc.col}!${this.choiceCount++}`, T.INT);
+      this.paths.require(T.and(T.le(T.mkInt(0), c), T.le(c, T.mkInt(n))), e.loc);
+      return { k: 's', t: c, lo: 0n, hi: BigInt(n) };
+    }
     if (q === 'count' && !expand) reject(e.loc, `count over ${n} elements`, `this count reads an element that is not the counted one (or the written one) of a written array, so it cannot be kept symbolic, and expanded counts are limited to ${COUNT_LIMIT} elements; count over the array the operation writes, indexed by the counted variable`);
     if (expand) {
       const parts: Term[] = [];

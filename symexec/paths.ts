@@ -106,13 +106,13 @@ export class PathEvaluator {
     // enforce anyway
     const decisions = new Decisions();
     const paths: PathRecord[] = [];
-    const replaces = fn.params.map(() => false);
+    const replaced = new Map<string, { param: number; path: PSeg[] }>();
     let runs = 0, capped = false, declaration = false;
     for (;;) {
       runs++;
       const run = new Run(this, decisions);
       try {
-        const rec = run.go(paths.length, replaces);
+        const rec = run.go(paths.length, replaced);
         if (rec) paths.push(rec);
       } catch (e) {
         if (!(e instanceof PathCut)) throw e;
@@ -124,7 +124,7 @@ export class PathEvaluator {
         break;
       }
     }
-    return { fn, params: this.params, paths, facts: this.facts, elementFacts: this.elementFacts, arrayFacts: this.arrayFacts, capped, started: runs, declaration, replaces };
+    return { fn, params: this.params, paths, facts: this.facts, elementFacts: this.elementFacts, arrayFacts: this.arrayFacts, capped, started: runs, declaration, replaced: [...replaced.values()] };
   }
 
   private leafFacts(smt: string, t: Type): void {
@@ -195,7 +195,7 @@ class Run implements PathObserver {
   }
 
   /** Runs the function along the next path; undefined when the path is not an exit. */
-  go(id: number, replaces: boolean[]): PathRecord | undefined {
+  go(id: number, replaced: Map<string, { param: number; path: PSeg[] }>): PathRecord | undefined {
     const args = this.params.map((p) => {
       const v = this.m.input(p.smt, p.type);
       if (v.k === 'ref') this.paramRoots.set(v.ref.root, p.name);
@@ -206,7 +206,10 @@ class Run implements PathObserver {
     if (!this.done && this.fn.ret.k !== 'void') return undefined;
     for (const r of this.m.replacedPlaces) {
       const name = this.paramRoots.get(r.root);
-      if (name !== undefined) replaces[this.params.findIndex((p) => p.name === name)] = true;
+      if (name === undefined) continue;
+      const param = this.params.findIndex((p) => p.name === name);
+      const path = r.path.map((s): PSeg => ('f' in s ? s : { i: T.mkInt(0) }));
+      replaced.set(`${param}${path.map((s) => ('f' in s ? `.${s.f}` : '[]')).join('')}`, { param, path });
     }
     return this.record(id);
   }
@@ -434,7 +437,7 @@ class Run implements PathObserver {
     const refs = args.map((a, i) => (a.k === 'ref' ? { ref: a.ref, i } : undefined)).filter((x) => x !== undefined);
     if (refs.length < 2) return;
     const writes = (i: number) =>
-      callee.replaces[i] ||
+      callee.replaced.some((r) => r.param === i) ||
       callee.paths.some((p) => leavesOf(callee.params[i].type).some((l) => {
         const key = l.key ? `${callee.params[i].name}.${l.key}` : callee.params[i].name;
         return p.post.get(key) !== T.mkConst(l.key ? `${callee.params[i].smt}.${l.key}` : callee.params[i].smt, l.sort);
@@ -502,7 +505,7 @@ class Run implements PathObserver {
         if (post) this.m.writeLeaf(a.ref, l.segs, sub(post));
       }
       // locals pointing into a record the callee replaced would still see the old one in TypeScript
-      if (callee.replaces[i]) this.m.replacedInside(a.ref, e.loc);
+      for (const r of callee.replaced) if (r.param === i) this.m.replacedInside({ ...a.ref, path: [...a.ref.path, ...r.path] }, e.loc);
     });
     const mapKey = (k: string) => {
       const m = /^([^(]*)\((.*)\)$/.exec(k)!;

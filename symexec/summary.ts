@@ -110,8 +110,11 @@ export interface FunctionPaths {
   started: number;
   /** the function itself calls inc/dec/consume/result: it declares a primitive and is not checked */
   declaration: boolean;
-  /** for each parameter: whether some path replaces a whole record or array inside it */
-  replaces: boolean[];
+  /**
+   * The records and arrays inside parameters that some path replaces as a whole (`p.rows[k] =
+   * {...}`), by shape (field names; indices left out, as the evaluator's staleness ignores them)
+   */
+  replaced: { param: number; path: PSeg[] }[];
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
