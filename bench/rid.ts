@@ -15,6 +15,7 @@ import { runRid } from '../verifier/rid/command.ts';
 import type { RidResult } from '../verifier/rid/report.ts';
 import { SolverPool } from '../verifier/solver/pool.ts';
 import { DEFAULT_MAX_PATHS } from '../symexec/summary.ts';
+import { RID_RLIMIT } from '../verifier/rid/smt.ts';
 import type { Stmt } from '../verifier/ir.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,7 +94,7 @@ console.log('');
 console.log(`functions checked: ${checked.length}; findings: ${all.reduce((n, x) => n + x.r.bugs.length, 0)} confirmed by replay (${side('buggy').reduce((n, x) => n + x.r.bugs.length, 0)} in buggy ports, ${side('fixed').reduce((n, x) => n + x.r.bugs.length, 0)} in fixed ports), ${all.reduce((n, x) => n + x.r.unconfirmed.length, 0)} not confirmed`);
 console.log(`buggy ports with a finding: ${side('buggy').filter((x) => x.r.bugs.length).length} of ${side('buggy').length}; fixed ports clean: ${side('fixed').filter((x) => !x.r.bugs.length && !x.r.unconfirmed.length).length} of ${side('fixed').length}`);
 console.log(`paths per function: median ${pct(paths, 50)}, p95 ${pct(paths, 95)}, max ${Math.max(0, ...paths)} (RID: ≤ ${RID.paths}); path cap hit: ${checked.filter((s) => s.capped).length}; largest loop unrolled ${Math.max(0, ...checked.map((s) => maxUnroll(s.fn.body)))}× (RID: ${RID.unroll}×)`);
-console.log(`solver queries: ${all.reduce((n, x) => n + x.r.analysis.queries, 0)} (feasibility, IPP pairs, contracts, witnesses); unknown: ${all.reduce((n, x) => n + x.r.analysis.unknowns.length, 0)}; query time median ${pct(qms, 50).toFixed(0)} ms, p95 ${pct(qms, 95).toFixed(0)} ms, max ${Math.max(0, ...qms).toFixed(0)} ms; over RID's ${RID.queryMs} ms: ${qms.filter((x) => x > RID.queryMs).length}`);
+console.log(`solver queries: ${all.reduce((n, x) => n + x.r.analysis.queries, 0)} (feasibility, IPP pairs, contracts, witnesses); unknown: ${all.reduce((n, x) => n + x.r.analysis.unknowns.length, 0)}; query time median ${pct(qms, 50).toFixed(0)} ms, p95 ${pct(qms, 95).toFixed(0)} ms, max ${Math.max(0, ...qms).toFixed(0)} ms; over RID's ${RID.queryMs} ms: ${qms.filter((x) => x > RID.queryMs).length}; largest resource count of one query ${Math.max(0, ...all.map((x) => x.r.analysis.rlimitMax)).toLocaleString('en')} (budget ${RID_RLIMIT.toLocaleString('en')})`);
 console.log(`wall time: ${(wall / 1000).toFixed(2)} s for ${entries.length} runs (one solver worker started once)`);
 
 // ---- ablation: RID's projection (RemoveLocals, no caller-visible state, no extra rules) ----------

@@ -13,6 +13,7 @@ import { exitCodeOf } from '../verifier/rid/report.ts';
 import { PathEvaluator } from '../symexec/paths.ts';
 import { mergedEntry, type FunctionPaths } from '../symexec/summary.ts';
 import { SubsetError } from '../verifier/diagnostics.ts';
+import { RID_RLIMIT } from '../verifier/rid/smt.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CATALOGUE = path.join(REPO, 'examples', 'refcount');
@@ -126,6 +127,21 @@ describe('forking evaluator', () => {
     expect(all.capped).toBe(false);
     expect(all.paths).toHaveLength(256);
   });
+});
+
+describe('the budget of a query', () => {
+  it('is a resource count: a query that exhausts it is unknown with that reason, never a verdict', async () => {
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'nested.ts')], timeoutMs: 60_000, rlimit: 1, jobs: 1 });
+    expect(r.analysis.unknowns.length).toBeGreaterThan(0);
+    for (const u of r.analysis.unknowns) expect(u.reason).toMatch(/resource limit \(rlimit 1\)|no model for the path/);
+    expect(r.bugs).toEqual([]);
+    expect(exitCodeOf(r)).toBe(3);
+    // with the default budget the same file is decided (one finding), far below the budget
+    const d = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'nested.ts')], timeoutMs: 60_000, jobs: 1 });
+    expect(d.analysis.unknowns).toEqual([]);
+    expect(d.analysis.rlimitMax).toBeGreaterThan(0);
+    expect(d.analysis.rlimitMax).toBeLessThan(RID_RLIMIT / 100);
+  }, 60_000);
 });
 
 describe('exit codes', () => {

@@ -9,6 +9,7 @@ import { DEFAULT_RLIMIT, Runner, type SubsystemOutcome } from './run.ts';
 import { exitCode, jsonDocument, sarifDocument, subsystemText, summaryText } from './report.ts';
 import * as fs from 'node:fs';
 import { SolverPool } from './solver/pool.ts';
+import { RID_RLIMIT } from './rid/smt.ts';
 
 /**
  * `verify`'s wall-clock net per goal and rung. Several times what DEFAULT_RLIMIT takes on this
@@ -24,7 +25,8 @@ const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
                                 [--html FILE] [--tests FILE] [--emit-vitest DIR] [--filter OP|A/B]
                                 [--check-tests FILE] (only the conflict check, of saved tests)
        verify rid PATH          (inconsistent refcount path pairs; docs/rid.md)
-                                [--max-paths N] (default 100, RID's limit) [--timeout T] (default 10s)
+                                [--max-paths N] (default 100, RID's limit) [--rlimit N] (default
+                                ${RID_RLIMIT / 1e6}M per query) [--timeout T] (safety net, default ${DEFAULT_NET_MS / 60_000}m)
 
 Proves every subsystem of the project in the current folder: spec/NAME.ts with impl/NAME.ts
 (and variants impl/NAME.VARIANT.ts), and examples/NAME/spec.ts with examples/NAME/impl.ts.
@@ -101,7 +103,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (positionals[0] === 'rid' || positionals[0] === 'commute') {
     // verify rid PATH (verifier/rid/, docs/rid.md), verify commute NAME (verifier/commute/, docs/commute.md)
-    const timeoutMs = values.timeout === undefined ? 10_000 : parseDuration(values.timeout);
+    // (verify rid's budget is an rlimit, its wall clock only a safety net)
+    const timeoutMs = values.timeout === undefined ? (positionals[0] === 'rid' ? DEFAULT_NET_MS : 10_000) : parseDuration(values.timeout);
     if (timeoutMs === undefined || timeoutMs <= 0) {
       console.error(`verify: --timeout ${values.timeout}: write milliseconds or a duration such as 10s`);
       return 2;
@@ -114,7 +117,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (positionals[0] === 'rid') {
       const { ridCommand } = await import('./rid/command.ts');
-      return ridCommand(values, positionals.slice(1), timeoutMs, jobs);
+      const rlimit = values.rlimit === undefined ? undefined : parseCount(values.rlimit as string);
+      if (values.rlimit !== undefined && rlimit === undefined) {
+        console.error(`verify: --rlimit ${values.rlimit}: a resource count such as 5M (1 to 4294967295)`);
+        return 2;
+      }
+      return ridCommand(values, positionals.slice(1), timeoutMs, jobs, rlimit);
     }
     const { commuteCommand, UsageError: CommuteUsage } = await import('./commute/command.ts');
     try {

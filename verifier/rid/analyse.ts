@@ -20,7 +20,7 @@ import type { Term } from '../../symexec/term.ts';
 import { leavesOf } from '../../symexec/layout.ts';
 import { PathEvaluator } from '../../symexec/paths.ts';
 import { PRIMITIVE_PREFIX, isCounterType, substConsts, literalName, type FunctionPaths, type PathRecord } from '../../symexec/summary.ts';
-import { declarations, assertion } from './smt.ts';
+import { declarations, assertion, RID_RLIMIT } from './smt.ts';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import { Model } from '../solver/model.ts';
 import { arrayLens, type Obligation } from '../../symexec/evaluate.ts';
@@ -88,6 +88,8 @@ export interface Analysis {
   ippPairs: Map<string, Set<string>>;
   /** branches of checked functions that no declared outcome reaches (dead under the declarations) */
   notes: { fn: Func; loc: Loc; message: string }[];
+  /** the largest resource count one query spent */
+  rlimitMax: number;
 }
 
 export interface RidOptions {
@@ -102,6 +104,8 @@ export interface RidOptions {
   ridCompat?: boolean;
   /** write every query as an SMT-LIB2 file into this folder (`--smt2 DIR`) */
   smt2Dir?: string;
+  /** each query's budget, Z3's resource count (default RID_RLIMIT) */
+  rlimit?: number;
 }
 
 /** The .ts files a PATH names: the file, or every .ts file below the folder (no node_modules, no .d.ts). */
@@ -159,11 +163,13 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
   const targets = [...program.values()].filter((f) => fileSet.has(f.file)).map((f) => f.key).sort();
   const order = bottomUp(program, targets);
   const summaries = new Map<string, FunctionPaths>();
-  const a: Analysis = { root, files, project, program, summaries, findings: [], unknowns: [], stats: [], queries: 0, ippPairs: new Map(), skipped: [], notes: [] };
+  const a: Analysis = { root, files, project, program, summaries, findings: [], unknowns: [], stats: [], queries: 0, ippPairs: new Map(), skipped: [], notes: [], rlimitMax: 0 };
   // declarations that cannot mean what they say: reported together, as located errors (exit 2)
   const declErrors: Diagnostic[] = [];
   const timeoutMs = opts.timeoutMs ?? 10_000;
   smt2Dir = opts.smt2Dir;
+  rlimit = opts.rlimit ?? RID_RLIMIT;
+  rlimitSpent = 0;
   let fnIndex = 0;
   for (const fn of order) {
     const t0 = performance.now();
@@ -215,6 +221,7 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
     a.queries += st.queries;
   }
   if (declErrors.length) throw new SubsetError(declErrors);
+  a.rlimitMax = rlimitSpent;
   return a;
 }
 
@@ -274,6 +281,9 @@ function deadBranches(fp: FunctionPaths, enumerated: PathRecord[]): { fn: Func; 
 }
 
 let smt2Dir: string | undefined;
+let rlimit = RID_RLIMIT;
+/** the largest resource count one query spent in this analysis (for the bench) */
+let rlimitSpent = 0;
 
 async function solve(pool: SolverPool, goals: Term[], timeoutMs: number, id: string): Promise<GoalResult[]> {
   if (goals.length === 0) return [];
@@ -282,7 +292,9 @@ async function solve(pool: SolverPool, goals: Term[], timeoutMs: number, id: str
     fs.mkdirSync(smt2Dir, { recursive: true });
     goals.forEach((g, i) => fs.writeFileSync(path.join(smt2Dir!, `${id.replace(/[^\w.-]/g, '_')}${i}.smt2`), `${prelude}\n${assertion(g, `d${i}_`)}\n(check-sat)\n`));
   }
-  return pool.solve({ prelude, goals: goals.map((g, i) => ({ id: `${id}${i}`, smt: assertion(g, `d${i}_`) })), timeoutMs, incremental: true });
+  const res = await pool.solve({ prelude, goals: goals.map((g, i) => ({ id: `${id}${i}`, smt: assertion(g, `d${i}_`) })), timeoutMs, rlimit, incremental: true });
+  for (const r of res) rlimitSpent = Math.max(rlimitSpent, r.rlimit ?? 0);
+  return res;
 }
 
 // ---- the checks ----------------------------------------------------------------------------------

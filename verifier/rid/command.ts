@@ -14,6 +14,8 @@ export interface RidCommandOptions {
   root: string;
   paths: string[];
   timeoutMs: number;
+  /** each query's budget, Z3's resource count (default RID_RLIMIT) */
+  rlimit?: number;
   jobs: number;
   maxPaths?: number;
   filter?: string[];
@@ -31,7 +33,7 @@ export async function runRid(opts: RidCommandOptions): Promise<RidResult> {
   for (const p of opts.paths) files.push(...targetFiles(path.resolve(opts.root, p)));
   const pool = opts.pool ?? new SolverPool({ jobs: opts.jobs });
   try {
-    const analysis = await analyse(opts.root, [...new Set(files)], { pool, timeoutMs: opts.timeoutMs, maxPaths: opts.maxPaths ?? DEFAULT_MAX_PATHS, ridCompat: opts.ridCompat, smt2Dir: opts.smt2Dir });
+    const analysis = await analyse(opts.root, [...new Set(files)], { pool, timeoutMs: opts.timeoutMs, rlimit: opts.rlimit, maxPaths: opts.maxPaths ?? DEFAULT_MAX_PATHS, ridCompat: opts.ridCompat, smt2Dir: opts.smt2Dir });
     if (opts.filter?.length) {
       const keep = (name: string) => opts.filter!.some((f) => (f.includes('*') ? new RegExp(`^${f.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name) : name.includes(f)));
       analysis.findings = analysis.findings.filter((f) => keep(f.fn.name));
@@ -58,7 +60,7 @@ export async function runRid(opts: RidCommandOptions): Promise<RidResult> {
   }
 }
 
-export async function ridCommand(values: Record<string, unknown>, positionals: string[], timeoutMs: number, jobs: number): Promise<number> {
+export async function ridCommand(values: Record<string, unknown>, positionals: string[], timeoutMs: number, jobs: number, rlimit?: number): Promise<number> {
   const root = path.resolve((values.root as string | undefined) ?? process.cwd());
   const json = Boolean(values.json);
   const error = (msg: string) => {
@@ -72,7 +74,7 @@ export async function ridCommand(values: Record<string, unknown>, positionals: s
   if (maxPaths !== undefined && (!Number.isInteger(maxPaths) || maxPaths < 1)) return error(`--max-paths ${values['max-paths']}: a positive integer`);
   let r: RidResult;
   try {
-    r = await runRid({ root, paths: positionals, timeoutMs, jobs, maxPaths, filter: values.filter as string[] | undefined, smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined });
+    r = await runRid({ root, paths: positionals, timeoutMs, rlimit, jobs, maxPaths, filter: values.filter as string[] | undefined, smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined });
   } catch (e) {
     if (e instanceof SubsetError) {
       if (json) console.log(JSON.stringify({ tool: 'pushbutton', command: 'rid', exitCode: 2, diagnostics: e.diagnostics.map((d) => formatDiagnostic(d)) }, null, 2));

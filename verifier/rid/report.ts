@@ -137,6 +137,8 @@ export function ridJson(r: RidResult, cwd: string): unknown {
       unconfirmed: r.unconfirmed.length,
       capHit: a.stats.filter((s) => a.files.includes(s.fn.file) && !s.declaration && s.capped).length,
       queries: a.queries,
+      /** the largest resource count (rlimit) one query spent: how far below its budget the run stayed */
+      rlimitMax: a.rlimitMax,
       wallMs: Math.round(r.wallMs),
     },
     functions: a.stats
