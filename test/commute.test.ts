@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm';
 import * as T from '../symexec/term.ts';
 import type { Term } from '../symexec/term.ts';
 import { SolverPool, type Job, type GoalResult } from '../verifier/solver/pool.ts';
-import { analysePair, branchProjections, commuteCondition, cubeOf, cubeTerm, groundFacts, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
+import { analysePair, branchProjections, commuteCondition, cubeOf, cubeTerm, groundFacts, DEFAULT_NET_MS, DEFAULT_RLIMIT, type CommuteSpec, type PairAnalysis } from '../verifier/commute/analyze.ts';
 import { showTerm } from '../verifier/commute/show.ts';
 import { inParallel, loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
 import type { TestVerdict } from '../verifier/commute/types.ts';
@@ -167,7 +167,7 @@ describe('ANALYZER: conditions known by hand', () => {
       const p = an.problem;
       expect(p.baChoices.length).toBeGreaterThan(0);
       const project = branchProjections(p);
-      const [eager] = await solveGoals(pool, p.given, [{ id: 'eager', asserts: [T.not(p.commutes)], project, cap: 1000, budgetMs: 60_000, models: false }], 10_000);
+      const [eager] = await solveGoals(pool, p.given, [{ id: 'eager', asserts: [T.not(p.commutes)], project, cap: 1000, budgetMs: 60_000, models: false }], { rlimit: DEFAULT_RLIMIT, timeoutMs: DEFAULT_NET_MS });
       expect(eager.status).toBe('unsat');
       const cubes = (cs: { branch: number; value: boolean }[][]) => cs.map((c) => c.map((x) => `${x.branch}=${x.value}`).join(' ')).sort();
       const lazy = an.paths.filter((x) => !x.commutative).map((x) => x.cube);
@@ -406,7 +406,7 @@ describe('TESTGEN and the conflict check', () => {
     expect(groundFacts(facts, used).map((f) => showTerm(f, 80, true)).sort()).toEqual(['(0 <= s.a[a.x])', '(0 <= s.b[b.x])']);
   });
 
-  it('a goal that comes back unknown is solved once more, alone, with RETRY_FACTOR times the timeout', async () => {
+  it('a goal that comes back unknown is solved once more, alone, with RETRY_FACTOR times the budget (resource count and net)', async () => {
     const jobs: Job[] = [];
     // a pool whose first answer to goal `slow` is unknown (a timeout), and whose second is unsat
     const flaky = {
@@ -416,9 +416,9 @@ describe('TESTGEN and the conflict check', () => {
       },
     } as unknown as SolverPool;
     const goal = (id: string) => ({ id, asserts: [T.eq(ax, bx)], project: [], cap: 1, budgetMs: 1_000, models: false });
-    const rs = await solveGoals(flaky, [], [goal('fast'), goal('slow')], 1_000);
+    const rs = await solveGoals(flaky, [], [goal('fast'), goal('slow')], { rlimit: 5_000, timeoutMs: 1_000 });
     expect(rs.map((r) => [r.id, r.status, r.ms])).toEqual([['fast', 'unsat', 5], ['slow', 'unsat', 10]]);
-    expect(jobs.map((j) => [j.goals.map((g) => g.id), j.timeoutMs])).toEqual([[['fast', 'slow'], 1_000], [['slow'], 1_000 * RETRY_FACTOR]]);
+    expect(jobs.map((j) => [j.goals.map((g) => g.id), j.rlimit, j.timeoutMs])).toEqual([[['fast', 'slow'], 5_000, 1_000], [['slow'], 5_000 * RETRY_FACTOR, 1_000 * RETRY_FACTOR]]);
   });
 
   it('atoms are what the condition reads of the inputs', () => {
@@ -556,4 +556,37 @@ describe("ANALYZER: no verdict where the spec leaves TypeScript's meaning", () =
     const an = await analysePair(spec, op('bump'), op('bump'), pool);
     expect(an.result.verdict).toBe('sometimes');
   });
+});
+
+describe('ANALYZER: past the end of an array (a write that grows it, an `equivalent` that reads there)', () => {
+  let spec: CommuteSpec;
+  beforeAll(() => {
+    spec = loadCommuteSpec(root, fixture('outofbounds'));
+  });
+  const op = (n: string) => spec.operations.find((o) => o.name === n)!;
+  const line = (text: string) => fs.readFileSync(path.join(root, fixture('outofbounds')), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  it('put/len: no verdict, naming the write that may be out of bounds (in TypeScript it grows the array)', async () => {
+    const an = await analysePair(spec, op('put'), op('len'), pool);
+    expect(an.result.verdict).toBe('unknown');
+    expect(an.result.cases.join('\n')).toContain(`outofbounds.ts:${line('s.a[x] = 1')}:`);
+  });
+  it("setk/len: no verdict, naming `equivalent`'s read past the end (the obligations of equivalent on the final states count)", async () => {
+    const an = await analysePair(spec, op('setk'), op('len'), pool);
+    expect(an.result.verdict).toBe('unknown');
+    expect(an.result.cases.join('\n')).toMatch(new RegExp(`outofbounds\\.ts:${line('p.a[p.k]')}:\\d+ the index may be outside 0\\.\\.3`));
+  });
+  it('len/len is well defined: always', async () => {
+    expect((await analysePair(spec, op('len'), op('len'), pool)).result.verdict).toBe('always');
+  });
+  it("no pair is 'always' whose generated tests do not commute at run time; tests of an ill-defined pair come from where it is well defined", async () => {
+    const run = await runCommute({ root, target: fixture('outofbounds'), jobs: 2, pool });
+    expect(run.toolchainErrors).toEqual([]);
+    expect(run.dropped).toEqual([]);
+    const verdicts = Object.fromEntries(run.pairs.map((p) => [`${p.a}/${p.b}`, p.verdict]));
+    expect(verdicts).toMatchObject({ 'put/len': 'unknown', 'len/setk': 'unknown', 'setk/setk': 'unknown', 'len/len': 'always' });
+    // put/len's tests write in range only: len is 4 in both orders
+    const putLen = run.tests.filter((t) => t.test.pair.join('/') === 'put/len');
+    expect(putLen.length).toBeGreaterThan(0);
+    expect(putLen.every((t) => (t.test.calls[0].args[0] as number) < 4)).toBe(true);
+  }, 60_000);
 });

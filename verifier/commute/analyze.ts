@@ -16,14 +16,15 @@
 
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { Func, Type, Loc, Program } from '../ir.ts';
-import { Machine, arrayLens, type Choice, type SVal } from '../../symexec/evaluate.ts';
+import { Machine, arrayLens, type Choice, type Obligation, type SVal } from '../../symexec/evaluate.ts';
+import { formatLoc } from '../diagnostics.ts';
 import type { ArrayLengths } from '../../symexec/scalarize.ts';
 import { leavesOf } from '../../symexec/layout.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import { choiceValues, equalVals, someChoice, type Input } from '../theorems.ts';
 import type { Subsystem } from '../subsystem.ts';
-import { solveGoals, type NamedTerm, type QueryGoal } from './query.ts';
+import { solveGoals, type NamedTerm, type QueryGoal, type Spend } from './query.ts';
 import { showTerm } from './show.ts';
 import { Model } from '../solver/model.ts';
 import type { SolverPool, GoalResult } from '../solver/pool.ts';
@@ -72,6 +73,8 @@ export interface PairProblem {
   agree: Term;
   /** no runtime error and no failing assume() in either order (a verdict needs it: analyseProblem) */
   wellDefined: Term;
+  /** the conjuncts of wellDefined, each where it is raised (the report names one that fails) */
+  obligations: Obligation[];
   /** some choices of B;A agree with A;B (the choices of A;B stay free) */
   commutes: Term;
   /** the choices of B;A, which `commutes` ranges over */
@@ -148,7 +151,6 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
   const ba = run('ba');
   const baChoices = m.choices.splice(0);
   m.checkAssumptions = false;
-  const wellDefined = T.and(...m.obligations.splice(0).map((o) => o.holds));
   const components: { what: string; equal: Term }[] = [
     { what: `the result of ${a.name} (a)`, equal: equalVals(m, ab.results.a, ba.results.a, a.ret) },
     { what: `the result of ${b.name} (b)`, equal: equalVals(m, ab.results.b, ba.results.b, b.ret) },
@@ -158,8 +160,14 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
   } else if (ab.st.k === 'ref' && ba.st.k === 'ref') {
     for (const l of leavesOf(spec.state)) components.push({ what: `s.${l.key}`, equal: sameLeaf(m.readLeaf(ab.st.ref, l.segs), m.readLeaf(ba.st.ref, l.segs), arrayLens(spec.state, l.key)) });
   }
+  // taken after the spec's `equivalent` has run on the two final states, not before: where it
+  // reads past the end of an array (undefined + 1 is NaN, and NaN !== NaN) or divides inexactly,
+  // its SMT meaning is not TypeScript's either, and two runs it calls equivalent may not be (a
+  // pair of no-ops was "always" commutative while at run time no state was equivalent to itself)
+  const obligations = m.obligations.splice(0).filter((o) => !T.isTrue(o.holds));
+  const wellDefined = T.and(...obligations.map((o) => o.holds));
   const agree = T.and(...components.map((c) => c.equal));
-  const used = [agree, ...branches.flatMap((br) => [br.cond, br.reached]), ...pre, ...[...abChoices, ...baChoices].map((c) => c.fact)];
+  const used = [agree, wellDefined, ...branches.flatMap((br) => [br.cond, br.reached]), ...pre, ...[...abChoices, ...baChoices].map((c) => c.fact)];
   return {
     a,
     b,
@@ -167,6 +175,7 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
     given: [...groundFacts(m.hypotheses, used), ...pre, ...[...abChoices, ...baChoices].map((c) => c.fact)],
     agree,
     wellDefined,
+    obligations,
     commutes: baChoices.length ? someChoice(baChoices, agree) : agree,
     baChoices,
     sameChoices: sameChoices(ab.chose, ba.chose, agree),
@@ -356,11 +365,32 @@ export interface Path {
 
 export interface EnumerationPolicy {
   maxPathsPerPair: number;
-  pathBudgetMs: number;
+  /** per check: Z3's resource count, the deterministic budget (query.ts, Budget) */
+  rlimit: number;
+  /** per check: the wall-clock safety net */
   timeoutMs: number;
+  /** per enumeration (the paths of one side of a pair): the deterministic budget of all its checks */
+  pathBudgetRlimit: number;
+  /** per enumeration: its wall-clock safety net */
+  pathBudgetMs: number;
+  /** where the counts spent are recorded */
+  spend?: Spend;
 }
 
-export const DEFAULT_POLICY: EnumerationPolicy = { maxPathsPerPair: 1000, pathBudgetMs: 120_000, timeoutMs: 10_000 };
+/**
+ * The budgets of verify commute, in Z3's resource count, chosen from what the shipped workloads
+ * spend (bench/README.md, "verify commute under load": the whole POSIX run, the kernel pairs
+ * measured, the test fixtures): one check at most MEASURED_CHECK, one enumeration at most
+ * MEASURED_ENUMERATION; the budgets leave a wide margin over both. The wall-clock nets are several
+ * times what the counts take on this project's 2-core machine when quiet, so that only a stalled
+ * check, or a machine many times slower, meets them.
+ */
+export const DEFAULT_RLIMIT = 20_000_000;
+export const DEFAULT_PATH_BUDGET_RLIMIT = 2_000_000_000;
+export const DEFAULT_NET_MS = 120_000;
+export const DEFAULT_PATH_NET_MS = 1_800_000;
+
+export const DEFAULT_POLICY: EnumerationPolicy = { maxPathsPerPair: 1000, rlimit: DEFAULT_RLIMIT, timeoutMs: DEFAULT_NET_MS, pathBudgetRlimit: DEFAULT_PATH_BUDGET_RLIMIT, pathBudgetMs: DEFAULT_PATH_NET_MS };
 
 /**
  * A path is a path of A;B: the branches of B;A are not projected. B;A runs from the same state
@@ -429,6 +459,12 @@ export interface PairAnalysis {
   problem: PairProblem;
   result: PairResult;
   paths: Path[];
+  /**
+   * the spec may run into a runtime error in this pair (or that was not decided): its tests are
+   * then taken only from states and arguments where it does not (testgen.ts), where the paths'
+   * SMT meaning is TypeScript's
+   */
+  illDefined?: boolean;
 }
 
 /** Enumerates the commutative and the divergent paths of one pair and classifies it. */
@@ -446,17 +482,19 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
   const t0 = performance.now();
   const project = branchProjections(p);
   const goals: QueryGoal[] = [
-    { id: 'commutative', asserts: [p.agree], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: false },
+    { id: 'commutative', asserts: [p.agree], project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, budgetRlimit: policy.pathBudgetRlimit, models: false },
     // the components are read from the model (not projected: a path is a path whichever differs),
     // and only they: the rest of a pair's model is the whole state, twice
-    { id: 'divergent', ...divergence(p), project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, models: true, modelPrefixes: ['eq!'] },
+    { id: 'divergent', ...divergence(p), project, cap: policy.maxPathsPerPair, budgetMs: policy.pathBudgetMs, budgetRlimit: policy.pathBudgetRlimit, models: true, modelPrefixes: ['eq!'] },
   ];
   // a state and arguments on which the spec runs into a runtime error or a failing assume: there
   // the SMT meaning is not TypeScript's, so no verdict is given (verify's invariants theorem
   // reports the error; a verified spec has none from states that satisfy its invariants)
-  if (!T.isTrue(p.wellDefined)) goals.push({ id: 'ill-defined', asserts: [T.not(p.wellDefined)], project: [], cap: 1, budgetMs: policy.pathBudgetMs, models: false });
+  // each obligation projected (reported, not blocked on) so that the report can say which fails
+  const obligations: NamedTerm[] = p.obligations.map((o, k) => ({ name: `ok!${k}`, term: o.holds, reportOnly: true }));
+  if (!T.isTrue(p.wellDefined)) goals.push({ id: 'ill-defined', asserts: [T.not(p.wellDefined)], project: obligations, cap: 1, budgetMs: policy.pathBudgetMs, budgetRlimit: policy.pathBudgetRlimit, models: false });
   const built = performance.now() - t0;
-  const [comm, div, ill] = await solveGoals(pool, p.given, goals, policy.timeoutMs, inputLengths(p.inputs));
+  const [comm, div, ill] = await solveGoals(pool, p.given, goals, { ...policy, what: `${p.a.name}/${p.b.name} analysis` }, inputLengths(p.inputs));
   const paths: Path[] = [];
   let unknowns = 0;
   const take = (r: GoalResult, commutative: boolean) => {
@@ -495,8 +533,15 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
     solveMs: { commutative: comm.ms, divergent: div.ms },
   };
   if (stopped.length) result.cases.push(...stopped.map((s) => `(enumeration stopped: ${s})`));
-  if (illDefined) result.cases.push('(no verdict: the spec may run into a runtime error or a failing assume() in this pair, from a state that satisfies its invariants; `verify` shows where)');
-  return { problem: p, result, paths };
+  if (illDefined) {
+    const k = ill.solutions?.[0]?.values.findIndex((v) => v === 'false') ?? -1;
+    const where = k >= 0 ? `: ${formatLoc(p.obligations[k].loc)} ${p.obligations[k].message}` : '';
+    const why = ill.status === 'unknown' && !ill.solutions?.length
+      ? `whether the spec may run into a runtime error or a failing assume() in this pair was not decided (${ill.stopped ?? ill.reason ?? 'unknown'})`
+      : `the spec may run into a runtime error or a failing assume() in this pair (in an operation, or in \`equivalent\` on the states they leave), from a state that satisfies its invariants${where}`;
+    result.cases.push(`(no verdict: ${why})`);
+  }
+  return { problem: p, result, paths, illDefined };
 }
 
 /**

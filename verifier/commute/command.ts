@@ -17,7 +17,8 @@ import { revive } from '../prelude.ts';
 import { discover, select } from '../discover.ts';
 import { SolverPool } from '../solver/pool.ts';
 import { SubsetError, formatDiagnostic } from '../diagnostics.ts';
-import { analyseProblem, pairProblem, DEFAULT_POLICY, type CommuteSpec, type PairAnalysis } from './analyze.ts';
+import { analyseProblem, pairProblem, DEFAULT_POLICY, DEFAULT_NET_MS, DEFAULT_RLIMIT, type CommuteSpec, type PairAnalysis } from './analyze.ts';
+import { Spend } from './query.ts';
 import * as T from '../../symexec/term.ts';
 import { generateTests, savedTest, DEFAULT_TEST_POLICY, type GeneratedTest, type StartStateCounts } from './testgen.ts';
 import { applyExpectation, type TestAnswer, type TestItem } from './check.ts';
@@ -31,7 +32,10 @@ export interface CommuteOptions {
   root: string;
   /** a subsystem name (`posix`), or a spec file */
   target: string;
-  timeoutMs: number;
+  /** per check: Z3's resource count, the deterministic budget; default DEFAULT_RLIMIT */
+  rlimit?: number;
+  /** per check: the wall-clock safety net; default DEFAULT_NET_MS */
+  timeoutMs?: number;
   jobs: number;
   maxTestsPerPath?: number;
   maxPathsPerPair?: number;
@@ -70,6 +74,10 @@ export interface CommuteRun {
   startStates: StartStateCounts;
   phases: { analyzeMs: number; proveMs: number; testgenMs: number; checkMs: number };
   policy: Policy;
+  /** the resource counts the run's goals spent, the largest ones (none for --check-tests) */
+  spend?: Spend;
+  /** the budget per check: resource count and wall-clock net */
+  budget: { rlimit: number; timeoutMs: number };
   /** the file the tests were read from (--check-tests), when they were not generated */
   testsFrom?: string;
 }
@@ -217,6 +225,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
   const spec = loadCommuteSpec(opts.root, opts.target);
   const pairs = pairsOf(spec.operations, opts.filter);
   if (pairs.length === 0) throw new UsageError(`--filter ${opts.filter?.join(' ')} selects no pair of ${spec.operations.map((o) => o.name).join(', ')}`);
+  const budget = { rlimit: opts.rlimit ?? DEFAULT_RLIMIT, timeoutMs: opts.timeoutMs ?? DEFAULT_NET_MS };
   if (opts.checkTests) {
     // the saved tests on the implementations as they are now: a change to an implementation is
     // measured in seconds on exactly the tests it was measured on before
@@ -234,11 +243,13 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       startStates: { propagated: 0, solved: 0 },
       phases: { analyzeMs: 0, proveMs: 0, testgenMs: 0, checkMs: Math.round(performance.now() - t) },
       policy: { ...saved.policy, 'granularity': opts.granularity ?? 'cell' },
+      budget,
       testsFrom: opts.checkTests,
     };
   }
-  const pathPolicy = { ...DEFAULT_POLICY, timeoutMs: opts.timeoutMs, maxPathsPerPair: opts.maxPathsPerPair ?? DEFAULT_POLICY.maxPathsPerPair };
-  const testPolicy = { ...DEFAULT_TEST_POLICY, timeoutMs: opts.timeoutMs, maxTestsPerPath: opts.maxTestsPerPath ?? DEFAULT_TEST_POLICY.maxTestsPerPath };
+  const spend = new Spend();
+  const pathPolicy = { ...DEFAULT_POLICY, ...budget, spend, maxPathsPerPair: opts.maxPathsPerPair ?? DEFAULT_POLICY.maxPathsPerPair };
+  const testPolicy = { ...DEFAULT_TEST_POLICY, ...budget, spend, maxTestsPerPath: opts.maxTestsPerPath ?? DEFAULT_TEST_POLICY.maxTestsPerPath };
   const pool = opts.pool ?? new SolverPool({ jobs: opts.jobs });
   const say = opts.progress ?? (() => {});
   try {
@@ -257,7 +268,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     // conflict-freedom proved per commutative path, for every variant
     const proofWork = analyses.flatMap((an) => spec.variants.map((v) => [an, v] as const));
     await inParallel(proofWork, opts.jobs + 1, ([an]) => an.result.commutativePaths, async ([an, v]) => {
-      const proofs = await proveConflictFree(an, v, pool, opts.timeoutMs, pathPolicy.pathBudgetMs);
+      const proofs = await proveConflictFree(an, v, pool, pathPolicy);
       const cells = [...new Set(proofs.flatMap((x) => x.cells))].sort();
       const count = (st: string) => proofs.filter((x) => x.status === st).length;
       an.result.proofs = { ...an.result.proofs, [v.name]: { conflictFree: count('conflict-free'), mayConflict: count('may-conflict'), unknown: count('unknown'), cells } };
@@ -290,7 +301,8 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       'first call': spec.commuteFirst ? `arguments satisfy the spec's commuteFirst (${spec.commuteFirst.params.map((p) => p.name).join(', ')})` : 'unconstrained',
       'paths stopped early': stoppedText || 'none',
       'granularity': opts.granularity ?? 'cell',
-      'solver timeout per check (ms)': opts.timeoutMs,
+      'solver budget per check': `rlimit ${budget.rlimit} (Z3's resource count: the same verdicts however busy the machine is); wall-clock net ${budget.timeoutMs} ms`,
+      'solver budget per enumeration': `rlimit ${pathPolicy.pathBudgetRlimit} (all its checks; paths of one side of a pair, tests of one path); wall-clock net ${pathPolicy.pathBudgetMs} ms`,
       ...(spec.scope.size ? { 'sizes (small scope)': `${[...spec.scope].map(([k, v]) => `${k} = ${v}`).join(', ')}; tests run at the real sizes, the rest of each state as init() leaves it` } : {}),
     };
     return {
@@ -307,6 +319,8 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       startStates: { propagated: perPair.reduce((n, r) => n + r.startStates.propagated, 0), solved: perPair.reduce((n, r) => n + r.startStates.solved, 0) },
       phases: { analyzeMs: Math.round(analyzeMs), proveMs: Math.round(proveMs), testgenMs: Math.round(testgenMs), checkMs: Math.round(checkMs) },
       policy,
+      spend,
+      budget,
     };
   } finally {
     if (!opts.pool) await pool.close();
@@ -326,6 +340,8 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
   for (const p of run.pairs) counts[p.verdict]++;
   if (run.testsFrom) out.push(`${run.spec.name}: the ${run.tests.length + run.toolchainErrors.length + run.outOfScope.length} tests of ${run.testsFrom} checked on the implementations as they are now (no analysis, no test generation)`);
   else {
+    // the budget first, as verify prints it: the verdicts below are those of this budget
+    out.push(`verify commute ${run.spec.name} · rlimit ${run.budget.rlimit} per check (Z3's resource count, deterministic), wall-clock net ${run.budget.timeoutMs} ms`);
     out.push(`${run.spec.name}: ${run.ops.length} operations, ${run.pairs.length} pairs: ${counts.always} always, ${counts.sometimes} sometimes, ${counts.never} never commutative${counts.unknown ? `, ${counts.unknown} unknown` : ''}`);
     out.push(showCases ? conditionsText(run.pairs) : run.pairs.map((p) => `  ${p.a}/${p.b}: ${p.verdict} (${p.paths} paths, ${p.commutativePaths} commutative)`).join('\n'));
   }
@@ -351,6 +367,9 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
   else {
     if (run.tests.length && run.spec.variants.length) out.push(`implementation starting states: ${run.startStates.propagated} by propagation, ${run.startStates.solved} by the solver`);
     out.push(`phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s${run.unknowns ? ` · ${run.unknowns} unknown solver answers` : ''}`);
+    const top = run.spend?.byCheck[0];
+    const most = run.spend?.byTotal[0];
+    if (top && most) out.push(`resource counts spent: one check at most ${top.check} (${top.what}), one enumeration at most ${most.total} (${most.what})`);
   }
   return out.join('\n\n');
 }
@@ -371,6 +390,14 @@ export function writeTestsFile(file: string, run: CommuteRun): void {
   }
 }
 
+/** A resource count: digits, optionally with k or M (20M = 20000000), as verify's --rlimit. */
+function parseCount(s: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)([kM])?$/.exec(s.trim());
+  if (!m) return undefined;
+  const n = Math.round(Number(m[1]) * (m[2] === 'k' ? 1e3 : m[2] === 'M' ? 1e6 : 1));
+  return Number.isSafeInteger(n) && n > 0 && n <= 0xffffffff ? n : undefined;
+}
+
 /** The CLI entry: parses what is commute-specific, runs, prints, writes the requested files. */
 export async function commuteCommand(values: Record<string, unknown>, positionals: string[], timeoutMs: number, jobs: number): Promise<number> {
   const json = Boolean(values.json);
@@ -389,12 +416,17 @@ export async function commuteCommand(values: Record<string, unknown>, positional
   };
   const granularity = (values.granularity ?? 'cell') as string;
   if (granularity !== 'cell' && granularity !== 'object') return fail(`--granularity ${granularity}: cell or object`);
+  const rlimit = values.rlimit === undefined ? DEFAULT_RLIMIT : parseCount(String(values.rlimit));
+  if (rlimit === undefined) return fail(`--rlimit ${String(values.rlimit)}: a positive count below 2^32, such as 20000000 or 20M`);
   let run: CommuteRun;
   try {
     run = await runCommute({
       root: path.resolve((values.root as string | undefined) ?? process.cwd()),
       target: positionals[0],
-      timeoutMs,
+      rlimit,
+      // the caller's --timeout, when given, is the wall-clock net; its own default (10 s, verify
+      // rid's budget) is not: commute's budget is the resource count, and its net DEFAULT_NET_MS
+      timeoutMs: values.timeout === undefined ? DEFAULT_NET_MS : timeoutMs,
       jobs,
       maxTestsPerPath: int('max-tests-per-path'),
       maxPathsPerPair: int('max-paths'),
@@ -423,7 +455,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
   const code = exitCodeOf(run);
   if (json) {
     const doc = JSON.parse(jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
-    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, ...(run.testsFrom ? { testsFrom: run.testsFrom } : {}), phases: run.phases, startStates: run.startStates, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, outOfScope: run.outOfScope, dropped: run.dropped, mismatches: run.verdicts.filter((v) => !v.resultsOk), ...doc }, null, 2));
+    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, ...(run.testsFrom ? { testsFrom: run.testsFrom } : {}), budget: run.budget, phases: run.phases, ...(run.spend ? { spend: run.spend.toJSON() } : {}), startStates: run.startStates, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, outOfScope: run.outOfScope, dropped: run.dropped, mismatches: run.verdicts.filter((v) => !v.resultsOk), ...doc }, null, 2));
   } else console.log(commuteText(run, Boolean(values.cases)));
   return code;
 }

@@ -13,7 +13,7 @@ import type { Term } from '../../symexec/term.ts';
 import type { Subsystem } from '../subsystem.ts';
 import type { SolverPool } from '../solver/pool.ts';
 import { solveGoals, type QueryGoal } from './query.ts';
-import { branchProjections, cubeOf, cubeTerm, groundFacts, inputLengths, type PairAnalysis, type Path } from './analyze.ts';
+import { branchProjections, cubeOf, cubeTerm, groundFacts, inputLengths, type EnumerationPolicy, type PairAnalysis, type Path } from './analyze.ts';
 
 export interface PathProof {
   path: string;
@@ -61,7 +61,7 @@ function overlap(x: CellAccess, y: CellAccess): Term {
  * them, in one check); if it stops early, those paths are unknown. One goal per path cost a check
  * per path (some 9,000 on the POSIX model).
  */
-export async function proveConflictFree(an: PairAnalysis, v: Subsystem, pool: SolverPool, timeoutMs: number, budgetMs: number): Promise<PathProof[]> {
+export async function proveConflictFree(an: PairAnalysis, v: Subsystem, pool: SolverPool, policy: Pick<EnumerationPolicy, 'rlimit' | 'timeoutMs' | 'pathBudgetRlimit' | 'pathBudgetMs' | 'spend'>): Promise<PathProof[]> {
   const paths = an.paths.filter((x) => x.commutative);
   if (paths.length === 0) return [];
   const fp = footprints(an, v);
@@ -83,13 +83,14 @@ export async function proveConflictFree(an: PairAnalysis, v: Subsystem, pool: So
     asserts: [p.agree, T.or(...paths.map((x) => cubeTerm(p, x.cube))), T.or(...indicators)],
     project: [...branches, ...indicators.map((t, k) => ({ name: `ov!${k}`, term: t, reportOnly: true }))],
     cap: paths.length + 1,
-    budgetMs,
+    budgetMs: policy.pathBudgetMs,
+    budgetRlimit: policy.pathBudgetRlimit,
     models: false,
   };
   // the implementation's facts grounded like the spec's (analyze.ts groundFacts): weaker, so a
   // path proved conflict-free is conflict-free in every related state all the more
   const facts = groundFacts(fp.facts, [...goal.asserts, ...fp.facts]);
-  const [r] = await solveGoals(pool, [...p.given, ...facts], [goal], timeoutMs, inputLengths([...p.inputs, { smt: fp.smt, type: v.impl.state }]));
+  const [r] = await solveGoals(pool, [...p.given, ...facts], [goal], { ...policy, what: `${p.a.name}/${p.b.name} proof on ${v.name}` }, inputLengths([...p.inputs, { smt: fp.smt, type: v.impl.state }]));
   const key = (cube: Path['cube']) => cube.map((c) => `${c.branch}${c.value ? '+' : '-'}`).join(' ');
   const found = new Map<string, string[]>();
   for (const sol of r.solutions ?? []) {

@@ -20,7 +20,10 @@ export interface QueryGoal {
   /** projected values: each becomes a declared constant equal to its term */
   project: NamedTerm[];
   cap: number;
+  /** the whole enumeration's wall-clock safety net (Enumeration.budgetMs) */
   budgetMs: number;
+  /** the whole enumeration's deterministic budget, Z3's resource count over its checks (Enumeration.budgetRlimit) */
+  budgetRlimit?: number;
   models: boolean;
   /** with models, only these declarations (Enumeration.modelPrefixes) */
   modelPrefixes?: string[];
@@ -92,8 +95,10 @@ export function logicOf(terms: readonly Term[]): 'QF_AUFLIA' | undefined {
   return terms.every(inside) ? 'QF_AUFLIA' : undefined;
 }
 
-/** One job: `shared` asserted once, each goal enumerated in its own scope. */
-export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number): { prelude: string; goals: Goal[]; timeoutMs: number; models: boolean; logic?: string } {
+/** One job: `shared` asserted once, each goal enumerated in its own scope. A bare number is a
+ *  wall-clock timeout per check with no resource count (the encoding tests' jobs). */
+export function queryJob(shared: Term[], goals: QueryGoal[], budget: Pick<Budget, 'rlimit' | 'timeoutMs'> | number): { prelude: string; goals: Goal[]; timeoutMs: number; rlimit?: number; models: boolean; logic?: string } {
+  const { timeoutMs, rlimit } = typeof budget === 'number' ? { timeoutMs: budget, rlimit: undefined } : budget;
   const all = [...shared, ...goals.flatMap(goalTerms)];
   const facts = T.countFacts(all);
   const printer = new T.SmtPrinter();
@@ -117,14 +122,14 @@ export function queryJob(shared: Term[], goals: QueryGoal[], timeoutMs: number):
     }
     for (const a of g.asserts) if (!T.isTrue(a)) lines.push(`(assert ${printer.print(a)})`);
     const refute = g.refute && { script: standalone(g.refute.body), choices: g.refute.choices.map((x) => ({ name: x.c.name!, values: x.values })) };
-    return { id: g.id, smt: lines.join('\n'), enumerate: { project, cap: g.cap, budgetMs: g.budgetMs, models: g.models, modelPrefixes: g.modelPrefixes, refute } };
+    return { id: g.id, smt: lines.join('\n'), enumerate: { project, cap: g.cap, budgetMs: g.budgetMs, ...(g.budgetRlimit !== undefined ? { budgetRlimit: g.budgetRlimit } : {}), models: g.models, modelPrefixes: g.modelPrefixes, refute } };
   });
   const sorts = T.unintSortsOf(all).map((s) => `(declare-sort ${T.quoteSym(s)} 0)`);
   const consts = T.constantsOf(all).map((c) => `(declare-const ${T.quoteSym(c.name!)} ${T.sortToSmt(c.sort)})`);
   consts.push(...T.countDeclarations(all));
   // the refutation's body is asserted in the same solver, case by case
   const logic = logicOf([...all, ...refutations(goals)]);
-  return { prelude: [...sorts, ...consts, ...printer.defs, ...hyps].join('\n'), goals: goalTexts, timeoutMs, models: true, ...(logic ? { logic } : {}) };
+  return { prelude: [...sorts, ...consts, ...printer.defs, ...hyps].join('\n'), goals: goalTexts, timeoutMs, ...(rlimit ? { rlimit } : {}), models: true, ...(logic ? { logic } : {}) };
 }
 
 /** One term as a script of its own: its declarations and definitions, then the term asserted. */
@@ -137,23 +142,95 @@ function standalone(t: Term): string {
   return [...sorts, ...consts, ...T.countDeclarations([t]), ...printer.defs, `(assert ${body})`].join('\n');
 }
 
-/** How much longer each check of a retried goal may take. */
+/**
+ * The budget of every check of a job: Z3's resource count (deterministic: the same job spends the
+ * same count however busy the machine is, pool.ts Job.rlimit), and the wall clock only as a
+ * safety net several times what the count takes, so that verdicts do not depend on the load
+ * (bench/README.md, "verify commute under load").
+ */
+export interface Budget {
+  rlimit: number;
+  timeoutMs: number;
+  /** where the counts the goals spent are recorded (measured figures for choosing the defaults) */
+  spend?: Spend;
+  /** what the goals are, for the record: `open/lseek analysis` */
+  what?: string;
+}
+
+/** One goal's spend, as recorded. */
+export interface Spent {
+  what: string;
+  /** the largest count of one check (what Budget.rlimit must cover) */
+  check: number;
+  /** all the goal's checks together (what an enumeration's budgetRlimit must cover) */
+  total: number;
+  /** how the goal ended: unsat, sat, unknown, with why an enumeration stopped */
+  status: string;
+}
+
+/** The largest counts spent by the goals of a run: the TOP of them by one check and by total. */
+export class Spend {
+  static readonly TOP = 5;
+  goals = 0;
+  readonly byCheck: Spent[] = [];
+  readonly byTotal: Spent[] = [];
+  /** per kind of goal (the part of `what` after the pair): the largest check and total */
+  readonly byKind = new Map<string, { check: number; total: number; goals: number }>();
+  record(x: Spent, kind: string): void {
+    this.goals++;
+    const keep = (list: Spent[], key: (s: Spent) => number) => {
+      list.push(x);
+      list.sort((p, q) => key(q) - key(p));
+      list.length = Math.min(list.length, Spend.TOP);
+    };
+    keep(this.byCheck, (s) => s.check);
+    keep(this.byTotal, (s) => s.total);
+    const k = this.byKind.get(kind) ?? { check: 0, total: 0, goals: 0 };
+    this.byKind.set(kind, { check: Math.max(k.check, x.check), total: Math.max(k.total, x.total), goals: k.goals + 1 });
+  }
+  get maxCheck(): number {
+    return this.byCheck[0]?.check ?? 0;
+  }
+  get maxTotal(): number {
+    return this.byTotal[0]?.total ?? 0;
+  }
+  toJSON() {
+    return { goals: this.goals, byCheck: this.byCheck, byTotal: this.byTotal, byKind: Object.fromEntries(this.byKind) };
+  }
+}
+
+/** How much more budget (resource count and net) each check of a retried goal gets. */
 export const RETRY_FACTOR = 3;
 
 /**
  * Solves the goals as one job; a goal that comes back unknown is solved once more, on its own,
- * with RETRY_FACTOR times the timeout per check. Why: a check near its budget comes back unknown
- * in one run and decided in the next (what a worker solved before changes Z3's search), and one
- * unknown enumeration leaves a whole pair unknown (docs/commute.md, run-to-run drift).
+ * with RETRY_FACTOR times the budget per check. Why: what a job solved before a goal changes Z3's
+ * search (with the resource count, deterministically), a goal alone with more room is often
+ * decided, and one unknown enumeration leaves a whole pair unknown (docs/commute.md).
  */
-export async function solveGoals(pool: SolverPool, shared: Term[], goals: QueryGoal[], timeoutMs: number, lengths?: ArrayLengths): Promise<GoalResult[]> {
+export async function solveGoals(pool: SolverPool, shared: Term[], goals: QueryGoal[], budget: Budget, lengths?: ArrayLengths): Promise<GoalResult[]> {
   const q = lengths ? scalarizeQuery(shared, goals, lengths) : { shared, goals };
-  const job = queryJob(q.shared, q.goals, timeoutMs);
+  const job = queryJob(q.shared, q.goals, budget);
   const results = await pool.solve(job);
+  const note = (rs: GoalResult[]) => {
+    if (!budget.spend) return;
+    for (const r of rs) budget.spend.record({ what: `${budget.what ?? ''} ${r.id}`.trim(), check: r.rlimitMax ?? r.rlimit ?? 0, total: r.rlimit ?? 0, status: r.stopped ? `${r.status} (${r.stopped})` : r.status }, kindOf(budget.what, r.id));
+  };
+  note(results);
   const again = results.flatMap((r, k) => (r.status === 'unknown' ? [k] : []));
   if (again.length === 0) return results;
-  const retried = await pool.solve({ ...job, goals: again.map((k) => job.goals[k]), timeoutMs: timeoutMs * RETRY_FACTOR });
-  // the time of both attempts counts
-  again.forEach((k, j) => (results[k] = { ...retried[j], ms: results[k].ms + retried[j].ms }));
+  const retried = await pool.solve({ ...job, goals: again.map((k) => job.goals[k]), rlimit: Math.min(budget.rlimit * RETRY_FACTOR, 0xffffffff), timeoutMs: budget.timeoutMs * RETRY_FACTOR });
+  note(retried);
+  // the time and count of both attempts count
+  again.forEach((k, j) => (results[k] = { ...retried[j], ms: results[k].ms + retried[j].ms, rlimit: (results[k].rlimit ?? 0) + (retried[j].rlimit ?? 0) }));
   return results;
+}
+
+/**
+ * The kind of a goal for Spend.byKind, from Budget.what (`PAIR PHASE`): `analysis commutative`,
+ * `analysis divergent`, `analysis ill-defined`, `tests`, `proof`, `start states`.
+ */
+function kindOf(what: string | undefined, id: string): string {
+  const phase = (what ?? '').split(' ').slice(1).join(' ');
+  return phase === 'analysis' ? `analysis ${id}` : phase.replace(/ on .*$/, '');
 }

@@ -19,7 +19,7 @@ import type { SolverPool } from '../solver/pool.ts';
 import { decode, scalarValue } from '../counterexample.ts';
 import { scalar, type Input } from '../theorems.ts';
 import type { Subsystem } from '../subsystem.ts';
-import { solveGoals, type QueryGoal } from './query.ts';
+import { solveGoals, type Budget, type QueryGoal } from './query.ts';
 import type { CommuteSpec } from './analyze.ts';
 
 /**
@@ -221,24 +221,24 @@ export type StartStates = { states: Map<string, unknown>; by: 'propagation' | 's
  * decoded them): by propagation where it tells, the rest in one solver job (the implementations'
  * facts once, one goal per setup).
  */
-export async function solveStartStates(spec: CommuteSpec, setups: unknown[], pool: SolverPool, timeoutMs: number): Promise<StartStates[]> {
+export async function solveStartStates(spec: CommuteSpec, setups: unknown[], pool: SolverPool, budget: Budget): Promise<StartStates[]> {
   if (spec.variants.length === 0 || setups.length === 0) return setups.map(() => ({ states: new Map(), by: 'propagation' }));
   const impl = implFacts(spec);
   const propagated = setups.map((setup) => impl.propagation?.find(leafValues('s', spec.state, setup)));
   const rest = propagated.flatMap((cells, k) => (cells ? [] : [k]));
-  const solved = await solveWithZ3(impl, rest.map((k) => setups[k]), spec.state, pool, timeoutMs);
+  const solved = await solveWithZ3(impl, rest.map((k) => setups[k]), spec.state, pool, budget);
   const bySolver = new Map(rest.map((k, j) => [k, solved[j]]));
   return propagated.map((cells, k) => (cells ? { states: new Map([...impl.inputs].map(([name, inp]) => [name, stateOfCells(inp.smt, inp.type, cells)])), by: 'propagation' } : bySolver.get(k)!));
 }
 
-async function solveWithZ3(impl: ImplFacts, setups: unknown[], state: Type, pool: SolverPool, timeoutMs: number): Promise<StartStates[]> {
+async function solveWithZ3(impl: ImplFacts, setups: unknown[], state: Type, pool: SolverPool, budget: Budget): Promise<StartStates[]> {
   if (setups.length === 0) return [];
   const opaques = setups.map(() => new OpaqueConsts());
   const goals: QueryGoal[] = setups.map((setup, k) => {
     const eqs = valueFacts('s', state, setup, opaques[k]);
-    return { id: `start${k}`, asserts: [...eqs, ...opaques[k].distinct()], project: [], cap: 1, budgetMs: timeoutMs, models: true, modelPrefixes: ['impl!', 'opaque!'] };
+    return { id: `start${k}`, asserts: [...eqs, ...opaques[k].distinct()], project: [], cap: 1, budgetMs: budget.timeoutMs, models: true, modelPrefixes: ['impl!', 'opaque!'] };
   });
-  const results = await solveGoals(pool, impl.facts, goals, timeoutMs);
+  const results = await solveGoals(pool, impl.facts, goals, budget);
   return results.map((r, k): StartStates => {
     const text = r.solutions?.[0]?.model;
     if (!text) {

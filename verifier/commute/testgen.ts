@@ -21,19 +21,27 @@ import { cloneValue, decode, plain } from '../counterexample.ts';
 import { revive } from '../prelude.ts';
 import type { Input } from '../theorems.ts';
 import { solveStartStates } from './start-state.ts';
-import { solveGoals, type NamedTerm, type QueryGoal } from './query.ts';
-import { cubeTerm, dimensionsIndexedBy, pathCondition, inputLengths, type CommuteSpec, type ArgUse, type PairAnalysis, type PairProblem, type Path } from './analyze.ts';
+import { solveGoals, type NamedTerm, type QueryGoal, type Spend } from './query.ts';
+import { DEFAULT_NET_MS, DEFAULT_PATH_BUDGET_RLIMIT, DEFAULT_PATH_NET_MS, DEFAULT_RLIMIT, cubeTerm, dimensionsIndexedBy, pathCondition, inputLengths, type CommuteSpec, type ArgUse, type PairAnalysis, type PairProblem, type Path } from './analyze.ts';
 import type { Json, TestCase } from './types.ts';
 
 export interface TestPolicy {
   /** COMMUTER's --max-tests-per-path (500 in its README recipe) */
   maxTestsPerPath: number;
-  /** wall-clock budget of one path's enumeration */
-  pathBudgetMs: number;
+  /** per check: Z3's resource count, the deterministic budget (query.ts, Budget) */
+  rlimit: number;
+  /** per check: the wall-clock safety net */
   timeoutMs: number;
+  /** the deterministic budget of one path's enumeration, all its checks */
+  pathBudgetRlimit: number;
+  /** one path's enumeration: its wall-clock safety net */
+  pathBudgetMs: number;
+  /** where the counts spent are recorded */
+  spend?: Spend;
 }
 
-export const DEFAULT_TEST_POLICY: TestPolicy = { maxTestsPerPath: 500, pathBudgetMs: 60_000, timeoutMs: 10_000 };
+/** The budgets as the analysis's (analyze.ts DEFAULT_POLICY: chosen from measured counts). */
+export const DEFAULT_TEST_POLICY: TestPolicy = { maxTestsPerPath: 500, rlimit: DEFAULT_RLIMIT, timeoutMs: DEFAULT_NET_MS, pathBudgetRlimit: DEFAULT_PATH_BUDGET_RLIMIT, pathBudgetMs: DEFAULT_PATH_NET_MS };
 
 /** A generated test: its JSON form, and fresh runtime values on demand (a run mutates them). */
 export interface GeneratedTest {
@@ -188,7 +196,7 @@ export function poolNames(): (v: unknown) => Json {
  * The test enumeration of one commutative path: models of the path with the orders agreeing,
  * told apart by the equality pattern of the values its condition reads.
  */
-function testGoal(p: PairProblem, path: Path, policy: TestPolicy): QueryGoal {
+function testGoal(p: PairProblem, path: Path, policy: TestPolicy, wellDefinedOnly: boolean): QueryGoal {
   const { branches, agreement: onPath } = pathCondition(p, path);
   const atoms = [...atomsOf([...branches, onPath]), ...p.args.filter((x) => x.pinned).map((x) => x.input)];
   const realms = realmsOf(atoms, branches, [onPath], p.args);
@@ -201,7 +209,10 @@ function testGoal(p: PairProblem, path: Path, policy: TestPolicy): QueryGoal {
   // of their own, it follows from the earlier branches' values, and would only lengthen it.)
   const reach = new Map(project.flatMap((x) => (x.when ? [[x.when.id, x.when] as const] : [])));
   project.push(...[...reach.values()].map((w, k) => ({ name: `in!${k}`, term: w })));
-  return { id: path.id, asserts: [p.agree, cubeTerm(p, path.cube)], project, cap: policy.maxTestsPerPath, budgetMs: policy.pathBudgetMs, models: true };
+  // a pair where the spec may run into a runtime error is tested only where it does not: there a
+  // model's agreement is TypeScript's, elsewhere the test would not commute at run time
+  const asserts = [p.agree, cubeTerm(p, path.cube), ...(wellDefinedOnly ? [p.wellDefined] : [])];
+  return { id: path.id, asserts, project, cap: policy.maxTestsPerPath, budgetMs: policy.pathBudgetMs, budgetRlimit: policy.pathBudgetRlimit, models: true };
 }
 
 /** Enumerates the tests of every commutative path of one analysed pair. */
@@ -210,8 +221,9 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
   const p = an.problem;
   const paths = an.paths.filter((x) => x.commutative);
   if (paths.length === 0) return { tests: [], perPath: [], dropped: [], unknowns: 0, startStates: { propagated: 0, solved: 0 }, ms: 0 };
-  const goals = paths.map((path) => testGoal(p, path, policy));
-  const results = await solveGoals(pool, p.given, goals, policy.timeoutMs, inputLengths(p.inputs));
+  const goals = paths.map((path) => testGoal(p, path, policy, an.illDefined === true));
+  const pair = `${p.a.name}/${p.b.name}`;
+  const results = await solveGoals(pool, p.given, goals, { ...policy, what: `${pair} tests` }, inputLengths(p.inputs));
   const found: Materialised[] = [];
   const perPath: PairTests['perPath'] = [];
   const dropped: PairTests['dropped'] = [];
@@ -231,7 +243,7 @@ export async function generateTests(spec: CommuteSpec, an: PairAnalysis, pool: S
       }
     });
   });
-  const starts = await solveStartStates(spec, found.map((x) => x.setup), pool, policy.timeoutMs);
+  const starts = await solveStartStates(spec, found.map((x) => x.setup), pool, { ...policy, what: `${pair} start states` });
   const tests: GeneratedTest[] = [];
   const startStates = { propagated: 0, solved: 0 };
   starts.forEach((st, k) => {
