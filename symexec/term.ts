@@ -635,9 +635,15 @@ export function countDeclarations(ts: Term[]): string[] {
   return countsIn(ts).map((f) => `(declare-fun ${quoteSym(f.name)} (${f.params.map(() => 'Int').join(' ')}) Int)`);
 }
 
+/** The number of elements of the largest count the terms mention (0 for none). */
+export function largestCount(ts: Term[]): number {
+  return Math.max(0, ...countsIn(ts).map((f) => f.n));
+}
+
 /**
  * The exact definition of every count the terms mention, as a sum over its domain: for tests that
- * compare terms with concrete runs (the verifier itself uses countFacts, which stay small).
+ * compare terms with concrete runs, and for the verifier's retry of a counterexample that did not
+ * replay (verifier/run.ts); its proofs use countFacts, which stay small.
  */
 export function countDefinitions(ts: Term[]): Term[] {
   return countsIn(ts).map((f) => {

@@ -10,6 +10,7 @@ import { replay, type Counterexample } from './counterexample.ts';
 import { SolverPool, type GoalResult } from './solver/pool.ts';
 import { SubsetError, type Diagnostic } from './diagnostics.ts';
 import { ModuleLoadError, RunFailure } from './sandbox/sandbox.ts';
+import * as T from '../symexec/term.ts';
 import { hasQuantifier } from '../symexec/term.ts';
 import type { Pair } from './discover.ts';
 import type { MachineOptions } from '../symexec/evaluate.ts';
@@ -93,6 +94,8 @@ const BARE_RLIMIT = 150_000;
 /** The encoding tried when the solver answers `unknown`: quantifiers expanded into ground facts. */
 const EXPANDED: MachineOptions = { expandLimit: 256 };
 const EXPANDED_TEXT = 'quantifiers over at most 256 elements expanded';
+/** Counts over at most this many elements get their exact definition when a counterexample did not replay (2a). */
+const EXACT_COUNT_LIMIT = 256;
 
 /** The wall-clock net says `timeout (N ms)`; the rlimit's reason, "resource limit (rlimit N)", comes from the worker. */
 function describeUnknown(reason: string | undefined, timeoutMs: number): string {
@@ -266,6 +269,26 @@ export class Runner {
       trace(th, 'full', second);
     }
     const verdicts: (GoalOutcome | undefined)[] = await Promise.all(results.map((r, k) => (r && r.status !== 'unknown' ? this.judge(sub, th, th.goals[k], r, out) : undefined)));
+
+    // 2a. A counterexample that does not replay can come from a symbolic count, which the solver
+    // knows only through facts about it (T.countFacts): such goals are asked once more with each
+    // count's exact definition, a sum over its domain (counts of at most 256 elements)
+    const spurious = verdicts.map((v, k) => (v?.status === 'unknown' && v.counterexample && !v.counterexample.confirmed ? k : -1)).filter((k) => k >= 0);
+    const terms = [...th.facts, ...th.hypotheses, ...th.goals.map((g) => g.holds)];
+    const definitions = spurious.length && T.largestCount(terms) <= EXACT_COUNT_LIMIT ? T.countDefinitions(terms) : [];
+    if (definitions.length) {
+      const exact = toSmt({ ...th, facts: [...th.facts, ...definitions] });
+      const again = await this.pool.solve({ prelude: exact.prelude, goals: spurious.map((k) => exact.goals[k]), rlimit: short, timeoutMs: net, incremental: false });
+      trace(th, 'exact counts', again);
+      for (const [j, r] of again.entries()) {
+        const k = spurious[j];
+        ms[k] += r.ms;
+        out.solverMs += r.ms;
+        const v = r.status === 'unknown' ? undefined : await this.judge(sub, th, th.goals[k], r, out);
+        if (v && v.status !== 'unknown') verdicts[k] = { ...v, scope: 'with the exact definition of each count' };
+        else verdicts[k] = { ...verdicts[k]!, reason: `${verdicts[k]!.reason}; asked again with the exact definition of each count: ${v ? v.reason : describeUnknown(r.reason, net)}` };
+      }
+    }
 
     // a counterexample at the spec's small scope, before the heavy encodings of the real sizes
     todo = open().filter((k) => !verdicts[k]);
