@@ -10,6 +10,10 @@ import { exitCode, jsonDocument, sarifDocument, subsystemText, summaryText } fro
 import * as fs from 'node:fs';
 import { SolverPool } from './solver/pool.ts';
 import { RID_RLIMIT } from './rid/smt.ts';
+import { ProofCache } from './cache.ts';
+
+/** Where the proof cache lives, under the project (git-ignored: .pushbutton/). */
+const DEFAULT_CACHE = path.join('.pushbutton', 'cache');
 
 /**
  * `verify`'s wall-clock net per goal and rung. Several times what DEFAULT_RLIMIT takes on this
@@ -40,6 +44,10 @@ options:
                    ${DEFAULT_NET_MS / 60_000}m; a goal it stops is unknown
   --jobs N         solver worker processes; default: number of cores
   --json           print one JSON document instead of text
+  --cache DIR      the proof cache's folder (default .pushbutton/cache under the project): proved
+                   and refuted goals are kept there and not asked again while their query is the
+                   same; a refutation is still replayed; save and restore it between CI runs
+  --no-cache       neither read nor write the proof cache
   --smt2 DIR       write every query as an SMT-LIB2 file into DIR
   --sarif FILE     also write the refuted and unknown goals as SARIF 2.1.0 (code scanning)
   --root DIR       project folder (default: the current folder)
@@ -77,6 +85,8 @@ export async function main(argv: string[]): Promise<number> {
         jobs: { type: 'string' },
         json: { type: 'boolean' },
         smt2: { type: 'string' },
+        cache: { type: 'string' },
+        'no-cache': { type: 'boolean' },
         sarif: { type: 'string' },
         root: { type: 'string' },
         'max-paths': { type: 'string' },
@@ -176,11 +186,13 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
   const t0 = performance.now();
   const version = await SolverPool.solverVersion();
   if (!json) console.log(`pushbutton verify · ${version} · rlimit ${rlimit} per goal, wall-clock net ${timeoutMs} ms · ${jobs} worker${jobs === 1 ? '' : 's'}`);
+  const cache = values['no-cache'] ? undefined : new ProofCache(path.resolve(root, (values.cache as string | undefined) ?? DEFAULT_CACHE), { solver: version, options: { rlimit } });
   const runner = new Runner(root, {
     filter,
     timeoutMs,
     rlimit,
     jobs,
+    cache,
     smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined,
   });
   const outcomes: SubsystemOutcome[] = [];
@@ -201,9 +213,13 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
     else console.error(`verify: ${msg}`);
     return 2;
   }
+  for (const n of cache?.notices ?? []) console.error(`verify: notice: ${n}`);
   const code = exitCode(outcomes);
   if (values.sarif) fs.writeFileSync(path.resolve(values.sarif as string), JSON.stringify(sarifDocument(outcomes, version, process.cwd()), null, 2));
   if (json) console.log(JSON.stringify(jsonDocument(outcomes, { solver: version, options: { timeoutMs, rlimit, jobs, filter: filter ?? [] }, wallMs: Math.round(wall) }), (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2));
-  else console.log(summaryText(outcomes, wall));
+  else {
+    console.log(summaryText(outcomes, wall));
+    if (cache && (cache.hits.goals || cache.hits.subsystems)) console.log(`         from the proof cache (${path.relative(process.cwd(), cache.dir) || '.'}): ${cache.hits.subsystems} subsystem${cache.hits.subsystems === 1 ? '' : 's'} whole, ${cache.hits.goals} goal${cache.hits.goals === 1 ? '' : 's'}`);
+  }
   return code;
 }

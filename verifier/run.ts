@@ -14,6 +14,7 @@ import * as T from '../symexec/term.ts';
 import { hasQuantifier } from '../symexec/term.ts';
 import type { Pair } from './discover.ts';
 import type { MachineOptions } from '../symexec/evaluate.ts';
+import type { ProofCache } from './cache.ts';
 
 export type Verdict = 'proved' | 'refuted' | 'unknown';
 
@@ -31,6 +32,8 @@ export interface GoalOutcome {
   counterexample?: Counterexample;
   /** set when the verdict came from the expanded (ground) encoding after an `unknown` */
   scope?: string;
+  /** the verdict came from the proof cache (a refutation: replayed again on the current code) */
+  cached?: boolean;
 }
 
 export interface OperationOutcome {
@@ -50,6 +53,8 @@ export interface SubsystemOutcome {
   /** time spent outside the solver: front end, symbolic evaluation, printing, replay */
   frontMs: number;
   solverMs: number;
+  /** the whole outcome came from the proof cache (nothing was lowered or solved) */
+  cached?: boolean;
 }
 
 export interface RunOptions {
@@ -65,6 +70,8 @@ export interface RunOptions {
   smt2Dir?: string;
   /** called as each operation finishes, for progress output */
   onOperation?: (sub: string, op: OperationOutcome) => void;
+  /** the proof cache (verifier/cache.ts); unset: nothing is read or kept */
+  cache?: ProofCache;
 }
 
 /**
@@ -158,8 +165,22 @@ export class Runner {
     await this.pool.close();
   }
 
-  /** Operation names of a pair that the filter selects (`init` counts as one). */
+  /** Verifies one subsystem: from the proof cache when its whole run is there, else run(). */
   async verify(pair: Pair): Promise<SubsystemOutcome> {
+    const cache = this.opts.cache;
+    const key = cache?.subsystemKey(this.root, { name: pair.name, spec: path.relative(this.root, pair.specFile), impl: path.relative(this.root, pair.implFile), filter: this.opts.filter ?? [] });
+    const hit = key ? (cache!.subsystem(key) as SubsystemOutcome | undefined) : undefined;
+    if (hit) {
+      for (const op of hit.operations) this.opts.onOperation?.(hit.name, op);
+      return { ...hit, specFile: pair.specFile, implFile: pair.implFile, cached: true, frontMs: 0, solverMs: 0 };
+    }
+    const out = await this.run(pair);
+    // a run that proved everything is kept whole (a refutation is kept per goal, to be replayed)
+    if (key && out.status === 'proved') cache!.putSubsystem(key, out);
+    return out;
+  }
+
+  private async run(pair: Pair): Promise<SubsystemOutcome> {
     const t0 = performance.now();
     const out: SubsystemOutcome = { name: pair.name, specFile: pair.specFile, implFile: pair.implFile, status: 'proved', diagnostics: [], operations: [], frontMs: 0, solverMs: 0 };
     let sub: Subsystem;
@@ -243,12 +264,25 @@ export class Runner {
       results[k] = r;
     };
     const open = () => results.map((r, k) => (!r || (r.status === 'unknown' && !r.reason?.startsWith('solver error')) ? k : -1)).filter((k) => k >= 0);
+    // the models of refutations found on this very theorem (rungs 2, 2a, 4): the cache keeps them
+    const models = new Map<number, string>();
+    const cache = this.opts.cache;
+    const fromCache = new Set<number>();
+    if (cache) {
+      smt.goals.forEach((g, k) => {
+        const c = cache.goal(smt.prelude, g.smt);
+        if (!c) return;
+        fromCache.add(k);
+        // a proof stands; a refutation is judged (replayed) again below
+        results[k] = c.status === 'proved' ? { id: g.id, status: 'unsat', ms: 0 } : { id: g.id, status: 'sat', model: c.model, ms: 0 };
+      });
+    }
 
     // Only runtime-error goals go to stage 1: an invariant, `equiv` or a result almost never holds
     // without the invariants and `equiv` it is built on, and Z3 then spends the budget looking for
     // a model (kernel: 2.5 s per such goal, for nothing). No models either: a model found without
     // the invariants rarely satisfies them, and printing one of a large state costs seconds.
-    const firstAsk = th.hypotheses.length ? th.goals.map((g, k) => (g.kind === 'runtime' ? k : -1)).filter((k) => k >= 0) : [];
+    const firstAsk = th.hypotheses.length ? th.goals.map((g, k) => (g.kind === 'runtime' && !results[k] ? k : -1)).filter((k) => k >= 0) : [];
     if (firstAsk.length) {
       const bare = toSmt(th, false);
       const first = await this.pool.solve({ prelude: bare.prelude, goals: firstAsk.map((k) => bare.goals[k]), rlimit: Math.min(short, BARE_RLIMIT), timeoutMs: net, models: false });
@@ -265,7 +299,10 @@ export class Runner {
     let todo = open();
     if (todo.length) {
       const second = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), rlimit: short, timeoutMs: net });
-      second.forEach((r, j) => record(todo[j], r));
+      second.forEach((r, j) => {
+        record(todo[j], r);
+        if (r.model) models.set(todo[j], r.model);
+      });
       trace(th, 'full', second);
     }
     const verdicts: (GoalOutcome | undefined)[] = await Promise.all(results.map((r, k) => (r && r.status !== 'unknown' ? this.judge(sub, th, th.goals[k], r, out) : undefined)));
@@ -285,6 +322,7 @@ export class Runner {
         ms[k] += r.ms;
         out.solverMs += r.ms;
         const v = r.status === 'unknown' ? undefined : await this.judge(sub, th, th.goals[k], r, out);
+        if (r.model) models.set(k, r.model);
         if (v && v.status !== 'unknown') verdicts[k] = { ...v, scope: 'with the exact definition of each count' };
         else verdicts[k] = { ...verdicts[k]!, reason: `${verdicts[k]!.reason}; asked again with the exact definition of each count: ${v ? v.reason : describeUnknown(r.reason, net)}` };
       }
@@ -330,11 +368,19 @@ export class Runner {
       trace(th, 'quantified', fourth);
       for (const [j, r] of fourth.entries()) {
         record(todo[j], r);
+        if (r.model) models.set(todo[j], r.model);
         verdicts[todo[j]] = await this.judge(sub, th, th.goals[todo[j]], r, out);
       }
     }
+    for (const [k, v] of verdicts.entries()) {
+      if (!cache || !v || fromCache.has(k)) continue;
+      if (v.status === 'proved') cache.putGoal(smt.prelude, smt.goals[k].smt, { status: 'proved' });
+      // (a refutation found on another encoding, the expanded or small-scope theorem, is not kept:
+      // its model does not replay on this one)
+      else if (v.status === 'refuted' && models.has(k) && (!v.scope || v.scope.startsWith('with the exact'))) cache.putGoal(smt.prelude, smt.goals[k].smt, { status: 'refuted', model: models.get(k)! });
+    }
     return verdicts.map((v, k) => {
-      if (v) return { ...v, ms: ms[k] };
+      if (v) return { ...v, ms: ms[k], ...(fromCache.has(k) ? { cached: true } : {}) };
       const r = results[k]!;
       const tried = sub.smallScope.size ? 'also searched at the small scope, and tried with the quantified encoding on a fresh solver' : `also with ${EXPANDED_TEXT}${quantified ? ' and with the quantified encoding on a fresh solver' : ' (an exact, quantifier-free encoding)'}`;
       return { ...this.base(th, th.goals[k], ms[k]), status: 'unknown', reason: `${describeUnknown(r.reason, net)}; ${tried}` };

@@ -1,0 +1,162 @@
+// The proof cache: verdicts the solver decided, kept in a folder that CI can save and restore
+// (default .pushbutton/cache under the project; README, "Repeat runs").
+//
+// Two levels, each keyed by everything its verdict depends on:
+//  - a goal: the exact query text of its theorem (prelude and goal, as the ladder's rung 2 asks
+//    it), the solver's version and the budget. Proved, or refuted with the solver's model (a
+//    cached refutation is replayed on the current code before it is shown, like a fresh one).
+//    A change to one operation changes only its own theorems' text, so only they are asked again.
+//  - a subsystem run: the contents of every source file under the project (paths and hashes),
+//    pushbutton's own sources, the solver's version and the options. Kept only when every goal
+//    was proved; a hit skips the front end too, which is most of a warm run.
+// Only proved and refuted verdicts are kept, never unknown. An entry that does not parse, or was
+// written for another key or format, is ignored with a notice, never trusted.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+const FORMAT = 1;
+
+export type CachedGoal = { status: 'proved' } | { status: 'refuted'; model: string };
+
+export interface CacheContext {
+  /** the solver's version string (SolverPool.solverVersion) */
+  solver: string;
+  /** the per-goal budget and anything else that changes what a query answers */
+  options: Record<string, unknown>;
+}
+
+export class ProofCache {
+  /** entries ignored because they were unreadable or not what their name promised */
+  readonly notices: string[] = [];
+  /** goals and subsystems answered from the cache in this run */
+  hits = { goals: 0, subsystems: 0 };
+
+  constructor(readonly dir: string, private readonly context: CacheContext) {}
+
+  goal(prelude: string, smt: string): CachedGoal | undefined {
+    return this.read('goal', this.goalKey(prelude, smt)) as CachedGoal | undefined;
+  }
+
+  putGoal(prelude: string, smt: string, v: CachedGoal): void {
+    this.write('goal', this.goalKey(prelude, smt), v);
+  }
+
+  subsystem(key: string): unknown {
+    return this.read('subsystem', key);
+  }
+
+  putSubsystem(key: string, outcome: unknown): void {
+    this.write('subsystem', key, outcome);
+  }
+
+  /**
+   * The key of a subsystem's run: `what` names it (files, selection), and every source file under
+   * `root` and pushbutton's own sources are hashed in, so any edit anywhere is a miss.
+   */
+  subsystemKey(root: string, what: Record<string, unknown>): string {
+    return sha256(JSON.stringify({ format: FORMAT, ...this.context, what, tool: toolHash(), project: treeHash(root) }));
+  }
+
+  private goalKey(prelude: string, smt: string): string {
+    const h = createHash('sha256');
+    h.update(JSON.stringify({ format: FORMAT, ...this.context }));
+    h.update('\0').update(prelude).update('\0').update(smt);
+    return h.digest('hex');
+  }
+
+  private file(kind: string, key: string): string {
+    return path.join(this.dir, kind, key.slice(0, 2), `${key}.json`);
+  }
+
+  private read(kind: string, key: string): unknown {
+    const f = this.file(kind, key);
+    let text: string;
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const e = JSON.parse(text) as { format?: unknown; kind?: unknown; key?: unknown; value?: unknown };
+      if (e.format === FORMAT && e.kind === kind && e.key === key && e.value !== undefined && valid(kind, e.value)) {
+        if (kind === 'goal') this.hits.goals++;
+        else this.hits.subsystems++;
+        return e.value;
+      }
+    } catch {
+      // not JSON: reported below
+    }
+    this.notices.push(`ignored a cache entry that is corrupt or not what its name says: ${f}`);
+    return undefined;
+  }
+
+  private write(kind: string, key: string, value: unknown): void {
+    const f = this.file(kind, key);
+    try {
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      // written whole, then renamed: a run stopped halfway leaves no half entry
+      const tmp = `${f}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify({ format: FORMAT, kind, key, value }, (_k, v) => (typeof v === 'bigint' ? { bigint: String(v) } : v)));
+      fs.renameSync(tmp, f);
+    } catch (e) {
+      this.notices.push(`could not write the cache entry ${f}: ${(e as Error).message}`);
+    }
+  }
+}
+
+function valid(kind: string, v: unknown): boolean {
+  if (kind !== 'goal') return typeof v === 'object' && v !== null;
+  const g = v as { status?: unknown; model?: unknown };
+  return g.status === 'proved' || (g.status === 'refuted' && typeof g.model === 'string');
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+/** Source files that can change what a subsystem means: TypeScript and configuration. */
+const SOURCE = /\.(ts|mts|cts|json)$/;
+const SKIP = new Set(['node_modules', '.git', '.pushbutton']);
+
+/** The paths and contents of every source file under `root`. */
+function treeHash(root: string): string {
+  const h = createHash('sha256');
+  const walk = (d: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (SKIP.has(e.name)) continue;
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (e.isFile() && SOURCE.test(e.name)) {
+        h.update(path.relative(root, f)).update('\0');
+        h.update(fs.readFileSync(f)).update('\0');
+      }
+    }
+  };
+  walk(root);
+  return h.digest('hex');
+}
+
+let tool: string | undefined;
+
+/** pushbutton's own sources (this package's verifier/ and symexec/, and its package.json). */
+function toolHash(): string {
+  if (tool) return tool;
+  const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const h = createHash('sha256');
+  for (const d of ['verifier', 'symexec']) h.update(treeHash(path.join(pkg, d)));
+  try {
+    h.update(fs.readFileSync(path.join(pkg, 'package.json')));
+  } catch {
+    // (installed without its package.json: the sources alone)
+  }
+  return (tool = h.digest('hex'));
+}
