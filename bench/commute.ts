@@ -1,5 +1,5 @@
 // `npm run bench:commute [-- --ops open,link,unlink] [-- --max-tests-per-path N] [-- --jobs N]
-//  [-- --json FILE] [-- --html FILE] [-- --tests FILE]`:
+//  [-- --rlimit N] [-- --timeout MS] [-- --json FILE] [-- --html FILE] [-- --tests FILE] [-- --spend FILE]`:
 // verify commute on the POSIX model (spec/posix.ts, both implementations), phase by phase, next to
 // COMMUTER's published figures (shared/research/commuter.md §0). Without --ops, all 171 pairs.
 
@@ -13,10 +13,10 @@ import type { Json, TestCase } from '../verifier/commute/types.ts';
 import { EMFILE, ENFILE, ENOMEM, ENOSPC } from '../spec/posix.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = 'usage: npm run bench:commute -- [--ops open,link,...] [--max-tests-per-path N] [--jobs N] [--timeout MS] [--json FILE] [--html FILE] [--tests FILE]';
+const USAGE = 'usage: npm run bench:commute -- [--ops open,link,...] [--max-tests-per-path N] [--jobs N] [--rlimit N] [--timeout MS] [--json FILE] [--html FILE] [--tests FILE] [--spend FILE]';
 let values: Record<string, string | undefined>;
 try {
-  ({ values } = parseArgs({ options: { ops: { type: 'string' }, 'max-tests-per-path': { type: 'string' }, jobs: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'string' }, html: { type: 'string' }, tests: { type: 'string' } } }));
+  ({ values } = parseArgs({ options: { ops: { type: 'string' }, 'max-tests-per-path': { type: 'string' }, jobs: { type: 'string' }, rlimit: { type: 'string' }, timeout: { type: 'string' }, spend: { type: 'string' }, json: { type: 'string' }, html: { type: 'string' }, tests: { type: 'string' } } }));
 } catch (e) {
   console.error(`bench:commute: ${(e as Error).message}\n${USAGE}`);
   process.exit(2);
@@ -29,7 +29,9 @@ const t0 = performance.now();
 const run = await runCommute({
   root,
   target: 'posix',
-  timeoutMs: Number(values.timeout ?? 10_000),
+  // the budget per check is Z3's resource count (default: verify commute's); --timeout is only the net
+  ...(values.rlimit ? { rlimit: Number(values.rlimit) } : {}),
+  ...(values.timeout ? { timeoutMs: Number(values.timeout) } : {}),
   jobs,
   maxTestsPerPath: values['max-tests-per-path'] ? Number(values['max-tests-per-path']) : undefined,
   filter,
@@ -104,10 +106,13 @@ ${implRow('conflict-free, all other tests', (n) => byOutcome(n, false))}
 phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s · peak RSS of the parent process ${peakRssGB} GB
 implementation starting states: ${num(run.startStates.propagated)} by propagation, ${num(run.startStates.solved)} by the solver
 toolchain errors: ${run.toolchainErrors.length}; tests dropped (undecodable model, no implementation starting state): ${run.dropped.length}; solver unknowns: ${run.unknowns}; implementation results the spec does not allow: ${run.verdicts.filter((v) => !v.resultsOk).length}
+budget per check: rlimit ${run.budget.rlimit}, wall-clock net ${run.budget.timeoutMs} ms; resource counts spent: one check at most ${num(run.spend?.maxCheck ?? 0)} (${run.spend?.byCheck[0]?.what ?? '-'}), one enumeration at most ${num(run.spend?.maxTotal ?? 0)} (${run.spend?.byTotal[0]?.what ?? '-'})
 slowest pairs (analysis): ${[...run.pairs].sort((a, b) => b.ms - a.ms).slice(0, 5).map((p) => `${p.a}/${p.b} ${(p.ms / 1000).toFixed(1)} s`).join(', ')}`);
 // each set-aside test with why, as verify commute prints them (a count alone cannot be looked into)
 for (const e of [...run.toolchainErrors, ...run.dropped]) console.log(`set aside: ${e.id}: ${e.why}`);
 
+// the largest counts spent, per kind of goal (what the default budgets were chosen from)
+if (values.spend) fs.writeFileSync(values.spend, JSON.stringify({ ...run.spend?.toJSON(), log: run.spend?.log }));
 // the per-pair report (the heat maps' data) and the page with the heat maps, as verify commute writes them
 if (values.json) fs.writeFileSync(values.json, jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
 // the tests themselves, so that a changed implementation can be checked on exactly these again

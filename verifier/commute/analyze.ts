@@ -24,7 +24,7 @@ import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import { choiceValues, equalVals, someChoice, type Input } from '../theorems.ts';
 import type { Subsystem } from '../subsystem.ts';
-import { solveGoals, type NamedTerm, type QueryGoal, type Spend } from './query.ts';
+import { solveGoals, type Budget, type NamedTerm, type QueryGoal, type Spend } from './query.ts';
 import { showTerm } from './show.ts';
 import { Model } from '../solver/model.ts';
 import type { SolverPool, GoalResult } from '../solver/pool.ts';
@@ -167,7 +167,7 @@ export function pairProblem(spec: CommuteSpec, a: Func, b: Func): PairProblem {
   const obligations = m.obligations.splice(0).filter((o) => !T.isTrue(o.holds));
   const wellDefined = T.and(...obligations.map((o) => o.holds));
   const agree = T.and(...components.map((c) => c.equal));
-  const used = [agree, wellDefined, ...branches.flatMap((br) => [br.cond, br.reached]), ...pre, ...[...abChoices, ...baChoices].map((c) => c.fact)];
+  const used = [agree, ...branches.flatMap((br) => [br.cond, br.reached]), ...pre, ...[...abChoices, ...baChoices].map((c) => c.fact)];
   return {
     a,
     b,
@@ -490,11 +490,10 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
   // a state and arguments on which the spec runs into a runtime error or a failing assume: there
   // the SMT meaning is not TypeScript's, so no verdict is given (verify's invariants theorem
   // reports the error; a verified spec has none from states that satisfy its invariants)
-  // each obligation projected (reported, not blocked on) so that the report can say which fails
-  const obligations: NamedTerm[] = p.obligations.map((o, k) => ({ name: `ok!${k}`, term: o.holds, reportOnly: true }));
-  if (!T.isTrue(p.wellDefined)) goals.push({ id: 'ill-defined', asserts: [T.not(p.wellDefined)], project: obligations, cap: 1, budgetMs: policy.pathBudgetMs, budgetRlimit: policy.pathBudgetRlimit, models: false });
+  if (!T.isTrue(p.wellDefined)) goals.push({ id: 'ill-defined', asserts: [T.not(p.wellDefined)], project: [], cap: 1, budgetMs: policy.pathBudgetMs, budgetRlimit: policy.pathBudgetRlimit, models: false });
   const built = performance.now() - t0;
-  const [comm, div, ill] = await solveGoals(pool, p.given, goals, { ...policy, what: `${p.a.name}/${p.b.name} analysis` }, inputLengths(p.inputs));
+  const budget = { ...policy, what: `${p.a.name}/${p.b.name} analysis` };
+  const [comm, div, ill] = await solveGoals(pool, p.given, goals, budget, inputLengths(p.inputs));
   const paths: Path[] = [];
   let unknowns = 0;
   const take = (r: GoalResult, commutative: boolean) => {
@@ -534,14 +533,27 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
   };
   if (stopped.length) result.cases.push(...stopped.map((s) => `(enumeration stopped: ${s})`));
   if (illDefined) {
-    const k = ill.solutions?.[0]?.values.findIndex((v) => v === 'false') ?? -1;
-    const where = k >= 0 ? `: ${formatLoc(p.obligations[k].loc)} ${p.obligations[k].message}` : '';
+    const where = ill.solutions?.length ? await failingObligation(p, pool, budget) : '';
     const why = ill.status === 'unknown' && !ill.solutions?.length
       ? `whether the spec may run into a runtime error or a failing assume() in this pair was not decided (${ill.stopped ?? ill.reason ?? 'unknown'})`
       : `the spec may run into a runtime error or a failing assume() in this pair (in an operation, or in \`equivalent\` on the states they leave), from a state that satisfies its invariants${where}`;
     result.cases.push(`(no verdict: ${why})`);
   }
   return { problem: p, result, paths, illDefined };
+}
+
+/**
+ * Which obligation of an ill-defined pair fails, for the report: `: FILE:LINE:COL message`, or ''
+ * when the solver does not say. Asked apart, and only of an ill-defined pair, so that a
+ * well-defined pair's job is the same text whatever its obligations (each projected in it would
+ * change the definitions its goals share: what Z3 is given, and so the counts it spends).
+ */
+async function failingObligation(p: PairProblem, pool: SolverPool, budget: Budget): Promise<string> {
+  const project: NamedTerm[] = p.obligations.map((o, k) => ({ name: `ok!${k}`, term: o.holds, reportOnly: true }));
+  const goal: QueryGoal = { id: 'ill-defined where', asserts: [T.not(p.wellDefined)], project, cap: 1, budgetMs: budget.timeoutMs, models: false };
+  const [r] = await solveGoals(pool, p.given, [goal], budget, inputLengths(p.inputs));
+  const k = r.solutions?.[0]?.values.findIndex((v) => v === 'false') ?? -1;
+  return k >= 0 ? `: ${formatLoc(p.obligations[k].loc)} ${p.obligations[k].message}` : '';
 }
 
 /**

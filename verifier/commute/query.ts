@@ -166,6 +166,8 @@ export interface Spent {
   total: number;
   /** how the goal ended: unsat, sat, unknown, with why an enumeration stopped */
   status: string;
+  /** its wall-clock time (not deterministic: reported to relate counts to time, never compared) */
+  ms: number;
 }
 
 /** The largest counts spent by the goals of a run: the TOP of them by one check and by total. */
@@ -176,8 +178,11 @@ export class Spend {
   readonly byTotal: Spent[] = [];
   /** per kind of goal (the part of `what` after the pair): the largest check and total */
   readonly byKind = new Map<string, { check: number; total: number; goals: number }>();
+  /** every goal's, in the order they were answered (bench/commute.ts --spend: two runs compared goal by goal) */
+  readonly log: Spent[] = [];
   record(x: Spent, kind: string): void {
     this.goals++;
+    this.log.push(x);
     const keep = (list: Spent[], key: (s: Spent) => number) => {
       list.push(x);
       list.sort((p, q) => key(q) - key(p));
@@ -214,7 +219,7 @@ export async function solveGoals(pool: SolverPool, shared: Term[], goals: QueryG
   const results = await pool.solve(job);
   const note = (rs: GoalResult[]) => {
     if (!budget.spend) return;
-    for (const r of rs) budget.spend.record({ what: `${budget.what ?? ''} ${r.id}`.trim(), check: r.rlimitMax ?? r.rlimit ?? 0, total: r.rlimit ?? 0, status: r.stopped ? `${r.status} (${r.stopped})` : r.status }, kindOf(budget.what, r.id));
+    for (const r of rs) budget.spend.record({ what: `${budget.what ?? ''} ${r.id}`.trim(), check: r.rlimitMax ?? r.rlimit ?? 0, total: r.rlimit ?? 0, status: r.stopped ? `${r.status} (${r.stopped})` : r.status, ms: r.ms }, kindOf(budget.what, r.id));
   };
   note(results);
   const again = results.flatMap((r, k) => (r.status === 'unknown' ? [k] : []));
