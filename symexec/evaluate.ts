@@ -24,6 +24,8 @@ export interface Obligation {
   loc: Loc;
   message: string;
   holds: Term;
+  /** forking mode: the path condition where it was raised (it must hold there, whatever comes after) */
+  path?: Term;
 }
 
 /**
@@ -134,6 +136,8 @@ export interface PathObserver {
   nameOf(place: Ref): string | undefined;
   /** The operation's own return (the outermost frame). */
   returned(v: SVal | undefined, loc: Loc): void;
+  /** The run's path condition so far (kept with each obligation raised: Obligation.path). */
+  condition(): Term;
 }
 /** Inside forall/exists over at most this many elements, "body i runs" is a ground conjunction. */
 export const GUARD_EXPAND_LIMIT = 256;
@@ -1019,7 +1023,7 @@ export class Machine {
   private check(kind: ObligationKind, loc: Loc, message: string, ok: Term, live: Term = this.frame?.live ?? T.TRUE): void {
     const holds = T.implies(T.and(this.pc, live), ok);
     if (T.isTrue(holds)) return;
-    this.obligations.push({ kind, loc, message, holds });
+    this.obligations.push({ kind, loc, message, holds, ...(this.paths ? { path: this.paths.condition() } : {}) });
   }
 
   // ---- quantifiers -------------------------------------------------------------------------

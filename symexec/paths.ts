@@ -107,6 +107,9 @@ export class PathEvaluator {
     const decisions = new Decisions();
     const paths: PathRecord[] = [];
     const replaced = new Map<string, { param: number; path: PSeg[] }>();
+    // every run's obligations, also of runs that end in a failed assert or on an impossible
+    // callee case: the model may leave the real run before that point (once per place and term)
+    const obligations = new Map<string, Obligation>();
     let runs = 0, capped = false, declaration = false;
     for (;;) {
       runs++;
@@ -117,6 +120,7 @@ export class PathEvaluator {
       } catch (e) {
         if (!(e instanceof PathCut)) throw e;
       }
+      for (const o of run.obligations()) obligations.set(`${o.loc.file}:${o.loc.line}:${o.loc.col}:${o.holds.id}`, o);
       declaration ||= run.declaration;
       if (!decisions.next()) break;
       if (runs >= this.maxPaths) {
@@ -124,7 +128,7 @@ export class PathEvaluator {
         break;
       }
     }
-    return { fn, params: this.params, paths, facts: this.facts, elementFacts: this.elementFacts, arrayFacts: this.arrayFacts, capped, started: runs, declaration, replaced: [...replaced.values()] };
+    return { fn, params: this.params, paths, facts: this.facts, elementFacts: this.elementFacts, arrayFacts: this.arrayFacts, capped, started: runs, declaration, replaced: [...replaced.values()], obligations: [...obligations.values()] };
   }
 
   private leafFacts(smt: string, t: Type): void {
@@ -342,15 +346,23 @@ class Run implements PathObserver {
       owned: this.owned,
       exitLoc: this.exitLoc ?? this.fn.loc,
       conflicts: [...this.ops].filter(([, o]) => o.inc && o.dec).map(([counter, o]) => ({ counter, inc: o.inc!, dec: o.dec! })),
-      // (a store outside a declared integer type changes nothing at run time: TypeScript keeps the
-      // number, and so does the model, whose reads do not rely on declared types in this mode)
-      obligations: [...this.m.obligations.filter((o) => o.kind !== 'overflow' && !this.isOwnEnd(o)), ...this.inherited],
     };
   }
 
-  /** The evaluator's check that a non-void function returns: here such a path is no exit at all. */
-  private isOwnEnd(o: Obligation): boolean {
-    return o.kind === 'missing-return' && o.loc === this.fn.loc;
+  /**
+   * Where the model of this run may differ from the real one: the evaluator's obligations, each
+   * under the path condition where it was raised, and the callees' (instantiated at each call).
+   * Not: a store outside a declared integer type, which changes nothing at run time (TypeScript
+   * keeps the number, and so does the model, whose reads trust no declared type in this mode);
+   * and the check that the function itself returns (a path that does not is no exit at all).
+   */
+  obligations(): Obligation[] {
+    const own = this.m.obligations.filter((o) => o.kind !== 'overflow' && !(o.kind === 'missing-return' && o.loc === this.fn.loc));
+    return [...own.map((o) => ({ ...o, holds: T.implies(o.path ?? T.TRUE, o.holds) })), ...this.inherited];
+  }
+
+  condition(): Term {
+    return this.pc;
   }
 
   // ---- names ---------------------------------------------------------------------------------
@@ -446,7 +458,12 @@ class Run implements PathObserver {
       for (const b of refs) {
         if (a.i >= b.i || a.ref.root !== b.ref.root) continue;
         const [short, long] = a.ref.path.length <= b.ref.path.length ? [a.ref, b.ref] : [b.ref, a.ref];
-        const overlap = short.path.every((s, k) => ('f' in s ? 'f' in long.path[k] && (long.path[k] as { f: string }).f === s.f : 'i' in long.path[k]));
+        // (elements at two different literal indices are two objects)
+        const overlap = short.path.every((s, k) => {
+          const l = long.path[k];
+          if ('f' in s) return 'f' in l && l.f === s.f;
+          return 'i' in l && !(s.i.op === 'int' && l.i.op === 'int' && s.i.value !== l.i.value);
+        });
         if (overlap && (writes(a.i) || writes(b.i))) {
           reject(e.loc, `passing one record to ${callee.fn.name} as both ${callee.params[a.i].name} and ${callee.params[b.i].name}`, `${callee.fn.name} writes one of them, and in TypeScript the other would see the write; pass distinct records`);
         }
@@ -493,10 +510,10 @@ class Run implements PathObserver {
       hidden.push({ c, what: `${callee.fn.name}()@${e.loc.line}${h.what.startsWith('result()') ? '' : ` → ${h.what}`}`, loc: e.loc, prov: h.prov ? mapProv(h.prov) : undefined, type: h.type });
     }
     const sub = (t: Term) => substConsts(t, sigma);
+    // where the callee's model may differ from its run (on any of its runs), so may ours
+    for (const o of callee.obligations) this.inherited.push({ ...o, message: `in ${callee.fn.name} (called at line ${e.loc.line}): ${o.message}`, holds: T.implies(this.pc, sub(o.holds)) });
     this.pc = T.and(this.pc, sub(entry.pc));
     if (T.isFalse(this.pc)) throw new PathCut();
-    // where the callee's model may differ from its run, so may ours
-    for (const o of entry.obligations) this.inherited.push({ ...o, message: `in ${callee.fn.name} (called at line ${e.loc.line}): ${o.message}`, holds: sub(o.holds) });
     callee.params.forEach((p, i) => {
       const a = args[i];
       if (a.k !== 'ref') return;

@@ -78,13 +78,6 @@ export interface PathRecord {
   exitLoc: Loc;
   /** counters this function's own body both increments and decrements on the path */
   conflicts: Conflict[];
-  /**
-   * Where the evaluator's model of this path may differ from the run (the evaluator's runtime
-   * obligations: an inexact division, a value beyond 2^53, an index out of bounds, a narrowing
-   * store), over the same constants as `pc`: the checker proves each holds on the path, or the
-   * function is not clean but unknown. A callee's are instantiated into its callers' paths.
-   */
-  obligations: Obligation[];
 }
 
 export interface ParamInput {
@@ -110,6 +103,14 @@ export interface FunctionPaths {
   started: number;
   /** the function itself calls inc/dec/consume/result: it declares a primitive and is not checked */
   declaration: boolean;
+  /**
+   * Where the evaluator's model of a run may differ from TypeScript's (an inexact division, a value
+   * beyond 2^53, a division by zero, an index out of bounds, a helper without return), from every
+   * run, those that end in a failed assert included, each under the path condition where it was
+   * raised: the checker proves each holds, or the function is unknown, never clean. Callers
+   * inherit them at each call.
+   */
+  obligations: Obligation[];
   /**
    * The records and arrays inside parameters that some path replaces as a whole (`p.rows[k] =
    * {...}`), by shape (field names; indices left out, as the evaluator's staleness ignores them)
@@ -183,8 +184,6 @@ export function mergedEntry(callee: FunctionPaths): PathRecord | undefined {
     owned: new Set(),
     exitLoc: callee.fn.loc,
     conflicts: [],
-    // each path's obligations, under its condition (the paths' conditions partition the inputs)
-    obligations: ps.flatMap((p) => p.obligations.map((o) => ({ ...o, holds: T.implies(p.pc, o.holds) }))),
   };
   mergedCache.set(callee, entry);
   return entry;

@@ -29,6 +29,28 @@ describe('verify rid where the model may differ from the run', () => {
     expect(exitCodeOf(r)).toBe(3);
   }, 60_000);
 
+  it('round 3: obligations hold where they arise, whatever comes after; summaries keep the paths only declared types exclude', async () => {
+    const r = await runRid({ root: REPO, paths: [fixture('round3.ts')], timeoutMs: 10_000, jobs: 1 });
+    const st = (fn: string) => r.analysis.stats.find((s) => s.fn.name === fn)!;
+    // the real path of the inexact division ends where the model's ends in a failed assert or assume
+    expect(st('cut_by_assert').unknown).toBeGreaterThan(0);
+    expect(r.analysis.unknowns.find((u) => u.fn.name === 'cut_in_callee')!.reason).toMatch(/in half_even \(called at line 29\): the division/);
+    // -r passed to a u8 parameter takes the callee's path its own types rule out: a real pair, replayed
+    const found = r.bugs.find((b) => b.finding.fn.name === 'untyped_argument')!;
+    expect(found.finding.counter).toBe('dpm(dev)');
+    expect(found.replay.confirmed).toBe(true);
+    // owned() alone is enough for exactness to matter
+    expect(st('owned_halves').unknown).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('a declaration cut at the path cap makes its callers incomplete (exit 3), also under --filter', async () => {
+    for (const filter of [undefined, ['caller']]) {
+      const r = await runRid({ root: REPO, paths: [fixture('capped-decl.ts')], timeoutMs: 10_000, jobs: 1, maxPaths: 3, filter });
+      expect(r.analysis.stats.find((s) => s.fn.name === 'caller')!.incomplete).toBe(true);
+      expect(exitCodeOf(r)).toBe(3);
+    }
+  }, 60_000);
+
   it('rejects sharing it cannot follow, located, as verify does', async () => {
     const r = await runRid({ root: REPO, paths: [fixture('sharing.ts')], timeoutMs: 10_000, jobs: 1 });
     const skipped = Object.fromEntries(r.analysis.skipped.map((s) => [s.fn.name, `${s.diagnostic.loc.line}: ${s.diagnostic.construct}`]));

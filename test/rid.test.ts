@@ -150,7 +150,7 @@ describe('exit codes', () => {
     expect(exitCodeOf(base)).toBe(0);
     expect(exitCodeOf({ ...base, analysis: { ...base.analysis, unknowns: [{ what: 'x', reason: 'timeout' }] } } as unknown as RidResult)).toBe(3);
     expect(exitCodeOf({ ...base, unconfirmed: [{}] } as unknown as RidResult)).toBe(3);
-    expect(exitCodeOf({ ...base, analysis: { ...base.analysis, stats: [{ capped: true, declaration: false }] } } as unknown as RidResult)).toBe(3);
+    expect(exitCodeOf({ ...base, analysis: { ...base.analysis, stats: [{ capped: true, incomplete: true, declaration: false }] } } as unknown as RidResult)).toBe(3);
     expect(exitCodeOf({ ...base, analysis: { ...base.analysis, skipped: [{ fn: { file: 'f.ts' } }] } } as unknown as RidResult)).toBe(3);
     expect(exitCodeOf({ ...base, bugs: [{}], unconfirmed: [{}] } as unknown as RidResult)).toBe(1);
   });

@@ -4,8 +4,8 @@
 //
 // The paths' conditions partition the inputs, so for each input exactly one path's condition
 // holds, unless the run ends in a failed assert or assume (its path is cut). On that path:
-//  - some obligation is violated at the input: the path says the model may differ from the run
-//    here (verify rid reports such a function unknown), so nothing more is compared;
+//  - some obligation is violated at the input: the model may differ from the run here (verify
+//    rid reports such a function unknown), so nothing more is compared;
 //  - otherwise the plain run completes, and its result and the final state of its record
 //    arguments equal the path's.
 // A plain run that throws (a failed assert) must have no path, or one with a violated obligation.
@@ -47,7 +47,8 @@ export function checkForked(fn: Func, fp: FunctionPaths, op: (...args: unknown[]
   const taken = fp.paths.filter((p) => value(p.pc) === true);
   if (taken.length > 1) return `forking mode: ${taken.length} paths hold on one input (${taken.map((p) => p.steps.map((s) => s.what).join(' > ')).join(' | ')})`;
   const path: PathRecord | undefined = taken[0];
-  const diverges = path?.obligations.some((o) => value(o.holds) !== true) ?? false;
+  // (obligations carry the path condition where they were raised: any that fails here counts)
+  const diverges = fp.obligations.some((o) => value(o.holds) !== true);
   const real = args.map((a, i) => clone(a, fn.params[i].type));
   let result: unknown;
   try {
@@ -56,8 +57,8 @@ export function checkForked(fn: Func, fp: FunctionPaths, op: (...args: unknown[]
     if (path && !diverges) return `forking mode: the plain run throws (${(e as Error).message}) but the path ${path.steps.map((s) => s.what).join(' > ')} holds with no obligation violated`;
     return undefined;
   }
-  if (!path) return `forking mode: the plain run completes (${show(result)}) but no path holds on this input`;
   if (diverges) return undefined;
+  if (!path) return `forking mode: the plain run completes (${show(result)}) but no path holds on this input`;
   if (fn.ret.k !== 'void' && path.ret) {
     if (path.ret.t) {
       const got = value(path.ret.t);

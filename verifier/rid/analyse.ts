@@ -63,6 +63,8 @@ export interface FunctionStats {
   paths: number;
   feasible: number;
   capped: boolean;
+  /** it or a function it calls (transitively) hit the path cap: its summary may miss paths */
+  incomplete: boolean;
   declaration: boolean;
   queries: number;
   /** solver time of each query, for the bench */
@@ -183,38 +185,52 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
       a.skipped.push({ fn, diagnostic: e.diagnostics[0] });
       continue;
     }
-    const st: FunctionStats = { fn, pathsStarted: fp.started, paths: fp.paths.length, feasible: 0, capped: fp.capped, declaration: fp.declaration, queries: 0, queryMs: [], unknown: 0, ms: 0 };
+    const incomplete = fp.capped || calleesOf(fn).some((k) => a.stats.find((s) => s.fn.key === k)?.incomplete);
+    const st: FunctionStats = { fn, pathsStarted: fp.started, paths: fp.paths.length, feasible: 0, capped: fp.capped, incomplete, declaration: fp.declaration, queries: 0, queryMs: [], unknown: 0, ms: 0 };
     // 1. feasibility: the summary keeps only paths Z3 does not refute (unknown ones stay: dropping
     // them could hide a bug; each finding is replayed anyway). A path's model is the witness of
     // the rules that look at one path.
     const models = new Map<number, string>();
     const enumerated = fp.paths;
+    // the paths this function's own checks look at: feasible with its parameters within their
+    // declared types. The summary keeps also those only the declared types rule out: a caller may
+    // pass other values (TypeScript does not check them), and its own conditions decide there.
+    let own = fp.paths;
     if (fp.paths.length) {
       const res = await solve(opts.pool, fp.paths.map((p) => T.and(...fp.facts, p.pc)), timeoutMs, `${fn.name}.path`);
-      st.queries += res.length;
-      st.queryMs.push(...res.map((r) => r.ms));
+      const outside = res.map((r, i) => (r.status === 'unsat' ? i : -1)).filter((i) => i >= 0);
+      const again = await solve(opts.pool, outside.map((i) => fp.paths[i].pc), timeoutMs, `${fn.name}.untyped`);
+      for (const r of [...res, ...again]) {
+        st.queries++;
+        st.queryMs.push(r.ms);
+      }
       const kept: PathRecord[] = [];
+      const ownIds = new Set<number>();
       res.forEach((r, i) => {
-        if (r.status === 'unsat') return;
+        const elsewhere = again[outside.indexOf(i)];
+        if (r.status === 'unsat' && elsewhere?.status === 'unsat') return;
         if (r.status === 'unknown') {
           st.unknown++;
           a.unknowns.push({ fn, what: `feasibility of path ${i + 1}`, reason: r.reason ?? 'unknown' });
         }
         // callers refer to a summary's paths by index: renumber the kept ones
+        if (r.status !== 'unsat') ownIds.add(kept.length);
         if (r.model) models.set(kept.length, r.model);
         kept.push({ ...fp.paths[i], id: kept.length });
       });
       fp.paths = kept;
+      own = kept.filter((p) => ownIds.has(p.id));
     }
-    st.feasible = fp.paths.length;
-    if (fp.declaration) declErrors.push(...checkDeclaration(fp, enumerated, models));
-    else if (fileSet.has(fn.file) && !fp.capped) a.notes.push(...deadBranches(fp, enumerated));
+    st.feasible = own.length;
+    const typed = { ...fp, paths: own };
+    if (fp.declaration) declErrors.push(...checkDeclaration(typed, enumerated, models));
+    else if (fileSet.has(fn.file) && !fp.capped) a.notes.push(...deadBranches(typed, enumerated));
     summaries.set(fn.key, fp);
     if (fileSet.has(fn.file) && !fp.declaration) {
       const contract = returnContract(project, fn);
       if (contract.errors.length) declErrors.push(...contract.errors);
-      await checkExactness(a, fp, st, opts.pool, timeoutMs);
-      await checkFunction(a, fp, models, st, opts.pool, timeoutMs, opts.ridCompat ?? false, contract.counters);
+      await checkExactness(a, fp, st, opts.pool, timeoutMs, contract.counters.length > 0);
+      await checkFunction(a, typed, models, st, opts.pool, timeoutMs, opts.ridCompat ?? false, contract.counters);
     }
     st.ms = performance.now() - t0;
     a.stats.push(st);
@@ -305,33 +321,34 @@ async function solve(pool: SolverPool, goals: Term[], timeoutMs: number, id: str
  * anything said about the path would rest on the model: each such obligation must be proved on
  * its path, else the function is unknown, never clean (reported once per place).
  */
-async function checkExactness(a: Analysis, fp: FunctionPaths, st: FunctionStats, pool: SolverPool, timeoutMs: number): Promise<void> {
-  // a run of code that changes no counter and has no Counter field leaves nothing to compare,
-  // however it differs from the model
-  if (!countsReferences(a.program, fp.fn) && counterLeaves(fp).size === 0) return;
-  const goals: { path: PathRecord; o: Obligation }[] = [];
-  for (const p of fp.paths) for (const o of p.obligations) goals.push({ path: p, o });
-  const res = await solve(pool, goals.map((g) => T.and(...fp.facts, ...fp.arrayFacts, g.path.pc, T.not(g.o.holds))), timeoutMs, `${fp.fn.name}.exact`);
+async function checkExactness(a: Analysis, fp: FunctionPaths, st: FunctionStats, pool: SolverPool, timeoutMs: number, contract: boolean): Promise<void> {
+  // a run of code that touches no counter (no refcount call, no ownership, no Counter field, no
+  // @returnsNew) leaves nothing to compare, however it differs from the model
+  if (!countsReferences(a.program, fp.fn) && counterLeaves(fp).size === 0 && !contract) return;
+  // (each obligation carries the path condition where it was raised, also on runs that end in a
+  // failed assert or were found infeasible later: the real run may leave the model before that)
+  const goals = fp.obligations;
+  const res = await solve(pool, goals.map((o) => T.and(...fp.facts, ...fp.arrayFacts, T.not(o.holds))), timeoutMs, `${fp.fn.name}.exact`);
   st.queries += res.length;
   st.queryMs.push(...res.map((r) => r.ms));
   const seen = new Set<string>();
   res.forEach((r, i) => {
     if (r.status === 'unsat') return;
-    const { path: p, o } = goals[i];
+    const o = goals[i];
     const where = `line ${o.loc.line}:${o.loc.col}`;
     if (seen.has(where + o.message)) return;
     seen.add(where + o.message);
     st.unknown++;
     const why = r.status === 'unknown' ? `the solver could not show it exact (${r.reason ?? 'unknown'})` : 'the model may differ from the run';
-    a.unknowns.push({ fn: fp.fn, what: `${where} on path ${p.id + 1}`, reason: `${why}: ${o.message}` });
+    a.unknowns.push({ fn: fp.fn, what: where, reason: `${why}: ${o.message}` });
   });
 }
 
-/** Whether `fn` or a function it calls (transitively) calls inc, dec or consume. */
+/** Whether `fn` or a function it calls (transitively) calls inc, dec, consume or owned. */
 function countsReferences(program: Program, fn: Func, seen = new Set<string>()): boolean {
   if (seen.has(fn.key)) return false;
   seen.add(fn.key);
-  return calleesOf(fn).some((k) => (k.startsWith(PRIMITIVE_PREFIX) ? ['inc', 'dec', 'consume'].includes(k.slice(PRIMITIVE_PREFIX.length)) : !!program.get(k) && countsReferences(program, program.get(k)!, seen)));
+  return calleesOf(fn).some((k) => (k.startsWith(PRIMITIVE_PREFIX) ? ['inc', 'dec', 'consume', 'owned'].includes(k.slice(PRIMITIVE_PREFIX.length)) : !!program.get(k) && countsReferences(program, program.get(k)!, seen)));
 }
 
 /** Keys of counter fields of the parameters (`param.leafkey`), compared by value, not by a declared delta. */

@@ -26,7 +26,7 @@ export interface RidResult {
 
 export function exitCodeOf(r: RidResult): number {
   if (r.bugs.length) return 1;
-  if (r.analysis.unknowns.length || r.analysis.skipped.some((x) => r.analysis.files.includes(x.fn.file)) || r.unconfirmed.length || r.analysis.stats.some((s) => s.capped && !s.declaration)) return 3;
+  if (r.analysis.unknowns.length || r.analysis.skipped.some((x) => r.analysis.files.includes(x.fn.file)) || r.unconfirmed.length || r.analysis.stats.some((s) => s.incomplete)) return 3;
   return 0;
 }
 
@@ -85,8 +85,8 @@ export function ridText(r: RidResult, cwd: string): string {
     if (!a.files.includes(s.fn.file)) continue;
     const bugs = byFn.get(s.fn.key) ?? [];
     const inherits = r.inherited.some((x) => x.finding.fn.key === s.fn.key);
-    const mark = s.declaration ? '·' : bugs.length ? '✗' : s.unknown || s.capped ? '?' : inherits ? '·' : '✓';
-    const what = s.declaration ? 'refcount API declaration' : bugs.length ? `${bugs.length} finding${bugs.length === 1 ? '' : 's'}` : s.capped ? 'nothing found (incomplete)' : s.unknown ? 'nothing found (unknowns)' : inherits ? 'a callee\'s finding shows' : 'clean';
+    const mark = s.declaration && !s.capped ? '·' : bugs.length ? '✗' : s.unknown || s.incomplete ? '?' : inherits ? '·' : '✓';
+    const what = s.declaration ? `refcount API declaration${s.capped ? ' (incomplete)' : ''}` : bugs.length ? `${bugs.length} finding${bugs.length === 1 ? '' : 's'}` : s.incomplete ? `nothing found (incomplete${s.capped ? '' : ': a callee hit the path cap'})` : s.unknown ? 'nothing found (unknowns)' : inherits ? 'a callee\'s finding shows' : 'clean';
     lines.push(`${mark} ${s.fn.name.padEnd(28)} ${what.padEnd(26)} ${String(s.feasible).padStart(3)} paths${s.capped ? ` (cap ${s.pathsStarted} hit: paths missing)` : ''}  ${s.queries} queries  ${Math.round(s.ms)} ms`);
     for (const b of bugs) lines.push(...findingText(b, cwd));
     for (const b of r.inherited.filter((x) => x.finding.fn.key === s.fn.key)) lines.push(`  · ${b.finding.counter} also differs here through ${b.finding.via!.callee}'s inconsistent pair (the same bug, reported there)`);
@@ -96,8 +96,8 @@ export function ridText(r: RidResult, cwd: string): string {
   for (const x of a.skipped) lines.push(`? ${x.fn.name.padEnd(28)} not checked: ${formatDiagnostic(x.diagnostic, cwd)}`);
   for (const u of a.unknowns) lines.push(`  ? ${locText(u.fn.loc, cwd)}: ${u.fn.name}: ${u.what}: unknown (${u.reason})`);
   const checked = a.stats.filter((s) => a.files.includes(s.fn.file) && !s.declaration).length;
-  const capped = a.stats.filter((s) => a.files.includes(s.fn.file) && !s.declaration && s.capped).length;
-  lines.push(`summary: ${checked} functions checked, ${r.bugs.length} bug${r.bugs.length === 1 ? '' : 's'} found, ${a.unknowns.length} unknown,${a.skipped.length ? ` ${a.skipped.length} not checked,` : ''} ${r.unconfirmed.length} not confirmed${capped ? `, ${capped} cut at the path cap (--max-paths)` : ''} · ${a.queries} queries · ${Math.round(r.wallMs)} ms`);
+  const capped = a.stats.filter((s) => a.files.includes(s.fn.file) && !s.declaration && s.incomplete).length;
+  lines.push(`summary: ${checked} functions checked, ${r.bugs.length} bug${r.bugs.length === 1 ? '' : 's'} found, ${a.unknowns.length} unknown,${a.skipped.length ? ` ${a.skipped.length} not checked,` : ''} ${r.unconfirmed.length} not confirmed${capped ? `, ${capped} incomplete at the path cap (--max-paths)` : ''} · ${a.queries} queries · ${Math.round(r.wallMs)} ms`);
   return lines.join('\n');
 }
 
@@ -136,6 +136,8 @@ export function ridJson(r: RidResult, cwd: string): unknown {
       skipped: a.skipped.length,
       unconfirmed: r.unconfirmed.length,
       capHit: a.stats.filter((s) => a.files.includes(s.fn.file) && !s.declaration && s.capped).length,
+      /** functions whose summary misses paths: they or a callee hit the path cap */
+      incomplete: a.stats.filter((s) => a.files.includes(s.fn.file) && !s.declaration && s.incomplete).length,
       queries: a.queries,
       /** the largest resource count (rlimit) one query spent: how far below its budget the run stayed */
       rlimitMax: a.rlimitMax,
