@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     maxWorkers: 2,
+    // the command's proof cache stays out of tests that check what solving prints (test/cache.test.ts tests it)
+    env: { PUSHBUTTON_CACHE: 'off' },
   },
 });
