@@ -48,6 +48,8 @@ options:
                    and refuted goals are kept there and not asked again while their query is the
                    same; a refutation is still replayed; save and restore it between CI runs
   --no-cache       neither read nor write the proof cache
+  --fail-fast      stop a subsystem at its first refutation: the goals not yet decided are not
+                   asked further (unknown, "not asked"); for a quick answer on a broken edit
   --smt2 DIR       write every query as an SMT-LIB2 file into DIR
   --sarif FILE     also write the refuted and unknown goals as SARIF 2.1.0 (code scanning)
   --root DIR       project folder (default: the current folder)
@@ -87,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
         smt2: { type: 'string' },
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
+        'fail-fast': { type: 'boolean' },
         sarif: { type: 'string' },
         root: { type: 'string' },
         'max-paths': { type: 'string' },
@@ -194,6 +197,7 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
     rlimit,
     jobs,
     cache,
+    failFast: Boolean(values['fail-fast']),
     smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined,
   });
   const outcomes: SubsystemOutcome[] = [];

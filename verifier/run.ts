@@ -72,6 +72,12 @@ export interface RunOptions {
   onOperation?: (sub: string, op: OperationOutcome) => void;
   /** the proof cache (verifier/cache.ts); unset: nothing is read or kept */
   cache?: ProofCache;
+  /**
+   * Stop at the first refutation of a subsystem (`--fail-fast`): goals not yet decided are not
+   * asked further (unknown, "not asked"). At the desk a broken edit is the common case, and a
+   * refutation needs one goal.
+   */
+  failFast?: boolean;
 }
 
 /**
@@ -156,6 +162,8 @@ export class Runner {
   private readonly pool: SolverPool;
   private readonly smallSubsystems = new Map<Subsystem, Subsystem>();
   private readonly turns = new Turns();
+  /** subsystem runs that have a refutation already (for failFast) */
+  private readonly refuted = new WeakSet<SubsystemOutcome>();
 
   constructor(readonly root: string, readonly opts: RunOptions) {
     this.pool = new SolverPool({ jobs: opts.jobs });
@@ -296,7 +304,9 @@ export class Runner {
         }
       }
     }
-    let todo = open();
+    // with failFast, a refutation elsewhere in the subsystem ends the climb at the next rung
+    const done = () => this.opts.failFast === true && this.refuted.has(out);
+    let todo = done() ? [] : open();
     if (todo.length) {
       const second = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), rlimit: short, timeoutMs: net });
       second.forEach((r, j) => {
@@ -328,12 +338,14 @@ export class Runner {
       }
     }
 
+    if (verdicts.some((v) => v?.status === 'refuted')) this.refuted.add(out);
     // a counterexample at the spec's small scope, before the heavy encodings of the real sizes
-    todo = open().filter((k) => !verdicts[k]);
+    todo = done() ? [] : open().filter((k) => !verdicts[k]);
     // the late theorems are built in turn (Turns); nothing from here to a pool.solve awaits
     if (todo.length) await turn.wait();
     if (todo.length && sub.smallScope.size) await this.searchSmall(sub, th, todo, verdicts, record, turn.pass);
-    todo = open().filter((k) => !verdicts[k]);
+    if (verdicts.some((v) => v?.status === 'refuted')) this.refuted.add(out);
+    todo = done() ? [] : open().filter((k) => !verdicts[k]);
     let quantified = true;
     // with a small scope declared, that is where counterexamples are searched: the real sizes
     // expanded to ground facts are too large to help (the kernel's: 800 KB, Z3 aborted)
@@ -362,7 +374,8 @@ export class Runner {
       }
     }
     turn.pass(); // rung 4 builds nothing
-    todo = open().filter((k) => !verdicts[k]);
+    if (verdicts.some((v) => v?.status === 'refuted')) this.refuted.add(out);
+    todo = done() ? [] : open().filter((k) => !verdicts[k]);
     if (todo.length && quantified) {
       const fourth = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), rlimit: budget, timeoutMs: net, incremental: false });
       trace(th, 'quantified', fourth);
@@ -381,7 +394,10 @@ export class Runner {
     }
     return verdicts.map((v, k) => {
       if (v) return { ...v, ms: ms[k], ...(fromCache.has(k) ? { cached: true } : {}) };
-      const r = results[k]!;
+      const r = results[k];
+      if (!r || done()) {
+        return { ...this.base(th, th.goals[k], ms[k]), status: 'unknown', reason: `${r ? `${describeUnknown(r.reason, net)}, then ` : ''}not asked further: another goal of the subsystem was refuted first (--fail-fast)` };
+      }
       const tried = sub.smallScope.size ? 'also searched at the small scope, and tried with the quantified encoding on a fresh solver' : `also with ${EXPANDED_TEXT}${quantified ? ' and with the quantified encoding on a fresh solver' : ' (an exact, quantifier-free encoding)'}`;
       return { ...this.base(th, th.goals[k], ms[k]), status: 'unknown', reason: `${describeUnknown(r.reason, net)}; ${tried}` };
     });
