@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { SolverPool } from './solver/pool.ts';
 import { RID_RLIMIT } from './rid/smt.ts';
 import { ProofCache } from './cache.ts';
+import { Progress } from './progress.ts';
 
 /** Where the proof cache lives, under the project (git-ignored: .pushbutton/). */
 const DEFAULT_CACHE = path.join('.pushbutton', 'cache');
@@ -48,6 +49,8 @@ options:
                    and refuted goals are kept there and not asked again while their query is the
                    same; a refutation is still replayed; save and restore it between CI runs
   --no-cache       neither read nor write the proof cache
+  --quiet, -q      no progress lines on stderr (they show as operations finish: one live line on a
+                   terminal, a plain line each elsewhere)
   --fail-fast      stop a subsystem at its first refutation: the goals not yet decided are not
                    asked further (unknown, "not asked"); for a quick answer on a broken edit
   --smt2 DIR       write every query as an SMT-LIB2 file into DIR
@@ -90,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
         'fail-fast': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
         sarif: { type: 'string' },
         root: { type: 'string' },
         'max-paths': { type: 'string' },
@@ -190,6 +194,7 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
   const version = await SolverPool.solverVersion();
   if (!json) console.log(`pushbutton verify · ${version} · rlimit ${rlimit} per goal, wall-clock net ${timeoutMs} ms · ${jobs} worker${jobs === 1 ? '' : 's'}`);
   // (PUSHBUTTON_CACHE=off: the test suite's runs of the command, which must each solve what they test)
+  const progress = json || values.quiet ? undefined : new Progress();
   const cache = values['no-cache'] || process.env.PUSHBUTTON_CACHE === 'off' ? undefined : new ProofCache(path.resolve(root, (values.cache as string | undefined) ?? DEFAULT_CACHE), { solver: version, options: { rlimit } });
   const runner = new Runner(root, {
     filter,
@@ -198,6 +203,8 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
     jobs,
     cache,
     failFast: Boolean(values['fail-fast']),
+    onStart: progress ? (s, n) => progress.start(s, n) : undefined,
+    onOperation: progress ? (s, op) => progress.operation(s, op) : undefined,
     smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined,
   });
   const outcomes: SubsystemOutcome[] = [];
@@ -205,6 +212,7 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
     for (const pair of pairs) {
       const o = await runner.verify(pair);
       outcomes.push(o);
+      progress?.clear();
       if (!json) console.log(subsystemText(o, process.cwd()));
     }
   } finally {

@@ -68,7 +68,8 @@ export interface RunOptions {
   rlimit?: number;
   jobs: number;
   smt2Dir?: string;
-  /** called as each operation finishes, for progress output */
+  /** called when a subsystem's operations are known, and as each finishes (progress output) */
+  onStart?: (sub: string, operations: number) => void;
   onOperation?: (sub: string, op: OperationOutcome) => void;
   /** the proof cache (verifier/cache.ts); unset: nothing is read or kept */
   cache?: ProofCache;
@@ -179,6 +180,7 @@ export class Runner {
     const key = cache?.subsystemKey(this.root, { name: pair.name, spec: path.relative(this.root, pair.specFile), impl: path.relative(this.root, pair.implFile), filter: this.opts.filter ?? [] });
     const hit = key ? (cache!.subsystem(key) as SubsystemOutcome | undefined) : undefined;
     if (hit) {
+      this.opts.onStart?.(hit.name, hit.operations.length);
       for (const op of hit.operations) this.opts.onOperation?.(hit.name, op);
       return { ...hit, specFile: pair.specFile, implFile: pair.implFile, cached: true, frontMs: 0, solverMs: 0 };
     }
@@ -201,6 +203,7 @@ export class Runner {
       return out;
     }
     const names = ['init', ...sub.operations.map((o) => o.name)].filter((n) => matches(this.opts.filter, n));
+    this.opts.onStart?.(sub.name, names.length);
     out.frontMs += performance.now() - t0;
     // an operation whose theorems cannot be built (the evaluator rejected a construct) has no
     // verdict: its diagnostics make the subsystem rejected, and it is not listed as unknown
