@@ -22,7 +22,7 @@ import { scalarizeArrays, elementName } from '../symexec/scalarize.ts';
 import { simplifyByEachOther } from '../symexec/propagate.ts';
 import { logicOf, queryJob, type QueryGoal } from '../verifier/commute/query.ts';
 import { SolverPool } from '../verifier/solver/pool.ts';
-import { boolArb, envArb, plainBool, buildBool, rawBool, termEnv, CONSTS, type BoolE, type Env } from './support/encodings/term-gen.ts';
+import { boolArb, envArb, plainBool, buildBool, rawBool, termEnv, CONSTS, type Env } from './support/encodings/term-gen.ts';
 
 const RUNS = Number(process.env.ENC_RUNS ?? 1500);
 const Z3_FORMULAS = Number(process.env.ENC_Z3 ?? 150);

@@ -1,10 +1,10 @@
 // A subsystem: a spec module and an implementation module, lowered, with their operations matched.
 
-import type { Project } from 'ts-morph';
 import type { Func, Module, Program, Type } from './ir.ts';
 import { sameShape, sameType, typeToString } from './ir.ts';
 import { Lowering } from './frontend/lower.ts';
 import { lowerChecked } from './frontend/typecheck.ts';
+import type { Project } from './frontend/project.ts';
 import { sandboxModules } from './frontend/emit.ts';
 import { Sandbox } from './sandbox/sandbox.ts';
 import { type Diagnostic, SubsetError } from './diagnostics.ts';

@@ -70,12 +70,11 @@ export function boolExpr(ctx: Ctx, d: number): E {
       return e(`${m.ts}.has(${key.ts})`, `${m.ins}.has(${key.ins})`, BOOL);
     }
     case 'quant': {
-      const { root, path } = r.pick(arrays);
+      const { path } = r.pick(arrays);
       const n = (path.type as Type & { k: 'array' }).len;
       const q = r.pick(['forall', 'exists']);
       const b = binder(ctx, n, () => boolExpr(ctx, d - 1));
       return e(`${q}(${n}, (${b.v}) => ${b.body.ts})`, `${q}(${n}, (${b.v}) => ${b.body.ins})`, BOOL);
-      void root;
     }
     default: {
       const c = boolExpr(ctx, d - 1), a = boolExpr(ctx, d - 1), b = boolExpr(ctx, d - 1);

@@ -8,8 +8,8 @@
 // except where a KNOWN_UNSOUND flag (known.ts) switches a position off.
 
 import type { Type } from '../../verifier/ir.ts';
-import { NUMBER, BOOL } from '../../verifier/ir.ts';
-import { Rand, MODE, pathsOf, flatRecord, type Path, type RecordType, type Shape } from './shape.ts';
+import { NUMBER } from '../../verifier/ir.ts';
+import { Rand, pathsOf, type Path, type RecordType, type Shape } from './shape.ts';
 import { KNOWN_UNSOUND, type KnownFlag } from './known.ts';
 import { boolExpr, enumExpr, recordLiteral } from './expr-kinds.ts';
 

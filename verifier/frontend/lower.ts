@@ -5,7 +5,7 @@
 // still used for one thing it is good at: resolving an identifier to its declaration across
 // imports, whatever module resolution the user's tsconfig uses.
 
-import { Node, SyntaxKind, type SourceFile, type FunctionDeclaration, type Expression, type Statement, type TypeNode, type Symbol as TsSymbol, type Project } from 'ts-morph';
+import { Node, SyntaxKind, type FunctionDeclaration, type Expression, type Statement, type TypeNode, type Symbol as TsSymbol, type Project } from 'ts-morph';
 import { type Expr, type Stmt, type Type, type Loc, type Func, type Module, type Program, type Field, type BinaryOp, BOOL, NUMBER, VOID, intType, isScalar, sameShape, typeToString, INT_TYPES, type IntTypeName, forEachChild, sameType, applyBitwise, BITWISE_OPS, type BitwiseOp } from '../ir.ts';
 import { SubsetError, reject, type Diagnostic } from '../diagnostics.ts';
 import { cyclicConstantReads } from './imports.ts';

@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import { present, unreadable } from './files.ts';
 
+// the rest of the verifier names the front end's project type through here: ts-morph is imported
+// only under verifier/frontend/ (biome.jsonc, docs/architecture.md)
+export type { Project };
+
 /** Where the prelude lives, so `'pushbutton'` resolves even in a folder without node_modules. */
 export const PRELUDE_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'prelude.ts');
 
