@@ -67,13 +67,17 @@ describe('verify commute: budgets in resource counts', () => {
     expect(String(run.policy['solver budget per check'])).toMatch(/^rlimit 1 /);
   });
 
-  it('the same budget spends the same counts: two runs of a pair agree on every goal', async () => {
-    const counts = async () => {
+  it('the same budget spends the same counts: two runs of a pair agree on every goal, and a limit not reached changes nothing', async () => {
+    const counts = async (rlimit = DEFAULT_POLICY.rlimit) => {
       const spend = new Spend();
-      const an = await analysePair(spec, op('add'), op('remove'), pool, { ...DEFAULT_POLICY, spend });
+      const an = await analysePair(spec, op('add'), op('remove'), pool, { ...DEFAULT_POLICY, rlimit, spend });
       // every goal's counts (its wall-clock time apart, which is not deterministic)
       return { verdict: an.result.verdict, paths: an.result.paths, spend: spend.log.map(({ ms: _ms, ...x }) => x) };
     };
-    expect(await counts()).toEqual(await counts());
+    const first = await counts();
+    expect(await counts()).toEqual(first);
+    // a tenth of a million per check is still more than any check here spends
+    expect(Math.max(...first.spend.map((x) => x.check))).toBeLessThan(100_000);
+    expect(await counts(100_000)).toEqual(first);
   });
 });
