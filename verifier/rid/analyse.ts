@@ -23,7 +23,7 @@ import { PRIMITIVE_PREFIX, isCounterType, substConsts, literalName, type Functio
 import { declarations, assertion, RID_RLIMIT } from './smt.ts';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import { Model } from '../solver/model.ts';
-import { arrayLens, type Obligation } from '../../symexec/evaluate.ts';
+import { arrayLens } from '../../symexec/evaluate.ts';
 
 export type RuleId = 'rc/ipp' | 'rc/escape-leak' | 'rc/borrowed-underflow' | 'rc/return-contract';
 
