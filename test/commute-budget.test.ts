@@ -5,8 +5,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SolverPool } from '../verifier/solver/pool.ts';
-import { analysePair, DEFAULT_POLICY, type CommuteSpec } from '../verifier/commute/analyze.ts';
+import { SolverPool, type GoalResult, type Job } from '../verifier/solver/pool.ts';
+import { analysePair, analyseProblem, pairProblem, DEFAULT_POLICY, type CommuteSpec } from '../verifier/commute/analyze.ts';
 import { commuteText, loadCommuteSpec, runCommute } from '../verifier/commute/command.ts';
 import { RETRY_FACTOR, Spend } from '../verifier/commute/query.ts';
 
@@ -56,6 +56,23 @@ describe('verify commute: budgets in resource counts', () => {
     // has/has cut after its first commutative path: the divergent side still ends unsat (always)
     const hh = await analysePair(spec, op('has'), op('has'), pool, { ...DEFAULT_POLICY, pathBudgetRlimit: 1 });
     expect(hh.result.verdict).toBe('always');
+  });
+
+  it("a divergent enumeration stopped by its budget with no path found is no 'always' (it may have refuted cases of B;A's choices, found nothing, and be 'sat')", async () => {
+    // the worker's answer when an enumeration's budget runs out after refuting cases (worker.ts
+    // enumerateGoal): sat, stopped, no solution; the commutative side found a path and ended
+    const pool = {
+      solve: async (job: Job): Promise<GoalResult[]> =>
+        job.goals.map((g) =>
+          g.id === 'divergent'
+            ? { id: g.id, status: 'sat', stopped: 'budget (rlimit 1)', solutions: [], refuted: 2, ms: 1 }
+            : { id: g.id, status: 'unsat', solutions: g.id === 'commutative' ? [{ values: g.enumerate!.project.map(() => '') }] : [], ms: 1 },
+        ),
+    } as unknown as SolverPool;
+    const an = await analyseProblem(pairProblem(spec, op('has'), op('has')), pool);
+    expect(an.result.commutativePaths).toBe(1);
+    expect(an.result.verdict).toBe('unknown');
+    expect(an.result.cases.join('\n')).toContain('enumeration stopped: divergent: budget (rlimit 1)');
   });
 
   it('the run exits with unknowns at a tiny rlimit, and its report states the budget first', async () => {

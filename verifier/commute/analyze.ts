@@ -516,7 +516,11 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
   take(div, false);
   const nComm = paths.filter((x) => x.commutative).length;
   const nDiv = paths.length - nComm;
-  const settled = (r: GoalResult) => r.status !== 'unknown';
+  // a side with no path decides the verdict only when its enumeration ran to unsat: one stopped
+  // by a budget (rlimit or the net) can end with no path found, after refuting cases of B;A's
+  // choices (divergence), and is 'sat' then, not 'unknown'; calling that 'always' would be a
+  // verdict nothing proved
+  const settled = (r: GoalResult) => r.status === 'unsat';
   const illDefined = ill !== undefined && (ill.status === 'unknown' || (ill.solutions ?? []).length > 0);
   const verdict: PairResult['verdict'] = illDefined
     ? 'unknown'
