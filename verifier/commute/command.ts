@@ -333,6 +333,12 @@ export function exitCodeOf(run: CommuteRun): number {
   return 0;
 }
 
+/** Why a pair has no verdict, in the one-line listing: its first note (no verdict, an enumeration stopped). */
+function whyUnknown(p: PairResult): string {
+  const note = p.verdict === 'unknown' ? p.cases.find((c) => c.startsWith('(')) : undefined;
+  return note ? ` ${note}` : '';
+}
+
 /** The text report: per-pair verdicts (and cases with `cases`), tables, totals, problems. */
 export function commuteText(run: CommuteRun, showCases: boolean): string {
   const out: string[] = [];
@@ -343,7 +349,7 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
     // the budget first, as verify prints it: the verdicts below are those of this budget
     out.push(`verify commute ${run.spec.name} · rlimit ${run.budget.rlimit} per check (Z3's resource count, deterministic), wall-clock net ${run.budget.timeoutMs} ms`);
     out.push(`${run.spec.name}: ${run.ops.length} operations, ${run.pairs.length} pairs: ${counts.always} always, ${counts.sometimes} sometimes, ${counts.never} never commutative${counts.unknown ? `, ${counts.unknown} unknown` : ''}`);
-    out.push(showCases ? conditionsText(run.pairs) : run.pairs.map((p) => `  ${p.a}/${p.b}: ${p.verdict} (${p.paths} paths, ${p.commutativePaths} commutative)`).join('\n'));
+    out.push(showCases ? conditionsText(run.pairs) : run.pairs.map((p) => `  ${p.a}/${p.b}: ${p.verdict} (${p.paths} paths, ${p.commutativePaths} commutative)${whyUnknown(p)}`).join('\n'));
   }
   if (run.tests.length) {
     const s = summarise(run.ops, run.tests.map((t) => t.test), run.verdicts);
