@@ -29,6 +29,7 @@ const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
                                 [--granularity cell|object] [--cases] [--no-tests] [--verbose]
                                 [--html FILE] [--tests FILE] [--emit-vitest DIR] [--filter OP|A/B]
                                 [--check-tests FILE] (only the conflict check, of saved tests)
+                                [--rlimit N] (per check, default 32M; its --timeout is a safety net)
        verify rid PATH          (inconsistent refcount path pairs; docs/rid.md)
                                 [--max-paths N] (default 100, RID's limit) [--rlimit N] (default
                                 ${RID_RLIMIT / 1e6}M per query) [--timeout T] (safety net, default ${DEFAULT_NET_MS / 60_000}m)
