@@ -200,10 +200,13 @@ class Run implements PathObserver {
 
   /** Runs the function along the next path; undefined when the path is not an exit. */
   go(id: number, replaced: Map<string, { param: number; path: PSeg[] }>): PathRecord | undefined {
+    // a scalar parameter is only known to be a safe integer: callers may pass values outside its
+    // declared type (TypeScript does not check), and the summary is used for them too; the
+    // function's own checks assume the declared ranges through its facts
     const args = this.params.map((p) => {
       const v = this.m.input(p.smt, p.type);
       if (v.k === 'ref') this.paramRoots.set(v.ref.root, p.name);
-      return v.k === 's' ? { ...v, name: p.name } : v;
+      return v.k === 's' ? { ...wide(v.t, p.type), name: p.name } : v;
     });
     this.m.call(this.fn, args);
     // falling off the end of a non-void function is not an exit

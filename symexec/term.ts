@@ -285,7 +285,14 @@ export function select(a: Term, i: Term): Term {
     // elements read at [j] (a guarded write keeps `select(a, j)`) become the untouched terms at [i]
     // (then `ite(j = i, ite(c, w, old_i), old_i)` folds to `ite(j = i && c, w, old_i)` below).
     // Measured on examples/fdtable: the refcount invariant's goals 7.5M -> 1.6M rlimit.
-    if (i.op === 'int') return ite(eq(j, i), v.closed ? replace(v, j, i) : v, select(base, i));
+    if (i.op === 'int') {
+      // memoised like the ite case below: a summary's effects substituted call after call build
+      // chains whose elements would otherwise be read (and `replace`d) once per way to them
+      const key = `${a.id},${i.id}`;
+      let r = selectIteMemo.get(key);
+      if (!r) selectIteMemo.set(key, (r = ite(eq(j, i), v.closed ? replace(v, j, i) : v, select(base, i))));
+      return r;
+    }
   }
   // the same below an if-then-else of arrays (a nested array read at literal indices after a
   // write at a symbolic outer index, or after a merge at a join): read the element in each branch
@@ -387,6 +394,9 @@ export function substitute(t: Term, m: Map<Term, Term>): Term {
 
 /** Replaces every occurrence of the closed term `from` by `to` (Shannon expansion uses this). */
 export function replace(t: Term, from: Term, to: Term): Term {
+  const top = `${t.id},${from.id},${to.id}`;
+  const known = replaceMemo.get(top);
+  if (known) return known;
   const memo = new Map<number, Term>();
   const go = (u: Term): Term => {
     if (u === from) return to;
@@ -398,8 +408,11 @@ export function replace(t: Term, from: Term, to: Term): Term {
     memo.set(u.id, r);
     return r;
   };
-  return go(t);
+  const r = go(t);
+  replaceMemo.set(top, r);
+  return r;
 }
+const replaceMemo = new Map<string, Term>();
 
 /** Rebuilds a term with new arguments through the simplifying builders. */
 export function rebuild(u: Term, a: Term[]): Term {
