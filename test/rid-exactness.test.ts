@@ -59,6 +59,8 @@ describe('verify rid where the model may differ from the run', () => {
       stale: '36: the local a',
       in_forall: '41: an assignment inside a quantifier or arr() body',
       twice: '60: passing one record to bump_both as both a and b',
+      // a callee's replacement of h.inner (its summary's `replaced`) makes the caller's local stale
+      stale_after_call: '73: the local a',
     });
     expect(exitCodeOf(r)).toBe(3);
   }, 60_000);
