@@ -797,7 +797,9 @@ export class Machine {
       case 'cond': {
         const c = this.cond(e.c);
         let t: SVal | undefined, f: SVal | undefined;
-        this.branch(c, () => (t = this.expr(e.t)), () => (f = this.expr(e.e)), { loc: e.loc, labels: ['? then', '? else'], fork: hasCall(e.t) || hasCall(e.e) || !isScalar(e.type) });
+        // (a path-following run takes one side, so that a value keeps the name verify rid counts
+        // it by: `return o !== 0 ? o : 0` hands o back)
+        this.branch(c, () => (t = this.expr(e.t)), () => (f = this.expr(e.e)), { loc: e.loc, labels: ['? then', '? else'], fork: true });
         if (!t) return f!;
         if (!f) return t;
         const m = mergeVals(c, t, f);

@@ -26,7 +26,7 @@ import { type Term } from './term.ts';
 import { leavesOf, scalarSort } from './layout.ts';
 import { Machine, arrayLens, scalarOf, type SVal, type Ref, type PSeg, type Obligation, type PathObserver } from './evaluate.ts';
 import {
-  PRIMITIVE_PREFIX, DEFAULT_MAX_PATHS, mergedEntry, substConsts, rangeFacts, elementRangeFacts, literalName,
+  PRIMITIVE_PREFIX, DEFAULT_MAX_PATHS, mergedEntry, substConsts, rangeFacts, elementRangeFacts, literalName, writesParam,
   type FunctionPaths, type PathRecord, type ParamInput, type Hidden, type CallChoice, type Step,
 } from './summary.ts';
 
@@ -177,6 +177,8 @@ class Run implements PathObserver {
   private readonly steps: Step[] = [];
   private readonly calls: CallChoice[] = [];
   private readonly escaped = new Set<string>();
+  /** how often each call site ran on the path */
+  private readonly sites = new Map<string, number>();
   /** handles stored in records built on the path, by root */
   private readonly held = new Map<number, Set<string>>();
   private readonly consumed = new Set<string>();
@@ -246,7 +248,8 @@ class Run implements PathObserver {
   stored(place: Ref, v: SVal): void {
     // handles stored in a record: escaped if the caller can reach the record (a parameter), else
     // held by the record until it is returned or stored in turn
-    const provs = v.k === 's' ? (v.name ? [v.name] : []) : [...(this.held.get(v.ref.root) ?? [])];
+    const name = v.k === 's' ? this.handleName(v) : undefined;
+    const provs = v.k === 's' ? (name ? [name] : []) : [...(this.held.get(v.ref.root) ?? [])];
     if (this.paramRoots.has(place.root)) provs.forEach((p) => this.escaped.add(p));
     else if (provs.length) this.held.set(place.root, new Set([...(this.held.get(place.root) ?? []), ...provs]));
   }
@@ -260,7 +263,8 @@ class Run implements PathObserver {
     this.done = true;
     this.exitLoc = loc;
     this.steps.push({ loc, what: 'return' });
-    if (v?.k === 's' && (v.name ?? literalName(v.t))) this.escaped.add((v.name ?? literalName(v.t))!);
+    const name = v?.k === 's' ? (this.handleName(v) ?? literalName(v.t)) : undefined;
+    if (name) this.escaped.add(name);
     if (v?.k === 'ref') for (const p of this.held.get(v.ref.root) ?? []) this.escaped.add(p);
     // (part of) a parameter handed back: its reference goes back to the caller too
     if (v?.k === 'ref' && this.paramRoots.has(v.ref.root)) this.escaped.add(this.refName(v.ref));
@@ -370,10 +374,28 @@ class Run implements PathObserver {
 
   // ---- names ---------------------------------------------------------------------------------
 
+  /**
+   * A call site's name for its n-th run on this path (`f()@3:9`, then `f()@3:9#2`): each pass
+   * of an unrolled loop gets objects of its own, so that one stored does not hide another leaked.
+   */
+  private occurrence(site: string): string {
+    const n = (this.sites.get(site) ?? 0) + 1;
+    this.sites.set(site, n);
+    return n === 1 ? site : `${site}#${n}`;
+  }
+
   /** The counter name of a value: a parameter path, a call site, or the expression's text. */
   private provOf(v: SVal, e: Expr): string {
-    if (v.k === 's') return v.name ?? literalName(v.t) ?? `${exprText(e)}@${e.loc.line}:${e.loc.col}`;
+    if (v.k === 's') return this.handleName(v) ?? literalName(v.t) ?? `${exprText(e)}@${e.loc.line}:${e.loc.col}`;
     return this.refName(v.ref);
+  }
+
+  /**
+   * A scalar's counter name: the name it carries, or, for a value computed without one (`o + 0`),
+   * the name of the handle it equals.
+   */
+  private handleName(v: SVal & { k: 's' }): string | undefined {
+    return v.name ?? this.hidden.find((h) => h.prov && h.c === v.t)?.prov;
   }
 
   /**
@@ -417,7 +439,7 @@ class Run implements PathObserver {
     if (name === 'result') {
       const c = T.mkConst(`${this.prefix}!h${hiddenCounter++}`, scalarSort(e.type));
       this.pc = T.and(this.pc, ...rangeFacts(c, e.type));
-      const prov = `result()@${e.loc.line}:${e.loc.col}`;
+      const prov = this.occurrence(`result()@${e.loc.line}:${e.loc.col}`);
       this.hidden.push({ c, what: `result()@${e.loc.line}`, loc: e.loc, prov, type: e.type });
       this.steps.push({ loc: e.loc, what: 'result()' });
       return { ...(scalarOf(c, e.type) as SVal & { k: 's' }), name: prov };
@@ -451,12 +473,7 @@ class Run implements PathObserver {
   private checkDistinct(callee: FunctionPaths, args: SVal[], e: Expr & { k: 'call' }): void {
     const refs = args.map((a, i) => (a.k === 'ref' ? { ref: a.ref, i } : undefined)).filter((x) => x !== undefined);
     if (refs.length < 2) return;
-    const writes = (i: number) =>
-      callee.replaced.some((r) => r.param === i) ||
-      callee.paths.some((p) => leavesOf(callee.params[i].type).some((l) => {
-        const key = l.key ? `${callee.params[i].name}.${l.key}` : callee.params[i].name;
-        return p.post.get(key) !== T.mkConst(l.key ? `${callee.params[i].smt}.${l.key}` : callee.params[i].smt, l.sort);
-      }));
+    const writes = (i: number) => writesParam(callee, i);
     for (const a of refs) {
       for (const b of refs) {
         if (a.i >= b.i || a.ref.root !== b.ref.root) continue;
@@ -484,7 +501,7 @@ class Run implements PathObserver {
       if (a.k === 's') sigma.set(T.mkConst(p.smt, scalarSort(p.type)), a.t);
       else for (const l of leavesOf(p.type)) sigma.set(T.mkConst(l.key ? `${p.smt}.${l.key}` : p.smt, l.sort), this.m.readLeaf(a.ref, l.segs));
     });
-    const site = `${callee.fn.name}()@${e.loc.line}:${e.loc.col}`;
+    const site = this.occurrence(`${callee.fn.name}()@${e.loc.line}:${e.loc.col}`);
     // an index the callee wrote over its own parameters (`t.devs[i]`), in the caller's terms
     const argText = callee.params.map((p, i) => (args[i].k === 's' ? this.indexText((args[i] as { t: Term }).t) : argProv[i]));
     const mapIndex = (txt: string): string => {

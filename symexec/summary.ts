@@ -5,6 +5,7 @@ import type { Type, Loc, Func } from '../verifier/ir.ts';
 import * as T from './term.ts';
 import { type Term } from './term.ts';
 import type { Obligation, PSeg } from './evaluate.ts';
+import { leavesOf } from './layout.ts';
 
 export const PRIMITIVE_PREFIX = 'pushbutton#';
 /** RID's `max-path-per-func`. */
@@ -254,3 +255,12 @@ export function literalName(t: Term): string | undefined {
 
 
 
+
+/** Whether some path of the function writes (a part of) its record parameter `i`, or replaces one. */
+export function writesParam(fp: FunctionPaths, i: number): boolean {
+  const p = fp.params[i];
+  return (
+    fp.replaced.some((r) => r.param === i) ||
+    fp.paths.some((path) => leavesOf(p.type).some((l) => path.post.get(l.key ? `${p.name}.${l.key}` : p.name) !== T.mkConst(l.key ? `${p.smt}.${l.key}` : p.smt, l.sort)))
+  );
+}

@@ -51,6 +51,22 @@ describe('verify rid where the model may differ from the run', () => {
     }
   }, 60_000);
 
+  it('names objects by the value of their handle and per pass of a loop; a leak the run hands on is never confirmed', async () => {
+    const r = await runRid({ root: REPO, paths: [fixture('names.ts')], timeoutMs: 10_000, jobs: 1 });
+    const verdict = (fn: string) => r.bugs.filter((b) => b.finding.fn.name === fn).map((b) => `${b.finding.rule} ${b.finding.counter}`);
+    // `o + 0` is the handle, and `o !== 0 ? o : 0` returns it: no leak (red-team q13, q13b)
+    expect(verdict('store_plus_zero')).toEqual([]);
+    expect(verdict('return_ternary')).toEqual([]);
+    // the second pass's object is its own: its leak is not hidden by the first one's store (q20)
+    expect(verdict('fill_twice')).toEqual(['rc/escape-leak py(PyLong_FromLong()@28:15#2)']);
+    // `o | 0` loses the name, so the analysis suspects a leak; the run stores the handle: not a bug
+    expect(verdict('store_through_or')).toEqual([]);
+    expect(r.unconfirmed.map((u) => `${u.finding.fn.name}: ${u.replay.detail}`)).toEqual(['store_through_or: the run leaves the handle reachable by the caller (box.slot)']);
+    // two record parameters the function writes: the verdict states what it assumes (q05)
+    expect(r.analysis.notes.filter((n) => n.fn.name === 'two_records').map((n) => n.message)).toEqual([expect.stringMatching(/assumes a and b are different records/)]);
+    expect(r.analysis.notes.filter((n) => /different records/.test(n.message)).map((n) => n.fn.name)).toEqual(['two_records']);
+  }, 60_000);
+
   it('rejects sharing it cannot follow, located, as verify does', async () => {
     const r = await runRid({ root: REPO, paths: [fixture('sharing.ts')], timeoutMs: 10_000, jobs: 1 });
     const skipped = Object.fromEntries(r.analysis.skipped.map((s) => [s.fn.name, `${s.diagnostic.loc.line}: ${s.diagnostic.construct}`]));

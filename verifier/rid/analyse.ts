@@ -24,6 +24,7 @@ import { declarations, assertion, RID_RLIMIT } from './smt.ts';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import { Model } from '../solver/model.ts';
 import { arrayLens } from '../../symexec/evaluate.ts';
+import { aliasingNotes } from './aliasing.ts';
 
 export type RuleId = 'rc/ipp' | 'rc/escape-leak' | 'rc/borrowed-underflow' | 'rc/return-contract';
 
@@ -224,7 +225,7 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
     st.feasible = own.length;
     const typed = { ...fp, paths: own };
     if (fp.declaration) declErrors.push(...checkDeclaration(typed, enumerated, models));
-    else if (fileSet.has(fn.file) && !fp.capped) a.notes.push(...deadBranches(typed, enumerated));
+    else if (fileSet.has(fn.file) && !fp.capped) a.notes.push(...deadBranches(typed, enumerated), ...aliasingNotes(fp));
     summaries.set(fn.key, fp);
     if (fileSet.has(fn.file) && !fp.declaration) {
       const contract = returnContract(project, fn);

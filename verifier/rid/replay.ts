@@ -8,7 +8,7 @@
 // (counter fields aside) but change the reported counter differently; a rule finding when its one
 // run ends with the change the rule names. Anything else is "not confirmed" and never a bug report.
 
-import type { Type } from '../ir.ts';
+import { isScalar, type Type } from '../ir.ts';
 import { Model, type MValue } from '../solver/model.ts';
 import { decode } from '../counterexample.ts';
 import { sandboxModules } from '../frontend/emit.ts';
@@ -125,7 +125,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
   const fail = (detail: string): Replayed => ({ confirmed: false, detail, witness });
   const names = [...a.program.values()].filter((g) => g.file === f.fn.file).map((g) => g.name);
   const sandbox = sandboxOf(a, f.fn.file, names);
-  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[]; changes: (SideAnswer['changes'][number] & { x?: unknown })[]; resultPlace?: string }[] = [];
+  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[]; changes: (SideAnswer['changes'][number] & { x?: unknown; key: string })[]; resultPlace?: string }[] = [];
   for (const [k, side] of f.paths.entries()) {
     const outcomes = side.hidden.map((h, i) => ({ what: side.path.hidden[i]?.what ?? 'result()', value: jsValue(model.value(h.name!), side.path.hidden[i]?.type) }));
     // the run itself happens in the sandbox: a module whose top-level code cannot run throws
@@ -161,7 +161,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     // handles named by their value (module constants such as Py_None)
     for (const n of names) if (/^-?\d+$/.test(n)) scalars.push({ name: n, v: Number(n) });
     const ambiguous: string[] = [];
-    const changes = ans.changes.map((c) => ({ ...c, x: c.object === undefined ? fromWire(c.x) : undefined }));
+    const changes = ans.changes.map((c) => ({ ...c, x: c.object === undefined ? fromWire(c.x) : undefined, key: '' }));
     for (const c of changes) {
       let name: string;
       if (c.object !== undefined) name = c.object;
@@ -171,6 +171,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
         name = cands.length === 1 ? cands[0] : `?${String(c.x)}`;
       }
       const key = `${c.counter}(${name})`;
+      c.key = key;
       run.deltas[key] = (run.deltas[key] ?? 0) + (c.how === 'inc' ? 1 : -1);
     }
     const after: Record<string, unknown> = {};
@@ -220,10 +221,37 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
   if (f.rule === 'rc/escape-leak') {
     // an owned parameter must end at -1 (released or handed on); anything else is a local at +1
     if (d(x) <= (f.ownedLeak ? -1 : 0)) return fail(`${counter} changes by ${d(x)} at run time`);
+    // and the run must not hand it on: a handle whose value the run returns, or stores into a
+    // place of an argument (one that held another value before), is the caller's, whatever the
+    // analysis believed about its name. (A place that already held it, as in L11's
+    // `keyring === cred.session`, does not take the new reference.)
+    const handles = new Set(x.changes.filter((c) => c.object === undefined && c.key === counter).map((c) => c.x));
+    handles.delete(0);
+    const where = handedOn(x.run.result, fp.params.map((p, i) => ({ name: p.name, before: inputsBefore[i], after: isScalar(p.type) ? undefined : x.after[p.name] })), handles);
+    if (where) return fail(`the run leaves the handle reachable by the caller (${where})`);
     return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${counter} at ${fmt(d(x))}`, witness };
   }
   if (d(x) >= 0) return fail(`${counter} changes by ${d(x)} at run time`);
   return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${counter} at ${fmt(d(x))}`, witness };
+}
+
+/**
+ * Where the run hands one of the values to its caller: as the result, or stored into a leaf of a
+ * record argument that held something else before. (A scalar argument is the caller's own copy.)
+ */
+function handedOn(result: unknown, args: { name: string; before: unknown; after: unknown }[], values: Set<unknown>): string | undefined {
+  const find = (after: unknown, before: unknown, name: string): string | undefined => {
+    if (after && typeof after === 'object') {
+      for (const [k, x] of Object.entries(after)) {
+        const was = before && typeof before === 'object' ? (before as Record<string, unknown>)[k] : undefined;
+        const hit = find(x, was, Array.isArray(after) ? `${name}[${k}]` : `${name}.${k}`);
+        if (hit) return hit;
+      }
+      return undefined;
+    }
+    return values.has(after) && after !== before ? name : undefined;
+  };
+  return find(result, undefined, 'the result') ?? args.map((a) => find(a.after, a.before, a.name)).find((x) => x);
 }
 
 const fmt = (n: number) => (n > 0 ? `+${n}` : `${n}`);
