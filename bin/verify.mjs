@@ -1,9 +1,23 @@
 #!/usr/bin/env node
 // The `verify` bin. The toolchain and the user's specs are TypeScript, run directly through tsx
 // (no build step), so a fresh clone or an `npm install`ed copy works as it is.
-import { register } from 'tsx/esm/api';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+// pushbutton's own dependencies are resolved from where this file really is (Node follows links):
+// an installed copy's node_modules, or, for a linked folder (`npm install PATH`, `npm link`), the
+// folder's own node_modules, which npm does not fill for a link: say so instead of a stack trace.
+let register;
+try {
+  ({ register } = await import('tsx/esm/api'));
+} catch (e) {
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  const home = fileURLToPath(new URL('..', import.meta.url));
+  console.error(`verify: pushbutton's dependencies are not installed in ${home} (${e.message.split('\n')[0]})
+  a linked folder (npm install PATH, npm link, a workspace) uses its own node_modules: run \`npm install\` there,
+  or install a copy instead: npm install --save-dev --install-links PATH (or the tarball of \`npm pack\`)`);
+  process.exit(2);
+}
 
 // tsx compiles the verifier's own code with the tsconfig.json of the current folder: the user's,
 // which may be anything (a FIFO there blocked tsx's read of it forever, before any of our checks).

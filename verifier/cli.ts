@@ -30,6 +30,7 @@ const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
                                 [--html FILE] [--tests FILE] [--emit-vitest DIR] [--filter OP|A/B]
                                 [--check-tests FILE] (only the conflict check, of saved tests)
                                 [--rlimit N] (per check, default 32M; its --timeout is a safety net)
+       verify init NAME         (a commented starter: spec/, impl/, bugs/ and test/NAME files)
        verify rid PATH          (inconsistent refcount path pairs; docs/rid.md)
                                 [--max-paths N] (default 100, RID's limit) [--rlimit N] (default
                                 ${RID_RLIMIT / 1e6}M per query) [--timeout T] (safety net, default ${DEFAULT_NET_MS / 60_000}m)
@@ -119,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (positionals[0] === 'init') return (await import('./init.ts')).initCommand(positionals.slice(1), path.resolve((values.root as string | undefined) ?? process.cwd()));
   if (positionals[0] === 'rid' || positionals[0] === 'commute') {
     // verify rid PATH (verifier/rid/, docs/rid.md), verify commute NAME (verifier/commute/, docs/commute.md)
     // (verify rid's budget is an rlimit, its wall clock only a safety net)
