@@ -929,8 +929,7 @@ export class Machine {
    * integer, as every arithmetic result is checked to be.
    */
   private stored(t: Term, type: Type): SVal {
-    if (this.paths && type.k === 'int') return { k: 's', t, lo: -SAFE_INT, hi: SAFE_INT };
-    return scalarOf(t, type);
+    return this.paths ? untypedScalar(t, type) : scalarOf(t, type);
   }
 
   private binary(e: Expr & { k: 'binary' }): SVal {
@@ -1195,6 +1194,14 @@ function isPrefixPlace(outer: Ref, inner: Ref): boolean {
 
 function toSeg(s: PSeg): Seg {
   return 'f' in s ? { f: s.f } : { idx: true };
+}
+
+/**
+ * A scalar whose declared integer type nothing checked (forking mode: TypeScript does not check
+ * stores or arguments either): only known to be a safe integer, as every arithmetic result is.
+ */
+export function untypedScalar(t: Term, type: Type): SVal {
+  return type.k === 'int' ? { k: 's', t, lo: -SAFE_INT, hi: SAFE_INT } : scalarOf(t, type);
 }
 
 export function scalarOf(t: Term, type: Type): SVal {

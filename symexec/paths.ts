@@ -19,12 +19,12 @@
 // false syntactically are dropped): the checker asks Z3 about each finished path once, in a batch.
 
 import type { Expr, Type, Loc, Func, Program } from '../verifier/ir.ts';
-import { isScalar, SAFE_INT } from '../verifier/ir.ts';
+import { isScalar } from '../verifier/ir.ts';
 import { reject } from '../verifier/diagnostics.ts';
 import * as T from './term.ts';
 import { type Term } from './term.ts';
 import { leavesOf, scalarSort } from './layout.ts';
-import { Machine, arrayLens, scalarOf, type SVal, type Ref, type PSeg, type Obligation, type PathObserver } from './evaluate.ts';
+import { Machine, arrayLens, scalarOf, untypedScalar, type SVal, type Ref, type PSeg, type Obligation, type PathObserver } from './evaluate.ts';
 import {
   PRIMITIVE_PREFIX, DEFAULT_MAX_PATHS, mergedEntry, substConsts, rangeFacts, elementRangeFacts, literalName, writesParam,
   type FunctionPaths, type PathRecord, type ParamInput, type Hidden, type CallChoice, type Step,
@@ -208,19 +208,24 @@ class Run implements PathObserver {
     const args = this.params.map((p) => {
       const v = this.m.input(p.smt, p.type);
       if (v.k === 'ref') this.paramRoots.set(v.ref.root, p.name);
-      return v.k === 's' ? { ...wide(v.t, p.type), name: p.name } : v;
+      return v.k === 's' ? { ...untypedScalar(v.t, p.type), name: p.name } : v;
     });
     this.m.call(this.fn, args);
     // falling off the end of a non-void function is not an exit
     if (!this.done && this.fn.ret.k !== 'void') return undefined;
+    // records and arrays of the parameters replaced on this path, here or by a callee
+    // (replacedInside): the caller holds other objects there afterwards
+    const here = new Set<string>();
     for (const r of this.m.replacedPlaces) {
       const name = this.paramRoots.get(r.root);
       if (name === undefined) continue;
       const param = this.params.findIndex((p) => p.name === name);
       const path = r.path.map((s): PSeg => ('f' in s ? s : { i: T.mkInt(0) }));
-      replaced.set(`${param}${path.map((s) => ('f' in s ? `.${s.f}` : '[]')).join('')}`, { param, path });
+      const key = replacedKey(param, path);
+      replaced.set(key, { param, path });
+      here.add(key);
     }
-    return this.record(id);
+    return this.record(id, [...here].sort());
   }
 
   // ---- the evaluator's questions ------------------------------------------------------------
@@ -292,7 +297,7 @@ class Run implements PathObserver {
 
   // ---- the record of the path ---------------------------------------------------------------
 
-  private record(id: number): PathRecord {
+  private record(id: number, replacedHere: string[]): PathRecord {
     const post = new Map<string, Term>();
     for (const [rootId, name] of this.paramRoots) {
       for (const [k, t] of this.m.heap.get(rootId)!.leaves) post.set(k ? `${name}.${k}` : name, t);
@@ -353,6 +358,7 @@ class Run implements PathObserver {
       owned: this.owned,
       exitLoc: this.exitLoc ?? this.fn.loc,
       conflicts: [...this.ops].filter(([, o]) => o.inc && o.dec).map(([counter, o]) => ({ counter, inc: o.inc!, dec: o.dec! })),
+      replacedHere,
     };
   }
 
@@ -542,7 +548,10 @@ class Run implements PathObserver {
         if (post) this.m.writeLeaf(a.ref, l.segs, sub(post));
       }
       // locals pointing into a record the callee replaced would still see the old one in TypeScript
-      for (const r of callee.replaced) if (r.param === i) this.m.replacedInside({ ...a.ref, path: [...a.ref.path, ...r.path] }, e.loc);
+      for (const r of callee.replaced) {
+        if (r.param !== i || !entry.replacedHere.includes(replacedKey(r.param, r.path))) continue;
+        this.m.replacedInside({ ...a.ref, path: [...a.ref.path, ...r.path] }, e.loc);
+      }
     });
     const mapKey = (k: string) => {
       const m = /^([^(]*)\((.*)\)$/.exec(k)!;
@@ -558,7 +567,7 @@ class Run implements PathObserver {
     this.steps.push({ loc: e.loc, what: callee.paths.length > 1 && entry.id >= 0 ? `${callee.fn.name} case ${entry.id + 1}/${callee.paths.length}` : `${callee.fn.name}` });
     if (!entry.ret) return { k: 's', t: T.TRUE };
     // (a safe integer, not necessarily within the declared result type: see record())
-    if (entry.ret.t) return { ...(wide(sub(entry.ret.t), callee.fn.ret) as SVal & { k: 's' }), name: entry.ret.prov ? mapProv(entry.ret.prov) : undefined };
+    if (entry.ret.t) return { ...(untypedScalar(sub(entry.ret.t), callee.fn.ret) as SVal & { k: 's' }), name: entry.ret.prov ? mapProv(entry.ret.prov) : undefined };
     if (entry.ret.ref) {
       const k = callee.params.findIndex((p) => p.name === entry.ret!.ref!.param);
       const a = args[k] as SVal & { k: 'ref' };
@@ -570,9 +579,9 @@ class Run implements PathObserver {
   }
 }
 
-/** A scalar known only to be a safe integer (or of its enumeration, or boolean). */
-function wide(t: Term, type: Type): SVal {
-  return type.k === 'int' ? { k: 's', t, lo: -SAFE_INT, hi: SAFE_INT } : scalarOf(t, type);
+/** A replaced place of a parameter, by the parameter's index and the path (`0.inner`, `1.items[]`). */
+function replacedKey(param: number, path: PSeg[]): string {
+  return `${param}${path.map((s) => ('f' in s ? `.${s.f}` : '[]')).join('')}`;
 }
 
 function exprText(e: Expr): string {

@@ -79,6 +79,8 @@ export interface PathRecord {
   exitLoc: Loc;
   /** counters this function's own body both increments and decrements on the path */
   conflicts: Conflict[];
+  /** the parameters' records and arrays replaced on the path (`0.inner`): other objects to the caller */
+  replacedHere: string[];
 }
 
 export interface ParamInput {
@@ -185,6 +187,7 @@ export function mergedEntry(callee: FunctionPaths): PathRecord | undefined {
     owned: new Set(),
     exitLoc: callee.fn.loc,
     conflicts: [],
+    replacedHere: [...new Set(ps.flatMap((p) => p.replacedHere))].sort(),
   };
   mergedCache.set(callee, entry);
   return entry;

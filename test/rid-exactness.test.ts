@@ -67,6 +67,17 @@ describe('verify rid where the model may differ from the run', () => {
     expect(r.analysis.notes.filter((n) => /different records/.test(n.message)).map((n) => n.fn.name)).toEqual(['two_records']);
   }, 60_000);
 
+  it('compares records by identity: a path that replaces a record of the arguments is told apart by the caller', async () => {
+    const r = await runRid({ root: REPO, paths: [fixture('identity.ts')], timeoutMs: 10_000, jobs: 1 });
+    // no inconsistent pair on o.inner.refs (red-team q10), neither here nor one call up, and none
+    // suspected (the analysis does not pair the paths, so the replay has nothing to refuse)
+    expect(r.bugs).toEqual([]);
+    expect(r.unconfirmed.map((u) => u.finding.fn.name)).toEqual([]);
+    expect(r.analysis.stats.filter((s) => !s.declaration).map((s) => s.fn.name).sort()).toEqual(['maybe_reset', 'reset_via']);
+    // a local into the record a callee's callee replaces is stale, as in verify
+    expect(r.analysis.skipped.map((s) => `${s.fn.name} ${s.diagnostic.loc.line}: ${s.diagnostic.construct}`)).toEqual(['stale_two_levels 30: the local a']);
+  }, 60_000);
+
   it('rejects sharing it cannot follow, located, as verify does', async () => {
     const r = await runRid({ root: REPO, paths: [fixture('sharing.ts')], timeoutMs: 10_000, jobs: 1 });
     const skipped = Object.fromEntries(r.analysis.skipped.map((s) => [s.fn.name, `${s.diagnostic.loc.line}: ${s.diagnostic.construct}`]));

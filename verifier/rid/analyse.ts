@@ -477,6 +477,9 @@ async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number,
       for (const k of new Set([...A.deltas.keys(), ...B.deltas.keys()])) if ((A.deltas.get(k) ?? 0) !== (B.deltas.get(k) ?? 0)) keys.add(k);
       const fkeys = [...fields].filter((k) => A.post.get(k) !== B.post.get(k));
       if (keys.size === 0 && fkeys.length === 0) continue;
+      // a record of the arguments replaced on one path and not the other: the caller holds another
+      // object there, and tells the paths apart by identity
+      if (A.replacedHere.join() !== B.replacedHere.join()) continue;
       const ra = renamer(fp, A, 'A'), rb = renamer(fp, B, 'B');
       // the caller's view: same result, same visible state (counter fields excepted)
       const conds: Term[] = [...fp.facts, ra.sub(A.pc), rb.sub(B.pc)];

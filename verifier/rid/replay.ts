@@ -125,7 +125,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
   const fail = (detail: string): Replayed => ({ confirmed: false, detail, witness });
   const names = [...a.program.values()].filter((g) => g.file === f.fn.file).map((g) => g.name);
   const sandbox = sandboxOf(a, f.fn.file, names);
-  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[]; changes: (SideAnswer['changes'][number] & { x?: unknown; key: string })[]; resultPlace?: string }[] = [];
+  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[]; changes: (SideAnswer['changes'][number] & { x?: unknown; key: string })[]; resultPlace?: string; newObjects: string[] }[] = [];
   for (const [k, side] of f.paths.entries()) {
     const outcomes = side.hidden.map((h, i) => ({ what: side.path.hidden[i]?.what ?? 'result()', value: jsValue(model.value(h.name!), side.path.hidden[i]?.type) }));
     // the run itself happens in the sandbox: a module whose top-level code cannot run throws
@@ -176,7 +176,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     }
     const after: Record<string, unknown> = {};
     fp.params.forEach((p, i) => (after[p.name] = args[i]));
-    runs.push({ run, after, ambiguous, changes, resultPlace: ans.resultPlace });
+    runs.push({ run, after, ambiguous, changes, resultPlace: ans.resultPlace, newObjects: ans.newObjects });
     witness.runs.push({ ...run, result: plain(run.result) });
   }
   for (const r of runs) {
@@ -200,6 +200,8 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     // a returned object must be the same one (found at the same place in the arguments, in the sandbox)
     const placeOf = (run: (typeof runs)[number]) => run.resultPlace;
     if (placeOf(x) !== placeOf(y)) return fail(`the two runs return different objects (${placeOf(x)} vs ${placeOf(y)})`);
+    const fresh = (run: (typeof runs)[number]) => run.newObjects.join(', ') || 'none';
+    if (fresh(x) !== fresh(y)) return fail(`the two runs leave different objects in the arguments (new records at ${fresh(x)} vs ${fresh(y)}): the caller tells them apart by identity`);
     if (!same(x.run.result, y.run.result)) return fail(`the two runs return different results (${JSON.stringify(plain(x.run.result))} vs ${JSON.stringify(plain(y.run.result))})`);
     for (const p of fp.params) {
       if (!same(visible(x.after[p.name], p.type), visible(y.after[p.name], p.type))) return fail(`the two runs leave ${p.name} different`);

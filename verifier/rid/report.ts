@@ -85,8 +85,9 @@ export function ridText(r: RidResult, cwd: string): string {
     if (!a.files.includes(s.fn.file)) continue;
     const bugs = byFn.get(s.fn.key) ?? [];
     const inherits = r.inherited.some((x) => x.finding.fn.key === s.fn.key);
-    const mark = s.declaration && !s.capped ? '·' : bugs.length ? '✗' : s.unknown || s.incomplete ? '?' : inherits ? '·' : '✓';
-    const what = s.declaration ? `refcount API declaration${s.capped ? ' (incomplete)' : ''}` : bugs.length ? `${bugs.length} finding${bugs.length === 1 ? '' : 's'}` : s.incomplete ? `nothing found (incomplete${s.capped ? '' : ': a callee hit the path cap'})` : s.unknown ? 'nothing found (unknowns)' : inherits ? 'a callee\'s finding shows' : 'clean';
+    const unconfirmed = r.unconfirmed.some((x) => x.finding.fn.key === s.fn.key);
+    const mark = s.declaration && !s.capped ? '·' : bugs.length ? '✗' : s.unknown || s.incomplete || unconfirmed ? '?' : inherits ? '·' : '✓';
+    const what = s.declaration ? `refcount API declaration${s.capped ? ' (incomplete)' : ''}` : bugs.length ? `${bugs.length} finding${bugs.length === 1 ? '' : 's'}` : s.incomplete ? `nothing found (incomplete${s.capped ? '' : ': a callee hit the path cap'})` : s.unknown ? 'nothing found (unknowns)' : unconfirmed ? 'nothing confirmed' : inherits ? 'a callee\'s finding shows' : 'clean';
     lines.push(`${mark} ${s.fn.name.padEnd(28)} ${what.padEnd(26)} ${String(s.feasible).padStart(3)} paths${s.capped ? ` (cap ${s.pathsStarted} hit: paths missing)` : ''}  ${s.queries} queries  ${Math.round(s.ms)} ms`);
     for (const b of bugs) lines.push(...findingText(b, cwd));
     for (const b of r.inherited.filter((x) => x.finding.fn.key === s.fn.key)) lines.push(`  · ${b.finding.counter} also differs here through ${b.finding.via!.callee}'s inconsistent pair (the same bug, reported there)`);

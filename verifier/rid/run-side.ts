@@ -43,6 +43,8 @@ export interface SideAnswer {
   after: unknown[];
   /** where the returned object sits in the arguments after the run, `a new object`; undefined for a scalar */
   resultPlace?: string;
+  /** places in the arguments that hold, after the run, an object the arguments did not hold before */
+  newObjects: string[];
 }
 
 /** The task (sandbox/tasks.ts): one run of one path of a finding, on the module `mod`. */
@@ -65,7 +67,16 @@ export function runSideTask(ctx: TaskContext, item: SideItem): SideAnswer {
   };
   g[MAKE_ARRAY] = checkedArray;
   const args = item.inputs.map((inp) => decode(model, inp));
-  const out: SideAnswer = { overrun: false, left: 0, changes: [], after: [] };
+  const out: SideAnswer = { overrun: false, left: 0, changes: [], after: [], newObjects: [] };
+  // the objects the caller holds before the run: a record the run puts in their place is another
+  // object to the caller (records are compared by identity), whatever its fields
+  const before = new Set<unknown>();
+  const collect = (v: unknown) => {
+    if (!v || typeof v !== 'object' || before.has(v)) return;
+    before.add(v);
+    Object.values(v).forEach(collect);
+  };
+  args.forEach(collect);
   let result: unknown;
   try {
     result = f(...args);
@@ -82,6 +93,7 @@ export function runSideTask(ctx: TaskContext, item: SideItem): SideAnswer {
   const walk = (v: unknown, name: string) => {
     if (!v || typeof v !== 'object' || objects.has(v)) return;
     objects.set(v, name);
+    if (!before.has(v)) out.newObjects.push(name);
     if (Array.isArray(v)) v.forEach((x, k) => walk(x, `${name}[${k}]`));
     else for (const [k, x] of Object.entries(v)) walk(x, `${name}.${k}`);
   };
