@@ -26,7 +26,7 @@ import { type Term } from './term.ts';
 import { leavesOf, scalarSort } from './layout.ts';
 import { Machine, arrayLens, scalarOf, untypedScalar, type SVal, type Ref, type PSeg, type Obligation, type PathObserver } from './evaluate.ts';
 import {
-  PRIMITIVE_PREFIX, DEFAULT_MAX_PATHS, mergedEntry, substConsts, rangeFacts, elementRangeFacts, literalName, writesParam,
+  PRIMITIVE_PREFIX, DEFAULT_MAX_PATHS, mergedEntry, substConsts, rangeFacts, elementRangeFacts, literalName, rejectSharedArguments,
   type FunctionPaths, type PathRecord, type ParamInput, type Hidden, type CallChoice, type Step,
 } from './summary.ts';
 
@@ -284,7 +284,7 @@ class Run implements PathObserver {
     if (pure) return undefined;
     const callee = this.summaries.get(e.fn);
     if (!callee) reject(e.loc, `the call of ${e.fn.split('#')[1]}`, 'verify rid could not summarise that function (see its own diagnostic)');
-    this.checkDistinct(callee, args, e);
+    rejectSharedArguments(callee, args, e.loc);
     // a callee without counters or hidden values (a scan for a free slot, a validity check) is
     // one case: its paths joined with if-then-else, exactly, instead of one per path, so that
     // chains of such helpers do not multiply the caller's paths
@@ -469,32 +469,6 @@ class Run implements PathObserver {
       this.escaped.add(this.provOf(vs[0], e.args[0]));
     }
     return { k: 's', t: T.TRUE };
-  }
-
-  /**
-   * A summary treats its record parameters as distinct objects: passing one object (or a part of
-   * it) twice to a callee that writes them would make the callee's writes through one invisible
-   * through the other.
-   */
-  private checkDistinct(callee: FunctionPaths, args: SVal[], e: Expr & { k: 'call' }): void {
-    const refs = args.map((a, i) => (a.k === 'ref' ? { ref: a.ref, i } : undefined)).filter((x) => x !== undefined);
-    if (refs.length < 2) return;
-    const writes = (i: number) => writesParam(callee, i);
-    for (const a of refs) {
-      for (const b of refs) {
-        if (a.i >= b.i || a.ref.root !== b.ref.root) continue;
-        const [short, long] = a.ref.path.length <= b.ref.path.length ? [a.ref, b.ref] : [b.ref, a.ref];
-        // (elements at two different literal indices are two objects)
-        const overlap = short.path.every((s, k) => {
-          const l = long.path[k];
-          if ('f' in s) return 'f' in l && l.f === s.f;
-          return 'i' in l && !(s.i.op === 'int' && l.i.op === 'int' && s.i.value !== l.i.value);
-        });
-        if (overlap && (writes(a.i) || writes(b.i))) {
-          reject(e.loc, `passing one record to ${callee.fn.name} as both ${callee.params[a.i].name} and ${callee.params[b.i].name}`, `${callee.fn.name} writes one of them, and in TypeScript the other would see the write; pass distinct records`);
-        }
-      }
-    }
   }
 
   /** Adds one case of the callee to the path: its condition, effects and result, renamed for this call. */

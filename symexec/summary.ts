@@ -4,7 +4,8 @@
 import type { Type, Loc, Func } from '../verifier/ir.ts';
 import * as T from './term.ts';
 import { type Term } from './term.ts';
-import type { Obligation, PSeg } from './evaluate.ts';
+import type { Obligation, PSeg, SVal } from './evaluate.ts';
+import { reject } from '../verifier/diagnostics.ts';
 import { leavesOf } from './layout.ts';
 
 export const PRIMITIVE_PREFIX = 'pushbutton#';
@@ -266,4 +267,28 @@ export function writesParam(fp: FunctionPaths, i: number): boolean {
     fp.replaced.some((r) => r.param === i) ||
     fp.paths.some((path) => leavesOf(p.type).some((l) => path.post.get(l.key ? `${p.name}.${l.key}` : p.name) !== T.mkConst(l.key ? `${p.smt}.${l.key}` : p.smt, l.sort)))
   );
+}
+
+/**
+ * A summary treats its record parameters as distinct objects: passing one object (or a part of
+ * it) twice to a callee that writes them would make the callee's writes through one invisible
+ * through the other. Rejected at the call.
+ */
+export function rejectSharedArguments(callee: FunctionPaths, args: SVal[], loc: Loc): void {
+  const refs = args.map((a, i) => (a.k === 'ref' ? { ref: a.ref, i } : undefined)).filter((x) => x !== undefined);
+  for (const a of refs) {
+    for (const b of refs) {
+      if (a.i >= b.i || a.ref.root !== b.ref.root) continue;
+      const [short, long] = a.ref.path.length <= b.ref.path.length ? [a.ref, b.ref] : [b.ref, a.ref];
+      // (elements at two different literal indices are two objects)
+      const overlap = short.path.every((s, k) => {
+        const l = long.path[k];
+        if ('f' in s) return 'f' in l && l.f === s.f;
+        return 'i' in l && !(s.i.op === 'int' && l.i.op === 'int' && s.i.value !== l.i.value);
+      });
+      if (overlap && (writesParam(callee, a.i) || writesParam(callee, b.i))) {
+        reject(loc, `passing one record to ${callee.fn.name} as both ${callee.params[a.i].name} and ${callee.params[b.i].name}`, `${callee.fn.name} writes one of them, and in TypeScript the other would see the write; pass distinct records`);
+      }
+    }
+  }
 }
