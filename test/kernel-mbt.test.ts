@@ -1,7 +1,7 @@
-// Model-based test of the kernel: random handler sequences from init, run on the spec and on the
-// implementation as plain TypeScript; after every step the results must be equal and `equiv` must
-// hold, and every spec and implementation invariant must hold at the end of a sequence (after
-// every step in the scripted lifecycle). At Hyperkernel's sizes a state holds 3 x 8192 x 512 page
+// Model-based test of the kernel (verifier/mbt.ts): random handler sequences from init, run on the
+// spec and on the implementation as plain TypeScript; after every step the results must be equal
+// and `equiv` must hold, and every spec and implementation invariant must hold at the end of a
+// sequence (after every step in the scripted lifecycle). At Hyperkernel's sizes a state holds 3 x 8192 x 512 page
 // entries: init takes about a second and equiv about 0.1 s, so the random runs are few and short. Arguments are drawn mostly from
 // the valid ranges (plus a few out-of-range values) so that sequences get deep: clone, build page
 // tables, open and share files, kill, tear down, reap.
@@ -9,6 +9,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import * as spec from '../spec/kernel.ts';
 import * as impl from '../impl/kernel.ts';
+import { checkModel, runModel, type Model } from '../verifier/mbt.ts';
 
 type Step = { op: string; args: (number | string)[] };
 
@@ -83,50 +84,17 @@ function concretize(s: spec.State, g: Guided): Step {
   }
 }
 
-const invariantsOf = (m: Record<string, unknown>) => Object.entries(m).filter(([k, v]) => k.startsWith('inv_') && typeof v === 'function') as [string, (s: unknown) => boolean][];
-const specInvs = invariantsOf(spec);
-const implInvs = invariantsOf(impl);
-
-function run(input: (Step | Guided)[], invariantsEveryStep: boolean): { ok: number; results: Set<string> } {
-  const s = spec.init();
-  const i = impl.init();
-  const results = new Set<string>();
-  let ok = 0;
-  const invariants = (where: string) => {
-    for (const [name, f] of specInvs) expect(f(s), `spec ${name} after ${where}`).toBe(true);
-    for (const [name, f] of implInvs) expect(f(i), `impl ${name} after ${where}`).toBe(true);
-  };
-  const check = (where: string) => {
-    expect(impl.equiv(i, s), `equiv after ${where}`).toBe(true);
-    if (invariantsEveryStep) invariants(where);
-  };
-  check('init');
-  input.forEach((x, k) => {
-    const st: Step = 'seeds' in x ? concretize(s, x) : x;
-    const rs = (spec as unknown as Record<string, (...a: unknown[]) => number>)[st.op](s, ...st.args);
-    const ri = (impl as unknown as Record<string, (...a: unknown[]) => number>)[st.op](i, ...st.args);
-    const where = `step ${k} ${st.op}(${st.args.join(', ')})`;
-    expect(ri, `result of ${where}`).toBe(rs);
-    check(where);
-    results.add(`${st.op}:${rs}`);
-    if (rs === 0) ok++;
-  });
-  invariants('the last step');
-  return { ok, results };
-}
+// the pair as verifier/mbt.ts runs it: results compared and equiv checked after every step; the
+// invariants only at the end of a random sequence (each check walks the whole state, seconds at
+// these sizes), after every step in the scripted lifecycle
+const model: Model<Step | Guided> = { spec, impl, concretize: (x, s) => ('seeds' in x ? concretize(s as spec.State, x) : x), invariants: 'end' };
 
 describe('kernel model-based test', () => {
   it('spec and implementation agree on random handler sequences', () => {
-    const seen = new Set<string>();
-    fc.assert(
-      fc.property(fc.array(fc.oneof({ arbitrary: guided, weight: 4 }, { arbitrary: step, weight: 1 }), { minLength: 40, maxLength: 60, size: 'max' }), (steps) => {
-        for (const r of run(steps, false).results) seen.add(r);
-      }),
-      { numRuns: 8, seed: 42 },
-    );
+    const done = checkModel(model, fc.array(fc.oneof({ arbitrary: guided, weight: 4 }, { arbitrary: step, weight: 1 }), { minLength: 40, maxLength: 60, size: 'max' }), { numRuns: 8, seed: 42 });
     // the sequences reach success for many handlers, not only their error paths (the scripted
     // lifecycle below reaches the teardown handlers, which short random runs rarely get to)
-    const succeeded = new Set([...seen].filter((r) => r.endsWith(':0')).map((r) => r.split(':')[0]));
+    const succeeded = new Set(done.filter((r) => r.result === 0).map((r) => r.op));
     expect(succeeded.size).toBeGreaterThanOrEqual(12);
   }, 300_000);
 
@@ -155,7 +123,7 @@ describe('kernel model-based test', () => {
       { op: 'reclaim_page', args: [8] },
       { op: 'reap', args: [2] },
     ];
-    const { ok } = run(steps, true);
+    const ok = runModel({ ...model, invariants: 'every-step' }, steps).filter((r) => r.result === 0).length;
     expect(ok).toBeGreaterThan(15);
   }, 120_000);
 });

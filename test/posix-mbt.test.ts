@@ -1,5 +1,5 @@
-// Model-based test of the POSIX-like model (docs/posix.md): random sequences of the 18 operations
-// from init, run as plain TypeScript on the spec and on both implementations (impl/posix.naive.ts,
+// Model-based test of the POSIX-like model (docs/posix.md; verifier/mbt.ts runs it): random
+// sequences of the 18 operations from init, run as plain TypeScript on the spec and on both implementations (impl/posix.naive.ts,
 // impl/posix.scalable.ts). The spec leaves choices open (choose: the inode of a creating open, the
 // descriptor of an O_ANYFD open or pipe, the pipe, the page of a non-fixed mmap) and the two
 // implementations choose differently (the naive one the lowest; the scalable one by core: the
@@ -11,47 +11,19 @@
 // implementation's per-core link counts and allocation preferences take both routes.
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { SMap } from 'pushbutton';
 import * as spec from '../spec/posix.ts';
 import * as naive from '../impl/posix.naive.ts';
 import * as scalable from '../impl/posix.scalable.ts';
-import { everyChoice } from '../verifier/choices.ts';
-import { CPU_HOOK } from '../verifier/prelude.ts';
+import { checkModel, runModel, type Model, type Step, type StepRecord } from '../verifier/mbt.ts';
 
-type Arg = number | boolean | string;
-type Step = { op: string; args: Arg[]; core?: number };
-type Ops = Record<string, (s: unknown, ...a: Arg[]) => unknown>;
-interface Impl {
-  name: string;
-  mod: Ops & { init(): unknown; equiv(i: unknown, s: spec.State): boolean };
-}
-
-const IMPLS: Impl[] = [
-  { name: 'naive', mod: naive as unknown as Impl['mod'] },
-  { name: 'scalable', mod: scalable as unknown as Impl['mod'] },
-];
-
-/** A deep copy of a state: records, arrays and SMaps (whose class the copy keeps). */
-function clone<T>(v: T): T {
-  if (v instanceof SMap) {
-    const m = new SMap<unknown, unknown>(v.dflt);
-    for (const k of v.keys()) m.set(k, v.get(k));
-    return m as T;
-  }
-  if (Array.isArray(v)) return v.map(clone) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)])) as T;
-  return v;
-}
-
-/** A printable form of a value: SMaps as their sorted entries. */
-function show(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (x instanceof SMap ? { dflt: x.dflt, entries: x.keys().sort().map((k) => [k, x.get(k)]) } : x));
-}
-
-const same = (a: unknown, b: unknown) => show(a) === show(b);
-
-const invariantsOf = (m: object) => Object.entries(m).filter(([k, v]) => k.startsWith('inv_') && typeof v === 'function') as [string, (s: unknown) => boolean][];
-const specInvs = invariantsOf(spec);
+// each implementation with its own copy of the spec state, every invariant checked after every step
+const model: Model = {
+  spec,
+  impl: [
+    { name: 'naive', module: naive },
+    { name: 'scalable', module: scalable },
+  ],
+};
 
 // ---- arguments: mostly valid, sometimes out of range --------------------------------------------
 
@@ -89,80 +61,18 @@ const call: fc.Arbitrary<Step> = fc.oneof(
 );
 const step: fc.Arbitrary<Step> = fc.tuple(call, fc.integer({ min: 0, max: 1 })).map(([c, core]) => ({ ...c, core }));
 
-// ---- the runner ---------------------------------------------------------------------------------
-
-interface Track {
-  impl: Impl;
-  i: unknown;
-  s: spec.State;
-}
-
-function checkInvariants(t: Track, where: string): void {
-  for (const [n, f] of specInvs) expect(f(t.s), `spec ${n} (${t.impl.name} copy) after ${where}`).toBe(true);
-  for (const [n, f] of invariantsOf(t.impl.mod)) expect(f(t.i), `${t.impl.name} ${n} after ${where}`).toBe(true);
-}
-
-/** Runs the steps; returns the outcomes seen (op:result) and how many steps succeeded. */
-function run(steps: Step[]): { seen: Set<string>; ok: number } {
-  const tracks: Track[] = IMPLS.map((impl) => ({ impl, i: impl.mod.init(), s: spec.init() }));
-  const seen = new Set<string>();
-  let ok = 0;
-  for (const t of tracks) {
-    expect(t.impl.mod.equiv(t.i, t.s), `${t.impl.name} equiv after init`).toBe(true);
-    checkInvariants(t, 'init');
-  }
-  steps.forEach((st, k) => {
-    const where = `step ${k} ${st.op}(${st.args.map((a) => JSON.stringify(a)).join(', ')})`;
-    const specOp = (spec as unknown as Ops)[st.op];
-    // while both copies of the spec are in the same state, an operation the spec makes no choice in returns the same in both implementations
-    const oneSpecState = same(tracks[0].s, tracks[1].s);
-    let deterministic: string | undefined = undefined;
-    for (const t of tracks) {
-      const g = globalThis as Record<symbol, unknown>;
-      g[CPU_HOOK] = st.core ?? 0;
-      let ri: unknown;
-      try {
-        ri = t.impl.mod[st.op](t.i, ...st.args);
-      } finally {
-        delete g[CPU_HOOK];
-      }
-      // every choice sequence of the spec on a copy of its state; the implementation's must be one of them
-      const { runs, complete } = everyChoice(() => {
-        const c = clone(t.s);
-        return { c, r: specOp(c, ...st.args) };
-      });
-      expect(complete, `every choice of the spec enumerated at ${where}`).toBe(true);
-      const match = runs.find((x) => same(x.r, ri) && t.impl.mod.equiv(t.i, x.c));
-      expect(match, `${t.impl.name}: ${where} returned ${JSON.stringify(ri)}; the spec allows ${runs.map((x) => JSON.stringify(x.r)).join(' | ')}`).toBeDefined();
-      t.s = match!.c;
-      checkInvariants(t, where);
-      if (oneSpecState && runs.length === 1) {
-        if (deterministic !== undefined) expect(show(ri), `both implementations agree at ${where}`).toBe(deterministic);
-        deterministic = show(ri);
-      }
-      const r = ri as { r?: number; sig?: string } | number | string;
-      const success = typeof r === 'number' ? r >= 0 : typeof r === 'string' ? r === 'none' : (r.r ?? 0) >= 0 && r.sig !== 'segv' && r.sig !== 'bus';
-      if (t === tracks[0]) {
-        seen.add(`${st.op}:${success ? 'ok' : JSON.stringify(r)}`);
-        if (success) ok++;
-      }
-    }
-  });
-  return { seen, ok };
+/** A step that succeeded: a result of 0 or more, or no error and no signal (the naive implementation's result). */
+function succeeded(r: StepRecord): boolean {
+  const x = r.result as { r?: number; sig?: string } | number | string;
+  return typeof x === 'number' ? x >= 0 : typeof x === 'string' ? x === 'none' : (x.r ?? 0) >= 0 && x.sig !== 'segv' && x.sig !== 'bus';
 }
 
 describe('posix model-based test', () => {
   it('spec and both implementations agree on random sequences of the 18 operations', () => {
-    const seen = new Set<string>();
-    fc.assert(
-      fc.property(fc.array(step, { minLength: 20, maxLength: 60 }), (steps) => {
-        for (const x of run(steps).seen) seen.add(x);
-      }),
-      { numRuns: 400, seed: 7 },
-    );
+    const done = checkModel(model, fc.array(step, { minLength: 20, maxLength: 60 }), { numRuns: 400, seed: 7 });
     // every operation succeeds in some sequence, not only its error paths
-    const succeeded = new Set([...seen].filter((x) => x.endsWith(':ok')).map((x) => x.split(':')[0]));
-    expect([...succeeded].sort()).toEqual(['close', 'fstat', 'link', 'lseek', 'memread', 'memwrite', 'mmap', 'mprotect', 'munmap', 'open', 'pipe', 'pread', 'pwrite', 'read', 'rename', 'stat', 'unlink', 'write'].sort());
+    const ok = new Set(done.filter(succeeded).map((r) => r.op));
+    expect([...ok].sort()).toEqual(['close', 'fstat', 'link', 'lseek', 'memread', 'memwrite', 'mmap', 'mprotect', 'munmap', 'open', 'pipe', 'pread', 'pwrite', 'read', 'rename', 'stat', 'unlink', 'write'].sort());
   }, 120_000);
 
   it('a scripted scenario: files, hard links, unlink while open, pipes, mappings, teardown', () => {
@@ -207,7 +117,6 @@ describe('posix model-based test', () => {
       { op: 'munmap', args: [1, 1] },
       { op: 'munmap', args: [1, 2] },
     ];
-    const { ok } = run(steps);
-    expect(ok).toBeGreaterThan(25);
+    expect(runModel(model, steps).filter(succeeded).length).toBeGreaterThan(25);
   });
 });

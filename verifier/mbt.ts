@@ -224,11 +224,16 @@ export function steps(ops: Record<string, fc.Arbitrary<unknown>[] | { args: fc.A
  */
 export function checkModel<X>(m: Model<X>, sequences: fc.Arbitrary<X[]>, params: fc.Parameters<[X[]]> = {}): StepRecord[] {
   const all: StepRecord[] = [];
-  fc.assert(
+  const out = fc.check(
     fc.property(sequences, (items) => {
       all.push(...runModel(m, items));
     }),
     params,
   );
+  if (out.failed) {
+    // the disagreement first (fast-check keeps it as the error's cause), then the shrunk sequence and the seed
+    const why = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance);
+    throw new ModelMismatch(`${why}\n${fc.defaultReportMessage(out) ?? ''}`);
+  }
   return all;
 }
