@@ -6,12 +6,15 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { discover, orphanSpecs, select, type Pair } from './discover.ts';
 import { DEFAULT_RLIMIT, Runner, type SubsystemOutcome } from './run.ts';
-import { exitCode, jsonDocument, sarifDocument, subsystemText, summaryText } from './report.ts';
-import * as fs from 'node:fs';
+import { JSON_SCHEMA_VERSION, exitCode, jsonDocument, jsonText, sarifDocument, subsystemText, summaryText } from './report.ts';
 import { SolverPool } from './solver/pool.ts';
 import { RID_RLIMIT } from './rid/smt.ts';
 import { ProofCache } from './cache.ts';
 import { Progress } from './progress.ts';
+import { junitDocument } from './junit.ts';
+import { checkOutputs, writeOutput } from './outputs.ts';
+import { parseShard } from './shard.ts';
+import { sourcesHash, toolBuild, toolVersion } from './version.ts';
 
 /** Where the proof cache lives, under the project (git-ignored: .pushbutton/). */
 const DEFAULT_CACHE = path.join('.pushbutton', 'cache');
@@ -31,6 +34,8 @@ const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
                                 [--check-tests FILE] (only the conflict check, of saved tests)
                                 [--rlimit N] (per check, default 32M; its --timeout is a safety net)
        verify init NAME         (a commented starter: spec/, impl/, bugs/ and test/NAME files)
+       verify merge FILE...     (one report and exit code from the --json documents of the shards
+                                of a --shard run; docs/ci.md) [--json] [--junit FILE] [--sarif FILE]
        verify rid PATH          (inconsistent refcount path pairs; docs/rid.md)
                                 [--max-paths N] (default 100, RID's limit) [--rlimit N] (default
                                 ${RID_RLIMIT / 1e6}M per query) [--timeout T] (safety net, default ${DEFAULT_NET_MS / 60_000}m)
@@ -46,7 +51,7 @@ options:
   --timeout T      per-goal wall-clock safety net: milliseconds, or with a unit (10s, 2m); default
                    ${DEFAULT_NET_MS / 60_000}m; a goal it stops is unknown
   --jobs N         solver worker processes; default: number of cores
-  --json           print one JSON document instead of text
+  --json           print one JSON document instead of text (its fields: docs/ci.md)
   --cache DIR      the proof cache's folder (default .pushbutton/cache under the project): proved
                    and refuted goals are kept there and not asked again while their query is the
                    same; a refutation is still replayed; save and restore it between CI runs
@@ -57,6 +62,11 @@ options:
                    asked further (unknown, "not asked"); for a quick answer on a broken edit
   --smt2 DIR       write every query as an SMT-LIB2 file into DIR
   --sarif FILE     also write the refuted and unknown goals as SARIF 2.1.0 (code scanning)
+  --junit FILE     also write JUnit XML: a test suite per subsystem, a test case per goal, the
+                   counterexample in its <failure> (CI test reports; docs/ci.md)
+  --shard I/N      verify only part I of N of the theorems (a stable partition by subsystem,
+                   operation and theorem), e.g. one part per CI job; then verify merge the parts'
+                   --json documents for the whole run's report and exit code (docs/ci.md)
   --root DIR       project folder (default: the current folder)
   -h, --help       this text
 
@@ -97,6 +107,8 @@ export async function main(argv: string[]): Promise<number> {
         'fail-fast': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         sarif: { type: 'string' },
+        junit: { type: 'string' },
+        shard: { type: 'string' },
         root: { type: 'string' },
         'max-paths': { type: 'string' },
         'max-tests-per-path': { type: 'string' },
@@ -156,6 +168,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   try {
+    if (positionals[0] === 'merge') return await (await import('./merge-command.ts')).mergeCommand(values, positionals.slice(1));
     return await verifyCommand(values, positionals);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -174,6 +187,11 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
   if (rlimit === undefined) throw new UsageError(`--rlimit ${values.rlimit}: a positive count below 2^32, such as 20000000 or 20M`);
   const jobs = values.jobs === undefined ? Math.max(1, (await import('node:os')).availableParallelism()) : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${values.jobs}: a positive integer`);
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
+  if (values.shard !== undefined && !shard) throw new UsageError(`--shard ${values.shard}: write I/N, part I of N (1 <= I <= N), e.g. --shard 1/2`);
+  // before any proof: a report that cannot be written is known now, not after the run
+  const bad = checkOutputs({ '--sarif': values.sarif as string | undefined, '--junit': values.junit as string | undefined }, { '--smt2': values.smt2 as string | undefined });
+  if (bad) throw new UsageError(bad);
 
   const all = discover(root);
   let pairs: Pair[];
@@ -206,6 +224,7 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
     jobs,
     cache,
     failFast: Boolean(values['fail-fast']),
+    shard,
     onStart: progress ? (s, n) => progress.start(s, n) : undefined,
     onOperation: progress ? (s, op) => progress.operation(s, op) : undefined,
     smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined,
@@ -222,20 +241,27 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
     await runner.close();
   }
   const wall = performance.now() - t0;
-  const selected = outcomes.flatMap((o) => o.operations).length;
+  // (with --shard, theorems left to other shards count too: the filter did select them)
+  const selected = outcomes.flatMap((o) => o.operations).length + outcomes.reduce((a, o) => a + (o.shard?.elsewhere ?? 0), 0);
   if (filter && selected === 0 && outcomes.every((o) => o.status !== 'rejected')) {
     const msg = `--filter ${filter.join(' ')} selects no operation`;
-    if (json) console.log(JSON.stringify({ tool: 'pushbutton', error: msg, exitCode: 2 }, null, 2));
+    if (json) console.log(jsonText({ schemaVersion: JSON_SCHEMA_VERSION, tool: 'pushbutton', command: 'verify', error: msg, exitCode: 2 }));
     else console.error(`verify: ${msg}`);
     return 2;
   }
   for (const n of cache?.notices ?? []) console.error(`verify: notice: ${n}`);
   const code = exitCode(outcomes);
-  if (values.sarif) fs.writeFileSync(path.resolve(values.sarif as string), JSON.stringify(sarifDocument(outcomes, version, process.cwd()), null, 2));
-  if (json) console.log(JSON.stringify(jsonDocument(outcomes, { solver: version, options: { timeoutMs, rlimit, jobs, filter: filter ?? [] }, wallMs: Math.round(wall) }), (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2));
+  const failed = [
+    values.sarif ? writeOutput('--sarif', values.sarif as string, jsonText(sarifDocument(outcomes, version, process.cwd()))) : undefined,
+    values.junit ? writeOutput('--junit', values.junit as string, junitDocument(outcomes, { wallMs: wall })) : undefined,
+  ].filter((x) => x !== undefined);
+  const meta = { toolVersion: toolVersion(), toolBuild: toolBuild(), solver: version, options: { timeoutMs, rlimit, jobs, filter: filter ?? [], failFast: Boolean(values['fail-fast']) }, selection: positionals, root, sources: sourcesHash(root), shard: shard ?? null, merged: null, wallMs: Math.round(wall) };
+  if (json) console.log(jsonText(jsonDocument(outcomes, meta)));
   else {
     console.log(summaryText(outcomes, wall));
     if (cache && (cache.hits.goals || cache.hits.subsystems)) console.log(`         from the proof cache (${path.relative(process.cwd(), cache.dir) || '.'}): ${cache.hits.subsystems} subsystem${cache.hits.subsystems === 1 ? '' : 's'} whole, ${cache.hits.goals} goal${cache.hits.goals === 1 ? '' : 's'}`);
+    if (shard) console.log(`         shard ${shard.index}/${shard.count}: ${outcomes.reduce((a, o) => a + (o.shard?.elsewhere ?? 0), 0)} theorems left to the other shards; verify merge their --json documents for the whole run`);
   }
-  return code;
+  for (const f of failed) console.error(`verify: ${f}`);
+  return failed.length ? 2 : code;
 }

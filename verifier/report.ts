@@ -1,7 +1,11 @@
-// Reporters: the human summary on the terminal and the machine-readable JSON document.
+// Reporters: the human summary on the terminal, the machine-readable JSON document (its schema:
+// docs/ci.md and docs/verify-report.schema.json) and SARIF; JUnit XML is in junit.ts.
 
 import { formatDiagnostic, formatLoc } from './diagnostics.ts';
 import type { SubsystemOutcome, OperationOutcome, GoalOutcome } from './run.ts';
+import { toolVersion } from './version.ts';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const MARK: Record<string, string> = { proved: '✓', refuted: '✗', unknown: '?', rejected: '!' };
 
@@ -92,7 +96,8 @@ export function stateLines(name: string, before: unknown, after: unknown, hot: S
   return [...shown, ...changes.map((c) => `afterwards ${c}`)];
 }
 
-function goalText(sub: SubsystemOutcome, op: OperationOutcome, g: GoalOutcome, cwd: string): string[] {
+/** The lines under a refuted or unknown goal: the message, the counterexample or the reason, the rerun command. */
+export function goalText(sub: SubsystemOutcome, op: OperationOutcome, g: GoalOutcome, cwd: string): string[] {
   const lines: string[] = [];
   const label = g.status === 'refuted' ? 'error' : 'unknown';
   lines.push(`      ${label}[${g.theorem}] ${formatLoc(g.loc, cwd)}: ${g.message}`);
@@ -145,23 +150,44 @@ export function summaryText(subs: SubsystemOutcome[], wallMs: number): string {
   ].join('\n');
 }
 
-export function jsonDocument(subs: SubsystemOutcome[], meta: Record<string, unknown>): unknown {
+/**
+ * The version of the `--json` document's shape (docs/ci.md): raised when a field changes meaning
+ * or goes away, so that a consumer (and `verify merge`) can refuse a shape it does not know.
+ * Adding a field does not raise it.
+ */
+export const JSON_SCHEMA_VERSION = 1;
+
+export function summaryOf(subs: SubsystemOutcome[]) {
   const ops = subs.flatMap((s) => s.operations);
   const goals = ops.flatMap((o) => o.goals);
   return {
-    tool: 'pushbutton',
-    ...meta,
-    exitCode: exitCode(subs),
-    summary: {
-      subsystems: subs.length,
-      rejected: subs.filter((s) => s.status === 'rejected').length,
-      operations: ops.length,
-      proved: goals.filter((g) => g.status === 'proved').length,
-      refuted: goals.filter((g) => g.status === 'refuted').length,
-      unknown: goals.filter((g) => g.status === 'unknown').length,
-    },
-    subsystems: subs,
+    subsystems: subs.length,
+    rejected: subs.filter((s) => s.status === 'rejected').length,
+    operations: ops.length,
+    proved: goals.filter((g) => g.status === 'proved').length,
+    refuted: goals.filter((g) => g.status === 'refuted').length,
+    unknown: goals.filter((g) => g.status === 'unknown').length,
   };
+}
+
+export function jsonDocument(subs: SubsystemOutcome[], meta: Record<string, unknown>): unknown {
+  return { schemaVersion: JSON_SCHEMA_VERSION, tool: 'pushbutton', command: 'verify', ...meta, exitCode: exitCode(subs), summary: summaryOf(subs), subsystems: subs };
+}
+
+/** The document as text: counterexample values that are bigints are written as numbers. */
+export function jsonText(doc: unknown): string {
+  return JSON.stringify(doc, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2);
+}
+
+/**
+ * A file as a SARIF artifact URI: relative to `cwd` (code scanning resolves it against the
+ * checkout) with each path segment percent-encoded, so that a space, `#`, `%` or `<` in a name
+ * still makes a valid URI reference; a file outside `cwd` as a file:// URI.
+ */
+export function sarifUri(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return pathToFileURL(file).href;
+  return rel.split(path.sep).map(encodeURIComponent).join('/');
 }
 
 /**
@@ -176,7 +202,7 @@ export function sarifDocument(subs: SubsystemOutcome[], version: string, cwd: st
     { id: 'init', shortDescription: { text: 'init does not establish the invariants' } },
     { id: 'subset', shortDescription: { text: 'The input is outside the verified TypeScript subset' } },
   ];
-  const uri = (file: string) => formatLoc({ file, line: 1, col: 1 }, cwd).replace(/:1:1$/, '');
+  const uri = (file: string) => sarifUri(file, cwd);
   const results: unknown[] = [];
   for (const sub of subs) {
     for (const d of sub.diagnostics) {
@@ -201,9 +227,9 @@ export function sarifDocument(subs: SubsystemOutcome[], version: string, cwd: st
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'pushbutton', version: '0.1.0', rules, properties: { solver: version } } },
+        tool: { driver: { name: 'pushbutton', version: toolVersion(), rules, properties: { solver: version } } },
         invocations: [{ executionSuccessful: true, exitCode: exitCode(subs) }],
-        properties: { summary: (jsonDocument(subs, {}) as { summary: unknown }).summary },
+        properties: { summary: summaryOf(subs) },
         results,
       },
     ],

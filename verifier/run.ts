@@ -15,6 +15,7 @@ import { hasQuantifier } from '../symexec/term.ts';
 import type { Pair } from './discover.ts';
 import type { MachineOptions } from '../symexec/evaluate.ts';
 import type { ProofCache } from './cache.ts';
+import { inShard, type Shard } from './shard.ts';
 
 export type Verdict = 'proved' | 'refuted' | 'unknown';
 
@@ -55,6 +56,11 @@ export interface SubsystemOutcome {
   solverMs: number;
   /** the whole outcome came from the proof cache (nothing was lowered or solved) */
   cached?: boolean;
+  /**
+   * With RunOptions.shard: every operation the selection holds, in order (`verify merge` lists
+   * them so), and how many of their theorems belong to other shards.
+   */
+  shard?: { operations: string[]; elsewhere: number };
 }
 
 export interface RunOptions {
@@ -79,6 +85,8 @@ export interface RunOptions {
    * refutation needs one goal.
    */
   failFast?: boolean;
+  /** only the theorems of this part of the partition (verifier/shard.ts, `--shard I/N`) */
+  shard?: Shard;
 }
 
 /**
@@ -177,7 +185,7 @@ export class Runner {
   /** Verifies one subsystem: from the proof cache when its whole run is there, else run(). */
   async verify(pair: Pair): Promise<SubsystemOutcome> {
     const cache = this.opts.cache;
-    const key = cache?.subsystemKey(this.root, { name: pair.name, spec: path.relative(this.root, pair.specFile), impl: path.relative(this.root, pair.implFile), filter: this.opts.filter ?? [] });
+    const key = cache?.subsystemKey(this.root, { name: pair.name, spec: path.relative(this.root, pair.specFile), impl: path.relative(this.root, pair.implFile), filter: this.opts.filter ?? [], ...(this.opts.shard ? { shard: this.opts.shard } : {}) });
     const hit = key ? (cache!.subsystem(key) as SubsystemOutcome | undefined) : undefined;
     if (hit) {
       this.opts.onStart?.(hit.name, hit.operations.length);
@@ -202,23 +210,31 @@ export class Runner {
       out.diagnostics = e.diagnostics;
       return out;
     }
-    const names = ['init', ...sub.operations.map((o) => o.name)].filter((n) => matches(this.opts.filter, n));
+    const selected = ['init', ...sub.operations.map((o) => o.name)].filter((n) => matches(this.opts.filter, n));
+    const kindsOf = (name: string): TheoremKind[] => (sub.operations.some((x) => x.name === name) ? ['refinement', 'invariants'] : ['init']);
+    const shard = this.opts.shard;
+    const names = selected.filter((n) => kindsOf(n).some((k) => inShard(shard, sub.name, n, k)));
+    if (shard) out.shard = { operations: selected, elsewhere: selected.flatMap((n) => kindsOf(n).filter((k) => !inShard(shard, sub.name, n, k))).length };
     this.opts.onStart?.(sub.name, names.length);
     out.frontMs += performance.now() - t0;
     // an operation whose theorems cannot be built (the evaluator rejected a construct) has no
     // verdict: its diagnostics make the subsystem rejected, and it is not listed as unknown
     const work = names.map(async (name): Promise<OperationOutcome | undefined> => {
       const t1 = performance.now();
-      let theorems: Theorem[];
-      const operation = sub.operations.find((x) => x.name === name);
-      const kinds: TheoremKind[] = operation ? ['refinement', 'invariants'] : ['init'];
-      try {
-        theorems = kinds.map((kind) => theoremOf(sub, name, kind));
-      } catch (e) {
-        if (!(e instanceof SubsetError)) throw e;
-        out.diagnostics.push(...e.diagnostics);
-        return undefined;
+      const kinds = kindsOf(name).filter((k) => inShard(shard, sub.name, name, k));
+      // each theorem built even when another failed, so that every rejected construct is reported
+      const theorems: Theorem[] = [];
+      let rejected = false;
+      for (const kind of kinds) {
+        try {
+          theorems.push(theoremOf(sub, name, kind));
+        } catch (e) {
+          if (!(e instanceof SubsetError)) throw e;
+          for (const d of e.diagnostics) if (!out.diagnostics.some((x) => sameDiagnostic(x, d))) out.diagnostics.push(d);
+          rejected = true;
+        }
       }
+      if (rejected) return undefined;
       out.frontMs += performance.now() - t1;
       const goals = (await Promise.all(theorems.map((th) => this.prove(sub, th, out)))).flat();
       const status = worst(goals.map((g) => g.status)) as Verdict;
@@ -466,6 +482,10 @@ export class Runner {
       fs.writeFileSync(file, `${smt.prelude}\n${g.smt}\n(check-sat)\n`);
     }
   }
+}
+
+function sameDiagnostic(a: Diagnostic, b: Diagnostic): boolean {
+  return a.loc.file === b.loc.file && a.loc.line === b.loc.line && a.loc.col === b.loc.col && a.construct === b.construct && a.message === b.message;
 }
 
 /** PUSHBUTTON_TRACE=1: one line per solving stage on stderr (per goal: answer, ms, /r resource count, reason). */
