@@ -28,9 +28,11 @@ export interface VerifyDocument {
   root: string;
   sources: string;
   shard: { index: number; count: number } | null;
+  merged: { documents: number; shards: number } | null;
   wallMs: number;
   exitCode: number;
   error?: string;
+  summary: Record<string, number>;
   subsystems: SubsystemOutcome[];
 }
 
