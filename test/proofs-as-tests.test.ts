@@ -36,9 +36,13 @@ describe('pushbutton/vitest', () => {
     expect(r.stdout).toContain('✓ incr');
   });
 
-  it('verifies: rejects with the replayed counterexample when refuted; refutes: resolves', async () => {
-    const bug = 'examples/counter/bugs/wrong-errno.ts';
+  const bug = 'examples/counter/bugs/wrong-errno.ts';
+
+  it('verifies: rejects with the replayed counterexample when refuted', async () => {
     await expect(vt.verifies(bug, { root: REPO, filter: 'incr' })).rejects.toThrow(/expected every goal proved, but it was refuted[\s\S]*counterexample \(confirmed by replay\)[\s\S]*implementation returned -1, spec returned -22/);
+  });
+
+  it('refutes: resolves on a refutation of the goal named, rejects when no refuted goal is that one', async () => {
     const r = await vt.refutes(bug, { root: REPO, filter: 'incr', goal: 'incr#result' });
     expect(r.code).toBe(1);
     // the goal named must be one of the refuted ones
