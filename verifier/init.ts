@@ -77,13 +77,14 @@ export function initCommand(args: string[], root: string): number {
     fs.writeFileSync(path.join(root, 'tsconfig.json'), TSCONFIG, { flag: 'wx' });
     written.push('tsconfig.json');
   }
-  console.log(`wrote ${written.join(', ')}
-
-next:
-  npx verify ${name}                                   prove it (exit 0)
-  npx verify bugs/${name}.no-owner-check.ts            the seeded bug, refuted with a counterexample (exit 1)
-  npx vitest run test/${name}.verify.test.ts       the same as tests, and a model-based test
-                                                       (npm install --save-dev vitest fast-check)
+  const next = [
+    [`npx verify ${name}`, 'prove it (exit 0)'],
+    [`npx verify bugs/${name}.no-owner-check.ts`, 'the seeded bug, refuted with a counterexample (exit 1)'],
+    [`npx vitest run test/${name}.verify.test.ts`, 'the same as tests, and a model-based test'],
+    ['', '(npm install --save-dev vitest fast-check)'],
+  ];
+  const width = Math.max(...next.map(([c]) => c.length)) + 3;
+  console.log(`wrote ${written.join(', ')}\n\nnext:\n${next.map(([c, what]) => `  ${c.padEnd(width)}${what}`).join('\n')}
 then edit spec/${name}.ts and impl/${name}.ts; the manual is docs/writing-specs.md in pushbutton.`);
   return 0;
 }
