@@ -211,6 +211,8 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
 
   const json = Boolean(values.json);
   const filter = values.filter as string[] | undefined;
+  // the sources as they are verified (verify merge refuses shards of different checkouts)
+  const sources = json ? sourcesHash(root) : '';
   const t0 = performance.now();
   const version = await SolverPool.solverVersion();
   if (!json) console.log(`pushbutton verify · ${version} · rlimit ${rlimit} per goal, wall-clock net ${timeoutMs} ms · ${jobs} worker${jobs === 1 ? '' : 's'}`);
@@ -255,7 +257,7 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
     values.sarif ? writeOutput('--sarif', values.sarif as string, jsonText(sarifDocument(outcomes, version, process.cwd()))) : undefined,
     values.junit ? writeOutput('--junit', values.junit as string, junitDocument(outcomes, { wallMs: wall })) : undefined,
   ].filter((x) => x !== undefined);
-  const meta = { toolVersion: toolVersion(), toolBuild: toolBuild(), solver: version, options: { timeoutMs, rlimit, jobs, filter: filter ?? [], failFast: Boolean(values['fail-fast']) }, selection: positionals, root, sources: sourcesHash(root), shard: shard ?? null, merged: null, wallMs: Math.round(wall) };
+  const meta = { toolVersion: toolVersion(), toolBuild: toolBuild(), solver: version, options: { timeoutMs, rlimit, jobs, filter: filter ?? [], failFast: Boolean(values['fail-fast']) }, selection: positionals, root, sources, shard: shard ?? null, merged: null, wallMs: Math.round(wall) };
   if (json) console.log(jsonText(jsonDocument(outcomes, meta)));
   else {
     console.log(summaryText(outcomes, wall));
