@@ -40,6 +40,13 @@ function verify(cwd: string, ...args: string[]): Promise<Run> {
   });
 }
 
+/**
+ * Most runs below prove a fixture of a few goals: one solver worker instead of the default (one per
+ * core) spares a worker's start (about 2 s of CPU) per run. The first run and the printed rerun
+ * command keep the defaults, as a user types them.
+ */
+const ONE_WORKER = ['--jobs', '1'];
+
 const both = (r: Run) => `${r.stdout}\n${r.stderr}`;
 /** A stack frame line as Node prints it: the user must never see one. */
 const STACK = '    at ';
@@ -83,7 +90,7 @@ describe('exit 0: everything proved', () => {
     fs.symlinkSync(REPO, path.join(root, 'node_modules', 'pushbutton'), 'dir');
     expect(JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8')).compilerOptions.moduleResolution).toBe('node16');
     expect(fs.readFileSync(path.join(root, 'impl', 'counter.ts'), 'utf8')).toContain("from '../spec/counter.js'");
-    const r = await verify(root);
+    const r = await verify(root, ...ONE_WORKER);
     expect(r.code, both(r)).toBe(0);
     expect(r.stdout).toMatch(/summary: 2 subsystems, 4 operations: 4 proved, 0 refuted, 0 unknown/);
   });
@@ -98,7 +105,7 @@ describe('exit 0: everything proved', () => {
 
   it('positional subsystem names select: only the named subsystem is verified', async () => {
     const root = project('ok', 'ok-positional');
-    const r = await verify(root, 'toggle');
+    const r = await verify(root, 'toggle', ...ONE_WORKER);
     expect(r.code, both(r)).toBe(0);
     expect(r.stdout).toMatch(/^toggle {2}\(/m);
     expect(r.stdout).not.toMatch(/^counter {2}\(/m);
@@ -108,7 +115,7 @@ describe('exit 0: everything proved', () => {
   it('--smt2 DIR writes one SMT-LIB2 file per goal', async () => {
     const root = project('ok', 'ok-smt2');
     const dir = path.join(tmp, 'smt2-out');
-    const r = await verify(root, 'counter', '--json', '--smt2', dir);
+    const r = await verify(root, 'counter', '--json', '--smt2', dir, ...ONE_WORKER);
     expect(r.code, both(r)).toBe(0);
     const doc = JSON.parse(r.stdout);
     const goals: { id: string }[] = doc.subsystems.flatMap((s: { operations: { goals: { id: string }[] }[] }) => s.operations.flatMap((o) => o.goals));
@@ -130,7 +137,7 @@ describe('exit 1: a counterexample', () => {
   let text: Run;
   beforeAll(async () => {
     root = project('buggy');
-    text = await verify(root);
+    text = await verify(root, ...ONE_WORKER);
   }, SPAWN_TIMEOUT);
 
   it('names the refuted operation and shows a counterexample confirmed by replay', () => {
@@ -155,7 +162,7 @@ describe('exit 1: a counterexample', () => {
   });
 
   it('--json prints one JSON document with exitCode 1 and the confirmed counterexample', async () => {
-    const r = await verify(root, '--json');
+    const r = await verify(root, '--json', ...ONE_WORKER);
     expect(r.code, both(r)).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.tool).toBe('pushbutton');
@@ -182,7 +189,7 @@ describe('exit 1: a counterexample', () => {
     fs.symlinkSync(REPO, path.join(n16, 'node_modules', 'pushbutton'), 'dir');
     const buggy = fs.readFileSync(path.join(FIXTURES, 'buggy', 'impl', 'counter.ts'), 'utf8').replaceAll("'../spec/counter'", "'../spec/counter.js'");
     fs.writeFileSync(path.join(n16, 'impl', 'counter.ts'), buggy);
-    const r = await verify(n16, 'counter', '--json');
+    const r = await verify(n16, 'counter', '--json', ...ONE_WORKER);
     expect(r.code, both(r)).toBe(1);
     const doc = JSON.parse(r.stdout);
     const goals = doc.subsystems[0].operations.flatMap((o: { goals: unknown[] }) => o.goals);
@@ -283,7 +290,7 @@ describe('exit 2: input outside the subset or otherwise unusable', () => {
 describe('exit 3: unknown, nothing refuted', () => {
   it('an obligation the solver cannot decide within --timeout 200 (sums of two cubes)', async () => {
     const root = project('unknown');
-    const r = await verify(root, '--timeout', '200');
+    const r = await verify(root, '--timeout', '200', ...ONE_WORKER);
     expect(r.code, both(r)).toBe(3);
     expect(r.stdout).toMatch(/\? probe +unknown/);
     expect(r.stdout).toMatch(/unknown\[refinement\] impl\/cubes\.ts:\d+:\d+: probe may return a different result than the spec/);
