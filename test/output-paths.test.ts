@@ -87,6 +87,17 @@ describe('verify with an output path it cannot write: exit 2 before any proof, n
     expect(r.stderr).toMatch(/^verify merge: --junit \/proc\/x\.xml: .*under \/proc/m);
   });
 
+  it('verify rid and verify commute check theirs first too', async () => {
+    const rid = await verify(REPO, 'rid', 'examples/refcount/L1-pm-get-sync/buggy.ts', '--sarif', path.join(tmp, 'nope', 'rid.sarif'));
+    expect(rid.code, both(rid)).toBe(2);
+    expect(rid.stderr).toMatch(/^verify rid: --sarif .*nope\/rid\.sarif: the folder .*nope does not exist/m);
+    expect(rid.stdout).toBe('');
+    const commute = await verify(REPO, 'commute', 'counter', '--html', '/proc/c.html');
+    expect(commute.code, both(commute)).toBe(2);
+    expect(commute.stderr).toMatch(/^verify commute: --html \/proc\/c\.html: .*under \/proc/m);
+    expect(commute.stdout).toBe('');
+  });
+
   it('a good path is written: --sarif and --junit in an existing folder, --smt2 creating its folder', async () => {
     const r = await verify(root, 'toggle', '--sarif', path.join(tmp, 'ok.sarif'), '--junit', path.join(tmp, 'ok.xml'), '--smt2', path.join(tmp, 'smt', 'deep'));
     expect(r.code, both(r)).toBe(0);

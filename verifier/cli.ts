@@ -136,6 +136,12 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals[0] === 'rid' || positionals[0] === 'commute') {
     // verify rid PATH (verifier/rid/, docs/rid.md), verify commute NAME (verifier/commute/, docs/commute.md)
     // (verify rid's budget is an rlimit, its wall clock only a safety net)
+    // their reports too are checked before the run (a commute run can take an hour)
+    const bad = checkOutputs({ '--sarif': values.sarif, '--html': values.html, '--tests': values.tests }, { '--emit-vitest': values['emit-vitest'] });
+    if (bad) {
+      console.error(`verify ${positionals[0]}: ${bad}`);
+      return 2;
+    }
     const timeoutMs = values.timeout === undefined ? (positionals[0] === 'rid' ? DEFAULT_NET_MS : 10_000) : parseDuration(values.timeout);
     if (timeoutMs === undefined || timeoutMs <= 0) {
       console.error(`verify: --timeout ${values.timeout}: write milliseconds or a duration such as 10s`);
