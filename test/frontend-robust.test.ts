@@ -196,14 +196,15 @@ describe(`nesting deeper than ${MAX_DEPTH}: a located error within seconds, not 
 
   it('just under the limit is accepted and proved (the limit is not so low that it costs real code)', async () => {
     // a 90-term sum inside 90 parentheses: about 190 levels from the file down
-    const r = await verify(withInvariant(`${'('.repeat(90)}${Array(90).fill('s.rest').join(' + ')}${')'.repeat(90)} >= 0 && s.rest < 100`), 'counter');
+    const r = await verify(withInvariant(`${'('.repeat(90)}${Array(90).fill('s.rest').join(' + ')}${')'.repeat(90)} >= 0 && s.rest < 100`), 'counter', '--jobs', '1');
     expect(r.code, r.out).toBe(0);
   });
 });
 
 describe('the shipped models still verify', () => {
   it('verify examples/counter', async () => {
-    const r = await verify(REPO, 'examples/counter');
+    // one solver worker: a few goals, and a worker's start is about 2 s of CPU
+    const r = await verify(REPO, 'examples/counter', '--jobs', '1');
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/summary: 1 subsystem, \d+ operations: \d+ proved, 0 refuted, 0 unknown/);
   });
