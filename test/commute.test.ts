@@ -458,6 +458,7 @@ describe('scheduling', () => {
 });
 
 describe('verify commute on the command line', () => {
+  // the specs here are small: one solver worker (--jobs 1) spares a worker's start (about 2 s of CPU) per run
   const cli = (args: string[]) => {
     try {
       return { code: 0, out: execFileSync('node', [path.join(root, 'bin/verify.mjs'), ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
@@ -470,7 +471,7 @@ describe('verify commute on the command line', () => {
   it('prints verdicts, tables and totals, writes JSON, HTML and runnable vitest files', () => {
     const dir = fs.mkdtempSync(path.join(root, 'test', '.commute-out-'));
     try {
-      const r = cli(['commute', 'anyslot', '--html', path.join(dir, 'r.html'), '--tests', path.join(dir, 't.json'), '--emit-vitest', dir, '--jobs', '2']);
+      const r = cli(['commute', 'anyslot', '--html', path.join(dir, 'r.html'), '--tests', path.join(dir, 't.json'), '--emit-vitest', dir, '--jobs', '1']);
       expect(r.code, r.out).toBe(0);
       expect(r.out).toMatch(/anyslot: 2 operations, 3 pairs/);
       expect(r.out).toMatch(/tests per pair/);
@@ -493,7 +494,7 @@ describe('verify commute on the command line', () => {
       const impl = slotsProject(dir);
       const file = path.join(dir, 't.json');
       const totals = (out: string) => JSON.parse(out).totals.impls.slots;
-      const first = cli(['commute', 'slots', '--root', dir, '--tests', file, '--json', '--jobs', '2']);
+      const first = cli(['commute', 'slots', '--root', dir, '--tests', file, '--json', '--jobs', '1']);
       expect(first.code, first.out).toBe(0);
       const saved = JSON.parse(fs.readFileSync(file, 'utf8')).tests.length;
       // the same tests, the same implementation: the same verdicts, and no solver at all
@@ -530,7 +531,7 @@ describe('verify commute on the command line', () => {
   });
 
   it('--json is one document with the pairs and the policy', () => {
-    const r = cli(['commute', fixture('register'), '--json', '--no-tests']);
+    const r = cli(['commute', fixture('register'), '--json', '--no-tests', '--jobs', '1']);
     expect(r.code, r.out).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.pairs.map((p: { a: string; b: string; analysis: { verdict: string } }) => `${p.a}/${p.b}:${p.analysis.verdict}`)).toEqual(['set/set:sometimes', 'set/get:sometimes', 'get/get:always']);
