@@ -4,7 +4,8 @@
 // the TypeScript code.
 //
 // One Runner (one solver pool) for the file. Bug files are selected exactly as
-// `verify bugs/posix.NAME.ts` selects them, with --filter set to the operation the bug is in.
+// `verify bugs/posix.NAME.ts` selects them, with --filter set to the operation the bug is in and
+// --fail-fast (a seeded bug needs one refutation, with a counterexample that replays).
 import { describe, it, expect, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -44,12 +45,15 @@ async function run(selector: string, filter?: string[]): Promise<SubsystemOutcom
   expect(pairs.length, `${selector} selects a subsystem`).toBeGreaterThan(0);
   // anchored globs: 'read*' is read, not pread or memread
   opts.filter = filter?.map((op) => `${op}*`);
+  // a seeded bug needs one refutation: its operation's other undecided goals are not climbed
+  opts.failFast = filter !== undefined;
   try {
     const outs: SubsystemOutcome[] = [];
     for (const p of pairs) outs.push(await runner.verify(p));
     return outs;
   } finally {
     opts.filter = undefined;
+    opts.failFast = false;
   }
 }
 
