@@ -701,12 +701,13 @@ export class Machine {
   }
 
   /** Records an access to the cell at `place` + `segs` (+ a map key), when footprints are on and the root is an input. */
-  private touch(kind: CellAccess['kind'], place: Ref, segs: Seg[], key?: Term): void {
+  /** Records an access for the conflict check; a map's `key` is 'every' for a read of all its entries. */
+  private touch(kind: CellAccess['kind'], place: Ref, segs: Seg[], key?: Term | 'every'): void {
     if (!this.footprint || this.heap.get(place.root)?.kind !== 'input') return;
-    const idx = place.path.filter((s): s is { i: Term } => 'i' in s).map((s) => s.i);
-    if (key) idx.push(key);
+    const idx: (Term | undefined)[] = place.path.filter((s): s is { i: Term } => 'i' in s).map((s) => s.i);
+    if (key) idx.push(key === 'every' ? undefined : key);
     const cell = keyOf([...place.path.map(toSeg), ...segs]).replace(/\{(val|has)\}$/, '{entry}');
-    this.footprint.push({ kind, root: place.root, cell, idx: idx.map((i) => (i.closed ? i : undefined)), guard: T.and(this.pc, this.frame.live) });
+    this.footprint.push({ kind, root: place.root, cell, idx: idx.map((i) => (i?.closed ? i : undefined)), guard: T.and(this.pc, this.frame.live) });
   }
 
   /** Writes `v` at the leaf reached by `segs` from the root, storing along the place's indices. */
@@ -891,6 +892,8 @@ export class Machine {
         this.heldAcross(a, mark, e.r.loc);
         // unset keys hold the default in {val} (an input fact, kept by every write), so equal
         // leaves are exactly equal maps
+        // (both maps are read whole: every entry is in the footprint)
+        for (const m of [a, b]) this.touch('read', m, [{ map: 'val' }], 'every');
         const parts = (['val', 'has', 'dflt'] as const).map((k) => T.eq(this.readLeaf(a, [{ map: k }]), this.readLeaf(b, [{ map: k }])));
         return { k: 's', t: T.and(...parts) };
       }
@@ -951,6 +954,8 @@ export class Machine {
     }
     const l = this.expr(e.l) as SVal & { k: 's' };
     const r = this.expr(e.r) as SVal & { k: 's' };
+    // (the front end rejects comparisons of records; a reference has no term to compare)
+    if (l.k !== 's' || r.k !== 's') reject(e.loc, 'an operator on a record or array', 'in TypeScript it would compare identity; compare the fields');
     switch (e.op) {
       case 'implies':
         return { k: 's', t: T.implies(l.t, r.t) };

@@ -204,13 +204,17 @@ describe('a real run: --junit, --json and --sarif of one project (a refutation, 
 });
 
 describe('verify rid --sarif', () => {
-  it('is valid against the official SARIF 2.1.0 schema', async () => {
+  it('is valid against the official SARIF 2.1.0 schema, also for a folder whose name needs percent-encoding', async () => {
+    // the refcount catalogue in a folder named with a space, # and <
+    const root = path.join(tmp, 'rid');
+    fs.cpSync(path.join(REPO, 'examples', 'refcount'), path.join(root, 'ref count#1<'), { recursive: true });
     const out = path.join(tmp, 'rid.sarif');
-    const r = await verify(REPO, 'rid', 'examples/refcount/L1-pm-get-sync/buggy.ts', '--sarif', out);
+    const r = await verify(root, 'rid', 'ref count#1</L1-pm-get-sync/buggy.ts', '--sarif', out);
     expect(r.code, both(r)).toBe(1);
     const sarif = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(sarif.runs[0].results.length).toBeGreaterThan(0);
     expect(sarif.runs[0].results[0].codeFlows.length).toBeGreaterThan(0);
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('ref%20count%231%3C/L1-pm-get-sync/buggy.ts');
     expect(validSarif(sarif), errorsOf(validSarif)).toBe(true);
   });
 });

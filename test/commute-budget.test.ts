@@ -98,3 +98,14 @@ describe('verify commute: budgets in resource counts', () => {
     expect(await counts(100_000)).toEqual(first);
   });
 });
+
+describe('verify commute: the conflict check sees every read', () => {
+  it('sameMap reads every entry of both maps: put1/eq is not conflict-free (red-team q38)', async () => {
+    const run = await runCommute({ root: path.join(root, 'test', 'fixtures', 'commute', 'samemap'), target: 'sm', jobs: 2, pool, noTests: true, filter: ['put1/eq'] });
+    const proofs = run.pairs[0].proofs!;
+    const [impl] = Object.keys(proofs);
+    expect(run.pairs[0].commutativePaths).toBeGreaterThan(0);
+    expect(proofs[impl].conflictFree).toBe(0);
+    expect(proofs[impl].cells.join(' ')).toMatch(/m1/);
+  }, 120_000);
+});

@@ -304,7 +304,7 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   { name: 'floating-point literal', code: body('  y = ⟪1.5;'), construct: /number `1\.5`/, fix: /integers.*no floating point/ },
   { name: 'integer beyond the safe range', code: body('  y = ⟪1e20;'), construct: /number `1e20`/, fix: /safe range/ },
   { name: 'string outside an enumeration', code: body("  const name = ⟪'abc';"), construct: /string `'abc'`/, fix: /string-literal union types/ },
-  { name: 'string not a member of the enumeration', code: body("  s.mode = ⟪'standby';"), construct: /string 'standby'/, fix: /not a member of Mode \('on' \| 'off'\)/ },
+  { name: 'string not a member of the enumeration', code: body("  s.mode = ⟪'standby';"), construct: /string 'standby'/, fix: /not a member of Mode \('off' \| 'on'\)/ },
   { name: 'template string', code: body('  const m: Mode = ⟪`o${x}`;'), construct: /template string/, fix: /strings are outside the subset/ },
   { name: '==', code: body('  if (⟪x == 1) y = 1;'), construct: /operator ==/, fix: /use === \(strict equality\)/ },
   { name: '!=', code: body('  if (⟪x != 1) y = 1;'), construct: /operator !=/, fix: /use !== \(strict equality\)/ },
@@ -376,6 +376,11 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   { name: 'object literal with a method', code: body('  const p: Pair = { a: 1, b: 2, ⟪get() { return 1; } };'), construct: /get\(\) \{ return 1; \}/, fix: /name: value/ },
   { name: 'spread of another record type', code: body('  const p: Pair = { ⟪...s };'), construct: /\.\.\.s/, fix: /spread a Pair only/ },
   { name: 'spread of a record with nested records', code: body('  const t: State = { ⟪...s };'), construct: /\.\.\.s/, fix: /copies cells by reference/ },
+
+  // ---- what TypeScript means but the terms would not (red-team round 4) ---------------------------
+  { name: 'a switch case comparing records (identity)', code: body('  switch (s.pair) { case ⟪s.pair: y = 1; break; default: y = 2; }'), construct: /the case `s\.pair` of Pair values/, fix: /compares identity/ },
+  { name: 'a const read before its declaration (in a quantifier body)', code: body('  const ok = forall(2, (i) => i < ⟪k);\n  const k = 5;\n  if (ok) y = 1;'), construct: /k read before its declaration/, fix: /temporal dead zone/ },
+  { name: 'a comment that silences TypeScript', code: body('  // ⟪@ts-ignore\n  y = 1;'), construct: /the comment @ts-ignore/, fix: /outside the subset/ },
 ];
 
 describe('every construct outside the subset is rejected at its location', () => {

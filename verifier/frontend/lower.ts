@@ -6,9 +6,12 @@
 // imports, whatever module resolution the user's tsconfig uses.
 
 import { Node, SyntaxKind, type FunctionDeclaration, type Expression, type Statement, type TypeNode, type Symbol as TsSymbol, type Project } from 'ts-morph';
-import { type Expr, type Stmt, type Type, type Loc, type Func, type Module, type Program, type Field, type BinaryOp, BOOL, NUMBER, VOID, intType, isScalar, sameShape, typeToString, INT_TYPES, type IntTypeName, forEachChild, sameType, applyBitwise, BITWISE_OPS, type BitwiseOp } from '../ir.ts';
+import { type Expr, type Stmt, type Type, type Loc, type Func, type Module, type Program, type Field, type BinaryOp, BOOL, NUMBER, VOID, intType, isScalar, sameShape, typeToString, INT_TYPES, type IntTypeName, sameType } from '../ir.ts';
 import { SubsetError, reject, type Diagnostic } from '../diagnostics.ts';
 import { cyclicConstantReads } from './imports.ts';
+import { callsOf, isPlainPath, hasEffects, hasCalls, evalConstInt, rootOf } from './ir-queries.ts';
+
+export { evalConstInt, rootOf };
 
 const PRELUDE_MODULE = 'pushbutton';
 const INT_NAMES = Object.keys(INT_TYPES) as IntTypeName[];
@@ -242,7 +245,9 @@ export class Lowering {
         if (Node.isLiteralTypeNode(m) && Node.isStringLiteral(m.getLiteral())) members.push((m.getLiteral() as import('ts-morph').StringLiteral).getLiteralValue());
         else reject(locOf(m), `the union member ${describe(m)}`, "only unions of string literals ('A' | 'B') are enumerations in the subset");
       }
-      return { k: 'enum', name: aliasName ?? members.map((m) => `'${m}'`).join(' | '), members };
+      // a union has no order in TypeScript ('a' | 'b' is 'b' | 'a'): one canonical order, so that
+      // two spellings of one type agree on each member's number
+      return { k: 'enum', name: aliasName ?? members.map((m) => `'${m}'`).join(' | '), members: [...new Set(members)].sort() };
     }
     if (Node.isLiteralTypeNode(tn) && Node.isStringLiteral(tn.getLiteral())) {
       const v = (tn.getLiteral() as import('ts-morph').StringLiteral).getLiteralValue();
@@ -322,7 +327,7 @@ export class Lowering {
 
   /** Lowers a module-level `const` to an IR expression, inlined at each use. */
   constantExpr(decl: Node): Expr | undefined {
-    if (!Node.isVariableDeclaration(decl)) return undefined;
+    if (!Node.isVariableDeclaration(decl) || !isModuleLevel(decl)) return undefined;
     const stmt = decl.getVariableStatement();
     if (!stmt || stmt.getDeclarationKind() !== 'const') return undefined;
     const init = decl.getInitializer();
@@ -383,73 +388,6 @@ function preludeName(d: Node): string | undefined {
 
 function isPreludeNamespace(d: Node): boolean {
   return Node.isNamespaceImport(d) && d.getParentOrThrow().getParentOrThrow().asKind(SyntaxKind.ImportDeclaration)?.getModuleSpecifierValue() === PRELUDE_MODULE;
-}
-
-function callsOf(body: Stmt[]): { fn: string; loc: Loc }[] {
-  const out: { fn: string; loc: Loc }[] = [];
-  const ex = (e: Expr): void => {
-    if (e.k === 'call') out.push({ fn: e.fn, loc: e.loc });
-    forEachChild(e, ex);
-  };
-  const st = (s: Stmt): void => {
-    switch (s.k) {
-      case 'let': ex(s.init); break;
-      case 'assign': ex(s.target); ex(s.value); break;
-      case 'if': ex(s.c); s.then.forEach(st); s.else.forEach(st); break;
-      case 'for': s.body.forEach(st); break;
-      case 'return': if (s.value) ex(s.value); break;
-      case 'expr': ex(s.e); break;
-      case 'assert': case 'assume': ex(s.c); break;
-      case 'mapSet': ex(s.map); ex(s.key); ex(s.value); break;
-      case 'mapDelete': ex(s.map); ex(s.key); break;
-      case 'break': case 'continue': break;
-    }
-  };
-  body.forEach(st);
-  return out;
-}
-
-/** A local or parameter, or a field of one (no index, no call): evaluating it cannot fail or change anything. */
-function isPlainPath(e: Expr): boolean {
-  return e.k === 'var' || (e.k === 'field' && isPlainPath(e.obj));
-}
-
-/** Whether evaluating `e` may change the state or give another value the next time: a call, or a choice. */
-function hasEffects(e: Expr): boolean {
-  if (e.k === 'call' || (e.k === 'quant' && e.q === 'choose')) return true;
-  let found = false;
-  forEachChild(e, (c) => { if (!found && hasEffects(c)) found = true; });
-  return found;
-}
-
-function hasCalls(e: Expr): boolean {
-  let found = e.k === 'call' || e.k === 'var';
-  forEachChild(e, (c) => { if (hasCalls(c)) found = true; });
-  return found;
-}
-
-/** Evaluates a constant integer expression (literals, constants and arithmetic). */
-export function evalConstInt(e: Expr): number | undefined {
-  switch (e.k) {
-    case 'int': return Number(e.v);
-    case 'neg': { const v = evalConstInt(e.e); return v === undefined ? undefined : -v; }
-    case 'binary': {
-      const l = evalConstInt(e.l), r = evalConstInt(e.r);
-      if (l === undefined || r === undefined) return undefined;
-      switch (e.op) {
-        case '+': return l + r;
-        case '-': return l - r;
-        case '*': return l * r;
-        default: return (BITWISE_OPS as readonly string[]).includes(e.op) ? applyBitwise(e.op as BitwiseOp, l, r) : undefined;
-      }
-    }
-    case 'intdiv': {
-      const l = evalConstInt(e.l), r = evalConstInt(e.r);
-      if (l === undefined || !r) return undefined;
-      return e.mode === 'floor' ? Math.floor(l / r) : Math.trunc(l / r);
-    }
-    default: return undefined;
-  }
 }
 
 // bitwise operators are arithmetic on integers too (with JavaScript's 32-bit conversions: symexec/bitwise.ts)
@@ -656,10 +594,10 @@ class FunctionLowering {
               if (args.length !== 2) reject(loc, describe(e), 'write m.set(key, value)');
               const value = this.lowerExpr(args[1], map.type.value);
               this.checkAssignable(map.type.value, value, locOf(args[1]));
-              return [{ k: 'mapSet', loc, map, key: this.lowerExpr(args[0], map.type.key), value }];
+              return [{ k: 'mapSet', loc, map, key: this.mapKey(map.type, args[0]), value }];
             }
             if (args.length !== 1) reject(loc, describe(e), 'write m.delete(key)');
-            return [{ k: 'mapDelete', loc, map, key: this.lowerExpr(args[0], map.type.key) }];
+            return [{ k: 'mapDelete', loc, map, key: this.mapKey(map.type, args[0]) }];
           }
         }
       }
@@ -756,6 +694,19 @@ class FunctionLowering {
     });
   }
 
+  /** A key of an SMap operation (get, has, set, delete): of the map's key type. */
+  private mapKey(map: Type & { k: 'map' }, arg: Expression): Expr {
+    const key = this.lowerExpr(arg, map.key);
+    if (!sameShape(key.type, map.key)) reject(locOf(arg), describe(arg), `the key type is ${typeToString(map.key)}`);
+    return key;
+  }
+
+  /** `===` (and a switch case) compares scalars of one type; on records it would compare identity. */
+  private checkEquality(loc: Loc, what: string, l: Expr, r: Expr): void {
+    if (!sameShape(l.type, r.type)) reject(loc, what, `it compares ${typeToString(l.type)} with ${typeToString(r.type)}`);
+    if (!isScalar(l.type)) reject(loc, `${what} of ${typeToString(l.type)} values`, 'in TypeScript === on records and arrays compares identity, not contents; compare the fields');
+  }
+
   private switchStmt(s: import('ts-morph').SwitchStatement, loc: Loc): Stmt[] {
     const subject = this.lowerExpr(s.getExpression());
     const tmp = this.declare('switch', subject.type, false);
@@ -766,7 +717,12 @@ class FunctionLowering {
     let cur: Group = { labels: [], isDefault: false, body: [], loc };
     clauses.forEach((c, i) => {
       if (Node.isDefaultClause(c)) cur.isDefault = true;
-      else cur.labels.push(this.lowerExpr(c.getExpression(), subject.type));
+      else {
+        const label = this.lowerExpr(c.getExpression(), subject.type);
+        // a case compares with ===: the same checks as the operator
+        this.checkEquality(locOf(c.getExpression()), `the case ${describe(c.getExpression())}`, subject, label);
+        cur.labels.push(label);
+      }
       // `case A: { ...; break; }` is the same as `case A: ...; break;` (the group body gets its own scope)
       const own = c.getStatements();
       const stmts = own.length === 1 && Node.isBlock(own[0]) ? own[0].getStatements() : own;
@@ -926,7 +882,13 @@ class FunctionLowering {
     if (name === 'undefined') reject(loc, 'undefined', 'every value is defined in the subset');
     const r = this.L.resolve(e);
     if (r.k === 'decl') {
+      // (lowered first: constants defined in terms of each other are reported as such)
       const c = this.L.constantExpr(r.node);
+      // a const read before its declaration throws in TypeScript (the temporal dead zone): a
+      // local one is found here only then (the scope knows it once declared), a module-level one
+      // when an initializer of its own module reads it before its line
+      const early = (d: Node) => d.getSourceFile() === e.getSourceFile() && !e.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) && e.getStart() < d.getStart();
+      if (Node.isVariableDeclaration(r.node) && (!isModuleLevel(r.node) || early(r.node))) reject(loc, `${name} read before its declaration`, 'in TypeScript this throws a ReferenceError (temporal dead zone): declare it first');
       if (c) {
         if (c.k === 'enumLit' || c.type.k !== 'int' || expected?.k !== 'int') return { ...c, loc };
         return { ...c, loc };
@@ -963,10 +925,8 @@ class FunctionLowering {
         r = this.lowerExpr(e.getRight(), l.type);
       }
       const op = COMPARE[opText];
-      if (op === '===' || op === '!==') {
-        if (!sameShape(l.type, r.type)) reject(loc, `the comparison ${describe(e)}`, `it compares ${typeToString(l.type)} with ${typeToString(r.type)}`);
-        if (!isScalar(l.type)) reject(loc, `the comparison ${describe(e)} of ${typeToString(l.type)} values`, 'in TypeScript === on records and arrays compares identity, not contents; compare the fields');
-      } else if (l.type.k !== 'int' || r.type.k !== 'int') reject(loc, `the comparison ${describe(e)}`, 'ordering comparisons are on integers only');
+      if (op === '===' || op === '!==') this.checkEquality(loc, `the comparison ${describe(e)}`, l, r);
+      else if (l.type.k !== 'int' || r.type.k !== 'int') reject(loc, `the comparison ${describe(e)}`, 'ordering comparisons are on integers only');
       return { k: 'binary', op, l, r, type: BOOL, loc };
     }
     if (opText === '=' || opText in COMPOUND) reject(loc, `the assignment ${describe(e)} inside an expression`, 'write assignments as statements of their own');
@@ -1030,8 +990,7 @@ class FunctionLowering {
         const m = callee.getName();
         if (obj.type.k === 'map') {
           if ((m === 'get' || m === 'has') && args.length === 1) {
-            const key = this.lowerExpr(args[0], obj.type.key);
-            if (!sameShape(key.type, obj.type.key)) reject(locOf(args[0]), describe(args[0]), `the key type is ${typeToString(obj.type.key)}`);
+            const key = this.mapKey(obj.type, args[0]);
             return m === 'get' ? { k: 'mapGet', map: obj, key, type: obj.type.value, loc } : { k: 'mapHas', map: obj, key, type: BOOL, loc };
           }
           reject(loc, describe(e), 'maps support get(k), has(k) in expressions and set(k, v), delete(k) as statements');
@@ -1186,14 +1145,12 @@ class FunctionLowering {
 
 }
 
-/** The root local or parameter an access path starts from, if any. */
-export function rootOf(e: Expr): string | undefined {
-  if (e.k === 'var') return e.name;
-  if (e.k === 'field' || e.k === 'index') return rootOf(e.obj);
-  return undefined;
-}
-
 /** Literal integers are typed `number` unless a declaration says otherwise. */
 function widen(t: Type): Type {
   return t.k === 'int' ? NUMBER : t;
+}
+
+/** A declaration of the module itself, not of a function or block. */
+function isModuleLevel(decl: import('ts-morph').VariableDeclaration): boolean {
+  return Node.isSourceFile(decl.getVariableStatement()?.getParent());
 }

@@ -110,7 +110,7 @@ function sourceProblems(project: Project, roots: string[]): { fatal: Diagnostic[
   for (const file of files) {
     if (memo.has(file)) continue;
     const sf = project.getSourceFileOrThrow(file).compilerNode;
-    fatal.push(...tooDeep(sf), ...moduleLevelCode(sf));
+    fatal.push(...tooDeep(sf), ...moduleLevelCode(sf), ...suppressions(sf));
   }
   if (fatal.length) return { fatal, typeErrors: [] };
   // 3. TypeScript's own checker, on the files not checked yet in this project
@@ -271,6 +271,24 @@ function moduleLevelCode(sf: ts.SourceFile): Diagnostic[] {
       const what = ts.isVariableDeclaration(decl) ? `the module-level constant ${show(decl)}` : `${show(runs)} at module level`;
       out.push({ loc: locOf(sf, decl), construct: what, message: `a constant is computed from literals and other constants only: ${show(runs)} would run when the module is loaded, unverified; compute the value inside a function (init(), an operation)` });
     }
+  }
+  return out;
+}
+
+/**
+ * Comments that switch TypeScript's checker off (`@ts-nocheck`, `@ts-ignore`, `@ts-expect-error`):
+ * what they hide is an error TypeScript would report, and a program it rejects (a duplicated
+ * export that does not load, say) is outside the subset whatever the comment says.
+ */
+function suppressions(sf: ts.SourceFile): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, sf.languageVariant, sf.text);
+  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    if (kind !== ts.SyntaxKind.SingleLineCommentTrivia && kind !== ts.SyntaxKind.MultiLineCommentTrivia) continue;
+    const m = /@ts-(nocheck|ignore|expect-error)\b/.exec(scanner.getTokenText());
+    if (!m) continue;
+    const { line, character } = sf.getLineAndCharacterOfPosition(scanner.getTokenStart() + m.index);
+    out.push({ loc: at(path.resolve(sf.fileName), line + 1, character + 1), construct: `the comment ${m[0]}`, message: "it silences TypeScript's checker, and a program TypeScript rejects is outside the subset: fix the error it hides instead" });
   }
   return out;
 }

@@ -5,6 +5,7 @@ import type { Loc } from '../ir.ts';
 import type { Analysis, Finding } from './analyse.ts';
 import { locText } from './analyse.ts';
 import { formatDiagnostic } from '../diagnostics.ts';
+import { sarifUri } from '../report.ts';
 import type { Replayed } from './replay.ts';
 import type { Step } from '../../symexec/summary.ts';
 
@@ -157,8 +158,7 @@ export function ridJson(r: RidResult, cwd: string): unknown {
 }
 
 function sarifLoc(l: Loc, cwd: string, text?: string): unknown {
-  const [uri] = locText(l, cwd).split(/:(?=\d+:\d+$)/);
-  return { physicalLocation: { artifactLocation: { uri }, region: { startLine: l.line, startColumn: l.col } }, ...(text ? { message: { text } } : {}) };
+  return { physicalLocation: { artifactLocation: { uri: sarifUri(l.file, cwd) }, region: { startLine: l.line, startColumn: l.col } }, ...(text ? { message: { text } } : {}) };
 }
 
 export function ridSarif(r: RidResult, version: string, cwd: string): unknown {
