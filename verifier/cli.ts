@@ -11,6 +11,7 @@ import { SolverPool } from './solver/pool.ts';
 import { RID_RLIMIT } from './rid/smt.ts';
 import { ProofCache } from './cache.ts';
 import { Progress } from './progress.ts';
+import { watchProject } from './watch.ts';
 import { junitDocument } from './junit.ts';
 import { checkOutputs, writeOutput } from './outputs.ts';
 import { parseShard } from './shard.ts';
@@ -60,6 +61,8 @@ options:
                    terminal, a plain line each elsewhere)
   --fail-fast      stop a subsystem at its first refutation: the goals not yet decided are not
                    asked further (unknown, "not asked"); for a quick answer on a broken edit
+  --watch          verify, then again after every saved change to the project's .ts files (the
+                   proof cache answers what did not change); Ctrl-C stops
   --smt2 DIR       write every query as an SMT-LIB2 file into DIR
   --sarif FILE     also write the refuted and unknown goals as SARIF 2.1.0 (code scanning)
   --junit FILE     also write JUnit XML: a test suite per subsystem, a test case per goal, the
@@ -105,6 +108,7 @@ export async function main(argv: string[]): Promise<number> {
         cache: { type: 'string' },
         'no-cache': { type: 'boolean' },
         'fail-fast': { type: 'boolean' },
+        watch: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         sarif: { type: 'string' },
         junit: { type: 'string' },
@@ -199,27 +203,12 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
   const bad = checkOutputs({ '--sarif': values.sarif as string | undefined, '--junit': values.junit as string | undefined }, { '--smt2': values.smt2 as string | undefined });
   if (bad) throw new UsageError(bad);
 
-  const all = discover(root);
-  let pairs: Pair[];
-  if (positionals.length === 0) {
-    pairs = all;
-    const orphans = orphanSpecs(root, all);
-    if (orphans.length) throw new UsageError(orphans.map((f) => `${path.relative(root, f)} has no implementation (expected ${path.basename(f) === 'spec.ts' ? path.join(path.relative(root, path.dirname(f)), 'impl.ts') : path.join('impl', path.basename(f))})`).join('\n        '));
-  } else {
-    pairs = [];
-    for (const sel of positionals) {
-      const found = select(root, all, sel);
-      if (found.length === 0) throw new UsageError(`'${sel}' matches no subsystem (looked for spec/${sel}.ts with impl/${sel}.ts, examples/${sel}/, and a path)${all.length ? `; known: ${all.map((p) => p.name).join(', ')}` : ''}`);
-      pairs.push(...found.filter((p) => !pairs.some((q) => q.implFile === p.implFile)));
-    }
-  }
-  if (pairs.length === 0) throw new UsageError(`no subsystems found under ${root} (expected spec/NAME.ts with impl/NAME.ts, or examples/NAME/spec.ts with impl.ts)`);
-
   const json = Boolean(values.json);
+  if (values.watch && (json || values.shard !== undefined)) throw new UsageError('--watch prints text as it goes: it does not combine with --json or --shard');
+  let pairs = selectPairs(root, positionals);
   const filter = values.filter as string[] | undefined;
   // the sources as they are verified (verify merge refuses shards of different checkouts)
   const sources = json ? sourcesHash(root) : '';
-  const t0 = performance.now();
   const version = await SolverPool.solverVersion();
   if (!json) console.log(`pushbutton verify · ${version} · rlimit ${rlimit} per goal, wall-clock net ${timeoutMs} ms · ${jobs} worker${jobs === 1 ? '' : 's'}`);
   // (PUSHBUTTON_CACHE=off: the test suite's runs of the command, which must each solve what they test)
@@ -237,39 +226,91 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
     onOperation: progress ? (s, op) => progress.operation(s, op) : undefined,
     smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined,
   });
-  const outcomes: SubsystemOutcome[] = [];
-  try {
+  if (!values.watch) {
+    try {
+      return await once();
+    } finally {
+      await runner.close();
+    }
+  }
+  // --watch: the runner (its solver workers) and the cache stay; each change is a new run
+  const watcher = watchProject(root);
+  const stop = async () => {
+    watcher.close();
+    await runner.close();
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  for (;;) {
+    await once();
+    console.log('watching for changes (Ctrl-C to stop)');
+    const files = await watcher.next();
+    console.log(`\nchanged: ${files.join(', ')}`);
+    try {
+      pairs = selectPairs(root, positionals);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      console.error(`verify: ${e.message}`);
+      pairs = [];
+    }
+  }
+
+  /** One run over the selected subsystems, reported; its exit code. */
+  async function once(): Promise<number> {
+    const t0 = performance.now();
+    if (cache) cache.hits = { goals: 0, subsystems: 0 };
+    const outcomes: SubsystemOutcome[] = [];
     for (const pair of pairs) {
       const o = await runner.verify(pair);
       outcomes.push(o);
       progress?.clear();
       if (!json) console.log(subsystemText(o, process.cwd()));
     }
-  } finally {
-    await runner.close();
+    const wall = performance.now() - t0;
+    // (with --shard, theorems left to other shards count too: the filter did select them)
+    const selected = outcomes.flatMap((o) => o.operations).length + outcomes.reduce((a, o) => a + (o.shard?.elsewhere ?? 0), 0);
+    if (filter && selected === 0 && outcomes.every((o) => o.status !== 'rejected')) {
+      const msg = `--filter ${filter.join(' ')} selects no operation`;
+      if (json) console.log(jsonText({ schemaVersion: JSON_SCHEMA_VERSION, tool: 'pushbutton', command: 'verify', error: msg, exitCode: 2 }));
+      else console.error(`verify: ${msg}`);
+      return 2;
+    }
+    for (const n of cache?.notices ?? []) console.error(`verify: notice: ${n}`);
+    const code = exitCode(outcomes);
+    const failed = [
+      values.sarif ? writeOutput('--sarif', values.sarif as string, jsonText(sarifDocument(outcomes, version, process.cwd()))) : undefined,
+      values.junit ? writeOutput('--junit', values.junit as string, junitDocument(outcomes, { wallMs: wall })) : undefined,
+    ].filter((x) => x !== undefined);
+    const meta = { toolVersion: toolVersion(), toolBuild: toolBuild(), solver: version, options: { timeoutMs, rlimit, jobs, filter: filter ?? [], failFast: Boolean(values['fail-fast']) }, selection: positionals, root, sources, shard: shard ?? null, merged: null, wallMs: Math.round(wall) };
+    if (json) console.log(jsonText(jsonDocument(outcomes, meta)));
+    else {
+      console.log(summaryText(outcomes, wall));
+      if (cache && (cache.hits.goals || cache.hits.subsystems)) console.log(`         from the proof cache (${path.relative(process.cwd(), cache.dir) || '.'}): ${cache.hits.subsystems} subsystem${cache.hits.subsystems === 1 ? '' : 's'} whole, ${cache.hits.goals} goal${cache.hits.goals === 1 ? '' : 's'}`);
+      if (shard) console.log(`         shard ${shard.index}/${shard.count}: ${outcomes.reduce((a, o) => a + (o.shard?.elsewhere ?? 0), 0)} theorems left to the other shards; verify merge their --json documents for the whole run`);
+    }
+    for (const f of failed) console.error(`verify: ${f}`);
+    return failed.length ? 2 : code;
   }
-  const wall = performance.now() - t0;
-  // (with --shard, theorems left to other shards count too: the filter did select them)
-  const selected = outcomes.flatMap((o) => o.operations).length + outcomes.reduce((a, o) => a + (o.shard?.elsewhere ?? 0), 0);
-  if (filter && selected === 0 && outcomes.every((o) => o.status !== 'rejected')) {
-    const msg = `--filter ${filter.join(' ')} selects no operation`;
-    if (json) console.log(jsonText({ schemaVersion: JSON_SCHEMA_VERSION, tool: 'pushbutton', command: 'verify', error: msg, exitCode: 2 }));
-    else console.error(`verify: ${msg}`);
-    return 2;
+}
+
+/** The subsystems a run verifies: every one of the project, or those the selection names. */
+function selectPairs(root: string, positionals: string[]): Pair[] {
+  const all = discover(root);
+  let pairs: Pair[];
+  if (positionals.length === 0) {
+    pairs = all;
+    const orphans = orphanSpecs(root, all);
+    if (orphans.length) throw new UsageError(orphans.map((f) => `${path.relative(root, f)} has no implementation (expected ${path.basename(f) === 'spec.ts' ? path.join(path.relative(root, path.dirname(f)), 'impl.ts') : path.join('impl', path.basename(f))})`).join('\n        '));
+  } else {
+    pairs = [];
+    for (const sel of positionals) {
+      const found = select(root, all, sel);
+      if (found.length === 0) throw new UsageError(`'${sel}' matches no subsystem (looked for spec/${sel}.ts with impl/${sel}.ts, examples/${sel}/, and a path)${all.length ? `; known: ${all.map((p) => p.name).join(', ')}` : ''}`);
+      pairs.push(...found.filter((p) => !pairs.some((q) => q.implFile === p.implFile)));
+    }
   }
-  for (const n of cache?.notices ?? []) console.error(`verify: notice: ${n}`);
-  const code = exitCode(outcomes);
-  const failed = [
-    values.sarif ? writeOutput('--sarif', values.sarif as string, jsonText(sarifDocument(outcomes, version, process.cwd()))) : undefined,
-    values.junit ? writeOutput('--junit', values.junit as string, junitDocument(outcomes, { wallMs: wall })) : undefined,
-  ].filter((x) => x !== undefined);
-  const meta = { toolVersion: toolVersion(), toolBuild: toolBuild(), solver: version, options: { timeoutMs, rlimit, jobs, filter: filter ?? [], failFast: Boolean(values['fail-fast']) }, selection: positionals, root, sources, shard: shard ?? null, merged: null, wallMs: Math.round(wall) };
-  if (json) console.log(jsonText(jsonDocument(outcomes, meta)));
-  else {
-    console.log(summaryText(outcomes, wall));
-    if (cache && (cache.hits.goals || cache.hits.subsystems)) console.log(`         from the proof cache (${path.relative(process.cwd(), cache.dir) || '.'}): ${cache.hits.subsystems} subsystem${cache.hits.subsystems === 1 ? '' : 's'} whole, ${cache.hits.goals} goal${cache.hits.goals === 1 ? '' : 's'}`);
-    if (shard) console.log(`         shard ${shard.index}/${shard.count}: ${outcomes.reduce((a, o) => a + (o.shard?.elsewhere ?? 0), 0)} theorems left to the other shards; verify merge their --json documents for the whole run`);
-  }
-  for (const f of failed) console.error(`verify: ${f}`);
-  return failed.length ? 2 : code;
+  if (pairs.length === 0) throw new UsageError(`no subsystems found under ${root} (expected spec/NAME.ts with impl/NAME.ts, or examples/NAME/spec.ts with impl.ts)`);
+
+  return pairs;
 }
