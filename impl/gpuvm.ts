@@ -2,7 +2,7 @@
 // - a per-VM virtual register file (context::reg32_) holding what the guest wrote to the
 //   intercepted registers, here the PRAMIN window base (0x1700) and the playlist length (0x2274);
 // - struct-of-arrays channel tables indexed by the physical channel p = vc + v*CPV
-//   (context::get_phys_channel_id), a dirty bit-vector (channel::tlb_flush_needed_);
+//   (context::get_phys_channel_id), a dirty flag per channel (channel::tlb_flush_needed_);
 // - one playlist engine bitset for the whole GPU and one physical playlist page, rewritten whole
 //   on every submit (playlist.cc, playlist_update);
 // - one global PRAMIN window register, rewritten on every PRAMIN access (device_t::write_pmem);
@@ -26,8 +26,6 @@ export const R_PRAMIN = 0;
 export const R_PLAYLIST = 1;
 /** a3_xen_gfn_to_mfn's "no mapping" */
 export const INVALID = 0xff;
-/** guest page tables in all: table (v, pd) is v*NPD + pd */
-export const NGT = NVM * NPD;
 
 export interface State {
   vm_active: Arr<boolean, typeof NVM>;
@@ -42,8 +40,8 @@ export interface State {
   ch_ramin: Arr<u16, typeof NCH>;
   ch_pd: Arr<u8, typeof NCH>;
   ch_pgd: Arr<i8, typeof NCH>;
-  /** bit p: channel p needs a re-scan before it runs */
-  dirty: u32;
+  /** channel p needs a re-scan before it runs (channel::tlb_flush_needed_) */
+  ch_dirty: Arr<boolean, typeof NCH>;
   shadow: Arr<Arr<u32, typeof NPTE>, typeof NCH>;
   /** the playlist engine: which physical channels are on the run list */
   engine: Arr<boolean, typeof NCH>;
@@ -52,8 +50,8 @@ export interface State {
   playlist_len: u8;
   /** the GPU's one PRAMIN window register (0x1700): absolute frame of the window */
   pramin_window: u32;
-  /** guest page tables, table (v, pd) at v*NPD + pd */
-  gmem: Arr<Arr<u32, typeof NPTE>, typeof NGT>;
+  /** the guests' page tables (guest memory, not A3's): gmem[v][pd][i] */
+  gmem: Arr<Arr<Arr<u32, typeof NPTE>, typeof NPD>, typeof NVM>;
   p2m: Arr<Arr<u8, typeof NSYS>, typeof NVM>;
   pv_type: Arr<PvType, typeof NPV>;
   pv_owner: Arr<u8, typeof NPV>;
@@ -76,13 +74,13 @@ export function init(): State {
     ch_ramin: arr(NCH, () => 0),
     ch_pd: arr(NCH, () => 0),
     ch_pgd: arr(NCH, () => -1),
-    dirty: 0,
+    ch_dirty: arr(NCH, () => false),
     shadow: arr(NCH, () => arr(NPTE, () => 0)),
     engine: arr(NCH, () => false),
     playlist: arr(NCH, () => 0),
     playlist_len: 0,
     pramin_window: 0,
-    gmem: arr(NGT, () => arr(NPTE, () => 0)),
+    gmem: arr(NVM, () => arr(NPD, () => arr(NPTE, () => 0))),
     p2m: arr(NVM, (v) => arr(NSYS, (g) => (g < 4 ? v * MPV + g : INVALID))),
     pv_type: arr(NPV, () => 'none'),
     pv_owner: arr(NPV, () => 0),
@@ -108,21 +106,14 @@ export function shift(v: number): number {
   return v * FPV;
 }
 
-export function isDirty(s: State, p: number): boolean {
-  return ((s.dirty >>> p) & 1) !== 0;
-}
-
-export function setDirty(s: State, p: number, on: boolean): void {
-  s.dirty = on ? (s.dirty | (1 << p)) >>> 0 : (s.dirty & ~(1 << p)) >>> 0;
-}
-
 /**
- * The shadow entry for guest entry g with host frame h: present, g's read_only and target, and
- * h in the address field (page_entry::address = h, truncated to the field's width). Only the
- * fields the spec models are kept, so that an entry is a linear function of them (see equiv).
+ * The shadow entry for guest entry g with host frame h (< 256, the field's width; callers
+ * truncate): present, g's read_only and target, h in the address field. Only the fields the
+ * spec models are kept, so that an entry is a linear function of them (see equiv).
  */
 export function withAddress(g: number, h: number): number {
-  return 1 | (g & 4) | ((h & ADDR_MASK) << ADDR_SHIFT) | (((g >>> TARGET_SHIFT) & 3) << TARGET_SHIFT);
+  // the fields do not overlap, so | is +: written as a sum, which the solver reasons about linearly
+  return 1 + ((g >>> 2) & 1) * 4 + h * (1 << ADDR_SHIFT) + ((g >>> TARGET_SHIFT) & 3) * (1 << TARGET_SHIFT);
 }
 
 /** context::guest_to_host on a packed entry: 0 where the result is not present. */
@@ -147,9 +138,9 @@ export function guest_to_host(s: State, v: number, g: number): number {
 
 /** channel::flush: re-scan the guest table into the shadow, clear the dirty bit. */
 export function reshadow(s: State, v: number, p: number): void {
-  const t = v * NPD + s.ch_pd[p];
-  for (let i = 0; i < NPTE; i++) s.shadow[p][i] = guest_to_host(s, v, s.gmem[t][i]);
-  setDirty(s, p, false);
+  const pd = s.ch_pd[p];
+  for (let i = 0; i < NPTE; i++) s.shadow[p][i] = guest_to_host(s, v, s.gmem[v][pd][i]);
+  s.ch_dirty[p] = false;
 }
 
 /** playlist_update's second half: the page is rewritten whole from the engine bitset. */
@@ -188,7 +179,7 @@ export function vm_destroy(s: State, v: i8): number {
     s.ch_pd[p] = 0;
     s.ch_pgd[p] = -1;
     s.engine[p] = false;
-    setDirty(s, p, false);
+    s.ch_dirty[p] = false;
     s.shadow[p] = arr(NPTE, () => 0);
   }
   write_playlist(s);
@@ -200,7 +191,7 @@ export function vm_destroy(s: State, v: i8): number {
       s.pv_pte[id] = arr(NPTE, () => 0);
     }
   }
-  for (let pd = 0; pd < NPD; pd++) s.gmem[v * NPD + pd] = arr(NPTE, () => 0);
+  s.gmem[v] = arr(NPD, () => arr(NPTE, () => 0));
   for (let f = 0; f < FPV; f++) s.vram[shift(v) + f] = 0;
   s.vm_active[v] = false;
   s.vm_domid[v] = 0;
@@ -259,7 +250,7 @@ export function playlist_submit(s: State, v: i8, vcs: Arr<u8, typeof CPV>, n: u8
 export function gpt_write(s: State, v: i8, pd: u8, i: u8, pte: u32): number {
   if (!live(s, v)) return ESRCH;
   if (pd >= NPD || i >= NPTE) return EINVAL;
-  s.gmem[v * NPD + pd][i] = pte;
+  s.gmem[v][pd][i] = pte;
   return 0;
 }
 
@@ -269,7 +260,7 @@ export function tlb_flush(s: State, v: i8, pd: u8): number {
   if (pd >= NPD) return EINVAL;
   for (let k = 0; k < CPV; k++) {
     const p = phys(v, k);
-    if (s.ch_enabled[p] && s.ch_pd[p] === pd) setDirty(s, p, true);
+    if (s.ch_enabled[p] && s.ch_pd[p] === pd) s.ch_dirty[p] = true;
   }
   return 0;
 }
@@ -278,7 +269,7 @@ export function doorbell(s: State, v: i8, vc: u8): number {
   if (!live(s, v)) return ESRCH;
   if (vc >= CPV || !s.ch_enabled[phys(v, vc)]) return EINVAL;
   if (s.queue[v] >= QMAX) return EBUSY;
-  if (isDirty(s, phys(v, vc))) reshadow(s, v, phys(v, vc));
+  if (s.ch_dirty[phys(v, vc)]) reshadow(s, v, phys(v, vc));
   s.queue[v] = s.queue[v] + 1;
   return 0;
 }
@@ -402,11 +393,6 @@ export function mmio_other(s: State, v: i8, reg: u32, val: u32): number {
 
 // ---- representation invariants and the abstraction relation ------------------------------------
 
-/** Only the NCH low bits of the dirty vector are used. */
-export function inv_dirty_bits(s: State): boolean {
-  return s.dirty < (1 << NCH);
-}
-
 /** The playlist page lists exactly the engine's channels, in increasing order. */
 export function inv_playlist(s: State): boolean {
   return s.playlist_len === count(NCH, (p) => s.engine[p]) &&
@@ -427,11 +413,11 @@ export function equiv(i: State, s: spec.State): boolean {
     i.vm_active[v] === s.vms[v].active && i.vm_domid[v] === s.vms[v].domid && i.vm_pv[v] === (s.vms[v].mode === 'pv') &&
       i.reg32[v][R_PRAMIN] === s.vms[v].pramin && i.queue[v] === s.vms[v].queue && i.bar3pgt[v] === s.vms[v].bar3pgt &&
       forall(NBAR, (k) => sameEntry(i.bar1[v][k], s.vms[v].bar1[k]) && sameEntry(i.bar3[v][k], s.vms[v].bar3[k])) &&
-      forall(NPD, (pd) => forall(NPTE, (j) => i.gmem[v * NPD + pd][j] === s.gpt[v][pd][j])) &&
+      forall(NPD, (pd) => forall(NPTE, (j) => i.gmem[v][pd][j] === s.gpt[v][pd][j])) &&
       forall(NSYS, (g) => (i.p2m[v][g] === INVALID ? s.p2m[v][g] === -1 : i.p2m[v][g] === s.p2m[v][g]))) &&
     forall(NCH, (p) =>
       i.ch_enabled[p] === s.chans[p].enabled && i.engine[p] === s.chans[p].runlisted && i.ch_ramin[p] === s.chans[p].ramin &&
-        i.ch_pd[p] === s.chans[p].pd && i.ch_pgd[p] === s.chans[p].pgd && isDirty(i, p) === s.chans[p].dirty &&
+        i.ch_pd[p] === s.chans[p].pd && i.ch_pgd[p] === s.chans[p].pgd && i.ch_dirty[p] === s.chans[p].dirty &&
         forall(NPTE, (j) => sameEntry(i.shadow[p][j], s.chans[p].shadow[j]))) &&
     forall(NPV, (id) =>
       i.pv_type[id] === s.pv[id].type && i.pv_owner[id] === s.pv[id].owner && i.pv_refcnt[id] === s.pv[id].refcnt &&

@@ -19,7 +19,7 @@ import { arr, forall, count, exists, choose, assert } from 'pushbutton';
 /** VMs (the prototype's A3_VM_NUM) */
 export const NVM = 2;
 /** channels per VM (prototype: A3_DOMAIN_CHANNELS = 64 of A3_CHANNELS = 128) */
-export const CPV = 4;
+export const CPV = 2;
 export const NCH = NVM * CPV;
 /** VRAM frames per VM partition (prototype: 2 GiB per VM) and of the hypervisor's area */
 export const FPV = 8;
@@ -27,7 +27,7 @@ export const NHV = 4;
 export const NFRAME = NVM * FPV + NHV;
 /** guest page directories per VM, entries per table (2 PDEs x 4 PTEs, flattened) */
 export const NPD = 2;
-export const NPTE = 8;
+export const NPTE = 4;
 /** guest system-RAM frames with a p2m slot, machine frames Xen gave each VM */
 export const NSYS = 8;
 export const MPV = 8;
@@ -36,8 +36,8 @@ export const NPV = 4;
 export const NBAR = 2;
 export const QMAX = 4;
 /** The small scope where counterexamples are searched when the real-size query stays undecided. */
-export const SMALL_CPV = 2;
-export const SMALL_NPTE = 4;
+export const SMALL_CPV = 1;
+export const SMALL_NPTE = 2;
 export const SMALL_QMAX = 2;
 
 // ---- page_table.h's page_entry, packed into 32 bits --------------------------------------------
@@ -456,8 +456,8 @@ export function inv_chanmap(s: State): boolean {
   return forall(NVM, (v) => forall(CPV, (vc) => v * CPV + vc < NCH && vmOf(v * CPV + vc) === v)) &&
     forall(NCH, (p) =>
       (!s.chans[p].runlisted || s.chans[p].enabled) &&
-      (!s.chans[p].enabled || (s.vms[vmOf(p)].active && s.chans[p].ramin >= base(vmOf(p)) && s.chans[p].ramin < base(vmOf(p)) + FPV && s.chans[p].pd < NPD)) &&
-      (!s.chans[p].dirty || s.chans[p].enabled));
+      (!s.chans[p].enabled || (s.vms[vmOf(p)].active && s.chans[p].ramin >= base(vmOf(p)) && s.chans[p].ramin < base(vmOf(p)) + FPV)) &&
+      s.chans[p].pd < NPD);
 }
 
 /** 7. PV page discipline: a referenced page is allocated, of the right type, owned by the referrer; refcnt = #references. */
