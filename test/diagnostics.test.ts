@@ -380,7 +380,11 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   // ---- what TypeScript means but the terms would not (red-team round 4) ---------------------------
   { name: 'a switch case comparing records (identity)', code: body('  switch (s.pair) { case ⟪s.pair: y = 1; break; default: y = 2; }'), construct: /the case `s\.pair` of Pair values/, fix: /compares identity/ },
   { name: 'a const read before its declaration (in a quantifier body)', code: body('  const ok = forall(2, (i) => i < ⟪k);\n  const k = 5;\n  if (ok) y = 1;'), construct: /k read before its declaration/, fix: /temporal dead zone/ },
-  { name: 'a comment that silences TypeScript', code: body('  // ⟪@ts-ignore\n  y = 1;'), construct: /the comment @ts-ignore/, fix: /outside the subset/ },
+  { name: 'a const read before its declaration, an outer one of the same name in scope', code: body('  const k = 1;\n  if (b) { const ok = forall(2, (i) => i < ⟪k); const k = 5; if (ok) y = k; }\n  y = y + k;'), construct: /k read before its declaration/, fix: /temporal dead zone/ },
+  { name: 'a const of one switch case read in another', code: body('  switch (x) { case 1: const k = 2; y = k; break; case 2: y = count(2, (i) => i < ⟪k); break; }'), construct: /k read in another case of the switch/, fix: /temporal dead zone/ },
+  { name: 'a comment that silences TypeScript', code: body('  ⟪// @ts-ignore\n  y = 1;'), construct: /the comment @ts-ignore/, fix: /outside the subset/ },
+  { name: 'a comment that silences TypeScript, as TypeScript reads it (no word boundary)', code: body('  ⟪// @ts-ignored, said the reviewer\n  y = 1;'), construct: /the comment @ts-ignore/, fix: /outside the subset/ },
+  { name: 'an expected-error comment', code: body('  ⟪/* @ts-expect-error */\n  y = \'x\';'), construct: /the comment @ts-expect-error/, fix: /outside the subset/ },
 ];
 
 describe('every construct outside the subset is rejected at its location', () => {
@@ -404,6 +408,14 @@ describe('every construct outside the subset is rejected at its location', () =>
     expect(d.message).toMatch(fix);
     // the formatted line is what the CLI prints: file:line:col: error: construct: fix
     expect(formatDiagnostic(d, w.root)).toBe(`spec/t.ts:${mark.line}:${mark.col}: error: ${d.construct}: ${d.message}`);
+  });
+});
+
+describe('a file TypeScript is told not to check', () => {
+  it('@ts-nocheck at the top of the file, in any case (TypeScript lower-cases pragmas), is rejected at the comment', () => {
+    const w = writeProject({ 'spec/t.ts': SPEC_HEAD, 'impl/t.ts': `// @TS-NOCHECK\n${IMPL_MIN}` });
+    const ds = rejected(w);
+    expect(ds.map((d) => `${path.basename(d.loc.file)}:${d.loc.line}:${d.loc.col} ${d.construct}`), show(ds)).toEqual(['t.ts:1:1 the comment @ts-nocheck']);
   });
 });
 

@@ -874,8 +874,17 @@ class FunctionLowering {
     reject(loc, `the expression ${describe(e)}`, 'see docs/writing-specs.md for the expressions of the subset');
   }
 
+  private checkInitialised(e: Node, d: import('ts-morph').VariableDeclaration, loc: Loc): void {
+    const tdz = readBeforeDeclaration(e, d);
+    if (tdz) reject(loc, `${d.getName()} read ${tdz}`, 'in TypeScript this throws a ReferenceError (temporal dead zone): declare it first');
+  }
+
   private identifier(e: import('ts-morph').Identifier, loc: Loc, expected?: Type): Expr {
     const name = e.getText();
+    // TypeScript's own binding of the name first: the lowering's scopes know a local only once it
+    // is declared, and would find an outer one of the same name instead
+    const bound = e.getSymbol()?.getDeclarations()[0];
+    if (bound && Node.isVariableDeclaration(bound) && !isModuleLevel(bound)) this.checkInitialised(e, bound, loc);
     const v = this.lookup(name);
     if (v?.rejected) throw new SubsetError([]); // its declaration was rejected and reported
     if (v) return { k: 'var', name: v.name, type: v.type, loc };
@@ -884,15 +893,10 @@ class FunctionLowering {
     if (r.k === 'decl') {
       // (lowered first: constants defined in terms of each other are reported as such)
       const c = this.L.constantExpr(r.node);
-      // a const read before its declaration throws in TypeScript (the temporal dead zone): a
-      // local one is found here only then (the scope knows it once declared), a module-level one
-      // when an initializer of its own module reads it before its line
-      const early = (d: Node) => d.getSourceFile() === e.getSourceFile() && !e.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a)) && e.getStart() < d.getStart();
-      if (Node.isVariableDeclaration(r.node) && (!isModuleLevel(r.node) || early(r.node))) reject(loc, `${name} read before its declaration`, 'in TypeScript this throws a ReferenceError (temporal dead zone): declare it first');
-      if (c) {
-        if (c.k === 'enumLit' || c.type.k !== 'int' || expected?.k !== 'int') return { ...c, loc };
-        return { ...c, loc };
-      }
+      if (Node.isVariableDeclaration(r.node) && isModuleLevel(r.node)) this.checkInitialised(e, r.node, loc);
+      if (c) return { ...c, loc };
+      // (a local the scopes do not know here: TypeScript would not have bound it either)
+      if (Node.isVariableDeclaration(r.node) && !isModuleLevel(r.node)) reject(loc, `${name} outside the block that declares it`, 'declare it where it is read');
       if (Node.isFunctionDeclaration(r.node)) reject(loc, `the function ${name} used as a value`, 'call it; functions are not values in the subset');
       if (Node.isEnumDeclaration(r.node)) reject(loc, `the TypeScript enum ${name}`, "enumerations are string-literal unions in the subset: type Color = 'red' | 'green', and write 'red'");
       if (Node.isVariableDeclaration(r.node)) reject(loc, `the module-level variable ${name}`, 'only const declarations with a scalar value can be used; state belongs in State');
@@ -1153,4 +1157,22 @@ function widen(t: Type): Type {
 /** A declaration of the module itself, not of a function or block. */
 function isModuleLevel(decl: import('ts-morph').VariableDeclaration): boolean {
   return Node.isSourceFile(decl.getVariableStatement()?.getParent());
+}
+
+/**
+ * Whether reading `e` finds the block-scoped variable `d` uninitialised (the temporal dead zone),
+ * and where: before its declaration ends (also inside a quantifier's or arr()'s arrow, which runs
+ * there and then), or from another case of the switch that declares it (a case is entered
+ * without running the others). A module's own functions run after it is loaded: only its
+ * initializers can read a module constant too early.
+ */
+function readBeforeDeclaration(e: Node, d: import('ts-morph').VariableDeclaration): string | undefined {
+  const list = d.getParent();
+  if (!Node.isVariableDeclarationList(list) || list.getDeclarationKind() === 'var' || d.getSourceFile() !== e.getSourceFile()) return undefined;
+  if (isModuleLevel(d) && e.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a))) return undefined;
+  if (e.getStart() < d.getEnd()) return 'before its declaration';
+  const clause = (n: Node) => n.getFirstAncestor((a) => Node.isCaseClause(a) || Node.isDefaultClause(a));
+  const home = list.getParent()?.getParent();
+  if (home && (Node.isCaseClause(home) || Node.isDefaultClause(home)) && clause(e) !== home) return 'in another case of the switch that declares it';
+  return undefined;
 }

@@ -281,16 +281,15 @@ function moduleLevelCode(sf: ts.SourceFile): Diagnostic[] {
  * export that does not load, say) is outside the subset whatever the comment says.
  */
 function suppressions(sf: ts.SourceFile): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, sf.languageVariant, sf.text);
-  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
-    if (kind !== ts.SyntaxKind.SingleLineCommentTrivia && kind !== ts.SyntaxKind.MultiLineCommentTrivia) continue;
-    const m = /@ts-(nocheck|ignore|expect-error)\b/.exec(scanner.getTokenText());
-    if (!m) continue;
-    const { line, character } = sf.getLineAndCharacterOfPosition(scanner.getTokenStart() + m.index);
-    out.push({ loc: at(path.resolve(sf.fileName), line + 1, character + 1), construct: `the comment ${m[0]}`, message: "it silences TypeScript's checker, and a program TypeScript rejects is outside the subset: fix the error it hides instead" });
-  }
-  return out;
+  // what TypeScript's own parser recorded as directives it will obey (its comment directives are
+  // not in the public typings; the `@ts-nocheck` pragma is checkJsDirective)
+  const parsed = sf as ts.SourceFile & { commentDirectives?: { range: ts.TextRange; type: number }[]; checkJsDirective?: { enabled: boolean; pos: number } };
+  const found = (parsed.commentDirectives ?? []).map((d) => ({ pos: d.range.pos, what: d.type === 0 ? '@ts-expect-error' : '@ts-ignore' }));
+  if (parsed.checkJsDirective && !parsed.checkJsDirective.enabled) found.push({ pos: parsed.checkJsDirective.pos, what: '@ts-nocheck' });
+  return found.map(({ pos, what }) => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(pos);
+    return { loc: at(path.resolve(sf.fileName), line + 1, character + 1), construct: `the comment ${what}`, message: "it silences TypeScript's checker, and a program TypeScript rejects is outside the subset: fix the error it hides instead" };
+  });
 }
 
 function isDeclaration(s: ts.Statement): boolean {
