@@ -148,6 +148,7 @@ const CASES: Case[] = [
   { name: 'break outside a loop', code: body('  if (x > 1) { ⟪break; }'), construct: /break statement outside a for loop/, fix: /return/ },
   { name: 'continue outside a loop', code: body('  if (b) { ⟪continue; }'), construct: /continue statement outside a for loop/, fix: /return/ },
   { name: 'break inside a switch inside a loop', code: body('  for (let i = 0; i < 4; i++) { switch (x) { case 1: if (b) ⟪break; y = 2; break; default: y = 1; } }'), construct: /break statement inside a switch case/, fix: /leaves the switch, not the loop/ },
+  { name: 'for loop bound beyond the safe integers (red-team s12c)', code: body('  for (let i = 9007199254740989; ⟪i <= 9007199254740991 + 1; i++) { y = y + 1; }'), construct: /loop bound `i <= 9007199254740991 \+ 1`/, fix: /safe integers/ },
   { name: 'labeled statement', code: body('  ⟪outer: for (let i = 0; i < 4; i++) { y = 1; }'), construct: /labeled statement/, fix: /remove the label/ },
 
   // ---- recursion ----------------------------------------------------------------------------------

@@ -675,6 +675,9 @@ class FunctionLowering {
     const inc = incr.getText().replace(/\s+/g, '');
     if (![`${name}++`, `++${name}`, `${name}+=1`, `${name}=${name}+1`].includes(inc)) reject(locOf(incr), `the loop step ${describe(incr)}`, 'the loop variable advances by one: i++');
     const to = op === '<=' ? bound + 1 : bound;
+    // at 2^53 and beyond `i++` no longer advances (and `bound + 1` rounds): the passes would not be
+    // the ones the unrolling counts
+    if (![from, bound, to].every(Number.isSafeInteger)) reject(locOf(cond), `the loop bound ${describe(cond)}`, 'loop bounds are safe integers (at most 2^53 - 2 for <=): beyond them i++ stops counting');
     if (to - from > MAX_UNROLLED) reject(loc, `a loop with more than ${MAX_UNROLLED} iterations`, 'loops are unrolled; restructure with a quantifier (forall/exists/count) or a smaller bound');
     const outer = this.unrolled;
     if (outer * Math.max(0, to - from) > MAX_UNROLLED) reject(loc, `loops nested to more than ${MAX_UNROLLED} iterations of this body in all`, 'loops are unrolled, nested ones multiplied; restructure with a quantifier (forall/exists/count) or smaller bounds');
@@ -953,7 +956,7 @@ class FunctionLowering {
 
   private constantArg(a: Node, what: string): number {
     const n = evalConstInt(this.lowerExpr(a as Expression));
-    if (n === undefined || n < 0) reject(locOf(a), `the bound ${describe(a)} of ${what}`, 'the bound is a non-negative constant (a literal or a const)');
+    if (n === undefined || n < 0 || !Number.isSafeInteger(n)) reject(locOf(a), `the bound ${describe(a)} of ${what}`, 'the bound is a non-negative constant (a literal or a const), a safe integer');
     return n;
   }
 
