@@ -10,6 +10,7 @@ import { type Expr, type Stmt, type Type, type Loc, type Func, type Module, type
 import { SubsetError, reject, type Diagnostic } from '../diagnostics.ts';
 import { cyclicConstantReads } from './imports.ts';
 import { callsOf, isPlainPath, hasEffects, hasCalls, evalConstInt, rootOf } from './ir-queries.ts';
+import { isModuleLevel, readBeforeDeclaration } from './tdz.ts';
 
 export { evalConstInt, rootOf };
 
@@ -1155,27 +1156,4 @@ class FunctionLowering {
 /** Literal integers are typed `number` unless a declaration says otherwise. */
 function widen(t: Type): Type {
   return t.k === 'int' ? NUMBER : t;
-}
-
-/** A declaration of the module itself, not of a function or block. */
-function isModuleLevel(decl: import('ts-morph').VariableDeclaration): boolean {
-  return Node.isSourceFile(decl.getVariableStatement()?.getParent());
-}
-
-/**
- * Whether reading `e` finds the block-scoped variable `d` uninitialised (the temporal dead zone),
- * and where: before its declaration ends (also inside a quantifier's or arr()'s arrow, which runs
- * there and then), or from another case of the switch that declares it (a case is entered
- * without running the others). A module's own functions run after it is loaded: only its
- * initializers can read a module constant too early.
- */
-function readBeforeDeclaration(e: Node, d: import('ts-morph').VariableDeclaration): string | undefined {
-  const list = d.getParent();
-  if (!Node.isVariableDeclarationList(list) || list.getDeclarationKind() === 'var' || d.getSourceFile() !== e.getSourceFile()) return undefined;
-  if (isModuleLevel(d) && e.getFirstAncestor((a) => Node.isFunctionLikeDeclaration(a))) return undefined;
-  if (e.getStart() < d.getEnd()) return 'before its declaration';
-  const clause = (n: Node) => n.getFirstAncestor((a) => Node.isCaseClause(a) || Node.isDefaultClause(a));
-  const home = list.getParent()?.getParent();
-  if (home && (Node.isCaseClause(home) || Node.isDefaultClause(home)) && clause(e) !== home) return 'in another case of the switch that declares it';
-  return undefined;
 }
