@@ -16,7 +16,7 @@
 
 import fc from 'fast-check';
 import { everyChoice } from './choices.ts';
-import { CHOOSE_HOOK, CPU_HOOK, SMap } from './prelude.ts';
+import { CHOOSE_HOOK, SMap, onCore } from './prelude.ts';
 
 /** One call: the operation's name, its arguments after the state, and the core cpu() answers. */
 export interface Step {
@@ -93,20 +93,6 @@ export function show(v: unknown): string {
 
 /** Structural equality of results, as refinement compares them (records and arrays field by field). */
 const same = (a: unknown, b: unknown) => show(a) === show(b);
-
-/** Runs `f` with cpu() answering `core` (when given). */
-function onCore<R>(core: number | undefined, f: () => R): R {
-  if (core === undefined) return f();
-  const g = globalThis as Record<symbol, unknown>;
-  const previous = g[CPU_HOOK];
-  g[CPU_HOOK] = core;
-  try {
-    return f();
-  } finally {
-    if (previous === undefined) delete g[CPU_HOOK];
-    else g[CPU_HOOK] = previous;
-  }
-}
 
 /** Signals that a sequence must be run again with copies of the spec state (see the header). */
 class NeedCopies extends Error {}

@@ -133,6 +133,20 @@ export function cpu(n: number): number {
 export const CPU_HOOK = Symbol.for('pushbutton.cpu');
 const CPU_CALLS = Symbol.for('pushbutton.cpuCalls');
 
+/** Runs `f` with cpu() answering `core` (when given), and puts back what was installed before. */
+export function onCore<R>(core: number | undefined, f: () => R): R {
+  if (core === undefined) return f();
+  const g = globalThis as Record<symbol, unknown>;
+  const previous = g[CPU_HOOK];
+  g[CPU_HOOK] = core;
+  try {
+    return f();
+  } finally {
+    if (previous === undefined) delete g[CPU_HOOK];
+    else g[CPU_HOOK] = previous;
+  }
+}
+
 /** How many times cpu() has been called (a replay tries other cores only for code that asks). */
 export function cpuCalls(): number {
   return ((globalThis as Record<symbol, unknown>)[CPU_CALLS] as number | undefined) ?? 0;

@@ -14,7 +14,7 @@
 // what the spec's runs decided.
 
 import { everyChoice } from '../choices.ts';
-import { CPU_HOOK } from '../prelude.ts';
+import { onCore } from '../prelude.ts';
 import { cloneValue, deepEqual, plain, widen } from '../counterexample.ts';
 import { recordAccesses, conflicts, type Granularity } from './footprint.ts';
 import type { GeneratedTest } from './testgen.ts';
@@ -51,18 +51,6 @@ function fn(m: Module, name: string): Fn {
   const f = m[name];
   if (typeof f !== 'function') throw new Error(`${name} is not exported at run time`);
   return f as Fn;
-}
-
-/** Runs `f` with the prelude's cpu() answering `core`: op0 of a test runs on core 0, op1 on core 1. */
-function onCore<R>(core: number, f: () => R): R {
-  const g = globalThis as Record<symbol, unknown>;
-  const previous = g[CPU_HOOK];
-  g[CPU_HOOK] = core;
-  try {
-    return f();
-  } finally {
-    g[CPU_HOOK] = previous;
-  }
 }
 
 /** Runs the two calls in one order on a fresh copy of the setup. */
