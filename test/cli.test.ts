@@ -5,40 +5,14 @@
 // that no node_modules and no tsconfig.json of this repository is anywhere above them.
 
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO, both, verify, type Run } from './support/run-verify.ts';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(REPO, 'bin', 'verify.mjs');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'cli');
 const SPAWN_TIMEOUT = 120_000;
 vi.setConfig({ testTimeout: SPAWN_TIMEOUT, hookTimeout: SPAWN_TIMEOUT });
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node bin/verify.mjs ...args` in `cwd` and collects its output. */
-function verify(cwd: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, PUSHBUTTON_DEBUG: '', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), SPAWN_TIMEOUT);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /**
  * Most runs below prove a fixture of a few goals: one solver worker instead of the default (one per
@@ -47,7 +21,6 @@ function verify(cwd: string, ...args: string[]): Promise<Run> {
  */
 const ONE_WORKER = ['--jobs', '1'];
 
-const both = (r: Run) => `${r.stdout}\n${r.stderr}`;
 /** A stack frame line as Node prints it: the user must never see one. */
 const STACK = '    at ';
 

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listFolder, present, readSource } from './frontend/files.ts';
+import { isFolder, listFolder, present, readSource } from './frontend/files.ts';
 
 export interface Pair {
   name: string;
@@ -80,13 +80,4 @@ export function select(root: string, all: Pair[], selector: string): Pair[] {
   // bugs/kernel.leak.ts against spec/kernel.ts is `kernel.leak`; examples/counter/bugs/wrong-errno.ts is `counter.wrong-errno`
   const subsystem = path.basename(path.dirname(spec)) === 'spec' ? base.split('.')[0] : path.basename(path.dirname(spec));
   return [{ name: base.startsWith(`${subsystem}.`) ? base : `${subsystem}.${base}`, specFile: path.resolve(spec), implFile: abs }];
-}
-
-/** A folder (through links); false for anything else, a link loop included, without throwing. */
-function isFolder(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

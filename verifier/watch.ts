@@ -5,6 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isFolder, listFolder } from './frontend/files.ts';
 
 /** Folders whose changes never affect a verdict (and that change often: the cache itself). */
 const IGNORED = new Set(['node_modules', '.git', '.pushbutton']);
@@ -62,7 +63,7 @@ export function watchProject(root: string): Watcher {
       watchers.delete(dir);
     });
     watchers.set(dir, w);
-    for (const e of safeList(dir)) if (e.isDirectory() && !IGNORED.has(e.name)) add(path.join(dir, e.name));
+    for (const name of listFolder(dir)) if (!IGNORED.has(name) && isFolder(path.join(dir, name))) add(path.join(dir, name));
   };
   add(root);
   return {
@@ -80,20 +81,4 @@ export function watchProject(root: string): Watcher {
       watchers.clear();
     },
   };
-}
-
-function isFolder(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function safeList(dir: string): fs.Dirent[] {
-  try {
-    return fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
 }

@@ -74,3 +74,12 @@ export function listFolder(dir: string): string[] {
     return [];
   }
 }
+
+/** A folder (through links); false for anything else, a link loop included, without throwing. */
+export function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
