@@ -1,7 +1,6 @@
 // Finds the subsystems of a project: `spec/NAME.ts` + `impl/NAME[.VARIANT].ts`, and
 // `examples/NAME/spec.ts` + `examples/NAME/impl[.VARIANT].ts`.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isFolder, listFolder, present, readSource } from './frontend/files.ts';
 
