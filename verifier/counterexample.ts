@@ -341,8 +341,15 @@ function interpretRuntime(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Mo
   const args = th.inputs.filter((x) => x.role === 'arg').map((inp) => decode(model, inp, false));
   const st = th.inputs.find((x) => x.role === side);
   try {
-    if (th.kind === 'init') interp.call(mod.init, []);
-    else {
+    if (th.kind === 'init') {
+      // init's goals include the predicates on the two initial states (initTheorem counts their
+      // obligations as the implementation's), so all of them run, in the theorem's order
+      const i = interp.call(sub.impl.init, []);
+      const s = interp.call(sub.spec.init, []);
+      for (const inv of sub.spec.invariants) interp.call(inv, [s]);
+      for (const inv of sub.impl.invariants) interp.call(inv, [i]);
+      interp.call(sub.impl.equiv, [i, s]);
+    } else {
       const f = mod.exports.get(th.op)!;
       const s = decode(model, st!, false);
       interp.call(f, [s, ...args]);
