@@ -1046,9 +1046,11 @@ export class Machine {
     if (e.n > GUARD_EXPAND_LIMIT) reject(e.loc, `choose over ${e.n} elements`, `choices range over at most ${GUARD_EXPAND_LIMIT} elements`);
     const parts: Term[] = [];
     for (let k = 0; k < e.n; k++) parts.push(this.inBinder(e.param, T.mkInt(k), e.n, () => this.cond(e.body)));
-    if (this.paths) {
+    if (this.paths || this.predicateMark) {
       // forking mode checks what the code does when it runs, and without a chooser (prelude.ts)
-      // choose gives the lowest index where the body holds, or -1: no open choice
+      // choose gives the lowest index where the body holds, or -1: no open choice. A predicate
+      // (invariant, equiv, equivalent) is a function of its state, always run without a chooser:
+      // an open choice there would let the solver pick an index the run never takes
       let t: Term = T.mkInt(-1);
       for (let k = e.n - 1; k >= 0; k--) t = T.ite(parts[k], T.mkInt(k), t);
       return { k: 's', t, lo: -1n, hi: BigInt(e.n - 1) };
