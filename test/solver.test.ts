@@ -518,6 +518,48 @@ describe('SolverPool robustness', () => {
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout.trim()).toBe('unsat unsat');
   }, 40_000);
+
+  it('the worker that answered the version is the next pool\'s first worker; alone, it holds nothing open', async () => {
+    // (a separate process: this one's version was asked before, and its spare taken)
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const poolUrl = new URL('../verifier/solver/pool.ts', import.meta.url).href;
+    const run = (body: string) =>
+      spawnSync(process.execPath, ['--import', tsx, '--input-type=module', '-e', `import { SolverPool } from ${JSON.stringify(poolUrl)};` + `import { execFileSync } from 'node:child_process';` + `const kids = () => execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\\n').filter((l) => l.includes('solver/worker.ts')).map((l) => l.trim().split(/\\s+/)[0]);` + body], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        cwd: fileURLToPath(new URL('.', import.meta.url)),
+      });
+    // the version, then a pool's job: the same one child all along
+    const reused = run(
+      `const v = await SolverPool.solverVersion(); const before = kids();` +
+        `const pool = new SolverPool(); const [r] = await pool.solve({ prelude: '', timeoutMs: 1000, goals: [{ id: 'g', smt: '(assert false)' }] });` +
+        `const during = kids(); await pool.close();` +
+        `console.log(JSON.stringify({ v, before, during, after: kids(), status: r.status }));`,
+    );
+    expect(reused.status, reused.stderr).toBe(0);
+    const doc = JSON.parse(reused.stdout);
+    expect(doc.v).toMatch(/^Z3 /);
+    expect(doc.status).toBe('unsat');
+    expect(doc.before).toHaveLength(1);
+    expect(doc.during).toEqual(doc.before);
+    expect(doc.after).toEqual([]);
+    // a process that only asks the version ends by itself (the idle child does not hold it)
+    const alone = run(`console.log(await SolverPool.solverVersion());`);
+    expect(alone.signal, alone.stderr).toBeNull();
+    expect(alone.status, alone.stderr).toBe(0);
+    expect(alone.stdout).toMatch(/^Z3 /);
+    // a pool started under another environment (a worker reads its settings from it) starts its own
+    const other = run(
+      `await SolverPool.solverVersion(); const before = kids(); process.env.PUSHBUTTON_SOLVER_CRASH_ON = 'boom';` +
+        `const pool = new SolverPool(); const [r] = await pool.solve({ prelude: '', timeoutMs: 1000, goals: [{ id: 'boom', smt: '(assert false)' }] });` +
+        `await pool.close(); console.log(JSON.stringify({ before, status: r.status, reason: r.reason }));`,
+    );
+    expect(other.status, other.stderr).toBe(0);
+    const o = JSON.parse(other.stdout);
+    expect(o.before).toHaveLength(1);
+    expect(o.status).toBe('unknown');
+    expect(o.reason).toMatch(/crash/);
+  }, 60_000);
 });
 
 describe('modelText on a model built through the C API', () => {
