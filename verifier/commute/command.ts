@@ -26,6 +26,7 @@ import type { Granularity } from './footprint.ts';
 import { conditionsText, htmlReport, jsonReport, summarise, tableText, totalsText, type Policy } from './report.ts';
 import { vitestFile } from './emit-tests.ts';
 import { proveConflictFree } from './prove.ts';
+import { checkEquivalent, type CongruenceResult } from './congruence.ts';
 import type { PairResult, TestCase, TestVerdict } from './types.ts';
 
 export interface CommuteOptions {
@@ -80,6 +81,8 @@ export interface CommuteRun {
   budget: { rlimit: number; timeoutMs: number };
   /** the file the tests were read from (--check-tests), when they were not generated */
   testsFrom?: string;
+  /** the spec's `equivalent` checked against each operation (congruence.ts); empty without one */
+  equivalence: CongruenceResult[];
 }
 
 /** Resolves the target to a spec and its implementation variants, lowered. */
@@ -245,6 +248,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       policy: { ...saved.policy, 'granularity': opts.granularity ?? 'cell' },
       budget,
       testsFrom: opts.checkTests,
+      equivalence: [],
     };
   }
   const spend = new Spend();
@@ -253,8 +257,11 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
   const pool = opts.pool ?? new SolverPool({ jobs: opts.jobs });
   const say = opts.progress ?? (() => {});
   try {
-    // one pair more in flight than workers, so that building the next query overlaps solving
+    // every verdict below compares final states with the spec's `equivalent`: it is checked first
     let t = performance.now();
+    const equivalence = await checkEquivalent(spec, pool, { ...budget, spend });
+    if (equivalence.length) say(`checked equivalent against ${equivalence.length} operations: ${equivalence.filter((e) => e.status === 'holds').length} hold`);
+    // one pair more in flight than workers, so that building the next query overlaps solving
     // a pair's analysis time grows with its problem's size (rank correlation 0.86 over POSIX's pairs)
     const problems = pairs.map(([a, b]) => pairProblem(spec, a, b));
     const analyses = await inParallel(problems, opts.jobs + 1, (p) => T.dagSize([...p.given, p.agree, p.commutes]), async (p) => {
@@ -321,6 +328,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       policy,
       spend,
       budget,
+      equivalence,
     };
   } finally {
     if (!opts.pool) await pool.close();
@@ -328,8 +336,8 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
 }
 
 export function exitCodeOf(run: CommuteRun): number {
-  if (run.verdicts.some((v) => !v.resultsOk)) return 1;
-  if (run.unknowns > 0 || run.toolchainErrors.length > 0 || run.dropped.length > 0 || run.pairs.some((p) => p.verdict === 'unknown')) return 3;
+  if (run.verdicts.some((v) => !v.resultsOk) || run.equivalence.some((e) => e.status === 'fails')) return 1;
+  if (run.equivalence.some((e) => e.status === 'unknown') || run.unknowns > 0 || run.toolchainErrors.length > 0 || run.dropped.length > 0 || run.pairs.some((p) => p.verdict === 'unknown')) return 3;
   return 0;
 }
 
@@ -348,6 +356,11 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
   else {
     // the budget first, as verify prints it: the verdicts below are those of this budget
     out.push(`verify commute ${run.spec.name} · rlimit ${run.budget.rlimit} per check (Z3's resource count, deterministic), wall-clock net ${run.budget.timeoutMs} ms`);
+    const eq = run.equivalence;
+    if (eq.length) {
+      const held = eq.every((e) => e.status === 'holds');
+      out.push(held ? `equivalent: checked against all ${eq.length} operations (equivalent states give equal results and equivalent states)` : ['the verdicts below rest on equivalent, which is not checked whole:', ...eq.filter((e) => e.status !== 'holds').map((e) => `  ${e.status === 'fails' ? 'error' : 'unknown'}: equivalent against ${e.op}: ${e.detail}`)].join('\n'));
+    }
     out.push(`${run.spec.name}: ${run.ops.length} operations, ${run.pairs.length} pairs: ${counts.always} always, ${counts.sometimes} sometimes, ${counts.never} never commutative${counts.unknown ? `, ${counts.unknown} unknown` : ''}`);
     out.push(showCases ? conditionsText(run.pairs) : run.pairs.map((p) => `  ${p.a}/${p.b}: ${p.verdict} (${p.paths} paths, ${p.commutativePaths} commutative)${whyUnknown(p)}`).join('\n'));
   }
@@ -461,7 +474,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
   const code = exitCodeOf(run);
   if (json) {
     const doc = JSON.parse(jsonReport(run.ops, run.pairs, tests, run.verdicts, run.policy));
-    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, ...(run.testsFrom ? { testsFrom: run.testsFrom } : {}), budget: run.budget, phases: run.phases, ...(run.spend ? { spend: run.spend.toJSON() } : {}), startStates: run.startStates, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, outOfScope: run.outOfScope, dropped: run.dropped, mismatches: run.verdicts.filter((v) => !v.resultsOk), ...doc }, null, 2));
+    console.log(JSON.stringify({ tool: 'pushbutton', command: 'commute', spec: run.spec.name, exitCode: code, ...(run.testsFrom ? { testsFrom: run.testsFrom } : {}), budget: run.budget, phases: run.phases, ...(run.spend ? { spend: run.spend.toJSON() } : {}), startStates: run.startStates, unknowns: run.unknowns, toolchainErrors: run.toolchainErrors, outOfScope: run.outOfScope, dropped: run.dropped, mismatches: run.verdicts.filter((v) => !v.resultsOk), equivalence: run.equivalence, ...doc }, null, 2));
   } else console.log(commuteText(run, Boolean(values.cases)));
   return code;
 }

@@ -2,7 +2,7 @@
 // Values inside items and results are encoded with wire.ts.
 
 /** The kinds of work the child does on the user's modules (tasks.ts maps each to its code). */
-export type TaskName = 'replay' | 'rid-run' | 'commute-test';
+export type TaskName = 'replay' | 'rid-run' | 'commute-test' | 'commute-equivalent';
 
 export type ToChild =
   /** import the user's modules, in order, each under its key */

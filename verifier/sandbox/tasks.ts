@@ -17,4 +17,5 @@ export const TASKS: Record<TaskName, () => Promise<Handler>> = {
   replay: async () => (await import('../counterexample-run.ts')).replayTask,
   'rid-run': async () => (await import('../rid/run-side.ts')).runSideTask,
   'commute-test': async () => (await import('../commute/check.ts')).commuteTestTask,
+  'commute-equivalent': async () => (await import('../commute/congruence-run.ts')).congruenceTask,
 };
