@@ -23,7 +23,7 @@ import * as T from '../../symexec/term.ts';
 import { generateTests, savedTest, DEFAULT_TEST_POLICY, type GeneratedTest, type StartStateCounts } from './testgen.ts';
 import { applyExpectation, type TestAnswer, type TestItem } from './check.ts';
 import type { Granularity } from './footprint.ts';
-import { conditionsText, htmlReport, jsonReport, summarise, tableText, totalsText, type Policy } from './report.ts';
+import { conditionsText, htmlReport, jsonReport, pathsText, summarise, tableText, totalsText, type Policy } from './report.ts';
 import { vitestFile } from './emit-tests.ts';
 import { proveConflictFree } from './prove.ts';
 import { checkEquivalent, type CongruenceResult } from './congruence.ts';
@@ -88,10 +88,15 @@ export interface CommuteRun {
 /** Resolves the target to a spec and its implementation variants, lowered. */
 export function loadCommuteSpec(root: string, target: string): CommuteSpec {
   const all = discover(root);
-  const variants = select(root, all, target);
+  const picked = select(root, all, target);
   const abs = path.resolve(root, target);
-  const specFile = variants[0]?.specFile ?? (fs.existsSync(abs) && fs.statSync(abs).isFile() ? abs : undefined);
+  const isFile = (f: string) => fs.existsSync(f) && fs.statSync(f).isFile();
+  // a spec without any implementation yet still has its pairs analysed (no conflict proofs)
+  const bare = [path.join(root, 'spec', `${target}.ts`), path.join(root, 'examples', target, 'spec.ts'), path.join(abs, 'spec.ts')].find(isFile);
+  const specFile = picked[0]?.specFile ?? (isFile(abs) ? abs : bare);
   if (!specFile) throw new UsageError(`'${target}' matches no spec (looked for spec/${target}.ts, examples/${target}/spec.ts, and a spec file)`);
+  // every implementation of the spec, unless the target names one implementation file
+  const variants = picked.length === 1 && picked[0].implFile === abs ? picked : all.filter((p) => path.resolve(p.specFile) === path.resolve(specFile));
   const project = loadProject(root);
   // a spec with a small scope (SMALL_X constants, like the kernel's) is analysed there: every
   // array of the pair is expanded, which the real sizes (8,192 pages) do not allow
@@ -100,7 +105,7 @@ export function loadCommuteSpec(root: string, target: string): CommuteSpec {
   const subs = variants.filter((v) => v.specFile === specFile).map((v) => loadSubsystem(project, v.name, v.specFile, v.implFile, scope));
   let sandbox: Sandbox | undefined;
   return {
-    name: variants[0]?.name.split('.')[0] ?? path.basename(specFile, '.ts'),
+    name: variants[0]?.name.split('.')[0] ?? (path.basename(specFile) === 'spec.ts' ? path.basename(path.dirname(specFile)) : path.basename(specFile, '.ts')),
     specFile,
     program: l.program,
     state: l.spec.state,
@@ -267,7 +272,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     const analyses = await inParallel(problems, opts.jobs + 1, (p) => T.dagSize([...p.given, p.agree, p.commutes]), async (p) => {
       const an = await analyseProblem(p, pool, pathPolicy);
       const sm = an.result.solveMs;
-      say(`analysed ${p.a.name}/${p.b.name}: ${an.result.verdict} (${an.result.paths} paths, ${an.result.commutativePaths} commutative, ${an.result.ms} ms${sm ? `: commutative ${sm.commutative} ms, divergent ${sm.divergent} ms` : ''})`);
+      say(`analysed ${p.a.name}/${p.b.name}: ${an.result.verdict} (${pathsText(an.result.paths)}, ${an.result.commutativePaths} commutative, ${an.result.ms} ms${sm ? `: commutative ${sm.commutative} ms, divergent ${sm.divergent} ms` : ''})`);
       return an;
     });
     const analyzeMs = performance.now() - t;
@@ -362,7 +367,7 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
       out.push(held ? `equivalent: checked against all ${eq.length} operations (equivalent states give equal results and equivalent states)` : ['the verdicts below rest on equivalent, which is not checked whole:', ...eq.filter((e) => e.status !== 'holds').map((e) => `  ${e.status === 'fails' ? 'error' : 'unknown'}: equivalent against ${e.op}: ${e.detail}`)].join('\n'));
     }
     out.push(`${run.spec.name}: ${run.ops.length} operations, ${run.pairs.length} pairs: ${counts.always} always, ${counts.sometimes} sometimes, ${counts.never} never commutative${counts.unknown ? `, ${counts.unknown} unknown` : ''}`);
-    out.push(showCases ? conditionsText(run.pairs) : run.pairs.map((p) => `  ${p.a}/${p.b}: ${p.verdict} (${p.paths} paths, ${p.commutativePaths} commutative)${whyUnknown(p)}`).join('\n'));
+    out.push(showCases ? conditionsText(run.pairs) : run.pairs.map((p) => `  ${p.a}/${p.b}: ${p.verdict} (${pathsText(p.paths)}, ${p.commutativePaths} commutative)${whyUnknown(p)}`).join('\n'));
   }
   if (run.tests.length) {
     const s = summarise(run.ops, run.tests.map((t) => t.test), run.verdicts);
@@ -370,6 +375,7 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
     for (const v of run.spec.variants) out.push(tableText(run.ops, (a, b) => String(s.conflictedOf(v.name, a, b)), `${v.name}: tests NOT conflict-free per pair`));
     out.push(totalsText(run.ops, run.tests.map((t) => t.test), run.verdicts, run.policy));
   }
+  if (!run.testsFrom && run.spec.variants.length === 0) out.push(`no implementation of ${run.spec.name} found (impl/${run.spec.name}.ts, or impl.ts beside its spec.ts): the pairs are analysed and tested on the spec alone, conflict-freedom is not checked`);
   // proofs are the analysis's: a check of saved tests has none
   for (const v of run.testsFrom ? [] : run.spec.variants) {
     const ps = run.pairs.map((p) => p.proofs?.[v.name]).filter((x) => x !== undefined);

@@ -126,6 +126,11 @@ export function summarise(ops: string[], tests: TestCase[], verdicts: TestVerdic
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** A percentage with one decimal that never rounds to 0% or 100% unless it is exactly that. */
+/** `1 path`, `4 paths`. */
+export function pathsText(n: number): string {
+  return `${n} path${n === 1 ? '' : 's'}`;
+}
+
 export function pct(n: number, d: number): string {
   if (d === 0) return '–';
   let s = ((100 * n) / d).toFixed(1);
@@ -141,7 +146,7 @@ export function conditionsText(pairs: PairResult[]): string {
   const out: string[] = [];
   for (const p of pairs) {
     const unknown = p.unknowns > 0 ? `, ${p.unknowns} unknown` : '';
-    out.push(`${p.a}/${p.b}: ${p.verdict} (${p.paths} paths, ${p.commutativePaths} commutative${unknown})`);
+    out.push(`${p.a}/${p.b}: ${p.verdict} (${pathsText(p.paths)}, ${p.commutativePaths} commutative${unknown})`);
     for (const c of p.cases) out.push(`  ${c}`);
     // Many paths diverge for the same reason: one line per reason, with its paths.
     const why = new Map<string, string[]>();
