@@ -82,7 +82,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     maxWorkers: 2,
     sequence: { sequencer: LongestFirst },
-    // the command's proof cache stays out of tests that check what solving prints (test/cache.test.ts tests it)
+    // the command's proof cache stays out of tests that check what solving prints (test/cache.test.ts
+    // tests it); tests of what is not the solving share one per run (test/support/shared-cache.ts)
     env: { PUSHBUTTON_CACHE: 'off' },
+    globalSetup: ['test/support/shared-cache.ts'],
   },
 });

@@ -13,7 +13,7 @@ import addFormats from 'ajv-formats';
 import { junitDocument, xmlAttr, xmlText } from '../verifier/junit.ts';
 import type { SubsystemOutcome } from '../verifier/run.ts';
 import { all, parseXml, type XmlElement } from './support/xml.ts';
-import { REPO, SPAWN_TIMEOUT, both, verify, type Run } from './support/run-verify.ts';
+import { REPO, SPAWN_TIMEOUT, both, verify, verifyShared, type Run } from './support/run-verify.ts';
 
 vi.setConfig({ testTimeout: SPAWN_TIMEOUT, hookTimeout: SPAWN_TIMEOUT });
 
@@ -120,7 +120,8 @@ describe('a real run: --junit, --json and --sarif of one project (a refutation, 
     const bug = fs.readFileSync(path.join(REPO, 'examples', 'counter', 'bugs', 'wrong-errno.ts'), 'utf8');
     fs.writeFileSync(path.join(ex, 'impl.ts'), bug.replaceAll("'../spec'", "'./spec'").replaceAll("'../impl'", "'./base'"));
     fs.mkdirSync(path.join(root, 'out'));
-    run = await verify(root, '--json', '--junit', 'out/report.xml', '--sarif', 'out/report.sarif');
+    // the reports are the subject: the suite run's proof cache (cli.test.ts decides the same fixture)
+    run = await verifyShared(root, '--json', '--junit', 'out/report.xml', '--sarif', 'out/report.sarif');
     doc = JSON.parse(run.stdout);
     junit = parseXml(fs.readFileSync(path.join(root, 'out', 'report.xml'), 'utf8'));
   }, SPAWN_TIMEOUT);

@@ -8,13 +8,17 @@ import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO, both, verify, type Run } from './support/run-verify.ts';
+import { REPO, both, verify, verifyShared, type Run } from './support/run-verify.ts';
 
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'cli');
 const SPAWN_TIMEOUT = 120_000;
 vi.setConfig({ testTimeout: SPAWN_TIMEOUT, hookTimeout: SPAWN_TIMEOUT });
 
 /**
+ * Runs whose subject is the command's output, a project's layout or a rerun, not the solving, use
+ * the suite run's proof cache (verifyShared: what one proved, the others do not solve again; a
+ * refutation from it is replayed anew). --smt2, the unknown goal and the rejections run without.
+ *
  * Most runs below prove a fixture of a few goals: one solver worker instead of the default (one per
  * core) spares a worker's start (about 2 s of CPU) per run. The first run and the printed rerun
  * command keep the defaults, as a user types them.
@@ -47,7 +51,7 @@ describe('exit 0: everything proved', () => {
       expect(fs.existsSync(path.join(d, 'node_modules')), `${d}/node_modules`).toBe(false);
       expect(fs.existsSync(path.join(d, 'tsconfig.json')), `${d}/tsconfig.json`).toBe(false);
     }
-    const r = await verify(root);
+    const r = await verifyShared(root);
     expect(r.code, both(r)).toBe(0);
     expect(r.stdout).toMatch(/^counter {2}\(spec\/counter\.ts ↔ impl\/counter\.ts\)$/m);
     expect(r.stdout).toMatch(/^toggle {2}\(spec\/toggle\.ts ↔ impl\/toggle\.ts\)$/m);
@@ -63,7 +67,7 @@ describe('exit 0: everything proved', () => {
     fs.symlinkSync(REPO, path.join(root, 'node_modules', 'pushbutton'), 'dir');
     expect(JSON.parse(fs.readFileSync(path.join(root, 'tsconfig.json'), 'utf8')).compilerOptions.moduleResolution).toBe('node16');
     expect(fs.readFileSync(path.join(root, 'impl', 'counter.ts'), 'utf8')).toContain("from '../spec/counter.js'");
-    const r = await verify(root, ...ONE_WORKER);
+    const r = await verifyShared(root, ...ONE_WORKER);
     expect(r.code, both(r)).toBe(0);
     expect(r.stdout).toMatch(/summary: 2 subsystems, 4 operations: 4 proved, 0 refuted, 0 unknown/);
   });
@@ -78,7 +82,7 @@ describe('exit 0: everything proved', () => {
 
   it('positional subsystem names select: only the named subsystem is verified', async () => {
     const root = project('ok', 'ok-positional');
-    const r = await verify(root, 'toggle', ...ONE_WORKER);
+    const r = await verifyShared(root, 'toggle', ...ONE_WORKER);
     expect(r.code, both(r)).toBe(0);
     expect(r.stdout).toMatch(/^toggle {2}\(/m);
     expect(r.stdout).not.toMatch(/^counter {2}\(/m);
@@ -110,7 +114,7 @@ describe('exit 1: a counterexample', () => {
   let text: Run;
   beforeAll(async () => {
     root = project('buggy');
-    text = await verify(root, ...ONE_WORKER);
+    text = await verifyShared(root, ...ONE_WORKER);
   }, SPAWN_TIMEOUT);
 
   it('names the refuted operation and shows a counterexample confirmed by replay', () => {
@@ -128,14 +132,14 @@ describe('exit 1: a counterexample', () => {
     const m = /rerun: npx verify (\S+) --filter (\S+)/.exec(text.stdout);
     expect(m, text.stdout).not.toBeNull();
     const goal = /goal (\S+) · .*rerun: npx verify/.exec(text.stdout)![1];
-    const r = await verify(root, m![1], '--filter', m![2]);
+    const r = await verifyShared(root, m![1], '--filter', m![2]);
     expect(r.code, both(r)).toBe(1);
     expect(r.stdout).toContain(`goal ${goal} `);
     expect(r.stdout).toMatch(/summary: 1 subsystem, 1 operations: 0 proved, 1 refuted/);
   });
 
   it('--json prints one JSON document with exitCode 1 and the confirmed counterexample', async () => {
-    const r = await verify(root, '--json', ...ONE_WORKER);
+    const r = await verifyShared(root, '--json', ...ONE_WORKER);
     expect(r.code, both(r)).toBe(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.tool).toBe('pushbutton');
@@ -162,7 +166,7 @@ describe('exit 1: a counterexample', () => {
     fs.symlinkSync(REPO, path.join(n16, 'node_modules', 'pushbutton'), 'dir');
     const buggy = fs.readFileSync(path.join(FIXTURES, 'buggy', 'impl', 'counter.ts'), 'utf8').replaceAll("'../spec/counter'", "'../spec/counter.js'");
     fs.writeFileSync(path.join(n16, 'impl', 'counter.ts'), buggy);
-    const r = await verify(n16, 'counter', '--json', ...ONE_WORKER);
+    const r = await verifyShared(n16, 'counter', '--json', ...ONE_WORKER);
     expect(r.code, both(r)).toBe(1);
     const doc = JSON.parse(r.stdout);
     const goals = doc.subsystems[0].operations.flatMap((o: { goals: unknown[] }) => o.goals);

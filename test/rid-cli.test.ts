@@ -47,9 +47,18 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('verify rid', () => {
+  // one run of L1's buggy function for the two tests below (a TMPDIR of its own changes nothing else)
+  let l1: Promise<{ r: Run; own: string }> | undefined;
+  const buggyL1 = () => {
+    l1 ??= (async () => {
+      const own = fs.mkdtempSync(path.join(tmp, 'tmpdir-'));
+      return { r: await verifyWith({ TMPDIR: own }, 'rid', 'examples/refcount/L1-pm-get-sync/buggy.ts'), own };
+    })();
+    return l1;
+  };
+
   it('leaves nothing in the temporary folder (the replay\'s transpiled modules are removed once loaded)', async () => {
-    const own = fs.mkdtempSync(path.join(tmp, 'tmpdir-'));
-    const r = await verifyWith({ TMPDIR: own }, 'rid', 'examples/refcount/L1-pm-get-sync/buggy.ts');
+    const { r, own } = await buggyL1();
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('confirmed by replay');
     // (tsx keeps its compile cache there too: not ours)
@@ -57,7 +66,7 @@ describe('verify rid', () => {
   });
 
   it('exits 1 on a buggy function and shows both paths, the counter and a replayed witness', async () => {
-    const r = await verify('rid', 'examples/refcount/L1-pm-get-sync/buggy.ts');
+    const { r } = await buggyL1();
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('error[rc/ipp] examples/refcount/L1-pm-get-sync/buggy.ts:7:1: read_sensor: dpm(dev) changes by +1 on one path and 0 on another');
     expect(r.stdout).toMatch(/path A: dpm\(dev\) \+1; returns -?\d+ at examples\/refcount\/L1-pm-get-sync\/buggy\.ts:9:16/);

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { inShard, parseShard, shardOf } from '../verifier/shard.ts';
 import { mergeDocuments, MergeError, readDocument, type VerifyDocument } from '../verifier/merge.ts';
-import { REPO, SPAWN_TIMEOUT, both, verify, type Run } from './support/run-verify.ts';
+import { REPO, SPAWN_TIMEOUT, both, verify, verifyShared, type Run } from './support/run-verify.ts';
 import { all, parseXml } from './support/xml.ts';
 
 vi.setConfig({ testTimeout: SPAWN_TIMEOUT, hookTimeout: 4 * SPAWN_TIMEOUT });
@@ -60,13 +60,17 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** One whole run and its two shards (JSON documents written to files), and the merge of the shards. */
+/**
+ * One whole run and its two shards (JSON documents written to files), and the merge of the shards.
+ * With the suite run's proof cache (sharding and merging are the subject here, not the solving):
+ * the shards take what the whole run decided, and replay its refutations anew.
+ */
 async function wholeAndShards(tag: string, selection: string[]) {
   const file = (name: string) => path.join(tmp, `${tag}-${name}.json`);
-  const whole = await verify(root, ...selection, '--json');
+  const whole = await verifyShared(root, ...selection, '--json');
   const shards: Run[] = [];
   for (const i of [1, 2]) {
-    const r = await verify(root, ...selection, '--json', '--shard', `${i}/2`);
+    const r = await verifyShared(root, ...selection, '--json', '--shard', `${i}/2`);
     fs.writeFileSync(file(`shard${i}`), r.stdout);
     shards.push(r);
   }
