@@ -58,7 +58,9 @@ function run(f: Fn, args: unknown[]): Outcome {
   } catch (e) {
     // phrased to follow "the implementation" / "the spec" in the replay line
     if (e instanceof AssertionFailure) return { error: `fails an assert: ${e.message}`, runtime: true };
-    if (e instanceof OutOfBounds) return { error: `reads or writes out of bounds: ${e.message}`, runtime: true };
+    // (the replay's arrays check their bounds, as the subset does: plain TypeScript would read
+    // undefined there, or grow the array, and go on with a value the spec never meant)
+    if (e instanceof OutOfBounds) return { error: `reads or writes out of bounds, which the subset makes an error (plain TypeScript would go on with undefined or a longer array): ${e.message}`, runtime: true };
     if (e instanceof AssumptionViolated) return { error: 'violates an assume()', assumption: true };
     return { error: `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, runtime: true };
   }

@@ -117,7 +117,7 @@ export function goalText(sub: SubsystemOutcome, op: OperationOutcome, g: GoalOut
     if (c.inputs.length === 0 && c.implAfter !== undefined) lines.push(`          impl init() = ${show(c.implAfter)}`, `          spec init() = ${show(c.specAfter)}`);
     if (c.implResult !== undefined || c.specResult !== undefined) {
       // a side without a result stopped on a runtime error (the replay line says which)
-      const res = (r: unknown) => (r === undefined ? 'stopped on an error' : `returned ${show(r)}`);
+      const res = (r: unknown) => (r === undefined ? 'stopped on an error (the replay line says which)' : `returned ${show(r)}`);
       if (g.theorem === 'refinement') lines.push(`          implementation ${res(c.implResult)}, spec ${res(c.specResult)}`);
       else if (g.theorem === 'invariants') lines.push(`          spec returned ${show(c.specResult)}`);
     }
