@@ -1,6 +1,9 @@
-// Unit tests of the model reader on literal Z3 output: fast, no solver.
+// Unit tests of the model reader on literal Z3 output: fast, no solver. The last one writes a
+// model built through Z3's C API (no solving) with model-text.ts, as the workers do.
 import { describe, it, expect } from 'vitest';
+import { init } from 'z3-solver';
 import { Model, type MArray, type MValue } from '../verifier/solver/model.ts';
+import { modelText } from '../verifier/solver/model-text.ts';
 
 const arr = (v: MValue | undefined): MArray => {
   if (typeof v !== 'object' || v.kind !== 'array') throw new Error(`not an array: ${String(v)}`);
@@ -152,4 +155,44 @@ describe('Model', () => {
     expect(arr(m.value('a')).get(BigInt(n))).toBe(BigInt(n * 3));
     expect(arr(m.value('a')).get(0n)).toBe(0n);
   });
+});
+
+describe("Z3's auxiliary functions k!N", () => {
+  // bugs/gpuvm.B2's counterexample: arrays given as lambdas that apply k!468, a function the
+  // model defines. Z3 names such functions by an integer symbol (printed k!468), so the text
+  // must define them under that name, or nothing the lambdas apply is defined ("unknown
+  // operator 'k!468'"). Built by hand: a solver picks its own N, and rarely makes one for a
+  // small query.
+  it('are written under the name the values apply them by, and evaluate', async () => {
+    const api = await init();
+    const ctx = new api.Context('k-n-test');
+    const [z3, c] = [api.Z3, ctx.ptr];
+    // every object referenced (the context counts references: an unreferenced one may go)
+    const keep = <A>(a: A): A => (z3.inc_ref(c, a as never), a);
+    const decl = <D>(d: D): D => (z3.inc_ref(c, z3.func_decl_to_ast(c, d as never)), d);
+    const int = keep(z3.mk_int_sort(c));
+    const num = (n: number) => keep(z3.mk_int(c, n, int));
+    const k = decl(z3.mk_func_decl(c, z3.mk_int_symbol(c, 468), [int], int));
+    const m = z3.mk_model(c);
+    z3.model_inc_ref(c, m);
+    // k!468: 1 -> 5, 2 -> 6, otherwise 7
+    const fi = z3.add_func_interp(c, m, k, num(7));
+    for (const [x, y] of [[1, 5], [2, 6]]) {
+      const args = z3.mk_ast_vector(c);
+      z3.ast_vector_inc_ref(c, args);
+      z3.ast_vector_push(c, args, num(x));
+      z3.func_interp_add_entry(c, fi, args, num(y));
+    }
+    // vram = (lambda ((i Int)) (+ (k!468 i) 100)), and x = (k!468 2)
+    const i = keep(z3.mk_const(c, z3.mk_string_symbol(c, 'i'), int));
+    const lambda = keep(z3.mk_lambda_const(c, [i as never], keep(z3.mk_add(c, [keep(z3.mk_app(c, k, [i])), num(100)]))));
+    z3.add_const_interp(c, m, decl(z3.mk_func_decl(c, z3.mk_string_symbol(c, 'vram'), [], keep(z3.mk_array_sort(c, int, int)))), lambda);
+    z3.add_const_interp(c, m, decl(z3.mk_func_decl(c, z3.mk_string_symbol(c, 'x'), [], int)), keep(z3.mk_app(c, k, [num(2)])));
+    const text = modelText(z3, c, m);
+    expect(text).toMatch(/\(define-fun k!468 /);
+    const model = Model.parse(text);
+    expect(model.value('x')).toBe(6n);
+    expect([1n, 2n, 3n].map((n) => arr(model.value('vram')).get(n))).toEqual([105n, 106n, 107n]);
+    expect(model.call('k!468', [1n])).toBe(5n);
+  }, 20_000);
 });

@@ -12,7 +12,7 @@
 // over a constant array that Z3's models give them.
 
 import type { Z3Core as Z3, Z3_ast, Z3_context as C, Z3_func_decl, Z3_model, Z3_sort, Z3_symbol } from 'z3-solver';
-import { Z3_ast_kind, Z3_decl_kind, Z3_lbool, Z3_sort_kind } from 'z3-solver';
+import { Z3_ast_kind, Z3_decl_kind, Z3_lbool, Z3_sort_kind, Z3_symbol_kind } from 'z3-solver';
 import { isPrinterDef, quoteSym as quote } from '../../symexec/term.ts';
 
 /** Symbol names by the symbol's address. */
@@ -20,11 +20,18 @@ const symbolNames = new Map<Z3_symbol, string>();
 /** Past this many, the cache starts again (the printer's names differ from job to job). */
 const SYMBOL_CACHE_MAX = 200_000;
 
+/**
+ * A symbol's name as Z3's printer writes it. Z3's auxiliary functions (the graphs it makes while
+ * building a model, which a lambda array value or another function may apply) are named by an
+ * integer symbol that the printer writes `k!N`, while get_symbol_string gives only `N`: their
+ * definitions would be written under a name nothing applies ("unknown operator 'k!468'" on
+ * bugs/gpuvm.B2's counterexample).
+ */
 function symbolName(z3: Z3, c: C, sym: Z3_symbol): string {
   let name = symbolNames.get(sym);
   if (name === undefined) {
     if (symbolNames.size >= SYMBOL_CACHE_MAX) symbolNames.clear();
-    name = z3.get_symbol_string(c, sym);
+    name = z3.get_symbol_kind(c, sym) === Z3_symbol_kind.Z3_INT_SYMBOL ? `k!${z3.get_symbol_int(c, sym)}` : z3.get_symbol_string(c, sym);
     symbolNames.set(sym, name);
   }
   return name;
