@@ -7,7 +7,7 @@
 // test/posix-mbt.test.ts use checkModel on the shipped models; test/init.test.ts runs both helpers
 // in a user's project.
 
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import * as carryOffByOne from '../examples/counter/bugs/carry-off-by-one.ts';
 import * as anySpec from '../examples/anyslot/spec.ts';
 import * as anyImpl from '../examples/anyslot/impl.ts';
 import * as usedSlot from '../examples/anyslot/bugs/used-slot.ts';
+import { sharedCache } from './support/run-verify.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,8 +31,23 @@ const asCode: Pick<typeof vt, keyof typeof declared> = asDeclared;
 void asCode;
 
 describe('pushbutton/vitest', () => {
+  // The helpers are the subject, not the solving: their runs use the suite run's proof cache
+  // (test/support/shared-cache.ts; the three runs of the seeded bug below solve it once, each
+  // replays its counterexample), which the suite's PUSHBUTTON_CACHE=off would turn off. The unknown
+  // run keeps it off (--no-cache): an unknown is never cached anyway.
+  let suiteCache: string | undefined;
+  const cached = (): string[] => ['--cache', sharedCache()];
+  beforeAll(() => {
+    suiteCache = process.env.PUSHBUTTON_CACHE;
+    process.env.PUSHBUTTON_CACHE = '';
+  });
+  afterAll(() => {
+    if (suiteCache === undefined) delete process.env.PUSHBUTTON_CACHE;
+    else process.env.PUSHBUTTON_CACHE = suiteCache;
+  });
+
   it('verifies: resolves when proved', async () => {
-    const r = await vt.verifies('counter', { root: REPO });
+    const r = await vt.verifies('counter', { root: REPO, args: cached() });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('✓ incr');
   });
@@ -39,19 +55,19 @@ describe('pushbutton/vitest', () => {
   const bug = 'examples/counter/bugs/wrong-errno.ts';
 
   it('verifies: rejects with the replayed counterexample when refuted', async () => {
-    await expect(vt.verifies(bug, { root: REPO, filter: 'incr' })).rejects.toThrow(/expected every goal proved, but it was refuted[\s\S]*counterexample \(confirmed by replay\)[\s\S]*implementation returned -1, spec returned -22/);
+    await expect(vt.verifies(bug, { root: REPO, filter: 'incr', args: cached() })).rejects.toThrow(/expected every goal proved, but it was refuted[\s\S]*counterexample \(confirmed by replay\)[\s\S]*implementation returned -1, spec returned -22/);
   });
 
   it('refutes: resolves on a refutation of the goal named, rejects when no refuted goal is that one', async () => {
-    const r = await vt.refutes(bug, { root: REPO, filter: 'incr', goal: 'incr#result' });
+    const r = await vt.refutes(bug, { root: REPO, filter: 'incr', goal: 'incr#result', args: cached() });
     expect(r.code).toBe(1);
     // the goal named must be one of the refuted ones
-    await expect(vt.refutes(bug, { root: REPO, filter: 'incr', goal: 'incr#equiv' })).rejects.toThrow(/no refuted goal's id contains 'incr#equiv' \(refuted: counter\.wrong-errno\.incr#result\)/);
+    await expect(vt.refutes(bug, { root: REPO, filter: 'incr', goal: 'incr#equiv', args: cached() })).rejects.toThrow(/no refuted goal's id contains 'incr#equiv' \(refuted: counter\.wrong-errno\.incr#result\)/);
   });
 
   it('refutes: rejects when proved; verifies: rejects with the reason when unknown', async () => {
-    await expect(vt.refutes('counter', { root: REPO, filter: 'init' })).rejects.toThrow(/expected a counterexample, but it was proved/);
-    await expect(vt.verifies('counter', { root: REPO, filter: 'incr', args: ['--rlimit', '1'] })).rejects.toThrow(/but it was unknown[\s\S]*resource limit/);
+    await expect(vt.refutes('counter', { root: REPO, filter: 'init', args: cached() })).rejects.toThrow(/expected a counterexample, but it was proved/);
+    await expect(vt.verifies('counter', { root: REPO, filter: 'incr', args: ['--rlimit', '1', '--no-cache'] })).rejects.toThrow(/but it was unknown[\s\S]*resource limit/);
   });
 });
 
