@@ -7,15 +7,17 @@
 //    cached refutation is replayed on the current code before it is shown, like a fresh one).
 //    A change to one operation changes only its own theorems' text, so only they are asked again.
 //  - a subsystem run: the contents of every source file under the project (paths and hashes),
-//    pushbutton's own sources, the solver's version and the options. Kept only when every goal
-//    was proved; a hit skips the front end too, which is most of a warm run.
+//    pushbutton's own sources, the solver's version and the options; and, checked when it is
+//    read, every file its program consisted of (sources.ts: imports outside the project, links).
+//    Kept only when every goal was proved; a hit skips the front end too, most of a warm run.
 // Only proved and refuted verdicts are kept, never unknown. An entry that does not parse, or was
 // written for another key or format, is ignored with a notice, never trusted.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { treeHash, unchanged, type SourceRecord } from './sources.ts';
+import { toolBuild } from './version.ts';
 
 const FORMAT = 1;
 
@@ -44,20 +46,28 @@ export class ProofCache {
     this.write('goal', this.goalKey(prelude, smt), v);
   }
 
-  subsystem(key: string): unknown {
-    return this.read('subsystem', key);
+  /**
+   * The subsystem run stored under `key`, while every file its program read is as it was
+   * (sources.ts: imports outside `root`, links): an entry is otherwise a miss.
+   */
+  subsystem<T>(key: string, root: string): { outcome: T; sources: SourceRecord } | undefined {
+    const v = this.read('subsystem', key) as { outcome?: T; sources?: SourceRecord } | undefined;
+    if (!v?.outcome || typeof v.sources !== 'object' || !unchanged(root, v.sources)) return undefined;
+    this.hits.subsystems++;
+    return { outcome: v.outcome, sources: v.sources };
   }
 
-  putSubsystem(key: string, outcome: unknown): void {
-    this.write('subsystem', key, outcome);
+  putSubsystem(key: string, outcome: unknown, sources: SourceRecord): void {
+    this.write('subsystem', key, { outcome, sources });
   }
 
   /**
    * The key of a subsystem's run: `what` names it (files, selection), and every source file under
-   * `root` and pushbutton's own sources are hashed in, so any edit anywhere is a miss.
+   * `root` and pushbutton's own sources are hashed in, so any edit there is a miss. The files its
+   * program read (outside `root` too) are checked when the entry is read (Runner.verify).
    */
   subsystemKey(root: string, what: Record<string, unknown>): string {
-    return sha256(JSON.stringify({ format: FORMAT, ...this.context, what, tool: toolHash(), project: treeHash(root) }));
+    return sha256(JSON.stringify({ format: FORMAT, ...this.context, what, tool: toolBuild(), project: treeHash(root) }));
   }
 
   private goalKey(prelude: string, smt: string): string {
@@ -83,7 +93,6 @@ export class ProofCache {
       const e = JSON.parse(text) as { format?: unknown; kind?: unknown; key?: unknown; value?: unknown };
       if (e.format === FORMAT && e.kind === kind && e.key === key && e.value !== undefined && valid(kind, e.value)) {
         if (kind === 'goal') this.hits.goals++;
-        else this.hits.subsystems++;
         return e.value;
       }
     } catch {
@@ -115,48 +124,4 @@ function valid(kind: string, v: unknown): boolean {
 
 function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
-}
-
-/** Source files that can change what a subsystem means: TypeScript and configuration. */
-const SOURCE = /\.(ts|mts|cts|json)$/;
-const SKIP = new Set(['node_modules', '.git', '.pushbutton']);
-
-/** The paths and contents of every source file under `root`. */
-function treeHash(root: string): string {
-  const h = createHash('sha256');
-  const walk = (d: string): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (SKIP.has(e.name)) continue;
-      const f = path.join(d, e.name);
-      if (e.isDirectory()) walk(f);
-      else if (e.isFile() && SOURCE.test(e.name)) {
-        h.update(path.relative(root, f)).update('\0');
-        h.update(fs.readFileSync(f)).update('\0');
-      }
-    }
-  };
-  walk(root);
-  return h.digest('hex');
-}
-
-let tool: string | undefined;
-
-/** pushbutton's own sources (this package's verifier/ and symexec/, and its package.json). */
-function toolHash(): string {
-  if (tool) return tool;
-  const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const h = createHash('sha256');
-  for (const d of ['verifier', 'symexec']) h.update(treeHash(path.join(pkg, d)));
-  try {
-    h.update(fs.readFileSync(path.join(pkg, 'package.json')));
-  } catch {
-    // (installed without its package.json: the sources alone)
-  }
-  return (tool = h.digest('hex'));
 }

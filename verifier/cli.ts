@@ -15,7 +15,8 @@ import { watchProject } from './watch.ts';
 import { junitDocument } from './junit.ts';
 import { checkOutputs, writeOutput } from './outputs.ts';
 import { parseShard } from './shard.ts';
-import { sourcesHash, toolBuild, toolVersion } from './version.ts';
+import { toolBuild, toolVersion } from './version.ts';
+import { sourcesHash } from './sources.ts';
 
 /** Where the proof cache lives, under the project (git-ignored: .pushbutton/). */
 const DEFAULT_CACHE = path.join('.pushbutton', 'cache');
@@ -207,8 +208,6 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
   if (values.watch && (json || values.shard !== undefined)) throw new UsageError('--watch prints text as it goes: it does not combine with --json or --shard');
   let pairs = selectPairs(root, positionals);
   const filter = values.filter as string[] | undefined;
-  // the sources as they are verified (verify merge refuses shards of different checkouts)
-  const sources = json ? sourcesHash(root) : '';
   const version = await SolverPool.solverVersion();
   if (!json) console.log(`pushbutton verify · ${version} · rlimit ${rlimit} per goal, wall-clock net ${timeoutMs} ms · ${jobs} worker${jobs === 1 ? '' : 's'}`);
   // (PUSHBUTTON_CACHE=off: the test suite's runs of the command, which must each solve what they test)
@@ -282,6 +281,9 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
       values.sarif ? writeOutput('--sarif', values.sarif as string, jsonText(sarifDocument(outcomes, version, process.cwd()))) : undefined,
       values.junit ? writeOutput('--junit', values.junit as string, junitDocument(outcomes, { wallMs: wall })) : undefined,
     ].filter((x) => x !== undefined);
+    // the sources as they were verified, the files the programs read included (verify merge
+    // refuses shards of different checkouts)
+    const sources = json ? sourcesHash(root, runner.sources) : '';
     const meta = { toolVersion: toolVersion(), toolBuild: toolBuild(), solver: version, options: { timeoutMs, rlimit, jobs, filter: filter ?? [], failFast: Boolean(values['fail-fast']) }, selection: positionals, root, sources, shard: shard ?? null, merged: null, wallMs: Math.round(wall) };
     if (json) console.log(jsonText(jsonDocument(outcomes, meta)));
     else {

@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Loc } from './ir.ts';
-import { loadProject } from './frontend/project.ts';
+import { loadProject, programFiles } from './frontend/project.ts';
+import { recordSources, type SourceRecord } from './sources.ts';
 import { loadSubsystem, type Subsystem } from './subsystem.ts';
 import { theoremOf, toSmt, type Theorem, type GoalSpec, type TheoremKind } from './theorems.ts';
 import { replay, type Counterexample } from './counterexample.ts';
@@ -171,6 +172,8 @@ export class Runner {
   private readonly pool: SolverPool;
   private readonly smallSubsystems = new Map<Subsystem, Subsystem>();
   private readonly turns = new Turns();
+  /** the files of every subsystem verified so far, as they were read (`verify merge`'s same-sources check) */
+  readonly sources: SourceRecord = {};
   /** subsystem runs that have a refutation already (for failFast) */
   private readonly refuted = new WeakSet<SubsystemOutcome>();
 
@@ -186,24 +189,30 @@ export class Runner {
   async verify(pair: Pair): Promise<SubsystemOutcome> {
     const cache = this.opts.cache;
     const key = cache?.subsystemKey(this.root, { name: pair.name, spec: path.relative(this.root, pair.specFile), impl: path.relative(this.root, pair.implFile), filter: this.opts.filter ?? [], ...(this.opts.shard ? { shard: this.opts.shard } : {}) });
-    const hit = key ? (cache!.subsystem(key) as SubsystemOutcome | undefined) : undefined;
-    if (hit) {
+    const entry = key ? cache!.subsystem<SubsystemOutcome>(key, this.root) : undefined;
+    if (entry) {
+      const hit = entry.outcome;
+      Object.assign(this.sources, entry.sources);
       this.opts.onStart?.(hit.name, hit.operations.length);
       for (const op of hit.operations) this.opts.onOperation?.(hit.name, op);
       return { ...hit, specFile: pair.specFile, implFile: pair.implFile, cached: true, frontMs: 0, solverMs: 0 };
     }
-    const out = await this.run(pair);
+    const sources: SourceRecord = {};
+    const out = await this.run(pair, sources);
+    Object.assign(this.sources, sources);
     // a run that proved everything is kept whole (a refutation is kept per goal, to be replayed)
-    if (key && out.status === 'proved') cache!.putSubsystem(key, out);
+    if (key && out.status === 'proved') cache!.putSubsystem(key, out, sources);
     return out;
   }
 
-  private async run(pair: Pair): Promise<SubsystemOutcome> {
+  private async run(pair: Pair, sources: SourceRecord): Promise<SubsystemOutcome> {
     const t0 = performance.now();
     const out: SubsystemOutcome = { name: pair.name, specFile: pair.specFile, implFile: pair.implFile, status: 'proved', diagnostics: [], operations: [], frontMs: 0, solverMs: 0 };
     let sub: Subsystem;
     try {
-      sub = loadSubsystem(loadProject(this.root), pair.name, pair.specFile, pair.implFile);
+      const project = loadProject(this.root);
+      sub = loadSubsystem(project, pair.name, pair.specFile, pair.implFile);
+      Object.assign(sources, recordSources(this.root, programFiles(project)));
     } catch (e) {
       if (!(e instanceof SubsetError)) throw e;
       out.status = 'rejected';

@@ -22,10 +22,14 @@ const DEFAULTS: ts.CompilerOptions = {
   allowImportingTsExtensions: true,
 };
 
+/** The configuration files each project was loaded with (tsconfig.json and what it extends). */
+const configFiles = new WeakMap<Project, string[]>();
+
 export function loadProject(root: string): Project {
   const tsconfig = path.join(root, 'tsconfig.json');
+  const read: string[] = [];
   // present, not existsSync: a dangling link or a link loop named tsconfig.json is an error, not "no tsconfig"
-  const user = present(tsconfig) ? configOptions(tsconfig, root) : DEFAULTS;
+  const user = present(tsconfig) ? configOptions(tsconfig, root, read) : DEFAULTS;
   const options: ts.CompilerOptions = {
     ...user,
     noEmit: true,
@@ -43,7 +47,21 @@ export function loadProject(root: string): Project {
   // map it to this package's prelude: the front end recognises prelude names by that module.
   // (No baseUrl with it: TypeScript 6 deprecates it, an error, and an absolute path needs none.)
   if (!opts.paths?.['pushbutton']) project.compilerOptions.set({ paths: { ...(opts.paths ?? {}), pushbutton: [PRELUDE_FILE] } });
+  configFiles.set(project, read);
   return project;
+}
+
+/**
+ * Every file the project's program consists of once its subsystems are lowered: the sources, what
+ * they import (wherever module resolution found it, links followed), and the configuration;
+ * TypeScript's own libraries left out; each with the text that was parsed (none for the
+ * configuration). What a cached verdict must be checked against (sources.ts).
+ */
+export function programFiles(project: Project): Map<string, string | undefined> {
+  const program = project.getProgram().compilerObject;
+  const files = new Map<string, string | undefined>(program.getSourceFiles().filter((f) => !program.isSourceFileDefaultLibrary(f)).map((f) => [path.resolve(f.fileName), f.text]));
+  for (const f of configFiles.get(project) ?? []) if (!files.has(f)) files.set(f, undefined);
+  return files;
 }
 
 /** The target's standard library without the DOM: lib.es2022.d.ts for ES2022 (whose default is lib.es2022.full.d.ts). */
@@ -57,7 +75,7 @@ function languageLib(target: ts.ScriptTarget | undefined): string {
  * every problem TypeScript finds in it is a diagnostic located in that file. Each file it reads is
  * checked first (files.ts): a FIFO named tsconfig.json must not hang the verifier.
  */
-function configOptions(file: string, root: string): ts.CompilerOptions {
+function configOptions(file: string, root: string, read: string[]): ts.CompilerOptions {
   const at = (f: string, line = 1, col = 1): Diagnostic['loc'] => ({ file: f, line, col });
   const why = unreadable(file);
   if (why) throw new SubsetError([{ loc: at(file), construct: 'the project configuration tsconfig.json', message: `it is ${why}: write a JSON file there, or remove it to use the defaults` }]);
@@ -67,7 +85,10 @@ function configOptions(file: string, root: string): ts.CompilerOptions {
     // the files it lists do not matter (the verifier loads the ones it verifies): no folder walk
     readDirectory: () => [],
     fileExists: (f) => unreadable(f) === undefined,
-    readFile: (f) => (unreadable(f) === undefined ? fs.readFileSync(f, 'utf8') : undefined),
+    readFile: (f) => {
+      read.push(path.resolve(root, f));
+      return unreadable(f) === undefined ? fs.readFileSync(f, 'utf8') : undefined;
+    },
     getCurrentDirectory: () => root,
     onUnRecoverableConfigFileDiagnostic: (d) => found.push(d),
   };
