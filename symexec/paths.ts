@@ -24,6 +24,7 @@ import { reject } from '../verifier/diagnostics.ts';
 import * as T from './term.ts';
 import { type Term } from './term.ts';
 import { leavesOf, scalarSort } from './layout.ts';
+import { Decisions, indexText, replacedKey, exprText } from './path-parts.ts';
 import { Machine, arrayLens, scalarOf, untypedScalar, type SVal, type Ref, type PSeg, type Obligation, type PathObserver } from './evaluate.ts';
 import {
   PRIMITIVE_PREFIX, DEFAULT_MAX_PATHS, mergedEntry, substConsts, rangeFacts, elementRangeFacts, literalName, rejectSharedArguments,
@@ -42,37 +43,6 @@ export interface PathOptions {
 
 /** Thrown by a run whose path condition folds to false (a failed assume, an impossible callee case). */
 class PathCut extends Error {}
-
-/** Depth-first choices over the runs: the decisions of the current run and how many ways each had. */
-class Decisions {
-  private taken: number[] = [];
-  private ways: number[] = [];
-  private at = 0;
-
-  /** The way this run goes at a decision with `n` ways (0 the first time it is reached). */
-  pick(n: number): number {
-    if (this.at < this.taken.length) return this.taken[this.at++];
-    this.taken.push(0);
-    this.ways.push(n);
-    this.at++;
-    return 0;
-  }
-
-  /** Moves to the next run: the deepest decision with a way not yet taken. False when all are done. */
-  next(): boolean {
-    this.at = 0;
-    while (this.taken.length) {
-      const k = this.taken.length - 1;
-      if (this.taken[k] + 1 < this.ways[k]) {
-        this.taken[k]++;
-        return true;
-      }
-      this.taken.pop();
-      this.ways.pop();
-    }
-    return false;
-  }
-}
 
 let hiddenCounter = 0;
 
@@ -183,6 +153,14 @@ class Run implements PathObserver {
   private readonly held = new Map<number, Set<string>>();
   private readonly consumed = new Set<string>();
   private readonly owned = new Set<string>();
+  /** handles removed from places of the parameters on the path, by name (see PathRecord.taken) */
+  private readonly taken = new Map<string, Term>();
+  /**
+   * The name of what this path last stored into a scalar place of a parameter, by the place's
+   * name: a later read of the place is that value (`t.items[i] = 0` then `t.items[i]` is NULL, not
+   * the object the slot held at entry, which is what the place's own name denotes)
+   */
+  private readonly storedNames = new Map<string, string | undefined>();
   /** the function's own inc/dec/consume calls on the path, by counter: where it first went up and down */
   private readonly ops = new Map<string, { inc?: Loc; dec?: Loc }>();
   /** callees' obligations instantiated on this path */
@@ -257,10 +235,24 @@ class Run implements PathObserver {
     const provs = v.k === 's' ? (name ? [name] : []) : [...(this.held.get(v.ref.root) ?? [])];
     if (this.paramRoots.has(place.root)) provs.forEach((p) => this.escaped.add(p));
     else if (provs.length) this.held.set(place.root, new Set([...(this.held.get(place.root) ?? []), ...provs]));
+    if (v.k === 's' && this.paramRoots.has(place.root) && isScalar(place.type)) {
+      // the handle the place held until now leaves it: its reference is the function's (taken),
+      // unless it is NULL; and the place now holds (and later reads give) the stored value
+      const at = this.refName(place);
+      const was = this.storedNames.has(at) ? this.storedNames.get(at) : at;
+      const old = this.m.readLeaf(place, []);
+      if (was !== undefined && old.sort.k === 'Int' && T.intValue(old) === undefined) {
+        this.taken.set(was, old);
+        // a handle this path stored there and removes again is no longer handed to the caller
+        if (was !== at && old !== v.t) this.escaped.delete(was);
+      }
+      this.storedNames.set(at, name ?? literalName(v.t));
+    }
   }
 
   nameOf(place: Ref): string | undefined {
-    return this.refName(place);
+    const at = this.refName(place);
+    return this.storedNames.has(at) ? this.storedNames.get(at) : at;
   }
 
   returned(v: SVal | undefined, loc: Loc): void {
@@ -356,6 +348,7 @@ class Run implements PathObserver {
       escaped,
       consumed: new Set([...this.consumed].map(rename)),
       owned: this.owned,
+      taken: new Map([...this.taken].map(([k, t]) => [rename(k), t])),
       exitLoc: this.exitLoc ?? this.fn.loc,
       conflicts: [...this.ops].filter(([, o]) => o.inc && o.dec).map(([counter, o]) => ({ counter, inc: o.inc!, dec: o.dec! })),
       replacedHere,
@@ -411,29 +404,7 @@ class Run implements PathObserver {
    */
   private refName(r: Ref): string {
     const root = this.paramRoots.get(r.root) ?? this.m.heap.get(r.root)!.name;
-    return `${root}${r.path.map((s) => ('f' in s ? `.${s.f}` : `[${this.indexText(s.i)}]`)).join('')}`;
-  }
-
-  /**
-   * The text of an index term: a literal, a scalar parameter or a field of one (their values at
-   * entry, as the caller passed them), sums and differences of those; else `…`.
-   */
-  private indexText(t: Term): string {
-    if (t.op === 'int') return String(t.value);
-    if (t.op === 'const') {
-      for (const p of this.params) {
-        if (t.name === p.smt && isScalar(p.type)) return p.name;
-        if (t.name!.startsWith(p.smt + '.') && !/[[{]/.test(t.name!)) return `${p.name}.${t.name!.slice(p.smt.length + 1)}`;
-      }
-      return '…';
-    }
-    if ((t.op === '+' || t.op === '-') && t.args.length === 2) {
-      const x = this.indexText(t.args[0]), y = this.indexText(t.args[1]);
-      if (x === '…' || y === '…') return '…';
-      const yv = T.intValue(t.args[1]);
-      return yv !== undefined && yv < 0n ? `${x} ${t.op === '+' ? '-' : '+'} ${-yv}` : `${x} ${t.op} ${y}`;
-    }
-    return '…';
+    return `${root}${r.path.map((s) => ('f' in s ? `.${s.f}` : `[${indexText(this.params, s.i)}]`)).join('')}`;
   }
 
   // ---- calls -------------------------------------------------------------------------------
@@ -452,6 +423,8 @@ class Run implements PathObserver {
     }
     const counter = (e.args[1] as { v: string }).v;
     const key = `${counter}(${this.provOf(vs[0], e.args[0])})`;
+    // a NULL handle (0) is never counted: inc/dec/consume/owned of one do nothing (docs/rid.md)
+    if (this.isNull(vs[0], e.loc)) return { k: 's', t: T.TRUE };
     if (name === 'owned') {
       this.owned.add(key);
       return { k: 's', t: T.TRUE };
@@ -471,6 +444,24 @@ class Run implements PathObserver {
     return { k: 's', t: T.TRUE };
   }
 
+  /**
+   * Whether this run takes the handle `v` to be NULL (0) here: a decision when the path leaves it
+   * open (the counted way first), none when the path condition already says (the usual
+   * `if (o !== 0) inc(o, ...)` folds). Records and booleans are never NULL.
+   */
+  private isNull(v: SVal, loc: Loc): boolean {
+    if (v.k !== 's' || v.t.sort.k !== 'Int') return false;
+    const lit = T.intValue(v.t);
+    if (lit !== undefined) return lit === 0n;
+    const isZero = T.eq(v.t, T.mkInt(0));
+    const pNull = T.and(this.pc, isZero), pSome = T.and(this.pc, T.not(isZero));
+    if (T.isFalse(pNull)) return false;
+    const way = T.isFalse(pSome) ? 1 : this.decisions.pick(2);
+    this.pc = way === 0 ? pSome : pNull;
+    if (way === 1) this.steps.push({ loc, what: 'NULL: not counted' });
+    return way === 1;
+  }
+
   /** Adds one case of the callee to the path: its condition, effects and result, renamed for this call. */
   private instantiate(callee: FunctionPaths, entry: PathRecord, args: SVal[], e: Expr & { k: 'call' }): SVal {
     const sigma = new Map<Term, Term>();
@@ -483,7 +474,7 @@ class Run implements PathObserver {
     });
     const site = this.occurrence(`${callee.fn.name}()@${e.loc.line}:${e.loc.col}`);
     // an index the callee wrote over its own parameters (`t.devs[i]`), in the caller's terms
-    const argText = callee.params.map((p, i) => (args[i].k === 's' ? this.indexText((args[i] as { t: Term }).t) : argProv[i]));
+    const argText = callee.params.map((p, i) => (args[i].k === 's' ? indexText(this.params, (args[i] as { t: Term }).t) : argProv[i]));
     const mapIndex = (txt: string): string => {
       const parts = txt.split(/ ([+-]) /);
       const out = parts.map((x, n) => {
@@ -534,8 +525,11 @@ class Run implements PathObserver {
     for (const [k, d] of entry.deltas) this.deltas.set(mapKey(k), (this.deltas.get(mapKey(k)) ?? 0) + d);
     for (const k of entry.touched) this.touched.add(mapKey(k));
     // the callee's own result escaping to its caller (us) is not an escape from our function
-    for (const x of entry.escaped) if (x !== 'ret' && !x.startsWith('ret.')) this.escaped.add(mapProv(x));
+    // (nor is a handle it took out of our arguments and returns: it comes back to us)
+    for (const x of entry.escaped) if (x !== 'ret' && !x.startsWith('ret.') && !(entry.taken.has(x) && entry.ret?.prov === x)) this.escaped.add(mapProv(x));
     for (const x of entry.consumed) this.consumed.add(mapProv(x));
+    // a handle the callee took out of our arguments is ours now (unless it handed it back)
+    for (const [x, t] of entry.taken) if (x !== 'ret' && !x.startsWith('ret.')) this.taken.set(mapProv(x), sub(t));
     this.hidden.push(...hidden);
     this.calls.push({ fn: callee.fn.name, key: callee.fn.key, loc: e.loc, entry: entry.id, hidden: renamed });
     this.steps.push({ loc: e.loc, what: callee.paths.length > 1 && entry.id >= 0 ? `${callee.fn.name} case ${entry.id + 1}/${callee.paths.length}` : `${callee.fn.name}` });
@@ -550,20 +544,5 @@ class Run implements PathObserver {
     const ref = this.m.freshRoot(site, callee.fn.ret);
     for (const l of leavesOf(callee.fn.ret)) this.m.writeLeaf(ref, l.segs, sub(entry.ret.leaves!.get(l.key)!));
     return { k: 'ref', ref };
-  }
-}
-
-/** A replaced place of a parameter, by the parameter's index and the path (`0.inner`, `1.items[]`). */
-function replacedKey(param: number, path: PSeg[]): string {
-  return `${param}${path.map((s) => ('f' in s ? `.${s.f}` : '[]')).join('')}`;
-}
-
-function exprText(e: Expr): string {
-  switch (e.k) {
-    case 'var': return e.name;
-    case 'field': return `${exprText(e.obj)}.${e.field}`;
-    case 'index': return `${exprText(e.obj)}[…]`;
-    case 'call': return `${e.fn.split('#')[1]}()`;
-    default: return 'value';
   }
 }

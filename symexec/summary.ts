@@ -76,6 +76,12 @@ export interface PathRecord {
   consumed: Set<string>;
   /** counters the function declared it owns (`owned(x, 'c')`) */
   owned: Set<string>;
+  /**
+   * Handles removed from a place of the parameters (the place overwritten: `t.items[i] = 0`), by
+   * name, with their value: the reference the place held is the function's now (the mirror of a
+   * handle stored there escaping), when that value is not NULL.
+   */
+  taken: Map<string, Term>;
   /** the return statement that ends the path (the function for a void function's end) */
   exitLoc: Loc;
   /** counters this function's own body both increments and decrements on the path */
@@ -144,7 +150,7 @@ export function mergedEntry(callee: FunctionPaths): PathRecord | undefined {
     ps.length > 1 &&
     !callee.declaration &&
     !callee.capped &&
-    ps.every((p) => p.hidden.length === 0 && p.touched.size === 0 && p.deltas.size === 0 && p.consumed.size === 0 && p.owned.size === 0 && p.conflicts.length === 0) &&
+    ps.every((p) => p.hidden.length === 0 && p.touched.size === 0 && p.deltas.size === 0 && p.consumed.size === 0 && p.owned.size === 0 && p.taken.size === 0 && p.conflicts.length === 0) &&
     ps.every((p) => kind(p) === kind(ps[0]) && kind(p) !== 'ref' && plainEsc(p) === plainEsc(ps[0])) &&
     // a result that names an object (a parameter's field, a call's result) differently on
     // different paths keeps its paths: callers count on the object by that name
@@ -186,6 +192,7 @@ export function mergedEntry(callee: FunctionPaths): PathRecord | undefined {
     escaped: new Set(ps.flatMap((p) => [...p.escaped])),
     consumed: new Set(),
     owned: new Set(),
+    taken: new Map(),
     exitLoc: callee.fn.loc,
     conflicts: [],
     replacedHere: [...new Set(ps.flatMap((p) => p.replacedHere))].sort(),

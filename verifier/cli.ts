@@ -39,8 +39,10 @@ const USAGE = `usage: verify [SUBSYSTEM|DIR|IMPL_FILE ...] [options]
        verify merge FILE...     (one report and exit code from the --json documents of the shards
                                 of a --shard run; docs/ci.md) [--json] [--junit FILE] [--sarif FILE]
        verify rid PATH          (inconsistent refcount path pairs; docs/rid.md)
-                                [--max-paths N] (default 100, RID's limit) [--rlimit N] (default
-                                ${RID_RLIMIT / 1e6}M per query) [--timeout T] (safety net, default ${DEFAULT_NET_MS / 60_000}m)
+                                [--max-paths N] (paths per function, default 100, RID's limit)
+                                [--max-pairs N] (IPP candidates asked per function, default 2000)
+                                [--rlimit N] (default ${RID_RLIMIT / 1e6}M per query) [--timeout T] (safety net,
+                                default ${DEFAULT_NET_MS / 60_000}m); a limit hit is reported, and the run exits 3
 
 Proves every subsystem of the project in the current folder: spec/NAME.ts with impl/NAME.ts
 (and variants impl/NAME.VARIANT.ts), and examples/NAME/spec.ts with examples/NAME/impl.ts.
@@ -116,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
         shard: { type: 'string' },
         root: { type: 'string' },
         'max-paths': { type: 'string' },
+        'max-pairs': { type: 'string' },
         'max-tests-per-path': { type: 'string' },
         granularity: { type: 'string' },
         cases: { type: 'boolean' },

@@ -19,12 +19,13 @@ import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
 import { leavesOf } from '../../symexec/layout.ts';
 import { PathEvaluator } from '../../symexec/paths.ts';
-import { PRIMITIVE_PREFIX, isCounterType, substConsts, literalName, type FunctionPaths, type PathRecord } from '../../symexec/summary.ts';
+import { PRIMITIVE_PREFIX, isCounterType, substConsts, type FunctionPaths, type PathRecord } from '../../symexec/summary.ts';
 import { declarations, assertion, RID_RLIMIT } from './smt.ts';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import { Model } from '../solver/model.ts';
 import { arrayLens } from '../../symexec/evaluate.ts';
 import { aliasingNotes } from './aliasing.ts';
+import { checkRules } from './rules.ts';
 
 export type RuleId = 'rc/ipp' | 'rc/escape-leak' | 'rc/borrowed-underflow' | 'rc/return-contract';
 
@@ -52,8 +53,10 @@ export interface Finding {
   /** the solver's model for the witness */
   model: string;
   message: string;
-  /** an escape leak of a parameter declared owned: it ends at 0 or above (its reference was kept) */
+  /** an escape leak of a reference the function holds (owned, or taken out of the arguments): it ends at 0 or above */
   ownedLeak?: boolean;
+  /** an over-release of a reference the function holds: it ends below -1 */
+  held?: boolean;
   /** an IPP whose two paths took the two cases of a callee's own IPP at one call: RID reports it once */
   via?: { calleeKey: string; callee: string; entries: [number, number] };
 }
@@ -64,6 +67,8 @@ export interface FunctionStats {
   paths: number;
   feasible: number;
   capped: boolean;
+  /** its IPP candidates went beyond --max-pairs: those beyond were not asked (an unknown) */
+  pairsCapped?: number;
   /** it or a function it calls (transitively) hit the path cap: its summary may miss paths */
   incomplete: boolean;
   declaration: boolean;
@@ -95,8 +100,13 @@ export interface Analysis {
   rlimitMax: number;
 }
 
+/** IPP candidates (path pair, counter) asked per function (`--max-pairs`): beyond it, unknown. */
+export const DEFAULT_MAX_PAIRS = 2000;
+
 export interface RidOptions {
   maxPaths?: number;
+  /** IPP candidates asked per function (default DEFAULT_MAX_PAIRS); the rest is unknown, never clean */
+  maxPairs?: number;
   timeoutMs?: number;
   pool: SolverPool;
   /**
@@ -231,7 +241,7 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
       const contract = returnContract(project, fn);
       if (contract.errors.length) declErrors.push(...contract.errors);
       await checkExactness(a, fp, st, opts.pool, timeoutMs, contract.counters.length > 0);
-      await checkFunction(a, typed, models, st, opts.pool, timeoutMs, opts.ridCompat ?? false, contract.counters);
+      await checkFunction(a, typed, models, st, opts.pool, timeoutMs, opts.ridCompat ?? false, contract.counters, opts.maxPairs ?? DEFAULT_MAX_PAIRS);
     }
     st.ms = performance.now() - t0;
     a.stats.push(st);
@@ -302,7 +312,7 @@ let rlimit = RID_RLIMIT;
 /** the largest resource count one query spent in this analysis (for the bench) */
 let rlimitSpent = 0;
 
-async function solve(pool: SolverPool, goals: Term[], timeoutMs: number, id: string): Promise<GoalResult[]> {
+export async function solve(pool: SolverPool, goals: Term[], timeoutMs: number, id: string): Promise<GoalResult[]> {
   if (goals.length === 0) return [];
   const prelude = declarations(goals);
   if (smt2Dir) {
@@ -402,7 +412,7 @@ function renamer(fp: FunctionPaths, p: PathRecord, side: string): { sub: (t: Ter
  * the result), kept pairwise distinct in the witness when possible: the replay tells counters of
  * handles apart by value, so two handles with one value would make the witness ambiguous.
  */
-function handleValues(fp: FunctionPaths, p: PathRecord, sub: (t: Term) => Term, names: Set<string>): Term[] {
+export function handleValues(fp: FunctionPaths, p: PathRecord, sub: (t: Term) => Term, names: Set<string>): Term[] {
   const out: Term[] = [];
   for (const x of fp.params) if (names.has(x.name) && isScalar(x.type)) out.push(T.mkConst(x.smt, x.type.k === 'opaque' ? { k: 'Unint', name: x.type.name } : x.type.k === 'bool' ? T.BOOLS : T.INT));
   for (const h of p.hidden) if (h.prov && names.has(h.prov)) out.push(sub(h.c));
@@ -417,7 +427,7 @@ export function counterNames(paths: PathRecord[]): Set<string> {
   return new Set(paths.flatMap((p) => [...p.touched].map((k) => /^[^(]*\((.*)\)$/.exec(k)![1])));
 }
 
-function allDistinct(ts: Term[]): Term {
+export function allDistinct(ts: Term[]): Term {
   const out: Term[] = [];
   // integer handles follow RID's convention that 0 is NULL: two NULLs name no counter
   for (let i = 0; i < ts.length; i++) for (let j = i + 1; j < ts.length; j++) if (T.sortEq(ts[i].sort, ts[j].sort)) out.push(ts[i].sort.k === 'Int' ? T.or(T.not(T.eq(ts[i], ts[j])), T.eq(ts[i], T.mkInt(0))) : T.not(T.eq(ts[i], ts[j])));
@@ -425,7 +435,7 @@ function allDistinct(ts: Term[]): Term {
 }
 
 /** A model of `goal`, preferring one where the handle values are distinct. */
-async function witnessModel(pool: SolverPool, goal: Term, handles: Term, fallback: string, timeoutMs: number, st: FunctionStats, elementFacts: Term[], fallbackIsOfGoal = true): Promise<string> {
+export async function witnessModel(pool: SolverPool, goal: Term, handles: Term, fallback: string, timeoutMs: number, st: FunctionStats, elementFacts: Term[], fallbackIsOfGoal = true): Promise<string> {
   if (T.isTrue(handles) && elementFacts.length === 0 && fallbackIsOfGoal) return fallback;
   const [r] = await solve(pool, [T.and(goal, handles, ...elementFacts)], timeoutMs, 'witness');
   st.queries++;
@@ -452,9 +462,9 @@ function addB(a: bigint | undefined, b: bigint): bigint | undefined {
   return a === undefined ? undefined : a + b;
 }
 
-const fmt = (d: number) => (d > 0 ? `+${d}` : `${d}`);
+export const fmt = (d: number) => (d > 0 ? `+${d}` : `${d}`);
 
-async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number, string>, st: FunctionStats, pool: SolverPool, timeoutMs: number, ridCompat: boolean, returnsNew: string[] = []): Promise<void> {
+async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number, string>, st: FunctionStats, pool: SolverPool, timeoutMs: number, ridCompat: boolean, returnsNew: string[], maxPairs: number): Promise<void> {
   const fields = counterLeaves(fp);
   const paths = fp.paths;
   // the entry value of a counter field, to print its change (`+1`) rather than only "changed"
@@ -468,8 +478,7 @@ async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number,
   // 1. IPP candidates: (pair, counter) whose changes may differ
   type Cand = { i: number; j: number; counter: string; field: boolean; goal: Term; exact: Term; subs: [ReturnType<typeof renamer>, ReturnType<typeof renamer>]; element?: Term[] };
   const cands: Cand[] = [];
-  const MAX_QUERIES = 2000;
-  let cut = false;
+  let cut = 0;
   for (let i = 0; i < paths.length; i++) {
     for (let j = i + 1; j < paths.length; j++) {
       const A = paths[i], B = paths[j];
@@ -503,7 +512,7 @@ async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number,
       const base = ridCompat ? T.and(...conds.map(removeLocals), ...results.filter((t) => !mentionsHidden(t))) : exact;
       if (T.isFalse(base)) continue;
       for (const k of [...keys].sort()) {
-        if (cands.length >= MAX_QUERIES) cut = true;
+        if (cands.length >= maxPairs) cut++;
         else if (ridCompat) cands.push({ i, j, counter: k, field: false, goal: base, exact, subs: [ra, rb] });
         else {
           // an object obtained on the path (a call's result) is not a handle the caller passed in:
@@ -514,7 +523,7 @@ async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number,
         }
       }
       for (const k of fkeys.sort()) {
-        if (cands.length >= MAX_QUERIES) cut = true;
+        if (cands.length >= maxPairs) cut++;
         else {
           // a field of array elements: one element (shared by both sides: the caller's) whose
           // counter ends differently, so that the report names the element, not the array
@@ -526,7 +535,11 @@ async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number,
       }
     }
   }
-  if (cut) a.unknowns.push({ fn: fp.fn, what: `IPP pairs beyond the first ${MAX_QUERIES}`, reason: 'query cap reached' });
+  if (cut) {
+    // the candidates beyond the cap are not asked: an unknown (exit 3), never "clean"
+    st.pairsCapped = maxPairs;
+    a.unknowns.push({ fn: fp.fn, what: `${cut} IPP candidates (path pair, counter) beyond the first ${maxPairs}`, reason: `not asked: the pair cap was hit (--max-pairs ${maxPairs}; raise it)` });
+  }
   // the same formula serves every counter of a pair: ask once per distinct goal
   const distinct = [...new Set(cands.map((c) => c.goal))];
   const res = await solve(pool, distinct, timeoutMs, `${fp.fn.name}.ipp`);
@@ -578,109 +591,7 @@ async function checkFunction(a: Analysis, fp: FunctionPaths, models: Map<number,
     });
   }
   if (ridCompat) return;
-  // 2. the rules for RID's misses (research/rid.md §5.5): consistent leaks and over-puts
-  const isParamKey = (prov: string) => fp.params.some((p) => prov === p.name || prov.startsWith(p.name + '.') || prov.startsWith(p.name + '['));
-  const seen = new Set<string>();
-  for (const p of paths) {
-    for (const [k, d] of p.deltas) {
-      if (reported.has(k) || seen.has(k)) continue;
-      const prov = /^[^(]*\((.*)\)$/.exec(k)![1];
-      let rule: RuleId | undefined;
-      let message = '';
-      // on how many paths the same happens (a leak on every path is RID's consistent miss)
-      const alike = (q: PathRecord) => (d > 0 ? (q.deltas.get(k) ?? 0) > 0 && !q.escaped.has(prov) : (q.deltas.get(k) ?? 0) < 0 && !q.owned.has(k));
-      const n = paths.filter(alike).length;
-      const onPaths = n === paths.length ? `on every path (${n})` : `on ${n} of ${paths.length} paths`;
-      if (d > 0 && prov !== 'ret' && !prov.startsWith('ret.') && !isParamKey(prov) && !p.escaped.has(prov)) {
-        rule = 'rc/escape-leak';
-        message = `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths} and is not reachable by the caller (a leaked reference)`;
-      } else if (d < 0 && !p.owned.has(k)) {
-        rule = 'rc/borrowed-underflow';
-        message = isParamKey(prov)
-          ? `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths}, but the parameter is borrowed (declare owned(${prov}, '${k.split('(')[0]}') if the caller hands over its reference)`
-          : `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths}: the function releases a reference it does not hold (${p.consumed.has(prov) ? 'it already handed it over to a consuming call' : 'the object was obtained without a reference of its own: a borrowed result'})`;
-      }
-      if (!rule) continue;
-      const model = models.get(p.id);
-      if (model === undefined) {
-        a.unknowns.push({ fn: fp.fn, what: `${rule} on ${k}`, reason: 'no model for the path (its feasibility is unknown)' });
-        continue;
-      }
-      seen.add(k);
-      const better = await witnessModel(pool, T.and(...fp.facts, p.pc), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), model, timeoutMs, st, fp.elementFacts);
-      a.findings.push({ rule, fn: fp.fn, counter: k, field: false, paths: [{ path: p, delta: fmt(d), hidden: p.hidden.map((h) => h.c) }], model: better, message });
-    }
-  }
-  // an owned parameter (`owned(x, 'c')`: the caller handed over a reference) that ends at 0 or
-  // above and was not stored, consumed or returned: the handed-over reference leaks
-  for (const k of new Set(paths.flatMap((p) => [...p.owned]))) {
-    if (reported.has(k) || seen.has(k)) continue;
-    const prov = /^[^(]*\((.*)\)$/.exec(k)![1];
-    const kept = (q: PathRecord) => q.owned.has(k) && (q.deltas.get(k) ?? 0) >= 0 && !q.escaped.has(prov);
-    const hits = paths.filter(kept);
-    if (hits.length === 0) continue;
-    const p = hits[0];
-    const model = models.get(p.id);
-    if (model === undefined) {
-      a.unknowns.push({ fn: fp.fn, what: `rc/escape-leak on ${k}`, reason: 'no model for the path (its feasibility is unknown)' });
-      continue;
-    }
-    seen.add(k);
-    const d = p.deltas.get(k) ?? 0;
-    const onPaths = hits.length === paths.length ? `on every path (${hits.length})` : `on ${hits.length} of ${paths.length} paths`;
-    const better = await witnessModel(pool, T.and(...fp.facts, p.pc), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), model, timeoutMs, st, fp.elementFacts);
-    a.findings.push({
-      rule: 'rc/escape-leak',
-      fn: fp.fn,
-      counter: k,
-      field: false,
-      ownedLeak: true,
-      paths: [{ path: p, delta: fmt(d), hidden: p.hidden.map((h) => h.c) }],
-      model: better,
-      message: `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths}, but the function owns one reference of ${prov} (owned(${prov}, '${k.split('(')[0]}')) and neither releases, stores, consumes nor returns it (a leaked reference)`,
-    });
-  }
-  // 3. the return contract (research/rid.md §5.5, P7): a function documented `@returnsNew C`
-  // must return a new reference on C (+1 on the returned object) wherever it returns non-NULL
-  for (const C of returnsNew) {
-    for (const p of paths) {
-      if (!p.ret || p.ret.leaves) continue; // void, or a record built here (new by construction)
-      const name = p.ret.prov ?? (p.ret.t ? literalName(p.ret.t) : undefined);
-      const d = name ? (p.deltas.get(`${C}(${name})`) ?? 0) : 0;
-      if (d === 1) continue;
-      // a NULL result (0) carries no reference: only a path that can return non-NULL breaks it
-      const nonNull = p.ret.t && p.ret.t.sort.k === 'Int' ? T.not(T.eq(p.ret.t, T.mkInt(0))) : T.TRUE;
-      const [r] = await solve(pool, [T.and(...fp.facts, p.pc, nonNull)], timeoutMs, `${fp.fn.name}.contract`);
-      st.queries++;
-      st.queryMs.push(r.ms);
-      if (r.status === 'unknown') {
-        st.unknown++;
-        a.unknowns.push({ fn: fp.fn, what: `rc/return-contract on path ${p.id + 1}`, reason: r.reason ?? 'unknown' });
-        continue;
-      }
-      if (r.status !== 'sat') continue;
-      const what = !name
-        ? 'a value no reference was taken on'
-        : name === 'ret'
-          ? `the result of ${p.hidden.find((h) => h.prov === 'ret')?.what ?? 'a call'}`
-          : fp.params.some((x) => name === x.name || name.startsWith(x.name + '.') || name.startsWith(x.name + '['))
-            ? `${name}, a borrowed parameter`
-            : /^-?\d+$/.test(name)
-              ? `the handle ${name} (a constant)`
-              : name;
-      const model = await witnessModel(pool, T.and(...fp.facts, p.pc, nonNull), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), r.model ?? '', timeoutMs, st, fp.elementFacts);
-      a.findings.push({
-        rule: 'rc/return-contract',
-        fn: fp.fn,
-        counter: `${C}(ret)`,
-        field: false,
-        paths: [{ path: p, delta: fmt(d), hidden: p.hidden.map((h) => h.c) }],
-        model,
-        message: `${fp.fn.name}: documented to return a new reference (@returnsNew ${C}), but it returns ${what} with ${C} changed by ${fmt(d)} (a borrowed reference handed out as new)`,
-      });
-      break; // one report per counter and function
-    }
-  }
+  await checkRules(a, fp, models, st, pool, timeoutMs, reported, returnsNew);
 }
 
 /**

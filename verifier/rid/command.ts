@@ -18,6 +18,8 @@ export interface RidCommandOptions {
   rlimit?: number;
   jobs: number;
   maxPaths?: number;
+  /** IPP candidates asked per function (`--max-pairs`, default DEFAULT_MAX_PAIRS) */
+  maxPairs?: number;
   filter?: string[];
   /** the RID-style ablation of bench/rid.ts (see RidOptions) */
   ridCompat?: boolean;
@@ -33,7 +35,7 @@ export async function runRid(opts: RidCommandOptions): Promise<RidResult> {
   for (const p of opts.paths) files.push(...targetFiles(path.resolve(opts.root, p)));
   const pool = opts.pool ?? new SolverPool({ jobs: opts.jobs });
   try {
-    const analysis = await analyse(opts.root, [...new Set(files)], { pool, timeoutMs: opts.timeoutMs, rlimit: opts.rlimit, maxPaths: opts.maxPaths ?? DEFAULT_MAX_PATHS, ridCompat: opts.ridCompat, smt2Dir: opts.smt2Dir });
+    const analysis = await analyse(opts.root, [...new Set(files)], { pool, timeoutMs: opts.timeoutMs, rlimit: opts.rlimit, maxPaths: opts.maxPaths ?? DEFAULT_MAX_PATHS, maxPairs: opts.maxPairs, ridCompat: opts.ridCompat, smt2Dir: opts.smt2Dir });
     if (opts.filter?.length) {
       const keep = (name: string) => opts.filter!.some((f) => (f.includes('*') ? new RegExp(`^${f.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name) : name.includes(f)));
       analysis.findings = analysis.findings.filter((f) => keep(f.fn.name));
@@ -72,9 +74,11 @@ export async function ridCommand(values: Record<string, unknown>, positionals: s
   for (const p of positionals) if (!fs.existsSync(path.resolve(root, p))) return error(`${p}: no such file or folder`);
   const maxPaths = values['max-paths'] === undefined ? undefined : Number(values['max-paths']);
   if (maxPaths !== undefined && (!Number.isInteger(maxPaths) || maxPaths < 1)) return error(`--max-paths ${values['max-paths']}: a positive integer`);
+  const maxPairs = values['max-pairs'] === undefined ? undefined : Number(values['max-pairs']);
+  if (maxPairs !== undefined && (!Number.isInteger(maxPairs) || maxPairs < 1)) return error(`--max-pairs ${values['max-pairs']}: a positive integer`);
   let r: RidResult;
   try {
-    r = await runRid({ root, paths: positionals, timeoutMs, rlimit, jobs, maxPaths, filter: values.filter as string[] | undefined, smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined });
+    r = await runRid({ root, paths: positionals, timeoutMs, rlimit, jobs, maxPaths, maxPairs, filter: values.filter as string[] | undefined, smt2Dir: values.smt2 ? path.resolve(values.smt2 as string) : undefined });
   } catch (e) {
     if (e instanceof SubsetError) {
       if (json) console.log(JSON.stringify({ tool: 'pushbutton', command: 'rid', exitCode: 2, diagnostics: e.diagnostics.map((d) => formatDiagnostic(d)) }, null, 2));

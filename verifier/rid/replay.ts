@@ -125,7 +125,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
   const fail = (detail: string): Replayed => ({ confirmed: false, detail, witness });
   const names = [...a.program.values()].filter((g) => g.file === f.fn.file).map((g) => g.name);
   const sandbox = sandboxOf(a, f.fn.file, names);
-  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[]; changes: (SideAnswer['changes'][number] & { x?: unknown; key: string })[]; resultPlace?: string; newObjects: string[] }[] = [];
+  const runs: { run: SideRun; after: Record<string, unknown>; ambiguous: string[]; changes: (SideAnswer['changes'][number] & { x?: unknown; key: string })[]; resultPlace?: string; newObjects: string[]; scalars: { name: string; v: unknown }[] }[] = [];
   for (const [k, side] of f.paths.entries()) {
     const outcomes = side.hidden.map((h, i) => ({ what: side.path.hidden[i]?.what ?? 'result()', value: jsValue(model.value(h.name!), side.path.hidden[i]?.type) }));
     // the run itself happens in the sandbox: a module whose top-level code cannot run throws
@@ -153,7 +153,10 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
         else for (const [k, x] of Object.entries(v)) walk(x, `${name}.${k}`);
       } else if (names.has(name)) scalars.push({ name, v });
     };
-    fp.params.forEach((p, i) => walk(args[i], p.name));
+    // a place of the arguments names the handle it held at entry: the analysis names a value read
+    // after the path stored into the place by what was stored (`t.items[i] = 0; put(o)` puts the
+    // object slot i held before the store, which the run leaves at 0)
+    fp.params.forEach((p, i) => walk(inputsBefore[i], p.name));
     if (names.has('ret')) scalars.push({ name: 'ret', v: run.result });
     side.path.hidden.forEach((h, i) => {
       if (h.prov && names.has(h.prov)) scalars.push({ name: h.prov, v: outcomes[i]?.value });
@@ -176,7 +179,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     }
     const after: Record<string, unknown> = {};
     fp.params.forEach((p, i) => (after[p.name] = args[i]));
-    runs.push({ run, after, ambiguous, changes, resultPlace: ans.resultPlace, newObjects: ans.newObjects });
+    runs.push({ run, after, ambiguous, changes, resultPlace: ans.resultPlace, newObjects: ans.newObjects, scalars });
     witness.runs.push({ ...run, result: plain(run.result) });
   }
   for (const r of runs) {
@@ -220,6 +223,9 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     return { confirmed: true, detail: `both runs return ${JSON.stringify(plain(x.run.result))}; ${counter} changes by ${fmt(d(x))} vs ${fmt(d(y))}`, witness };
   }
   const [x] = runs;
+  // a NULL handle is never counted: a rule finding on one does not hold (its witness picked 0)
+  const nullHandle = runs[0]?.scalars.find((s) => s.name === /^[^(]*\((.*)\)$/.exec(counter)?.[1] && s.v === 0);
+  if (nullHandle) return fail(`${counter} names a NULL handle (0) in the witness, which is never counted`);
   if (f.rule === 'rc/escape-leak') {
     // an owned parameter must end at -1 (released or handed on); anything else is a local at +1
     if (d(x) <= (f.ownedLeak ? -1 : 0)) return fail(`${counter} changes by ${d(x)} at run time`);
@@ -233,7 +239,8 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
     if (where) return fail(`the run leaves the handle reachable by the caller (${where})`);
     return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${counter} at ${fmt(d(x))}`, witness };
   }
-  if (d(x) >= 0) return fail(`${counter} changes by ${d(x)} at run time`);
+  // (a reference the function holds may be released once)
+  if (d(x) >= (f.held ? -1 : 0)) return fail(`${counter} changes by ${d(x)} at run time`);
   return { confirmed: true, detail: `the run returns ${JSON.stringify(plain(x.run.result))} with ${counter} at ${fmt(d(x))}`, witness };
 }
 

@@ -89,7 +89,7 @@ export function ridText(r: RidResult, cwd: string): string {
     const unconfirmed = r.unconfirmed.some((x) => x.finding.fn.key === s.fn.key);
     const mark = s.declaration && !s.capped ? '·' : bugs.length ? '✗' : s.unknown || s.incomplete || unconfirmed ? '?' : inherits ? '·' : '✓';
     const what = s.declaration ? `refcount API declaration${s.capped ? ' (incomplete)' : ''}` : bugs.length ? `${bugs.length} finding${bugs.length === 1 ? '' : 's'}` : s.incomplete ? `nothing found (incomplete${s.capped ? '' : ': a callee hit the path cap'})` : s.unknown ? 'nothing found (unknowns)' : unconfirmed ? 'nothing confirmed' : inherits ? 'a callee\'s finding shows' : 'clean';
-    lines.push(`${mark} ${s.fn.name.padEnd(28)} ${what.padEnd(26)} ${String(s.feasible).padStart(3)} paths${s.capped ? ` (cap ${s.pathsStarted} hit: paths missing)` : ''}  ${s.queries} queries  ${Math.round(s.ms)} ms`);
+    lines.push(`${mark} ${s.fn.name.padEnd(28)} ${what.padEnd(26)} ${String(s.feasible).padStart(3)} paths${s.capped ? ` (cap ${s.pathsStarted} hit: paths missing)` : ''}${s.pairsCapped ? ` (pair cap ${s.pairsCapped} hit)` : ''}  ${s.queries} queries  ${Math.round(s.ms)} ms`);
     for (const b of bugs) lines.push(...findingText(b, cwd));
     for (const b of r.inherited.filter((x) => x.finding.fn.key === s.fn.key)) lines.push(`  · ${b.finding.counter} also differs here through ${b.finding.via!.callee}'s inconsistent pair (the same bug, reported there)`);
     for (const n of a.notes.filter((x) => x.fn.key === s.fn.key)) lines.push(`  note: ${locText(n.loc, cwd)}: ${n.message}`);
@@ -138,6 +138,8 @@ export function ridJson(r: RidResult, cwd: string): unknown {
       skipped: a.skipped.length,
       unconfirmed: r.unconfirmed.length,
       capHit: a.stats.filter((s) => a.files.includes(s.fn.file) && !s.declaration && s.capped).length,
+      /** functions whose IPP candidates went beyond --max-pairs (each also an unknown) */
+      pairCapHit: a.stats.filter((s) => a.files.includes(s.fn.file) && s.pairsCapped).length,
       /** functions whose summary misses paths: they or a callee hit the path cap */
       incomplete: a.stats.filter((s) => a.files.includes(s.fn.file) && !s.declaration && s.incomplete).length,
       queries: a.queries,
@@ -147,7 +149,7 @@ export function ridJson(r: RidResult, cwd: string): unknown {
     },
     functions: a.stats
       .filter((s) => a.files.includes(s.fn.file))
-      .map((s) => ({ name: s.fn.name, location: locText(s.fn.loc, cwd), declaration: s.declaration, paths: s.feasible, pathsEnumerated: s.paths, capHit: s.capped, queries: s.queries, unknown: s.unknown, ms: Math.round(s.ms) })),
+      .map((s) => ({ name: s.fn.name, location: locText(s.fn.loc, cwd), declaration: s.declaration, paths: s.feasible, pathsEnumerated: s.paths, capHit: s.capped, pairCapHit: Boolean(s.pairsCapped), queries: s.queries, unknown: s.unknown, ms: Math.round(s.ms) })),
     findings: r.bugs.map((b) => findingJson(b, cwd)),
     inherited: r.inherited.map((b) => ({ ...(findingJson(b, cwd) as object), via: b.finding.via!.callee })),
     unconfirmed: r.unconfirmed.map((b) => findingJson(b, cwd)),

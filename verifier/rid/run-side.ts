@@ -59,7 +59,10 @@ export function runSideTask(ctx: TaskContext, item: SideItem): SideAnswer {
   const g = globalThis as Record<symbol, unknown>;
   const prevHook = g[RID_HOOK], prevArr = g[MAKE_ARRAY];
   g[RID_HOOK] = {
-    change: (how: string, x: unknown, counter: string) => changes.push({ how, x, counter }),
+    // a NULL handle (0) is never counted (docs/rid.md), as the analysis takes it
+    change: (how: string, x: unknown, counter: string) => {
+      if (x !== 0) changes.push({ how, x, counter });
+    },
     result: () => {
       if (queue.length === 0) overrun = true;
       return queue.length ? queue.shift() : 0;

@@ -1,0 +1,114 @@
+// verify rid on the shapes of issue 28: NULL handles (never counted), ownership that depends on
+// the outcome (owned() under the branch of the outcome that takes the reference), and a slot of
+// the arguments cleared before its reference is put (the replay reads the slot as it was before
+// the store). Fixtures: test/fixtures/rid/issue28/.
+
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runRid } from '../verifier/rid/command.ts';
+import { exitCodeOf, type RidResult } from '../verifier/rid/report.ts';
+import { runSideTask } from '../verifier/rid/run-side.ts';
+import { inc, dec, consume } from '../verifier/prelude.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const fixture = (f: string) => path.join('test', 'fixtures', 'rid', 'issue28', f);
+const run = (f: string) => runRid({ root: REPO, paths: [fixture(f)], timeoutMs: 60_000, jobs: 1 });
+const found = (r: RidResult) => r.bugs.map((b) => [b.finding.fn.name, b.finding.rule, b.finding.counter]).sort();
+const clean = (r: RidResult, fn: string) => {
+  expect(r.bugs.filter((b) => b.finding.fn.name === fn).map((b) => b.finding.message)).toEqual([]);
+  expect(r.unconfirmed.filter((b) => b.finding.fn.name === fn).map((b) => b.finding.message)).toEqual([]);
+};
+
+describe('a NULL handle is never counted', () => {
+  let r: RidResult;
+  beforeAll(async () => {
+    r = await run('null-handles.ts');
+  }, 120_000);
+
+  it('a cleanup helper owning a maybe-NULL handle and a NULL-safe put is clean', () => {
+    // (before: rc/escape-leak on of(np) with the witness np = 0)
+    clean(r, 'release_node');
+    clean(r, 'release_obj');
+  });
+
+  it('consume of a maybe-NULL new reference is clean', () => {
+    // (before: an IPP on py(obj_new()@…), 0 vs -1, "confirmed" by a replay that counted consume(0))
+    clean(r, 'fill');
+  });
+
+  it('still finds an owned handle released twice, with a non-NULL witness', () => {
+    expect(found(r)).toEqual([['release_twice', 'rc/borrowed-underflow', 'of(np)']]);
+    const b = r.bugs[0];
+    expect(b.finding.message).toContain('releases more than it holds');
+    expect(b.replay.confirmed).toBe(true);
+    expect(b.replay.witness.args.find((x) => x.name === 'np')!.value).not.toBe(0);
+    expect(exitCodeOf(r)).toBe(1);
+    expect(r.analysis.unknowns).toEqual([]);
+  });
+
+  it('the replay harness records no change on a NULL handle', () => {
+    const ctx = { modules: { mod: { f: () => { inc(0, 'c'); dec(0, 'c'); consume(0, 'c'); inc(7, 'c'); } } }, cache: new Map() };
+    const ans = runSideTask(ctx, { fn: 'f', inputs: [], model: '', outcomes: [] });
+    expect(ans.changes.map((c) => [c.how, c.x])).toEqual([['inc', 7]]);
+  });
+});
+
+describe('ownership that depends on the outcome (steal on success)', () => {
+  let r: RidResult;
+  beforeAll(async () => {
+    r = await run('steal.ts');
+  }, 120_000);
+
+  it('a wrapper that declares owned() on its success branch, and a caller handling both outcomes, are clean', () => {
+    clean(r, 'submit_retry');
+    clean(r, 'send');
+  });
+
+  it('finds a put after a successful submit, a leak after a failed one, and a wrapper that also puts on failure', () => {
+    expect(found(r)).toEqual([
+      ['send_bad', 'rc/borrowed-underflow', 'rq(req_alloc()@55:14)'],
+      ['send_leak', 'rc/escape-leak', 'rq(req_alloc()@63:14)'],
+      ['submit_retry_bad', 'rc/borrowed-underflow', 'rq(rq)'],
+    ]);
+    for (const b of r.bugs) expect(b.replay.confirmed).toBe(true);
+    const bad = r.bugs.find((b) => b.finding.fn.name === 'send_bad')!;
+    expect(bad.finding.message).toContain('already handed it over to a consuming call');
+    // the put after the successful submit: the outcome the witness replays is the success (0)
+    expect(bad.replay.witness.runs[0].outcomes.at(-1)?.value).toBe(0);
+    const leak = r.bugs.find((b) => b.finding.fn.name === 'send_leak')!;
+    expect(leak.replay.witness.runs[0].result).toBe(-16);
+    expect(r.unconfirmed).toEqual([]);
+    expect(r.analysis.unknowns).toEqual([]);
+  });
+});
+
+describe('remove, then put', () => {
+  let r: RidResult;
+  beforeAll(async () => {
+    r = await run('remove.ts');
+  }, 120_000);
+
+  it('a loop that clears each slot and puts what it held is clean', () => {
+    // (before: rc/borrowed-underflow on each t.items[i], and replays that read the slot after the store)
+    clean(r, 'clear_all');
+    expect(r.analysis.stats.find((s) => s.fn.name === 'clear_all')!.capped).toBe(false);
+  });
+
+  it('finds, and replays on the slot as it was before the store: an IPP, a leak of the taken reference, an over-put', () => {
+    expect(found(r)).toEqual([
+      ['evict', 'rc/escape-leak', 'obj(t.items[k])'],
+      ['evict_quiet', 'rc/ipp', 'obj(t.items[k])'],
+      ['remove_twice', 'rc/borrowed-underflow', 'obj(t.items[k])'],
+    ]);
+    for (const b of r.bugs) expect(b.replay.confirmed, b.replay.detail).toBe(true);
+    const ipp = r.bugs.find((b) => b.finding.fn.name === 'evict_quiet')!;
+    expect(ipp.replay.detail).toMatch(/obj\(t\.items\[\d\]\) changes by (0 vs -1|-1 vs 0)/);
+    // the witness slot holds a handle (not NULL) before the run
+    const w = ipp.replay.witness.args;
+    const k = w.find((x) => x.name === 'k')!.value as number;
+    expect((w.find((x) => x.name === 't')!.value as { items: number[] }).items[k]).not.toBe(0);
+    expect(r.unconfirmed).toEqual([]);
+    expect(r.analysis.unknowns).toEqual([]);
+  });
+});
