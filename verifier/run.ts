@@ -1,6 +1,5 @@
 // Runs the theorems of every selected subsystem through the solver and collects the verdicts.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Loc } from './ir.ts';
 import { loadProject, programFiles } from './frontend/project.ts';
@@ -14,9 +13,9 @@ import { ModuleLoadError, RunFailure } from './sandbox/sandbox.ts';
 import * as T from '../symexec/term.ts';
 import { hasQuantifier } from '../symexec/term.ts';
 import type { Pair } from './discover.ts';
-import type { MachineOptions } from '../symexec/evaluate.ts';
 import type { ProofCache } from './cache.ts';
 import { inShard, type Shard } from './shard.ts';
+import { BARE_RLIMIT, DEFAULT_RLIMIT, EARLY_FULL_RLIMIT, EARLY_SMALL_RLIMIT, EXACT_COUNT_LIMIT, EXPANDED, EXPANDED_TEXT, Turns, describeUnknown, trace, writeSmt2, type SmallSearch, type Turn } from './ladder.ts';
 
 export type Verdict = 'proved' | 'refuted' | 'unknown';
 
@@ -90,40 +89,7 @@ export interface RunOptions {
   shard?: Shard;
 }
 
-/**
- * The budgets are Z3's resource count (rlimit), not time: the count a check spends does not
- * depend on how busy the machine is, so neither does the verdict (bench/README.md, "Verdicts
- * under load"). The wall clock (RunOptions.timeoutMs) is only a safety net.
- *
- * DEFAULT_RLIMIT is the whole budget per goal, that of rungs 2b, 3 and 4; rung 2 gets a quarter.
- * Chosen from the counts the shipped models need (`npm run verify`, all 2,702 goals, measured
- * with twice these budgets; bench/README.md): at rung 2 at most 2.94 M (posix.scalable's
- * mmap#result; the next 1.89 M), against 8 M; one goal goes on to rung 3 (posix.scalable's
- * open#result, past 10 M at rung 2) and needs 15.9 M there, against 32 M.
- */
-export const DEFAULT_RLIMIT = 32_000_000;
-/**
- * Stage 1's budget per goal. A goal that needs the invariants gives up here; measured on the
- * kernel, the goals proved without them took 70 ms on average, while 159 goals that needed them
- * burned 400 of the model's 458 s of solver time at a quarter of a 10 s budget. In the shipped
- * models the goals proved here spent at most 116 k (p99 58 k); about 160 give up here, and a
- * goal that would have needed more only moves on to stage 2. Its wall-clock net is the whole net
- * too: a goal that a tighter one moved on would change stage 2's job, and an incremental solver's
- * counts depend on the goals before (measured: with a 10 s net here, two busy loops on this
- * 2-core machine made 8 kernel goals unknown at 32 M that a quiet run proves at 1.5 M at most).
- */
-const BARE_RLIMIT = 150_000;
-
-/** The encoding tried when the solver answers `unknown`: quantifiers expanded into ground facts. */
-const EXPANDED: MachineOptions = { expandLimit: 256 };
-const EXPANDED_TEXT = 'quantifiers over at most 256 elements expanded';
-/** Counts over at most this many elements get their exact definition when a counterexample did not replay (2a). */
-const EXACT_COUNT_LIMIT = 256;
-
-/** The wall-clock net says `timeout (N ms)`; the rlimit's reason, "resource limit (rlimit N)", comes from the worker. */
-function describeUnknown(reason: string | undefined, timeoutMs: number): string {
-  return reason === 'canceled' || reason === 'timeout' ? `timeout (${timeoutMs} ms)` : (reason ?? 'unknown');
-}
+export { DEFAULT_RLIMIT };
 
 export function worst(vs: (Verdict | 'rejected')[]): Verdict | 'rejected' {
   if (vs.includes('rejected')) return 'rejected';
@@ -136,37 +102,6 @@ function matches(filter: string[] | undefined, op: string): boolean {
   return !filter || filter.length === 0 || filter.some((f) => (f.includes('*') ? new RegExp(`^${f.split('*').map(escape).join('.*')}$`).test(op) : op === f || op.includes(f)));
 }
 const escape = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Tickets served in order. The theorems of the late rungs (2b, 3) are built only when the solver
- * has answered, i.e. in an order that depends on the machine's speed, and their SMT-LIB text
- * depends on what was built before (symexec's hash-consed term ids name the definitions and
- * order them); Z3's search, and so the resource count a goal needs, depends on that text. So they
- * are built one theorem at a time in the order the theorems were made.
- */
-class Turns {
-  private taken = 0;
-  private next = 0;
-  private readonly passed = new Set<number>();
-  private readonly waiting = new Map<number, () => void>();
-
-  take(): { wait: () => Promise<void>; pass: () => void } {
-    const i = this.taken++;
-    let done = false;
-    return {
-      wait: () => (done || i === this.next ? Promise.resolve() : new Promise<void>((r) => this.waiting.set(i, r))),
-      pass: () => {
-        if (done) return;
-        done = true;
-        this.passed.add(i);
-        while (this.passed.delete(this.next)) this.next++;
-        const w = this.waiting.get(this.next);
-        this.waiting.delete(this.next);
-        w?.();
-      },
-    };
-  }
-}
 
 export class Runner {
   private readonly pool: SolverPool;
@@ -262,15 +197,23 @@ export class Runner {
    * 1. Without the pre-state invariants, one solver with push/pop, at most BARE_RLIMIT: a goal
    *    proved with fewer hypotheses is proved, and most runtime-error goals need none. Only
    *    runtime-error goals, and only `unsat` counts here.
-   * 2. With every hypothesis, push/pop, a quarter of the budget.
-   * 3. The same theorem with quantifiers (and array type ranges) over at most 256 elements
-   *    expanded into ground facts, a fresh solver per goal, the whole budget. Expansion is exact,
-   *    so `unsat` is a proof; on ground formulas Z3 is complete, which is where quantified
-   *    invariants made it spin on a real bug. A fresh solver, because incremental mode skips
-   *    Z3's preprocessing (measured 2-3x slower on heavy goals).
+   * 2. With every hypothesis, push/pop, a quarter of the budget. When the spec declares a small
+   *    scope, split so that a broken goal is refuted after a cheap attempt instead of a long one
+   *    (at the desk a broken edit is the common case):
+   *    2e. first at EARLY_FULL_RLIMIT (most proofs need less), when the quarter is more;
+   *    2s. a counterexample search at the small scope (searchSmall), at most EARLY_SMALL_RLIMIT;
+   *    2f. then rung 2 again, at the quarter, for what is still open: a proof that needs more than
+   *        2e still gets the whole quarter (it pays 2e and 2s on top, deterministically).
+   * 2a. After rung 2: a `sat` that did not replay, when it may come from a symbolic count, asked
+   *    again with each count's exact definition.
+   * 2b. With a small scope: the goals whose search 2s stopped at its budget, searched again at
+   *    the small scope with the whole budget.
+   * 3. Without a small scope: the same theorem with quantifiers (and array type ranges) over at
+   *    most 256 elements expanded into ground facts, a fresh solver per goal, the whole budget.
+   *    Expansion is exact, so `unsat` is a proof; on ground formulas Z3 is complete, which is
+   *    where quantified invariants made it spin on a real bug. A fresh solver, because
+   *    incremental mode skips Z3's preprocessing (measured 2-3x slower on heavy goals).
    * 4. Only if quantifiers remain after expansion: the quantified theorem, fresh solver, whole budget.
-   * Between 2 and 3, when the spec declares a small scope, a counterexample search there
-   * (searchSmall), which then replaces 3.
    */
   private async prove(sub: Subsystem, th: Theorem, out: SubsystemOutcome): Promise<GoalOutcome[]> {
     // taken synchronously, in the order verify() makes the theorems; every path passes it
@@ -282,11 +225,11 @@ export class Runner {
     }
   }
 
-  private async climb(sub: Subsystem, th: Theorem, out: SubsystemOutcome, turn: { wait: () => Promise<void>; pass: () => void }): Promise<GoalOutcome[]> {
+  private async climb(sub: Subsystem, th: Theorem, out: SubsystemOutcome, turn: Turn): Promise<GoalOutcome[]> {
     if (th.goals.length === 0) return [];
     const t0 = performance.now();
     const smt = toSmt(th);
-    this.dump(th, smt);
+    if (this.opts.smt2Dir) writeSmt2(this.opts.smt2Dir, smt);
     out.frontMs += performance.now() - t0;
     const budget = this.opts.rlimit ?? DEFAULT_RLIMIT;
     const short = Math.ceil(budget / 4);
@@ -334,50 +277,63 @@ export class Runner {
     }
     // with failFast, a refutation elsewhere in the subsystem ends the climb at the next rung
     const done = () => this.opts.failFast === true && this.refuted.has(out);
-    let todo = done() ? [] : open();
-    if (todo.length) {
-      const second = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), rlimit: short, timeoutMs: net });
-      second.forEach((r, j) => {
-        record(todo[j], r);
-        if (r.model) models.set(todo[j], r.model);
-      });
-      trace(th, 'full', second);
-    }
-    const verdicts: (GoalOutcome | undefined)[] = await Promise.all(results.map((r, k) => (r && r.status !== 'unknown' ? this.judge(sub, th, th.goals[k], r, out) : undefined)));
-
-    // 2a. A counterexample that does not replay can come from a symbolic count, which the solver
-    // knows only through facts about it (T.countFacts): such goals are asked once more with each
-    // count's exact definition, a sum over its domain (counts of at most 256 elements)
-    const spurious = verdicts.map((v, k) => (v?.status === 'unknown' && v.counterexample && !v.counterexample.confirmed ? k : -1)).filter((k) => k >= 0);
-    const terms = [...th.facts, ...th.hypotheses, ...th.goals.map((g) => g.holds)];
-    const definitions = spurious.length && T.largestCount(terms) <= EXACT_COUNT_LIMIT ? T.countDefinitions(terms) : [];
-    if (definitions.length) {
-      const exact = toSmt({ ...th, facts: [...th.facts, ...definitions] });
-      const again = await this.pool.solve({ prelude: exact.prelude, goals: spurious.map((k) => exact.goals[k]), rlimit: short, timeoutMs: net, incremental: false });
-      trace(th, 'exact counts', again);
-      for (const [j, r] of again.entries()) {
-        const k = spurious[j];
-        ms[k] += r.ms;
-        out.solverMs += r.ms;
-        const v = r.status === 'unknown' ? undefined : await this.judge(sub, th, th.goals[k], r, out);
-        if (r.model) models.set(k, r.model);
-        if (v && v.status !== 'unknown') verdicts[k] = { ...v, scope: 'with the exact definition of each count' };
-        else verdicts[k] = { ...verdicts[k]!, reason: `${verdicts[k]!.reason}; asked again with the exact definition of each count: ${v ? v.reason : describeUnknown(r.reason, net)}` };
+    const verdicts: (GoalOutcome | undefined)[] = new Array(n).fill(undefined);
+    const undecided = () => (done() ? [] : open().filter((k) => !verdicts[k]));
+    // the definite answers judged (a `sat` replayed); with failFast, in order, up to a refutation
+    const decide = async () => {
+      const ks = results.map((r, k) => (r && r.status !== 'unknown' && !verdicts[k] ? k : -1)).filter((k) => k >= 0);
+      const sat = ks.filter((k) => results[k]!.status === 'sat');
+      const now = this.opts.failFast ? ks.filter((k) => !sat.includes(k)) : ks;
+      (await Promise.all(now.map((k) => this.judge(sub, th, th.goals[k], results[k]!, out)))).forEach((v, j) => this.settle(out, verdicts, now[j], v));
+      if (this.opts.failFast) for (const k of sat) if (!done()) this.settle(out, verdicts, k, await this.judge(sub, th, th.goals[k], results[k]!, out));
+    };
+    // rung 2 at `rlimit`, on the goals still open
+    const full = async (rlimit: number, stage: string) => {
+      const todo = undecided();
+      if (todo.length) {
+        const rs = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), rlimit, timeoutMs: net });
+        rs.forEach((r, j) => {
+          record(todo[j], r);
+          if (r.model) models.set(todo[j], r.model);
+        });
+        trace(th, stage, rs);
       }
-    }
+      await decide();
+      await this.exactCounts(sub, th, verdicts, models, out, ms, short);
+    };
 
-    if (verdicts.some((v) => v?.status === 'refuted')) this.refuted.add(out);
-    // a counterexample at the spec's small scope, before the heavy encodings of the real sizes
-    todo = done() ? [] : open().filter((k) => !verdicts[k]);
-    // the late theorems are built in turn (Turns); nothing from here to a pool.solve awaits
-    if (todo.length) await turn.wait();
-    if (todo.length && sub.smallScope.size) await this.searchSmall(sub, th, todo, verdicts, record, turn.pass);
-    if (verdicts.some((v) => v?.status === 'refuted')) this.refuted.add(out);
-    todo = done() ? [] : open().filter((k) => !verdicts[k]);
+    const small = sub.smallScope.size > 0;
+    let search: SmallSearch | undefined;
+    // goals whose search at the small scope (2s) stopped at its budget, for 2b
+    let stopped: number[] = [];
+    const early = small && EARLY_FULL_RLIMIT < short;
+    if (early) {
+      await full(EARLY_FULL_RLIMIT, 'full (early)');
+      // the late theorems are built in turn (Turns); nothing from here to a pool.solve awaits
+      if (undecided().length) await turn.wait();
+      const todo = undecided();
+      search = todo.length ? this.smallSearch(sub, th, todo) : undefined;
+      turn.pass();
+      if (search) stopped = await this.searchSmall(sub, th, search, undecided(), Math.min(EARLY_SMALL_RLIMIT, budget), verdicts, record, out);
+    }
+    await full(short, 'full');
     let quantified = true;
+    if (small && !early && undecided().length) {
+      // 2e was not split off (a small budget): the search at the small scope comes after rung 2
+      await turn.wait();
+      const todo = undecided();
+      search = todo.length ? this.smallSearch(sub, th, todo) : undefined;
+      turn.pass();
+      if (search) await this.searchSmall(sub, th, search, undecided(), budget, verdicts, record, out);
+    } else if (search && budget > EARLY_SMALL_RLIMIT) {
+      const again = undecided().filter((k) => stopped.includes(k));
+      if (again.length) await this.searchSmall(sub, th, search, again, budget, verdicts, record, out);
+    }
     // with a small scope declared, that is where counterexamples are searched: the real sizes
     // expanded to ground facts are too large to help (the kernel's: 800 KB, Z3 aborted)
-    if (todo.length && !sub.smallScope.size) {
+    let todo = undecided();
+    if (todo.length && !small) {
+      await turn.wait();
       const t1 = performance.now();
       const expanded = theoremOf(sub, th.op, th.kind, EXPANDED);
       quantified = hasQuantifier([...expanded.facts, ...expanded.hypotheses, ...expanded.goals.map((g) => g.holds)]);
@@ -397,20 +353,19 @@ export class Runner {
           record(k, r);
           if (r.status === 'unknown') continue;
           const v = await this.judge(sub, one, one.goals[j], r, out);
-          verdicts[k] = { ...v, ms: ms[k], scope: EXPANDED_TEXT };
+          this.settle(out, verdicts, k, { ...v, ms: ms[k], scope: EXPANDED_TEXT });
         }
       }
     }
     turn.pass(); // rung 4 builds nothing
-    if (verdicts.some((v) => v?.status === 'refuted')) this.refuted.add(out);
-    todo = done() ? [] : open().filter((k) => !verdicts[k]);
+    todo = undecided();
     if (todo.length && quantified) {
       const fourth = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), rlimit: budget, timeoutMs: net, incremental: false });
       trace(th, 'quantified', fourth);
       for (const [j, r] of fourth.entries()) {
         record(todo[j], r);
         if (r.model) models.set(todo[j], r.model);
-        verdicts[todo[j]] = await this.judge(sub, th, th.goals[todo[j]], r, out);
+        this.settle(out, verdicts, todo[j], await this.judge(sub, th, th.goals[todo[j]], r, out));
       }
     }
     for (const [k, v] of verdicts.entries()) {
@@ -424,39 +379,84 @@ export class Runner {
       if (v) return { ...v, ms: ms[k], ...(fromCache.has(k) ? { cached: true } : {}) };
       const r = results[k];
       if (!r || done()) {
-        return { ...this.base(th, th.goals[k], ms[k]), status: 'unknown', reason: `${r ? `${describeUnknown(r.reason, net)}, then ` : ''}not asked further: another goal of the subsystem was refuted first (--fail-fast)` };
+        const before = !r ? '' : r.status === 'sat' ? 'a counterexample not replayed, then ' : `${describeUnknown(r.reason, net)}, then `;
+        return { ...this.base(th, th.goals[k], ms[k]), status: 'unknown', reason: `${before}not asked further: another goal of the subsystem was refuted first (--fail-fast)` };
       }
-      const tried = sub.smallScope.size ? 'also searched at the small scope, and tried with the quantified encoding on a fresh solver' : `also with ${EXPANDED_TEXT}${quantified ? ' and with the quantified encoding on a fresh solver' : ' (an exact, quantifier-free encoding)'}`;
+      const tried = small ? 'also searched at the small scope, and tried with the quantified encoding on a fresh solver' : `also with ${EXPANDED_TEXT}${quantified ? ' and with the quantified encoding on a fresh solver' : ' (an exact, quantifier-free encoding)'}`;
       return { ...this.base(th, th.goals[k], ms[k]), status: 'unknown', reason: `${describeUnknown(r.reason, net)}; ${tried}` };
     });
   }
 
+  /** Sets goal k's verdict; a refutation marks the subsystem's run (failFast). */
+  private settle(out: SubsystemOutcome, verdicts: (GoalOutcome | undefined)[], k: number, v: GoalOutcome): void {
+    verdicts[k] = v;
+    if (v.status === 'refuted') this.refuted.add(out);
+  }
+
   /**
-   * 2b. Goals still undecided, when the spec declares a small scope: the same theorem at that
-   *    scope, expanded to ground formulas (where Z3 finds models that quantified states hide), and
-   *    a model is widened to the real sizes and replayed there. Only a replayed counterexample
-   *    counts: a proof at the small scope proves nothing about the real sizes.
+   * 2a. A counterexample that does not replay can come from a symbolic count, which the solver
+   * knows only through facts about it (T.countFacts): such goals are asked once more with each
+   * count's exact definition, a sum over its domain (counts of at most 256 elements).
    */
-  private async searchSmall(sub: Subsystem, th: Theorem, todo: number[], verdicts: (GoalOutcome | undefined)[], record: (k: number, r: GoalResult) => void, built: () => void): Promise<void> {
+  private async exactCounts(sub: Subsystem, th: Theorem, verdicts: (GoalOutcome | undefined)[], models: Map<number, string>, out: SubsystemOutcome, ms: number[], rlimit: number): Promise<void> {
+    const spurious = verdicts.map((v, k) => (v?.status === 'unknown' && v.counterexample && !v.counterexample.confirmed && !v.reason?.includes('; asked again with the exact') && !v.scope ? k : -1)).filter((k) => k >= 0);
+    const terms = [...th.facts, ...th.hypotheses, ...th.goals.map((g) => g.holds)];
+    const definitions = spurious.length && T.largestCount(terms) <= EXACT_COUNT_LIMIT ? T.countDefinitions(terms) : [];
+    if (!definitions.length) return;
+    const exact = toSmt({ ...th, facts: [...th.facts, ...definitions] });
+    const again = await this.pool.solve({ prelude: exact.prelude, goals: spurious.map((k) => exact.goals[k]), rlimit, timeoutMs: this.opts.timeoutMs, incremental: false });
+    trace(th, 'exact counts', again);
+    for (const [j, r] of again.entries()) {
+      const k = spurious[j];
+      ms[k] += r.ms;
+      out.solverMs += r.ms;
+      const v = r.status === 'unknown' ? undefined : await this.judge(sub, th, th.goals[k], r, out);
+      if (r.model) models.set(k, r.model);
+      if (v && v.status !== 'unknown') this.settle(out, verdicts, k, { ...v, scope: 'with the exact definition of each count' });
+      else verdicts[k] = { ...verdicts[k]!, reason: `${verdicts[k]!.reason}; asked again with the exact definition of each count: ${v ? v.reason : describeUnknown(r.reason, this.opts.timeoutMs)}` };
+    }
+  }
+
+  /** The theorem at the spec's small scope, expanded to ground formulas, for the goals `todo` (built in turn). */
+  private smallSearch(sub: Subsystem, th: Theorem, todo: number[]): SmallSearch | undefined {
     let small = this.smallSubsystems.get(sub);
     if (!small) this.smallSubsystems.set(sub, (small = loadSubsystem(sub.project, sub.name, sub.specFile, sub.implFile, sub.smallScope)));
     const sth = theoremOf(small, th.op, th.kind, EXPANDED);
     const byId = new Map(sth.goals.map((g, j) => [g.id, j]));
     const ask = todo.filter((k) => byId.has(th.goals[k].id));
-    if (!ask.length) return;
+    if (!ask.length) return undefined;
     const one: Theorem = { ...sth, goals: ask.map((k) => sth.goals[byId.get(th.goals[k].id)!]) };
-    const ssmt = toSmt(one);
-    built();
-    const answers = await this.pool.solve({ prelude: ssmt.prelude, goals: ssmt.goals, rlimit: this.opts.rlimit ?? DEFAULT_RLIMIT, timeoutMs: this.opts.timeoutMs, incremental: false });
-    trace(th, 'small scope', answers);
+    return { one, smt: toSmt(one), ask };
+  }
+
+  /**
+   * 2s/2b. Goals still undecided, when the spec declares a small scope: the same theorem at that
+   *    scope, expanded to ground formulas (where Z3 finds models that quantified states hide), and
+   *    a model is widened to the real sizes and replayed there. Only a replayed counterexample
+   *    counts: a proof at the small scope proves nothing about the real sizes. With failFast,
+   *    replays stop at the first confirmed one (a replay of the kernel's states costs seconds).
+   *    Returns the goals the search stopped for its budget.
+   */
+  private async searchSmall(sub: Subsystem, th: Theorem, search: SmallSearch, todo: number[], rlimit: number, verdicts: (GoalOutcome | undefined)[], record: (k: number, r: GoalResult) => void, out: SubsystemOutcome): Promise<number[]> {
+    const ask = todo.filter((k) => search.ask.includes(k));
+    if (!ask.length) return [];
+    const answers = await this.pool.solve({ prelude: search.smt.prelude, goals: ask.map((k) => search.smt.goals[search.ask.indexOf(k)]), rlimit, timeoutMs: this.opts.timeoutMs, incremental: false });
+    trace(th, `small scope${rlimit < (this.opts.rlimit ?? DEFAULT_RLIMIT) ? ' (early)' : ''}`, answers);
     const scope = [...sub.smallScope].map(([name, v]) => `${name} = ${v}`).join(', ');
+    const stopped: number[] = [];
     for (const [j, r] of answers.entries()) {
       const k = ask[j];
-      const cex = r.status === 'sat' ? await replay(sub, th, th.goals[k], r.model ?? '', one).catch(() => undefined) : undefined;
-      if (cex?.confirmed) verdicts[k] = { ...this.base(th, th.goals[k], r.ms), status: 'refuted', counterexample: cex, scope: `counterexample found at the small scope (${scope}) and replayed at the real sizes` };
+      if (r.status === 'sat' && this.opts.failFast && this.refuted.has(out)) {
+        record(k, { ...r, status: 'unknown', reason: 'a counterexample at the small scope, not replayed' });
+        continue;
+      }
+      const cex = r.status === 'sat' ? await replay(sub, th, th.goals[k], r.model ?? '', search.one).catch(() => undefined) : undefined;
+      if (cex?.confirmed) this.settle(out, verdicts, k, { ...this.base(th, th.goals[k], r.ms), status: 'refuted', counterexample: cex, scope: `counterexample found at the small scope (${scope}) and replayed at the real sizes` });
+      if (r.status === 'unknown') stopped.push(k);
       const why = r.status === 'unsat' ? 'no counterexample at the small scope either' : r.status === 'sat' ? 'the small scope\'s counterexample does not replay at the real sizes' : `small scope: ${r.reason}`;
       record(k, { ...r, status: cex?.confirmed ? 'sat' : 'unknown', reason: why });
     }
+    return stopped;
   }
 
   private base(th: Theorem, goal: GoalSpec, ms: number) {
@@ -483,23 +483,8 @@ export class Runner {
     }
   }
 
-  private dump(th: Theorem, smt: { prelude: string; goals: { id: string; smt: string }[] }): void {
-    if (!this.opts.smt2Dir) return;
-    fs.mkdirSync(this.opts.smt2Dir, { recursive: true });
-    for (const g of smt.goals) {
-      const file = path.join(this.opts.smt2Dir, `${g.id.replace(/[^A-Za-z0-9_.@:-]/g, '_').replace(/:/g, '-')}.smt2`);
-      fs.writeFileSync(file, `${smt.prelude}\n${g.smt}\n(check-sat)\n`);
-    }
-  }
 }
 
 function sameDiagnostic(a: Diagnostic, b: Diagnostic): boolean {
   return a.loc.file === b.loc.file && a.loc.line === b.loc.line && a.loc.col === b.loc.col && a.construct === b.construct && a.message === b.message;
-}
-
-/** PUSHBUTTON_TRACE=1: one line per solving stage on stderr (per goal: answer, ms, /r resource count, reason). */
-function trace(th: Theorem, stage: string, rs: GoalResult[]): void {
-  if (!process.env.PUSHBUTTON_TRACE) return;
-  const tally = rs.map((r) => `${r.status[0]}${Math.round(r.ms)}/r${r.rlimit ?? '?'}${r.reason ? `(${r.reason})` : ""}`).join(" ");
-  process.stderr.write(`[trace] ${th.subsystem}.${th.op} ${th.kind} ${stage}: ${tally}\n`);
 }
