@@ -8,7 +8,8 @@
 // - one global PRAMIN window register, rewritten on every PRAMIN access (device_t::write_pmem);
 // - the first free slot for a VM (device_t::acquire_virt) and for a PV page;
 // - page-table entries as packed integers, fields taken out with shifts and masks as
-//   page_table.h's bit-fields do; p2m with an INVALID sentinel.
+//   page_table.h's bit-fields do (decode, then pack); p2m with an INVALID (-1) sentinel, as the
+//   spec has it, so that equiv relates the two maps by plain equality.
 // Helpers are exported so that a seeded bug (bugs/gpuvm.*.ts) can reuse them.
 import type { u8, u16, u32, i8, Arr } from 'pushbutton';
 import { arr, forall, count } from 'pushbutton';
@@ -25,7 +26,7 @@ export const NREG = 2;
 export const R_PRAMIN = 0;
 export const R_PLAYLIST = 1;
 /** a3_xen_gfn_to_mfn's "no mapping" */
-export const INVALID = 0xff;
+export const INVALID = -1;
 
 export interface State {
   vm_active: Arr<boolean, typeof NVM>;
@@ -52,7 +53,7 @@ export interface State {
   pramin_window: u32;
   /** the guests' page tables (guest memory, not A3's): gmem[v][pd][i] */
   gmem: Arr<Arr<Arr<u32, typeof NPTE>, typeof NPD>, typeof NVM>;
-  p2m: Arr<Arr<u8, typeof NSYS>, typeof NVM>;
+  p2m: Arr<Arr<i8, typeof NSYS>, typeof NVM>;
   pv_type: Arr<PvType, typeof NPV>;
   pv_owner: Arr<u8, typeof NPV>;
   pv_refcnt: Arr<u8, typeof NPV>;
@@ -106,34 +107,54 @@ export function shift(v: number): number {
   return v * FPV;
 }
 
-/**
- * The shadow entry for guest entry g with host frame h (< 256, the field's width; callers
- * truncate): present, g's read_only and target, h in the address field. Only the fields the
- * spec models are kept, so that an entry is a linear function of them (see equiv).
- */
-export function withAddress(g: number, h: number): number {
-  // the fields do not overlap, so | is +: written as a sum, which the solver reasons about linearly
-  return 1 + ((g >>> 2) & 1) * 4 + h * (1 << ADDR_SHIFT) + ((g >>> TARGET_SHIFT) & 3) * (1 << TARGET_SHIFT);
+/** A translated entry's fields, page_table.h's bit-fields that the GPU walks. */
+export interface Entry {
+  present: boolean;
+  ro: boolean;
+  target: u8;
+  frame: u16;
 }
 
-/** context::guest_to_host on a packed entry: 0 where the result is not present. */
-export function guest_to_host(s: State, v: number, g: number): number {
-  if ((g & 1) === 0) return 0;
+function none(): Entry {
+  return { present: false, ro: false, target: 0, frame: 0 };
+}
+
+/** context::guest_to_host's decisions on a packed guest entry g of VM v. */
+export function decode(s: State, v: number, g: number): Entry {
+  if ((g & 1) === 0) return none();
+  const ro = ((g >>> 2) & 1) !== 0;
   const addr = (g >>> ADDR_SHIFT) & ADDR_MASK;
   const target = (g >>> TARGET_SHIFT) & 3;
   if (target === TARGET_VRAM) {
     // get_phys_address at full width, then the partition test on the full-width address
     const h = addr + shift(v);
-    if (!(shift(v) <= h && h < shift(v) + FPV)) return 0;
-    return withAddress(g, h);
+    if (h < shift(v) || h >= shift(v) + FPV) return none();
+    return { present: true, ro: ro, target: target, frame: h };
   }
   if (target === TARGET_SYSRAM || target === TARGET_SYSRAM_NO_SNOOP) {
-    if (addr >= NSYS) return 0;
+    if (addr >= NSYS) return none();
     const m = s.p2m[v][addr];
-    if (m === INVALID) return 0;
-    return withAddress(g, m);
+    if (m < 0) return none();
+    return { present: true, ro: ro, target: target, frame: m };
   }
-  return 0;
+  return none();
+}
+
+/**
+ * The packed entry: present | read_only << 2 | address << 4 | target << 13, 0 when not present.
+ * The fields do not overlap, so | is +: a sum, which the solver reasons about linearly. equiv
+ * packs the spec's entries with this same function, and decode takes translate's decisions in
+ * translate's order, so that the two sides of a re-scanned entry differ only in whose state
+ * they read.
+ */
+export function pack(present: boolean, ro: boolean, frame: number, target: number): number {
+  return present ? 1 + (ro ? 4 : 0) + frame * 16 + target * 8192 : 0;
+}
+
+/** context::guest_to_host on a packed entry: 0 where the result is not present. */
+export function guest_to_host(s: State, v: number, g: number): number {
+  const e = decode(s, v, g);
+  return pack(e.present, e.ro, e.frame, e.target);
 }
 
 /** channel::flush: re-scan the guest table into the shadow, clear the dirty bit. */
@@ -401,11 +422,37 @@ export function inv_playlist(s: State): boolean {
 
 /** The packed form of a spec entry (0 when not present): present | read_only << 2 | address << 4 | target << 13. */
 export function packed(e: spec.Sh): number {
-  return e.present ? 1 + (e.ro ? 4 : 0) + e.frame * 16 + e.target * 8192 : 0;
+  return pack(e.present, e.ro, e.frame, e.target);
 }
 
 export function sameEntry(x: number, e: spec.Sh): boolean {
   return x === packed(e);
+}
+
+/**
+ * The page-table pages the GPU walks, in one numbering: rows 0..NCH-1 are the channels' shadow
+ * tables, rows NCH..NTABLE-1 the PV pages; entry k is entry k % NPTE of row floor(k / NPTE).
+ *
+ * Why one quantifier over them (NTABLE * NPTE = 32 entries): over more than 16 elements a forall
+ * stays a quantifier (docs/writing-specs.md), so the negated goal is one entry at a symbolic
+ * index, which is either the one re-scanned entry or unchanged. Per table (4 x 4 entries) it was
+ * expanded into 16 conjuncts, each with the whole translation of the re-scanned row, and Z3's
+ * cost grew much faster than their number: doorbell#equiv needed about 22M rlimit at the
+ * incremental stage and over 32M at the fresh one (unknown at the default budget), chan_bind's
+ * about 21M; with this numbering 3.8M and 4.2M.
+ */
+export const NTABLE = NCH + NPV;
+
+export function tableEntry(i: State, k: number): number {
+  const r = Math.floor(k / NPTE);
+  return r < NCH ? i.shadow[r][k % NPTE] : i.pv_pte[r - NCH][k % NPTE];
+}
+
+/** The spec's entry k in the same numbering, packed. */
+export function specEntry(s: spec.State, k: number): number {
+  const r = Math.floor(k / NPTE);
+  if (r < NCH) return packed(s.chans[r].shadow[k % NPTE]);
+  return packed(s.pv[r - NCH].pte[k % NPTE]);
 }
 
 export function equiv(i: State, s: spec.State): boolean {
@@ -414,13 +461,11 @@ export function equiv(i: State, s: spec.State): boolean {
       i.reg32[v][R_PRAMIN] === s.vms[v].pramin && i.queue[v] === s.vms[v].queue && i.bar3pgt[v] === s.vms[v].bar3pgt &&
       forall(NBAR, (k) => sameEntry(i.bar1[v][k], s.vms[v].bar1[k]) && sameEntry(i.bar3[v][k], s.vms[v].bar3[k])) &&
       forall(NPD, (pd) => forall(NPTE, (j) => i.gmem[v][pd][j] === s.gpt[v][pd][j])) &&
-      forall(NSYS, (g) => (i.p2m[v][g] === INVALID ? s.p2m[v][g] === -1 : i.p2m[v][g] === s.p2m[v][g]))) &&
+      forall(NSYS, (g) => i.p2m[v][g] === s.p2m[v][g])) &&
     forall(NCH, (p) =>
       i.ch_enabled[p] === s.chans[p].enabled && i.engine[p] === s.chans[p].runlisted && i.ch_ramin[p] === s.chans[p].ramin &&
-        i.ch_pd[p] === s.chans[p].pd && i.ch_pgd[p] === s.chans[p].pgd && i.ch_dirty[p] === s.chans[p].dirty &&
-        forall(NPTE, (j) => sameEntry(i.shadow[p][j], s.chans[p].shadow[j]))) &&
-    forall(NPV, (id) =>
-      i.pv_type[id] === s.pv[id].type && i.pv_owner[id] === s.pv[id].owner && i.pv_refcnt[id] === s.pv[id].refcnt &&
-        forall(NPTE, (j) => sameEntry(i.pv_pte[id][j], s.pv[id].pte[j]))) &&
+        i.ch_pd[p] === s.chans[p].pd && i.ch_pgd[p] === s.chans[p].pgd && i.ch_dirty[p] === s.chans[p].dirty) &&
+    forall(NPV, (id) => i.pv_type[id] === s.pv[id].type && i.pv_owner[id] === s.pv[id].owner && i.pv_refcnt[id] === s.pv[id].refcnt) &&
+    forall(NTABLE * NPTE, (k) => tableEntry(i, k) === specEntry(s, k)) &&
     forall(NFRAME, (f) => i.vram[f] === s.vram[f]);
 }

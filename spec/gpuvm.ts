@@ -35,8 +35,13 @@ export const MPV = 8;
 export const NPV = 4;
 export const NBAR = 2;
 export const QMAX = 4;
-/** The small scope where counterexamples are searched when the real-size query stays undecided. */
-export const SMALL_CPV = 1;
+/**
+ * The small scope where counterexamples are searched when the real-size query stays undecided.
+ * Not CPV: a small state is widened to the real sizes by array index (verifier/counterexample.ts),
+ * and with fewer channels per VM, VM 1's channel 0 (p = 1) becomes VM 0's channel 1 there.
+ * Measured: with SMALL_CPV = 1 the small scope's counterexamples of B2 and B3 did not replay at
+ * the real sizes (unknown), without it they do.
+ */
 export const SMALL_NPTE = 2;
 export const SMALL_QMAX = 2;
 
@@ -170,7 +175,7 @@ function translate(s: State, v: number, g: number): Sh {
   const target = (g >>> TARGET_SHIFT) & 3;
   if (target === TARGET_VRAM) {
     const h = addr + base(v);
-    if (h >= base(v) + FPV) return noEntry();
+    if (h < base(v) || h >= base(v) + FPV) return noEntry();
     return { present: true, ro: ro, target: target, frame: h, gaddr: addr };
   }
   if (target === TARGET_SYSRAM || target === TARGET_SYSRAM_NO_SNOOP) {
