@@ -282,9 +282,23 @@ class Run implements PathObserver {
     // chains of such helpers do not multiply the caller's paths
     const merged = mergedEntry(callee);
     if (merged) return this.instantiate(callee, merged, args, e);
-    if (callee.paths.length === 0) throw new PathCut();
-    const way = callee.paths.length === 1 ? 0 : this.decisions.pick(callee.paths.length);
-    return this.instantiate(callee, callee.paths[way], args, e);
+    // only the cases this path leaves possible (their condition, over our arguments, does not fold
+    // to false): a case cut after it was chosen would still spend a run of the path cap
+    const ways = callee.paths.filter((p) => !this.excluded(callee, p, args));
+    if (ways.length === 0) throw new PathCut();
+    const way = ways.length === 1 ? 0 : this.decisions.pick(ways.length);
+    return this.instantiate(callee, ways[way], args, e);
+  }
+
+  /** Whether a callee case's condition, given our arguments, contradicts this path's syntactically. */
+  private excluded(callee: FunctionPaths, entry: PathRecord, args: SVal[]): boolean {
+    const sigma = new Map<Term, Term>();
+    callee.params.forEach((p, i) => {
+      const a = args[i];
+      if (a.k === 's') sigma.set(T.mkConst(p.smt, scalarSort(p.type)), a.t);
+      else for (const l of leavesOf(p.type)) sigma.set(T.mkConst(l.key ? `${p.smt}.${l.key}` : p.smt, l.sort), this.m.readLeaf(a.ref, l.segs));
+    });
+    return T.isFalse(T.and(this.pc, substConsts(entry.pc, sigma)));
   }
 
   // ---- the record of the path ---------------------------------------------------------------

@@ -112,3 +112,19 @@ describe('remove, then put', () => {
     expect(r.analysis.unknowns).toEqual([]);
   });
 });
+
+describe('limits are options, and hitting one is reported', () => {
+  it('--max-pairs: the IPP candidates beyond it are not asked, listed as an unknown of the function, never clean', async () => {
+    const r = await runRid({ root: REPO, paths: [fixture('pairs.ts')], timeoutMs: 60_000, jobs: 1, maxPairs: 2 });
+    const st = r.analysis.stats.find((s) => s.fn.name === 'poll')!;
+    expect(st.pairsCapped).toBe(2);
+    expect(r.analysis.unknowns.map((u) => [u.fn.name, u.what, u.reason])).toEqual([['poll', '4 IPP candidates (path pair, counter) beyond the first 2', 'not asked: the pair cap was hit (--max-pairs 2; raise it)']]);
+    // the pair asked within the cap is still found
+    expect(found(r)).toEqual([['poll', 'rc/ipp', 'dpm(dev)']]);
+    // with the default, every candidate is asked
+    const d = await runRid({ root: REPO, paths: [fixture('pairs.ts')], timeoutMs: 60_000, jobs: 1 });
+    expect(d.analysis.stats.find((s) => s.fn.name === 'poll')!.pairsCapped).toBeUndefined();
+    expect(d.analysis.unknowns).toEqual([]);
+    expect(found(d)).toEqual([['poll', 'rc/ipp', 'dpm(dev)']]);
+  }, 120_000);
+});

@@ -177,6 +177,10 @@ const EXPECTED: Record<string, { fn: string; counter: string }> = {
   'P5-buildvalue-O-leak': { fn: 'make_tuple', counter: 'py(PyLong_FromLong()' },
   'P6-decref-borrowed': { fn: 'lookup', counter: 'py(PyDict_GetItem()' },
   'P7-return-none-borrowed': { fn: 'set_flag', counter: 'py(ret)' },
+  // issue 28's shapes: a slot removed before its put, steal on success, NULL handles
+  'L14-remove-then-put': { fn: 'teardown', counter: 'dev(t.devs[' },
+  'L15-submit-steals-on-success': { fn: 'send_buffer', counter: 'rq(blk_get_request()' },
+  'L16-null-cleanup-helper': { fn: 'release_pair', counter: 'of(b)' },
 };
 
 describe('the refcount catalogue (examples/refcount)', () => {

@@ -15,6 +15,7 @@ export const ENOMEM = -12;
 export const EINVAL = -22;
 export const ENODEV = -19;
 export const EIO = -5;
+export const EBUSY = -16;
 
 export interface Device {
   id: u32;
@@ -276,5 +277,33 @@ export function PyModule_AddObject(m: u32, name: u32, value: u32): i32 {
 
 /** PyDict_GetItem returns a borrowed reference: no change (P6). */
 export function PyDict_GetItem(d: u32, key: u32): u32 {
+  return result();
+}
+
+// ---- block requests and a device table (issue 28's shapes: L14, L15) ------------------------------
+// Requests and table entries are handles: 0 is NULL, and a NULL is never counted.
+
+/** blk_get_request: a new reference on a request, or NULL. */
+export function blk_get_request(q: u32): u32 {
+  const rq: u32 = result();
+  if (rq !== 0) inc(rq, 'rq');
+  return rq;
+}
+
+/** blk_put_request: drops a reference (nothing for NULL). */
+export function blk_put_request(rq: u32): void {
+  dec(rq, 'rq');
+}
+
+/** A queue submit that takes over the request only when it returns 0; -EBUSY leaves it to the caller. */
+export function blk_queue_submit(q: u32, rq: u32): i32 {
+  const ret: i32 = result();
+  assume(ret === 0 || ret === EBUSY);
+  if (ret === 0) consume(rq, 'rq');
+  return ret;
+}
+
+/** Whether a device is still in use: read at run time. */
+export function device_busy(pdev: u32): boolean {
   return result();
 }
