@@ -227,13 +227,30 @@ function switchStmt(ctx: Ctx, d: number): S {
   const r = ctx.r;
   const onEnum = r.chance(0.5) && hasEnumSource(ctx);
   const subject = onEnum ? enumExpr(ctx, d, false) : intExpr(ctx, d);
-  const labels = onEnum ? r.shuffle([...(MODE as { members: string[] }).members]).slice(0, r.int(1, 2)).map((m) => `'${m}'`) : r.shuffle(['0', '1', '2', '3']).slice(0, r.int(1, 3));
-  const cases: S[] = labels.map((l) => {
+  const lit = (x: string) => ({ ts: x, ins: x });
+  const labels = (onEnum ? r.shuffle([...(MODE as { members: string[] }).members]).slice(0, r.int(1, 2)).map((m) => `'${m}'`) : r.shuffle(['0', '1', '2', '3']).slice(0, r.int(1, 3))).map(lit);
+  // a duplicate of an earlier label (it never matches); on integers, a computed label, whose calls
+  // run only when no label before it matched
+  if (r.chance(0.2)) labels.push(labels[0]);
+  if (!onEnum && r.chance(0.25)) labels.splice(r.int(0, labels.length), 0, intExpr(ctx, d - 1));
+  const heads = labels.map((l) => ({ ts: `case ${l.ts}:`, ins: `case ${l.ins}:` }));
+  if (r.chance(0.6)) {
+    // default anywhere, alone or in one group with a label before or after it (`case L: default:`,
+    // red-team round 7 t11: such a label was never compared)
+    const at = r.int(0, heads.length);
+    if (heads.length > 0 && r.chance(0.4)) {
+      const k = Math.min(at, heads.length - 1);
+      const h = heads[k];
+      heads[k] = r.chance(0.5) ? { ts: `${h.ts} default:`, ins: `${h.ins} default:` } : { ts: `default: ${h.ts}`, ins: `default: ${h.ins}` };
+      // the same label again later: it never matches, the group with default takes it first
+      if (r.chance(0.5)) heads.push(h);
+    } else heads.splice(at, 0, lit('default:'));
+  }
+  const cases: S[] = heads.map((h) => {
     const body = block(ctx, r.int(1, 2), d - 1);
     const end = r.chance(0.3) ? ret(ctx, d - 1) : one('break;');
-    return braces(`case ${l}:`, cat(body, end));
+    return cat({ ts: [`${h.ts} {`], ins: [`${h.ins} {`] }, indent(cat(body, end)), one('}'));
   });
-  if (r.chance(0.6)) cases.push(braces('default:', cat(block(ctx, 1, d - 1), one('break;'))));
   return cat({ ts: [`switch (${subject.ts}) {`], ins: [`switch (${subject.ins}) {`] }, indent(cat(...cases)), one('}'));
 }
 

@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { PRELUDE_FILE } from './project.ts';
+import { PRELUDE_FILE, isPreludeFile } from './project.ts';
 import type { Prepared } from '../sandbox/sandbox.ts';
 
 const PRELUDE_MODULE = 'pushbutton';
@@ -87,7 +87,7 @@ export function emitRunnableModules(project: Project, files: string[], opts: Emi
       }
       const target = decl.getModuleSpecifierSourceFile();
       if (!target) continue;
-      if (target.getFilePath() === PRELUDE_FILE || target.getFilePath().endsWith('/verifier/prelude.ts')) {
+      if (isPreludeFile(target.getFilePath())) {
         rewrites.set(spec, pathToFileURL(PRELUDE_FILE).href);
       } else if (!target.isInNodeModules() && !target.isDeclarationFile()) {
         emit(target);

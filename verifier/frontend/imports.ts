@@ -8,9 +8,10 @@
 
 import { Node, SyntaxKind, type SourceFile } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.ts';
+import { isPreludeFile } from './project.ts';
 
 function isProjectFile(sf: SourceFile): boolean {
-  return !sf.isInNodeModules() && !sf.isDeclarationFile() && !sf.getFilePath().endsWith('/verifier/prelude.ts');
+  return !sf.isInNodeModules() && !sf.isDeclarationFile() && !isPreludeFile(sf.getFilePath());
 }
 
 /** The project files `sf` imports at run time (type-only imports and re-exports are erased). */

@@ -11,6 +11,7 @@ import { SubsetError, reject, type Diagnostic } from '../diagnostics.ts';
 import { cyclicConstantReads } from './imports.ts';
 import { callsOf, isPlainPath, hasEffects, hasCalls, evalConstInt, rootOf } from './ir-queries.ts';
 import { isModuleLevel, readBeforeDeclaration } from './tdz.ts';
+import { PRELUDE_FILE, isPreludeFile } from './project.ts';
 
 export { evalConstInt, rootOf };
 
@@ -192,9 +193,7 @@ export class Lowering {
     const decls = sym.getDeclarations();
     if (decls.length === 0) return { k: 'none' };
     for (const d of decls) {
-      if (d.getSourceFile().getFilePath().endsWith('/verifier/prelude.ts')) {
-        return { k: 'prelude', name: sym.getName() };
-      }
+      if (isPreludeFile(d.getSourceFile().getFilePath())) return { k: 'prelude', name: sym.getName() };
     }
     return { k: 'decl', node: decls[0] };
   }
@@ -380,15 +379,25 @@ function numericValue(lit: import('ts-morph').NumericLiteral): number {
 }
 
 function preludeName(d: Node): string | undefined {
-  if (Node.isImportSpecifier(d)) {
-    const decl = d.getImportDeclaration();
-    if (decl.getModuleSpecifierValue() === PRELUDE_MODULE) return d.getName();
-  }
+  if (Node.isImportSpecifier(d) && fromPrelude(d.getImportDeclaration())) return d.getName();
   return undefined;
 }
 
 function isPreludeNamespace(d: Node): boolean {
-  return Node.isNamespaceImport(d) && d.getParentOrThrow().getParentOrThrow().asKind(SyntaxKind.ImportDeclaration)?.getModuleSpecifierValue() === PRELUDE_MODULE;
+  const decl = Node.isNamespaceImport(d) ? d.getParentOrThrow().getParentOrThrow().asKind(SyntaxKind.ImportDeclaration) : undefined;
+  return decl !== undefined && fromPrelude(decl);
+}
+
+/**
+ * Whether an import is of the prelude: `'pushbutton'` that resolves to it. The name alone is not
+ * enough: a tsconfig `paths` entry can map it to the user's own module, which the real run then
+ * uses (red-team round 7, t16); such an import is rejected where it is written.
+ */
+function fromPrelude(decl: import('ts-morph').ImportDeclaration): boolean {
+  if (decl.getModuleSpecifierValue() !== PRELUDE_MODULE) return false;
+  const target = decl.getModuleSpecifierSourceFile()?.getFilePath();
+  if (target && isPreludeFile(target)) return true;
+  reject(locOf(decl.getModuleSpecifier()), `the import of '${PRELUDE_MODULE}'`, `it resolves to ${target ?? 'no file'}, not to pushbutton's prelude (${PRELUDE_FILE}), and the real run would use that module: remove the tsconfig "paths" entry or the package that shadows it`);
 }
 
 // bitwise operators are arithmetic on integers too (with JavaScript's 32-bit conversions: symexec/bitwise.ts)
@@ -743,21 +752,32 @@ class FunctionLowering {
       cur = { labels: [], isDefault: false, body: [], loc };
     });
     const dflt = groups.find((g) => g.isDefault);
+    const matches = (g: Group): Expr =>
+      g.labels.map((l): Expr => ({ k: 'binary', op: '===', l: subjVar, r: l, type: BOOL, loc: l.loc })).reduce((a, b): Expr => ({ k: 'binary', op: '||', l: a, r: b, type: BOOL, loc: b.loc }));
+    // Labels are compared in source order, whichever group holds them, until one matches:
+    // TypeScript's order (the clauses before `default`, then those after). A label grouped with
+    // `default` (`case L: default:`) is compared in its place too, and taking it runs the
+    // default body: then the chain first picks the group's number, so that body is lowered once.
+    const labelled = dflt && dflt.labels.length > 0;
+    const picked = labelled ? this.declare('case', NUMBER, true) : '';
+    const pickedVar: Expr = { k: 'var', name: picked, type: NUMBER, loc };
+    const num = (v: number, at: Loc): Expr => ({ k: 'int', v: BigInt(v), type: NUMBER, loc: at });
     this.breakable.push('switch');
     let chain: Stmt[];
+    let choose: Stmt[] = [];
     try {
       chain = dflt ? this.block(dflt.body) : [];
-      for (const g of [...groups].reverse()) {
-        if (g.isDefault) continue;
-        const c = g.labels
-          .map((l): Expr => ({ k: 'binary', op: '===', l: subjVar, r: l, type: BOOL, loc: l.loc }))
-          .reduce((a, b): Expr => ({ k: 'binary', op: '||', l: a, r: b, type: BOOL, loc: b.loc }));
-        chain = [{ k: 'if', loc: g.loc, c, then: this.block(g.body), else: chain }];
+      for (const [k, g] of [...groups.entries()].reverse()) {
+        if (labelled) {
+          if (g.labels.length) choose = [{ k: 'if', loc: g.loc, c: matches(g), then: [{ k: 'assign', loc: g.loc, target: pickedVar, value: num(k, g.loc) }], else: choose }];
+          if (!g.isDefault) chain = [{ k: 'if', loc: g.loc, c: { k: 'binary', op: '===', l: pickedVar, r: num(k, g.loc), type: BOOL, loc: g.loc }, then: this.block(g.body), else: chain }];
+        } else if (!g.isDefault) chain = [{ k: 'if', loc: g.loc, c: matches(g), then: this.block(g.body), else: chain }];
       }
     } finally {
       this.breakable.pop();
     }
-    return [{ k: 'let', loc, name: tmp, type: subject.type, init: subject }, ...chain];
+    const picking: Stmt[] = labelled ? [{ k: 'let', loc, name: picked, type: NUMBER, init: num(-1, loc) }, ...choose] : [];
+    return [{ k: 'let', loc, name: tmp, type: subject.type, init: subject }, ...picking, ...chain];
   }
 
   // ---- expressions -------------------------------------------------------------------------

@@ -14,6 +14,28 @@ export type { Project };
 /** Where the prelude lives, so `'pushbutton'` resolves even in a folder without node_modules. */
 export const PRELUDE_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'prelude.ts');
 
+const preludeText = fs.readFileSync(PRELUDE_FILE, 'utf8');
+const preludeChecked = new Map<string, boolean>();
+
+/**
+ * Whether `file` is pushbutton's prelude: this very file, or a copy with the same text (a project
+ * that installed pushbutton has its own copy). Never by the name alone (red-team round 7, t16: a
+ * tsconfig `paths` entry mapping 'pushbutton' to the user's module, or the user's own
+ * verifier/prelude.ts, was given the prelude's meaning, while the real run used the user's code).
+ */
+export function isPreludeFile(file: string): boolean {
+  let yes = preludeChecked.get(file);
+  if (yes === undefined) {
+    try {
+      yes = path.resolve(file) === PRELUDE_FILE || fs.realpathSync(file) === fs.realpathSync(PRELUDE_FILE) || fs.readFileSync(file, 'utf8') === preludeText;
+    } catch {
+      yes = false;
+    }
+    preludeChecked.set(file, yes);
+  }
+  return yes;
+}
+
 const DEFAULTS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.ESNext,

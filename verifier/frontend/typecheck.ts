@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import type { Loc } from '../ir.ts';
 import { unreadable } from './files.ts';
-import { PRELUDE_FILE } from './project.ts';
+import { isPreludeFile } from './project.ts';
 
 /**
  * The deepest syntax tree accepted. The shipped models reach 25 (impl/kernel.ts). A model about 190
@@ -218,7 +218,7 @@ function resolveImport(project: Project, spec: string, from: string): string | u
   const r = ts.resolveModuleName(spec, from, project.getCompilerOptions(), ts.sys).resolvedModule;
   if (!r || r.isExternalLibraryImport || r.resolvedFileName.endsWith('.d.ts') || /\.(json|js|mjs|cjs|jsx)$/.test(r.resolvedFileName)) return undefined;
   const file = path.resolve(r.resolvedFileName);
-  if (file === PRELUDE_FILE || file.endsWith(`${path.sep}verifier${path.sep}prelude.ts`) || file.split(path.sep).includes('node_modules')) return undefined;
+  if (isPreludeFile(file) || file.split(path.sep).includes('node_modules')) return undefined;
   return file;
 }
 
