@@ -67,7 +67,7 @@ describe('counts', () => {
       const out = await r.verify(pair);
       const result = out.operations.find((o) => o.name === 'tags')!.goals.find((g) => g.kind === 'result')!;
       expect(result.status).toBe('refuted');
-      expect(result.scope).toBe('with the exact definition of each count');
+      expect(result.scope).toBe('the exact definition of each count');
       expect(result.counterexample?.confirmed).toBe(true);
     } finally {
       await r.close();

@@ -412,7 +412,7 @@ export class Runner {
       out.solverMs += r.ms;
       const v = r.status === 'unknown' ? undefined : await this.judge(sub, th, th.goals[k], r, out);
       if (r.model) models.set(k, r.model);
-      if (v && v.status !== 'unknown') this.settle(out, verdicts, k, { ...v, scope: 'with the exact definition of each count' });
+      if (v && v.status !== 'unknown') this.settle(out, verdicts, k, { ...v, scope: 'the exact definition of each count' });
       else verdicts[k] = { ...verdicts[k]!, reason: `${verdicts[k]!.reason}; asked again with the exact definition of each count: ${v ? v.reason : describeUnknown(r.reason, this.opts.timeoutMs)}` };
     }
   }
@@ -451,7 +451,7 @@ export class Runner {
         continue;
       }
       const cex = r.status === 'sat' ? await replay(sub, th, th.goals[k], r.model ?? '', search.one).catch(() => undefined) : undefined;
-      if (cex?.confirmed) this.settle(out, verdicts, k, { ...this.base(th, th.goals[k], r.ms), status: 'refuted', counterexample: cex, scope: `counterexample found at the small scope (${scope}) and replayed at the real sizes` });
+      if (cex?.confirmed) this.settle(out, verdicts, k, { ...this.base(th, th.goals[k], r.ms), status: 'refuted', counterexample: cex, scope: `a search at the small scope (${scope}), replayed at the real sizes` });
       if (r.status === 'unknown') stopped.push(k);
       const why = r.status === 'unsat' ? 'no counterexample at the small scope either' : r.status === 'sat' ? 'the small scope\'s counterexample does not replay at the real sizes' : `small scope: ${r.reason}`;
       record(k, { ...r, status: cex?.confirmed ? 'sat' : 'unknown', reason: why });
