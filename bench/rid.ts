@@ -61,9 +61,9 @@ console.log(`pushbutton verify rid benchmark · ${await SolverPool.solverVersion
 console.log(`RID's limits (as published in its source): ${RID.paths} paths/function, loops unrolled ${RID.unroll}×, ${RID.queryMs} ms/query (a timeout counts as SAT), ${RID.subcases} callee subcases/path`);
 console.log(`this run: ${maxPaths} paths/function (--max-paths), loops unrolled to their constant bound, ${TIMEOUT_MS} ms/query (unknown counted apart), every callee case`);
 console.log('');
-const head = `${'entry'.padEnd(31)} ${'variant'.padEnd(7)} ${'fns'.padStart(3)} ${'paths/fn (max; each)'.padEnd(22)} ${'cap'.padStart(3)} ${'unroll'.padStart(6)} ${'queries'.padStart(7)} ${'unknown'.padStart(7)} ${'q>100ms'.padStart(7)} ${'max q ms'.padStart(8)} ${'wall ms'.padStart(7)}  findings`;
+const head = `${'entry'.padEnd(31)} ${'variant'.padEnd(7)} ${'fns'.padStart(3)} ${'paths/fn (max; each)'.padEnd(22)} ${'cap'.padStart(3)} ${'pcap'.padStart(4)} ${'unroll'.padStart(6)} ${'queries'.padStart(7)} ${'unknown'.padStart(7)} ${'q>100ms'.padStart(7)} ${'max q ms'.padStart(8)} ${'wall ms'.padStart(7)}  findings`;
 console.log(head);
-console.log(`${'RID limit'.padEnd(31)} ${''.padEnd(7)} ${''.padStart(3)} ${`≤ ${RID.paths}`.padEnd(22)} ${''.padStart(3)} ${String(RID.unroll).padStart(6)} ${''.padStart(7)} ${'as SAT'.padStart(7)} ${'timeout'.padStart(7)} ${String(RID.queryMs).padStart(8)} ${''.padStart(7)}`);
+console.log(`${'RID limit'.padEnd(31)} ${''.padEnd(7)} ${''.padStart(3)} ${`≤ ${RID.paths}`.padEnd(22)} ${''.padStart(3)} ${''.padStart(4)} ${String(RID.unroll).padStart(6)} ${''.padStart(7)} ${'as SAT'.padStart(7)} ${'timeout'.padStart(7)} ${String(RID.queryMs).padStart(8)} ${''.padStart(7)}`);
 const t0 = performance.now();
 const all: { e: (typeof entries)[number]; r: RidResult; wall: number }[] = [];
 for (const e of entries) {
@@ -75,10 +75,11 @@ for (const e of entries) {
   const checked = a.stats.filter((s) => a.files.includes(s.fn.file) && !s.declaration);
   const paths = checked.map((s) => s.paths);
   const qms = checked.flatMap((s) => s.queryMs);
-  const found = r.bugs.map((b) => `${b.finding.rule.slice(3)} ${b.finding.counter}`);
+  // (a report that stands for several elements of one mistake says how many more)
+  const found = r.bugs.map((b) => `${b.finding.rule.slice(3)} ${b.finding.counter}${b.group?.length ? ` (+${b.group.length} elements)` : ''}`);
   const pathsText = `${Math.max(0, ...paths)}; ${paths.join(' ')}`;
   console.log(
-    `${e.name.padEnd(31)} ${e.variant.padEnd(7)} ${String(checked.length).padStart(3)} ${(pathsText.length > 22 ? pathsText.slice(0, 21) + '…' : pathsText).padEnd(22)} ${String(checked.filter((s) => s.capped).length).padStart(3)} ${String(Math.max(0, ...checked.map((s) => maxUnroll(s.fn.body)))).padStart(6)} ${String(checked.reduce((n, s) => n + s.queries, 0)).padStart(7)} ${String(a.unknowns.length).padStart(7)} ${String(qms.filter((x) => x > RID.queryMs).length).padStart(7)} ${Math.max(0, ...qms).toFixed(0).padStart(8)} ${wall.toFixed(0).padStart(7)}  ${found.join('; ') || (r.unconfirmed.length ? `${r.unconfirmed.length} not confirmed` : '-')}`,
+    `${e.name.padEnd(31)} ${e.variant.padEnd(7)} ${String(checked.length).padStart(3)} ${(pathsText.length > 22 ? pathsText.slice(0, 21) + '…' : pathsText).padEnd(22)} ${String(checked.filter((s) => s.capped).length).padStart(3)} ${String(checked.filter((s) => s.pairsCapped).length).padStart(4)} ${String(Math.max(0, ...checked.map((s) => maxUnroll(s.fn.body)))).padStart(6)} ${String(checked.reduce((n, s) => n + s.queries, 0)).padStart(7)} ${String(a.unknowns.length).padStart(7)} ${String(qms.filter((x) => x > RID.queryMs).length).padStart(7)} ${Math.max(0, ...qms).toFixed(0).padStart(8)} ${wall.toFixed(0).padStart(7)}  ${found.join('; ') || (r.unconfirmed.length ? `${r.unconfirmed.length} not confirmed` : '-')}`,
   );
   if (args.includes('--functions')) {
     for (const s of checked) console.log(`    ${s.fn.name.padEnd(27)} paths ${s.paths} (feasible ${s.feasible}${s.capped ? ', cap hit' : ''}), ${s.queries} queries, ${s.unknown} unknown, max query ${Math.max(0, ...s.queryMs).toFixed(0)} ms, ${s.ms.toFixed(0)} ms`);
@@ -93,7 +94,7 @@ const side = (v: string) => all.filter((x) => x.e.variant === v);
 console.log('');
 console.log(`functions checked: ${checked.length}; findings: ${all.reduce((n, x) => n + x.r.bugs.length, 0)} confirmed by replay (${side('buggy').reduce((n, x) => n + x.r.bugs.length, 0)} in buggy ports, ${side('fixed').reduce((n, x) => n + x.r.bugs.length, 0)} in fixed ports), ${all.reduce((n, x) => n + x.r.unconfirmed.length, 0)} not confirmed`);
 console.log(`buggy ports with a finding: ${side('buggy').filter((x) => x.r.bugs.length).length} of ${side('buggy').length}; fixed ports clean: ${side('fixed').filter((x) => !x.r.bugs.length && !x.r.unconfirmed.length).length} of ${side('fixed').length}`);
-console.log(`paths per function: median ${pct(paths, 50)}, p95 ${pct(paths, 95)}, max ${Math.max(0, ...paths)} (RID: ≤ ${RID.paths}); path cap hit: ${checked.filter((s) => s.capped).length}; largest loop unrolled ${Math.max(0, ...checked.map((s) => maxUnroll(s.fn.body)))}× (RID: ${RID.unroll}×)`);
+console.log(`paths per function: median ${pct(paths, 50)}, p95 ${pct(paths, 95)}, max ${Math.max(0, ...paths)} (RID: ≤ ${RID.paths}); path cap hit: ${checked.filter((s) => s.capped).length}; pair cap (--max-pairs) hit: ${checked.filter((s) => s.pairsCapped).length}; largest loop unrolled ${Math.max(0, ...checked.map((s) => maxUnroll(s.fn.body)))}× (RID: ${RID.unroll}×)`);
 console.log(`solver queries: ${all.reduce((n, x) => n + x.r.analysis.queries, 0)} (feasibility, IPP pairs, contracts, witnesses); unknown: ${all.reduce((n, x) => n + x.r.analysis.unknowns.length, 0)}; query time median ${pct(qms, 50).toFixed(0)} ms, p95 ${pct(qms, 95).toFixed(0)} ms, max ${Math.max(0, ...qms).toFixed(0)} ms; over RID's ${RID.queryMs} ms: ${qms.filter((x) => x > RID.queryMs).length}; largest resource count of one query ${Math.max(0, ...all.map((x) => x.r.analysis.rlimitMax)).toLocaleString('en')} (budget ${RID_RLIMIT.toLocaleString('en')})`);
 console.log(`wall time: ${(wall / 1000).toFixed(2)} s for ${entries.length} runs (one solver worker started once)`);
 

@@ -188,6 +188,23 @@ describe('verify rid: declarations, elements, notes and contracts from the comma
   });
 });
 
+describe('verify rid: every limit is an option', () => {
+  it('lists --max-paths and --max-pairs with their defaults in --help, and rejects a bad --max-pairs', async () => {
+    const h = await verify('--help');
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('[--max-paths N] (paths per function, default 100');
+    expect(h.stdout).toContain('[--max-pairs N] (IPP candidates asked per function, default 2000)');
+    const bad = await verify('rid', 'test/fixtures/rid/issue28/pairs.ts', '--max-pairs', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max-pairs 0: a positive integer');
+    const capped = await verify('rid', 'test/fixtures/rid/issue28/pairs.ts', '--max-pairs', '2', '--json');
+    const doc = JSON.parse(capped.stdout);
+    expect(doc.summary.pairCapHit).toBe(1);
+    expect(doc.functions.find((f: { name: string }) => f.name === 'poll')).toMatchObject({ pairCapHit: true });
+    expect(doc.unknowns.map((u: { reason: string }) => u.reason)).toEqual(['not asked: the pair cap was hit (--max-pairs 2; raise it)']);
+  });
+});
+
 describe('verify rid on the shipped examples', () => {
   it.each(['examples/counter', 'examples/allocator', 'examples/fdtable'])('%s is clean', async (dir) => {
     const r = await verify('rid', dir, '--json');

@@ -7,7 +7,8 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runRid } from '../verifier/rid/command.ts';
-import { exitCodeOf, type RidResult } from '../verifier/rid/report.ts';
+import { exitCodeOf, ridJson, ridSarif, ridText, type Reported, type RidResult } from '../verifier/rid/report.ts';
+import { elementsOf, groupFindings } from '../verifier/rid/group.ts';
 import { runSideTask } from '../verifier/rid/run-side.ts';
 import { inc, dec, consume } from '../verifier/prelude.ts';
 
@@ -127,4 +128,43 @@ describe('limits are options, and hitting one is reported', () => {
     expect(d.analysis.unknowns).toEqual([]);
     expect(found(d)).toEqual([['poll', 'rc/ipp', 'dpm(dev)']]);
   }, 120_000);
+});
+
+describe('one mistake, one report (grouped findings)', () => {
+  let r: RidResult;
+  beforeAll(async () => {
+    r = await runRid({ root: REPO, paths: [path.join('examples', 'refcount', 'L14-remove-then-put', 'buggy.ts')], timeoutMs: 60_000, jobs: 1 });
+  }, 120_000);
+
+  it('lists the elements of one missing put in a loop over 4 slots in one report, each replayed', () => {
+    expect(r.bugs).toHaveLength(1);
+    const b = r.bugs[0];
+    expect(elementsOf(b)).toEqual(['dev(t.devs[0])', 'dev(t.devs[1])', 'dev(t.devs[2])', 'dev(t.devs[3])']);
+    for (const x of [b, ...b.group!]) expect(x.replay.confirmed, x.replay.detail).toBe(true);
+    expect(exitCodeOf(r)).toBe(1);
+  });
+
+  it('in the text, the JSON and SARIF', () => {
+    const text = ridText(r, REPO);
+    expect(text).toContain('teardown                     1 finding');
+    expect(text).toContain('the same mistake on 3 more elements (each replayed): dev(t.devs[1]), dev(t.devs[2]), dev(t.devs[3])');
+    expect(text).toContain('1 bug found');
+    const doc = ridJson(r, REPO) as { summary: { bugs: number }; findings: { elements: string[]; group: { counter: string; replay: { confirmed: boolean } }[] }[] };
+    expect(doc.summary.bugs).toBe(1);
+    expect(doc.findings).toHaveLength(1);
+    expect(doc.findings[0].elements).toHaveLength(4);
+    expect(doc.findings[0].group.map((g) => [g.counter, g.replay.confirmed])).toEqual([1, 2, 3].map((i) => [`dev(t.devs[${i}])`, true]));
+    const sarif = ridSarif(r, 'z3', REPO) as { runs: { results: { message: { text: string }; properties: { elements: string[] } }[] }[] };
+    expect(sarif.runs[0].results).toHaveLength(1);
+    expect(sarif.runs[0].results[0].properties.elements).toEqual(elementsOf(r.bugs[0]));
+    expect(sarif.runs[0].results[0].message.text).toContain('the same mistake on dev(t.devs[0]), dev(t.devs[1])');
+  });
+
+  it('keeps findings of different shapes apart', () => {
+    const f = (counter: string, delta: string, line: number) => ({ finding: { fn: { key: 'k' }, rule: 'rc/ipp', counter, paths: [{ delta, path: { steps: [{ loc: { line } }] } }] }, replay: {} }) as unknown as Reported;
+    expect(groupFindings([f('a(t.x[0])', '+1', 3), f('a(t.x[1])', '+1', 3)])).toHaveLength(1);
+    expect(groupFindings([f('a(t.x[0])', '+1', 3), f('a(t.x[1])', '+1', 4)])).toHaveLength(2);
+    expect(groupFindings([f('a(t.x[0])', '+1', 3), f('b(t.x[1])', '+1', 3)])).toHaveLength(2);
+    expect(groupFindings([f('a(f()@3:9)', '-1', 3), f('a(f()@3:9#2)', '-1', 3)])).toHaveLength(1);
+  });
 });

@@ -7,6 +7,7 @@ import { SolverPool } from '../solver/pool.ts';
 import { SubsetError, formatDiagnostic } from '../diagnostics.ts';
 import { analyse, targetFiles } from './analyse.ts';
 import { replayFinding } from './replay.ts';
+import { groupFindings } from './group.ts';
 import { exitCodeOf, ridJson, ridSarif, ridText, type Reported, type RidResult } from './report.ts';
 import { DEFAULT_MAX_PATHS } from '../../symexec/summary.ts';
 
@@ -54,9 +55,10 @@ export async function runRid(opts: RidCommandOptions): Promise<RidResult> {
     // a caller's IPP made of a callee's confirmed IPP is the same bug: listed, not counted again
     // (RID keeps one of the callee's two entries for the same reason)
     const hasConfirmed = (key: string) => confirmed.some((b) => b.finding.fn.key === key && b.finding.rule === 'rc/ipp');
-    const bugs = confirmed.filter((b) => !(b.finding.via && hasConfirmed(b.finding.via.calleeKey)));
-    const inherited = confirmed.filter((b) => !bugs.includes(b));
-    return { analysis, bugs, inherited, unconfirmed, wallMs: performance.now() - t0 };
+    const own = confirmed.filter((b) => !(b.finding.via && hasConfirmed(b.finding.via.calleeKey)));
+    const inherited = confirmed.filter((b) => !own.includes(b));
+    // one report per mistake: the elements of one cause listed together (group.ts)
+    return { analysis, bugs: groupFindings(own), inherited, unconfirmed, wallMs: performance.now() - t0 };
   } finally {
     if (!opts.pool) await pool.close();
   }

@@ -8,10 +8,13 @@ import { formatDiagnostic } from '../diagnostics.ts';
 import { sarifUri } from '../report.ts';
 import type { Replayed } from './replay.ts';
 import type { Step } from '../../symexec/summary.ts';
+import { elementsOf } from './group.ts';
 
 export interface Reported {
   finding: Finding;
   replay: Replayed;
+  /** the other elements of the same mistake (group.ts): same function, rule and lines; each replayed */
+  group?: Reported[];
 }
 
 export interface RidResult {
@@ -74,6 +77,7 @@ export function findingText(r: Reported, cwd: string): string[] {
     if (run?.outcomes.length) out.push(`        outcomes: ${run.outcomes.map((o) => `${o.what} → ${show(o.value)}`).join('; ')}`);
   });
   out.push(`      replay: ${r.replay.detail}`);
+  if (r.group?.length) out.push(`      the same mistake on ${r.group.length} more element${r.group.length === 1 ? '' : 's'} (each replayed): ${r.group.map((g) => g.finding.counter).join(', ')}`);
   return out;
 }
 
@@ -111,6 +115,8 @@ function findingJson(r: Reported, cwd: string): unknown {
     location: locText(f.fn.loc, cwd),
     counter: f.counter,
     ...(f.element ? { element: { field: f.element.key, index: f.element.index.map(Number), ...(f.element.note ? { note: f.element.note } : {}) } } : {}),
+    /** the counters of the one mistake this report stands for (its own first) */
+    elements: elementsOf(r),
     message: f.message,
     paths: f.paths.map((p, i) => ({
       change: p.delta,
@@ -122,6 +128,7 @@ function findingJson(r: Reported, cwd: string): unknown {
     })),
     witness: { args: Object.fromEntries(r.replay.witness.args.map((x) => [x.name, x.value])) },
     replay: { confirmed: r.replay.confirmed, detail: r.replay.detail },
+    ...(r.group?.length ? { group: r.group.map((g) => ({ counter: g.finding.counter, message: g.finding.message, witness: { args: Object.fromEntries(g.replay.witness.args.map((x) => [x.name, x.value])) }, replay: { confirmed: g.replay.confirmed, detail: g.replay.detail } })) } : {}),
   };
 }
 
@@ -170,14 +177,14 @@ export function ridSarif(r: RidResult, version: string, cwd: string): unknown {
     return {
       ruleId: f.rule,
       level: 'error',
-      message: { text: `${f.message} (witness confirmed by replay: ${b.replay.detail})` },
+      message: { text: `${f.message} (witness confirmed by replay: ${b.replay.detail})${b.group?.length ? `; the same mistake on ${elementsOf(b).join(', ')}` : ''}` },
       locations: [sarifLoc(f.fn.loc, cwd)],
       // one code flow per path of the pair
       codeFlows: f.paths.map((p, i) => ({
         message: { text: `${f.paths.length === 2 ? `path ${i === 0 ? 'A' : 'B'}` : 'path'}: ${f.counter} ${p.delta}` },
         threadFlows: [{ locations: p.path.steps.map((s) => ({ location: sarifLoc(s.loc, cwd, s.what) })) }],
       })),
-      properties: { counter: f.counter, function: f.fn.name, witness: findingJson(b, cwd) },
+      properties: { counter: f.counter, elements: elementsOf(b), function: f.fn.name, witness: findingJson(b, cwd) },
     };
   });
   return {
