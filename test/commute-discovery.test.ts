@@ -6,7 +6,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadCommuteSpec, UsageError } from '../verifier/commute/command.ts';
+import { loadCommuteSpec, runCommute, exitCodeOf, UsageError } from '../verifier/commute/command.ts';
+import { SolverPool } from '../verifier/solver/pool.ts';
 import { pathsText } from '../verifier/commute/report.ts';
 
 const SPEC = `import type { i32 } from 'pushbutton';
@@ -65,5 +66,34 @@ describe('verify commute: the spec and its implementations', () => {
 
   it('counts paths in English', () => {
     expect([pathsText(1), pathsText(4)]).toEqual(['1 path', '4 paths']);
+  });
+});
+
+describe('verify commute: a vacuous pair and a spec outside the root', () => {
+  it('a commuteFirst no argument satisfies leaves the pair without a verdict (it said "never"), and the run exits 3', async () => {
+    const dir = path.join(root, 'examples', 'cf');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'spec.ts'), `${SPEC}export function commuteFirst(x: i32): boolean { return x > 300 && x < 301; }\n`);
+    const pool = new SolverPool({ jobs: 1 });
+    try {
+      const run = await runCommute({ root, target: 'cf', jobs: 1, pool, noTests: true, filter: ['set/get'] });
+      expect(run.pairs.map((p) => p.verdict)).toEqual(['unknown']);
+      expect(run.pairs[0].cases.join(' ')).toContain('the analysis is vacuous');
+      expect(exitCodeOf(run)).toBe(3);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a spec file outside the root finds the implementations beside it', () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'commute-elsewhere-'));
+    try {
+      fs.mkdirSync(path.join(elsewhere, 'examples', 'reg'), { recursive: true });
+      fs.writeFileSync(path.join(elsewhere, 'examples', 'reg', 'spec.ts'), SPEC);
+      fs.writeFileSync(path.join(elsewhere, 'examples', 'reg', 'impl.ts'), IMPL('v'));
+      expect(loadCommuteSpec(root, path.join(elsewhere, 'examples', 'reg', 'spec.ts')).variants.map((v) => v.name)).toEqual(['reg']);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });

@@ -458,7 +458,7 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
   const illDefined = ill !== undefined && (ill.status === 'unknown' || (ill.solutions ?? []).length > 0);
   const verdict: PairResult['verdict'] = illDefined
     ? 'unknown'
-    : nComm > 0 && nDiv > 0 ? 'sometimes' : nComm === 0 && nDiv > 0 && settled(comm) ? 'never' : nDiv === 0 && nComm > 0 && settled(div) ? 'always' : nComm === 0 && nDiv === 0 && settled(comm) && settled(div) ? 'never' : 'unknown';
+    : nComm > 0 && nDiv > 0 ? 'sometimes' : nComm === 0 && nDiv > 0 && settled(comm) ? 'never' : nDiv === 0 && nComm > 0 && settled(div) ? 'always' : 'unknown';
   const stopped = [comm, div].filter((r) => r.stopped).map((r) => `${r.id}: ${r.stopped}`);
   const result: PairResult = {
     a: p.a.name,
@@ -474,6 +474,9 @@ export async function analyseProblem(p: PairProblem, pool: SolverPool, policy: E
     solveMs: { commutative: comm.ms, divergent: div.ms },
   };
   if (stopped.length) result.cases.push(...stopped.map((s) => `(enumeration stopped: ${s})`));
+  // neither side has a path and both ran to the end: no start state and arguments satisfy the
+  // invariants (and commuteFirst), so nothing was analysed (red-team round 7, t23: it said "never")
+  if (paths.length === 0 && settled(comm) && settled(div)) result.cases.push("(no verdict: no start state and arguments satisfy what the pair assumes, the spec's invariants and its commuteFirst if it has one: the analysis is vacuous)");
   if (illDefined) {
     const where = ill.solutions?.length ? await failingObligation(p, pool, budget) : '';
     const why = ill.status === 'unknown' && !ill.solutions?.length

@@ -95,8 +95,11 @@ export function loadCommuteSpec(root: string, target: string): CommuteSpec {
   const bare = [path.join(root, 'spec', `${target}.ts`), path.join(root, 'examples', target, 'spec.ts'), path.join(abs, 'spec.ts')].find(isFile);
   const specFile = picked[0]?.specFile ?? (isFile(abs) ? abs : bare);
   if (!specFile) throw new UsageError(`'${target}' matches no spec (looked for spec/${target}.ts, examples/${target}/spec.ts, and a spec file)`);
-  // every implementation of the spec, unless the target names one implementation file
-  const variants = picked.length === 1 && picked[0].implFile === abs ? picked : all.filter((p) => path.resolve(p.specFile) === path.resolve(specFile));
+  // every implementation of the spec, unless the target names one implementation file; a spec
+  // outside the root is looked up where it lives (spec/NAME.ts, examples/NAME/spec.ts)
+  const up = (n: number) => [...Array(n)].reduce((d: string) => path.dirname(d), specFile);
+  const around = all.some((p) => path.resolve(p.specFile) === path.resolve(specFile)) ? all : [...discover(up(2)), ...discover(up(3))];
+  const variants = picked.length === 1 && picked[0].implFile === abs ? picked : around.filter((p) => path.resolve(p.specFile) === path.resolve(specFile));
   const project = loadProject(root);
   // a spec with a small scope (SMALL_X constants, like the kernel's) is analysed there: every
   // array of the pair is expanded, which the real sizes (8,192 pages) do not allow
