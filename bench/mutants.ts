@@ -83,15 +83,14 @@ function runOne(verifyDir: string, folder: string, name: string, op: string): Ro
   // text output (--json of a kernel refutation is too large: the states are printed whole)
   const status = ({ 0: 'proved', 1: 'refuted', 3: 'unknown', 2: 'rejected' } as Record<number, string>)[r.status ?? -1] ?? `exit ${r.status}`;
   const refuted: string[] = [];
+  // (which rung found it: the trace, --stages)
   let inError = false;
-  let small = false;
   for (const line of r.stdout.split('\n')) {
-    if (/^ {6}(error|unknown)\[/.test(line)) [inError, small] = [line.trimStart().startsWith('error['), false];
-    if (line.includes('found with counterexample found at the small scope')) small = true;
+    if (/^ {6}(error|unknown)\[/.test(line)) inError = line.trimStart().startsWith('error[');
     const g = /^ {8}goal (\S+)/.exec(line);
-    if (g && inError) refuted.push(`${g[1]}${small ? ' (small scope)' : ''}`);
+    if (g && inError) refuted.push(g[1]);
   }
-  if (status.startsWith('exit') || status === 'rejected') console.error(r.stderr.split('\n').filter((l) => !l.startsWith('[trace]')).slice(-5).join('\n'));
+  if (status.startsWith('exit') || status === 'rejected' || (status === 'refuted' && !refuted.length)) console.error(r.stderr.split('\n').filter((l) => !l.startsWith('[trace]')).slice(-5).join('\n'));
   const stages = trace.map((l) => l.replace(/^\[trace\] kernel\./, ''));
   return { name, op, status, exit: r.status, wallS, cpuS, refuted, rlimit, stages };
 }
