@@ -373,6 +373,8 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   // ---- object literals ----------------------------------------------------------------------------
   { name: 'object literal without a declared type', code: body('  const r = ⟪{ a: 1, b: 2 };'), construct: /object literal without a declared record type/, fix: /const r: Rec = \{ \.\.\. \}/ },
   { name: 'object literal with an unknown field', code: body('  const p: Pair = { a: 1, b: 2, ⟪c: 3 };'), construct: /field c/, fix: /Pair has no field c/ },
+  { name: 'object literal with a quoted field name', code: body("  const p: Pair = { ⟪'a': 1, b: 2 };"), construct: /property name 'a'/, fix: /write the field name plainly/ },
+  { name: 'object literal with a computed field name', code: body("  const p: Pair = { ⟪['a']: 1, b: 2 };"), construct: /property name \['a'\]/, fix: /quoted and computed names/ },
   { name: 'object literal with a missing field', code: body('  const p: Pair = ⟪{ a: 1 };'), construct: /object literal with a missing field/, fix: /Pair needs b/ },
   { name: 'object literal with a method', code: body('  const p: Pair = { a: 1, b: 2, ⟪get() { return 1; } };'), construct: /get\(\) \{ return 1; \}/, fix: /name: value/ },
   { name: 'spread of another record type', code: body('  const p: Pair = { ⟪...s };'), construct: /\.\.\.s/, fix: /spread a Pair only/ },
@@ -547,6 +549,16 @@ describe('subsystem-level problems', () => {
     expect(ds.map((d) => d.loc), show(ds)).toEqual([at(w, 'impl/t.ts', m1.line, m1.col), at(w, 'impl/t.ts', m2.line, m2.col)]);
     expect(ds[0].message).toMatch(/parameters \(State, boolean\) do not match the spec's \(State, u32\)/);
     expect(ds[1].message).toMatch(/returns boolean but the spec returns number/);
+  });
+
+  it('records of one name whose fields are in another order are told apart in the message (red-team t30)', () => {
+    const rec = (fields: string) => `export interface P { ${fields} }\n`;
+    const w = writeProject({
+      'spec/t.ts': SPEC_HEAD + rec('x: u32; y: u32') + `export function ret(s: State): P { return { x: 0, y: 1 }; }\n`,
+      'impl/t.ts': IMPL_MIN + rec('y: u32; x: u32') + `⟪export function ret(s: State): P { return { x: 0, y: 1 }; }\n`,
+    });
+    const ds = rejected(w);
+    expect(ds.map((d) => d.message)).toEqual([expect.stringMatching(/returns P \{ y: u32; x: u32 \} but the spec returns P \{ x: u32; y: u32 \}/)]);
   });
 
   it('an invariant that is not (s: State) => boolean is reported at the invariant', () => {

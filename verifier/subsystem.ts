@@ -109,11 +109,14 @@ export function loadSubsystem(project: Project, name: string, specFile: string, 
     }
     const argsOk = sameTypes(i.params.slice(1).map((p) => p.type), s.params.slice(1).map((p) => p.type)) && i.params.length > 0 && sameTypes([i.params[0].type], [impl.state!]);
     if (!argsOk) {
-      diags.push({ loc: i.loc, construct: `the operation ${i.name}`, message: `its parameters (${i.params.map((p) => typeToString(p.type)).join(', ')}) do not match the spec's (${s.params.map((p) => typeToString(p.type)).join(', ')}): the same types exactly, the implementation's State first` });
+      const shown = i.params.map((p, k) => (k > 0 && s.params[k] ? contrast(p.type, s.params[k].type) : [typeToString(p.type), s.params[k] ? typeToString(s.params[k].type) : '']));
+      const theirs = s.params.map((p, k) => shown[k]?.[1] ?? typeToString(p.type));
+      diags.push({ loc: i.loc, construct: `the operation ${i.name}`, message: `its parameters (${shown.map((x) => x[0]).join(', ')}) do not match the spec's (${theirs.join(', ')}): the same types exactly (a record's fields in the same order), the implementation's State first` });
       continue;
     }
     if (!sameTypes([i.ret], [s.ret])) {
-      diags.push({ loc: i.loc, construct: `the operation ${i.name}`, message: `it returns ${typeToString(i.ret)} but the spec returns ${typeToString(s.ret)}: write the spec's type` });
+      const [mine, theirs] = contrast(i.ret, s.ret);
+      diags.push({ loc: i.loc, construct: `the operation ${i.name}`, message: `it returns ${mine} but the spec returns ${theirs}: write the spec's type (a record's fields in the same order, of the same types)` });
       continue;
     }
     operations.push({ name: s.name, spec: s, impl: i });
@@ -140,4 +143,12 @@ export function loadSubsystem(project: Project, name: string, specFile: string, 
     smallScope: lowering.smallScope(specFile),
     runtime: loader(project, name, specFile, implFile),
   };
+}
+
+/** Two types as a message tells them apart: their names, or where those are equal, a record's fields in order (red-team t30). */
+function contrast(a: Type, b: Type): [string, string] {
+  const [x, y] = [typeToString(a), typeToString(b)];
+  if (x !== y) return [x, y];
+  const fields = (t: Type) => (t.k === 'record' ? `${t.name} { ${t.fields.map((f) => `${f.name}: ${typeToString(f.type)}`).join('; ')} }` : typeToString(t));
+  return [fields(a), fields(b)];
 }

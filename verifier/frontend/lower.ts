@@ -1129,6 +1129,7 @@ class FunctionLowering {
     let spreads = false;
     for (const p of e.getProperties()) {
       if (Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) {
+        if (!Node.isIdentifier(p.getNameNode())) reject(locOf(p.getNameNode()), `the property name ${p.getNameNode().getText()}`, 'write the field name plainly ({ w: ... }): quoted and computed names are outside the subset');
         const name = p.getName();
         const f = expected.fields.find((x) => x.name === name);
         if (!f) reject(locOf(p), `the field ${name}`, `${expected.name} has no field ${name}`);
