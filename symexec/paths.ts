@@ -154,7 +154,7 @@ class Run implements PathObserver {
   private readonly consumed = new Set<string>();
   private readonly owned = new Set<string>();
   /** handles removed from places of the parameters on the path, by name (see PathRecord.taken) */
-  private readonly taken = new Map<string, Term>();
+  private readonly taken = new Map<string, { old: Term; back: Term }>();
   /**
    * The name of what this path last stored into a scalar place of a parameter, by the place's
    * name: a later read of the place is that value (`t.items[i] = 0` then `t.items[i]` is NULL, not
@@ -242,10 +242,12 @@ class Run implements PathObserver {
       const was = this.storedNames.has(at) ? this.storedNames.get(at) : at;
       const old = this.m.readLeaf(place, []);
       if (was !== undefined && old.sort.k === 'Int' && T.intValue(old) === undefined) {
-        this.taken.set(was, old);
+        this.taken.set(was, { old, back: T.eq(old, v.t) });
         // a handle this path stored there and removes again is no longer handed to the caller
         if (was !== at && old !== v.t) this.escaped.delete(was);
       }
+      // a handle taken out before and stored (back) into a place of the arguments is the caller's again
+      if (name !== undefined && name !== was) this.taken.delete(name);
       this.storedNames.set(at, name ?? literalName(v.t));
     }
   }
@@ -362,7 +364,7 @@ class Run implements PathObserver {
       escaped,
       consumed: new Set([...this.consumed].map(rename)),
       owned: this.owned,
-      taken: new Map([...this.taken].map(([k, t]) => [rename(k), t])),
+      taken: new Map([...this.taken].map(([k, x]) => [rename(k), x])),
       exitLoc: this.exitLoc ?? this.fn.loc,
       conflicts: [...this.ops].filter(([, o]) => o.inc && o.dec).map(([counter, o]) => ({ counter, inc: o.inc!, dec: o.dec! })),
       replacedHere,
@@ -526,6 +528,9 @@ class Run implements PathObserver {
         const post = entry.post.get(l.key ? `${p.name}.${l.key}` : p.name);
         if (post) this.m.writeLeaf(a.ref, l.segs, sub(post));
       }
+      // what this path stored there may have been overwritten: reads go back to the place's name
+      const under = this.refName(a.ref);
+      for (const k of [...this.storedNames.keys()]) if (k === under || k.startsWith(under + '.') || k.startsWith(under + '[')) this.storedNames.delete(k);
       // locals pointing into a record the callee replaced would still see the old one in TypeScript
       for (const r of callee.replaced) {
         if (r.param !== i || !entry.replacedHere.includes(replacedKey(r.param, r.path))) continue;
@@ -543,7 +548,7 @@ class Run implements PathObserver {
     for (const x of entry.escaped) if (x !== 'ret' && !x.startsWith('ret.') && !(entry.taken.has(x) && entry.ret?.prov === x)) this.escaped.add(mapProv(x));
     for (const x of entry.consumed) this.consumed.add(mapProv(x));
     // a handle the callee took out of our arguments is ours now (unless it handed it back)
-    for (const [x, t] of entry.taken) if (x !== 'ret' && !x.startsWith('ret.')) this.taken.set(mapProv(x), sub(t));
+    for (const [x, t] of entry.taken) if (x !== 'ret' && !x.startsWith('ret.')) this.taken.set(mapProv(x), { old: sub(t.old), back: sub(t.back) });
     this.hidden.push(...hidden);
     this.calls.push({ fn: callee.fn.name, key: callee.fn.key, loc: e.loc, entry: entry.id, hidden: renamed });
     this.steps.push({ loc: e.loc, what: callee.paths.length > 1 && entry.id >= 0 ? `${callee.fn.name} case ${entry.id + 1}/${callee.paths.length}` : `${callee.fn.name}` });

@@ -79,9 +79,11 @@ export interface PathRecord {
   /**
    * Handles removed from a place of the parameters (the place overwritten: `t.items[i] = 0`), by
    * name, with their value: the reference the place held is the function's now (the mirror of a
-   * handle stored there escaping), when that value is not NULL.
+   * handle stored there escaping), when that value is not NULL and the value stored over it is
+   * another handle (`back`: the condition that it is the same one, stored back, so that the place
+   * still holds that reference).
    */
-  taken: Map<string, Term>;
+  taken: Map<string, { old: Term; back: Term }>;
   /** the return statement that ends the path (the function for a void function's end) */
   exitLoc: Loc;
   /** counters this function's own body both increments and decrements on the path */

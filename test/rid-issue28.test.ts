@@ -101,6 +101,8 @@ describe('remove, then put', () => {
       ['evict', 'rc/escape-leak', 'obj(t.items[k])'],
       ['evict_quiet', 'rc/ipp', 'obj(t.items[k])'],
       ['remove_twice', 'rc/borrowed-underflow', 'obj(t.items[k])'],
+      ['replace_noget', 'rc/borrowed-underflow', 'obj(t.items[k])'],
+      ['restore_then_put', 'rc/borrowed-underflow', 'obj(t.items[k])'],
     ]);
     for (const b of r.bugs) expect(b.replay.confirmed, b.replay.detail).toBe(true);
     const ipp = r.bugs.find((b) => b.finding.fn.name === 'evict_quiet')!;
@@ -111,6 +113,16 @@ describe('remove, then put', () => {
     expect((w.find((x) => x.name === 't')!.value as { items: number[] }).items[k]).not.toBe(0);
     expect(r.unconfirmed).toEqual([]);
     expect(r.analysis.unknowns).toEqual([]);
+  });
+
+  it('a handle stored back is the place\'s again: putting it is an over-put, unless a reference was taken for it', () => {
+    const back = r.bugs.find((b) => b.finding.fn.name === 'replace_noget')!;
+    expect(back.finding.message).toContain('stores the same handle back into t.items[k]');
+    // the witness is the caller passing the very object the slot holds
+    const w = Object.fromEntries(back.replay.witness.args.map((x) => [x.name, x.value])) as { t: { items: number[] }; k: number; n: number };
+    expect(w.t.items[w.k]).toBe(w.n);
+    expect(w.n).not.toBe(0);
+    clean(r, 'replace_get');
   });
 });
 

@@ -22,6 +22,14 @@ function holds(q: PathRecord, k: string): 'owned' | 'taken' | undefined {
   return q.taken.has(provOf(k)) ? 'taken' : undefined;
 }
 
+/** The value a counter's name stands for on a path, where it is known: a scalar parameter, a handle a call handed out. */
+function valueOf(fp: FunctionPaths, p: PathRecord, name: string): T.Term | undefined {
+  const param = fp.params.find((x) => x.name === name && x.type.k === 'int');
+  if (param) return T.mkConst(param.smt, T.INT);
+  const h = p.hidden.find((x) => x.prov === name && x.c.sort.k === 'Int');
+  return h?.c;
+}
+
 export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<number, string>, st: FunctionStats, pool: SolverPool, timeoutMs: number, reported: Set<string>, returnsNew: string[]): Promise<void> {
   const paths = fp.paths;
   const isParamKey = (prov: string) => fp.params.some((p) => prov === p.name || prov.startsWith(p.name + '.') || prov.startsWith(p.name + '['));
@@ -39,6 +47,7 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
       const prov = provOf(k);
       let rule: RuleId | undefined;
       let message = '';
+      let back = false;
       // on how many paths the same happens (a leak on every path is RID's consistent miss)
       const alike = (q: PathRecord) => (d > 0 ? (q.deltas.get(k) ?? 0) > 0 && !q.escaped.has(prov) : (q.deltas.get(k) ?? 0) < floor(q, k));
       const n = paths.filter(alike).length;
@@ -54,15 +63,44 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
             ? `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths}, but the parameter is borrowed (declare owned(${prov}, '${k.split('(')[0]}') if the caller hands over its reference, under the branch of the outcomes where it does)`
             : `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths}: the function releases a reference it does not hold (${p.consumed.has(prov) ? 'it already handed it over to a consuming call' : 'the object was obtained without a reference of its own: a borrowed result'})`;
       }
+      let model = models.get(p.id);
+      if (!rule && d === -1 && holds(p, k) === 'taken') {
+        // released once, as taken; but where the path stored the same handle back, the place holds
+        // that reference again: the release is of a reference the function does not hold
+        const t = p.taken.get(prov)!;
+        // (a reference taken on the same object under another name, `obj_get(n)` with n the very
+        // handle, makes up for it: the object's net change, over the names whose value is known)
+        let net: T.Term = T.mkInt(-1);
+        for (const [k2, d2] of p.deltas) {
+          if (k2 === k || k2.split('(')[0] !== k.split('(')[0]) continue;
+          const v = valueOf(fp, p, provOf(k2));
+          if (v) net = T.add(net, T.ite(T.eq(v, t.old), T.mkInt(d2), T.mkInt(0)));
+        }
+        const goal = T.and(...fp.facts, p.pc, T.not(T.eq(t.old, T.mkInt(0))), t.back, T.lt(net, T.mkInt(0)));
+        if (T.isFalse(goal)) continue;
+        const [r] = await solve(pool, [goal], timeoutMs, `${fp.fn.name}.back`);
+        st.queries++;
+        st.queryMs.push(r.ms);
+        if (r.status === 'unknown') {
+          st.unknown++;
+          a.unknowns.push({ fn: fp.fn, what: `rc/borrowed-underflow on ${k} (path ${p.id + 1})`, reason: r.reason ?? 'unknown' });
+          continue;
+        }
+        if (r.status !== 'sat') continue;
+        rule = 'rc/borrowed-underflow';
+        message = `${fp.fn.name}: ${k} ends at -1 on a path that stores the same handle back into ${prov}: the place still holds that reference, and the function releases it`;
+        model = r.model;
+        back = true;
+      }
       if (!rule) continue;
-      const model = models.get(p.id);
       if (model === undefined) {
         a.unknowns.push({ fn: fp.fn, what: `${rule} on ${k}`, reason: 'no model for the path (its feasibility is unknown)' });
         continue;
       }
       seen.add(k);
-      const better = await witnessModel(pool, T.and(...fp.facts, p.pc), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), model, timeoutMs, st, fp.elementFacts);
-      a.findings.push({ rule, fn: fp.fn, counter: k, field: false, held: rule === 'rc/borrowed-underflow' && holds(p, k) !== undefined, paths: [{ path: p, delta: fmt(d), hidden: p.hidden.map((h) => h.c) }], model: better, message });
+      // (the witness of a handle stored back must keep it stored back: no distinct-handles preference)
+      const better = back ? model : await witnessModel(pool, T.and(...fp.facts, p.pc), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), model, timeoutMs, st, fp.elementFacts);
+      a.findings.push({ rule, fn: fp.fn, counter: k, field: false, held: rule === 'rc/borrowed-underflow' && holds(p, k) !== undefined && !back, paths: [{ path: p, delta: fmt(d), hidden: p.hidden.map((h) => h.c) }], model: better, message });
     }
   }
   // 2. a reference the function holds (an owned parameter, the caller handing over one; a handle
@@ -81,7 +119,8 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
       let goal = T.and(...fp.facts, p.pc);
       let model = models.get(p.id);
       if (holds(p, k) === 'taken') {
-        goal = T.and(goal, T.not(T.eq(p.taken.get(prov)!, T.mkInt(0))));
+        const t = p.taken.get(prov)!;
+        goal = T.and(goal, T.not(T.eq(t.old, T.mkInt(0))), T.not(t.back));
         if (T.isFalse(goal)) continue;
         const [r] = await solve(pool, [goal], timeoutMs, `${fp.fn.name}.taken`);
         st.queries++;
