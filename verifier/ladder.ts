@@ -39,8 +39,9 @@ export const BARE_RLIMIT = 150_000;
  * from the small scope): at the desk a broken edit is the common case (issue 24, item 9). Chosen
  * from the kernel's counts (`verify kernel --no-cache`, PUSHBUTTON_TRACE=1; bench/README.md,
  * "Counterexamples as fast as proofs"): its stage-2 proofs need at most 0.61 M, but for
- * clone#equiv, which goes past the quarter and is proved at rung 4 (4.2 M); so 2e costs the
- * correct kernel 1 M more, and a broken goal 1 M instead of 8 M.
+ * clone#equiv (past 8 M in the old rung 2's job, 4.3 M alone at 2f); so a broken goal spends 1 M
+ * here instead of 8 M. The price is on correct goals above it: GPUvm's five goals of 1.3-4.5 M
+ * at rung 2 pay 2e and a vain small-scope search, about 32 M of its 58.5 M in all.
  */
 export const EARLY_FULL_RLIMIT = 1_000_000;
 
