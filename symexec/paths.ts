@@ -39,6 +39,13 @@ export interface PathOptions {
   maxPaths?: number;
   /** `f3` etc.: prefixes SMT names so functions never share constants */
   prefix: string;
+  /**
+   * Follow what a path stores into places of the parameters: the handles it removes
+   * (PathRecord.taken) and the names later reads give (default true). Off where nothing is counted
+   * (no refcount API in the program): there names do not matter, and the records would only keep
+   * helpers from being joined into one case, which costs paths.
+   */
+  removals?: boolean;
 }
 
 /** Thrown by a run whose path condition folds to false (a failed assume, an impossible callee case). */
@@ -137,6 +144,7 @@ class Run implements PathObserver {
   private readonly fn: Func;
   private readonly summaries: Map<string, FunctionPaths>;
   private readonly prefix: string;
+  private readonly removals: boolean;
   private readonly params: ParamInput[];
   /** the parameters' roots in the evaluator's heap, by root id */
   private readonly paramRoots = new Map<number, string>();
@@ -174,6 +182,7 @@ class Run implements PathObserver {
     this.fn = c.fn;
     this.summaries = c.summaries;
     this.prefix = c.opts.prefix;
+    this.removals = c.opts.removals ?? true;
     this.params = c.params;
     this.m = new Machine(c.opts.program, { expandLimit: EXPAND, paths: this });
   }
@@ -235,7 +244,7 @@ class Run implements PathObserver {
     const provs = v.k === 's' ? (name ? [name] : []) : [...(this.held.get(v.ref.root) ?? [])];
     if (this.paramRoots.has(place.root)) provs.forEach((p) => this.escaped.add(p));
     else if (provs.length) this.held.set(place.root, new Set([...(this.held.get(place.root) ?? []), ...provs]));
-    if (v.k === 's' && this.paramRoots.has(place.root) && isScalar(place.type)) {
+    if (this.removals && v.k === 's' && this.paramRoots.has(place.root) && isScalar(place.type)) {
       // the handle the place held until now leaves it: its reference is the function's (taken),
       // unless it is NULL; and the place now holds (and later reads give) the stored value
       const at = this.refName(place);

@@ -184,11 +184,13 @@ export async function analyse(root: string, files: string[], opts: RidOptions): 
   rlimit = opts.rlimit ?? RID_RLIMIT;
   rlimitSpent = 0;
   let fnIndex = 0;
+  // handles removed from the arguments matter only where something is counted
+  const removals = order.some((f) => countsReferences(program, f));
   for (const fn of order) {
     const t0 = performance.now();
     let fp: FunctionPaths;
     try {
-      fp = new PathEvaluator(fn, summaries, { program, prefix: `f${fnIndex++}`, maxPaths: opts.maxPaths }).run();
+      fp = new PathEvaluator(fn, summaries, { program, prefix: `f${fnIndex++}`, maxPaths: opts.maxPaths, removals }).run();
     } catch (e) {
       // a construct the path evaluator does not model: skip this function (and so its callers),
       // say why, and keep checking the others
