@@ -3,6 +3,7 @@
 
 import { formatDiagnostic, formatLoc } from './diagnostics.ts';
 import type { SubsystemOutcome, OperationOutcome, GoalOutcome } from './run.ts';
+import { deepEqual, type Counterexample } from './counterexample.ts';
 import { toolVersion } from './version.ts';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -171,8 +172,52 @@ export function summaryOf(subs: SubsystemOutcome[]) {
 }
 
 export function jsonDocument(subs: SubsystemOutcome[], meta: Record<string, unknown>): unknown {
-  return { schemaVersion: JSON_SCHEMA_VERSION, tool: 'pushbutton', command: 'verify', ...meta, exitCode: exitCode(subs), summary: summaryOf(subs), subsystems: subs };
+  const compacted = subs.map((sub) => ({ ...sub, operations: sub.operations.map((op) => ({ ...op, goals: op.goals.map((g) => (g.counterexample ? { ...g, counterexample: compactCounterexample(g.counterexample) } : g)) })) }));
+  return { schemaVersion: JSON_SCHEMA_VERSION, tool: 'pushbutton', command: 'verify', ...meta, exitCode: exitCode(subs), summary: summaryOf(subs), subsystems: compacted };
 }
+
+/** An array longer than this is written in --json as `{ length, elements }` (see compactCounterexample). */
+const JSON_WHOLE_ARRAY = 64;
+
+/**
+ * A counterexample for --json, with what the text report shows: arrays of up to 64 elements
+ * whole, longer ones as `{ length, elements }` holding only the elements at "hot" indices (the
+ * scalar inputs' values) or that the operation changed. A kernel state is 8,192 pages of 512
+ * entries: written whole, two of them are more text than a string can hold, and `--json` crashed.
+ */
+function compactCounterexample(c: Counterexample): Counterexample {
+  const hot = hotIndices(c.inputs.map((x) => x.value));
+  const pack = (a: unknown, b: unknown): [unknown, unknown] => {
+    if (Array.isArray(a)) {
+      const other = Array.isArray(b) ? b : [];
+      if (a.length <= JSON_WHOLE_ARRAY) {
+        const both = a.map((x, i) => pack(x, other[i]));
+        return [both.map(([x]) => x), Array.isArray(b) ? both.map(([, y]) => y) : b];
+      }
+      const ea: Record<string, unknown> = {};
+      const eb: Record<string, unknown> = {};
+      a.forEach((x, i) => {
+        if (hot.has(i) || !deepEqual(x, other[i])) [ea[i], eb[i]] = pack(x, other[i]);
+      });
+      return [{ length: a.length, elements: ea }, Array.isArray(b) ? { length: b.length, elements: eb } : b];
+    }
+    if (a && typeof a === 'object' && !(a instanceof Map)) {
+      const ob = b && typeof b === 'object' ? (b as Record<string, unknown>) : undefined;
+      const oa: Record<string, unknown> = {};
+      const ox: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(a)) [oa[k], ox[k]] = pack(x, ob?.[k]);
+      return [oa, ob ? ox : b];
+    }
+    return [a, b];
+  };
+  const inputs = c.inputs.map((x) => {
+    const after = x.role === 'impl' ? c.implAfter : x.role === 'spec' ? c.specAfter : undefined;
+    return { ...x, value: pack(x.value, after)[0] };
+  });
+  const after = (role: 'impl' | 'spec', v: unknown) => (v === undefined ? undefined : pack(c.inputs.find((x) => x.role === role)?.value ?? v, v)[1]);
+  return { ...c, inputs, implAfter: after('impl', c.implAfter), specAfter: after('spec', c.specAfter) };
+}
+
 
 /** The document as text: counterexample values that are bigints are written as numbers. */
 export function jsonText(doc: unknown): string {

@@ -1,0 +1,40 @@
+// `verify --json` writes counterexamples as the text report shows them: large arrays by their hot
+// and changed elements only. A kernel refutation's two states (8,192 pages of 512 entries each)
+// written whole were more text than a string can hold, and --json ended in "internal error".
+import { describe, it, expect } from 'vitest';
+import { jsonDocument, jsonText } from '../verifier/report.ts';
+import type { SubsystemOutcome } from '../verifier/run.ts';
+
+function outcome(before: unknown, after: unknown, arg: number): SubsystemOutcome {
+  const goal = {
+    id: 'k.op#result', kind: 'result', theorem: 'refinement', status: 'refuted', message: 'm', loc: { file: '/x/impl.ts', line: 1, col: 1 }, ms: 1,
+    counterexample: { inputs: [{ role: 'impl', name: 's', value: before }, { role: 'arg', name: 'i', value: arg }], implAfter: after, implResult: 0, specResult: 1, replay: 'results differ', confirmed: true },
+  };
+  return { name: 'k', specFile: '/x/spec.ts', implFile: '/x/impl.ts', status: 'refuted', diagnostics: [], operations: [{ name: 'op', status: 'refuted', ms: 1, goals: [goal] }], frontMs: 0, solverMs: 0 } as unknown as SubsystemOutcome;
+}
+
+describe('verify --json: counterexamples', () => {
+  it('writes an array of more than 64 elements as its length and its hot and changed elements', () => {
+    const pages = Array.from({ length: 8192 }, () => ({ refs: 0, entries: Array.from({ length: 512 }, () => 0) }));
+    const after = pages.map((p, i) => (i === 7 ? { refs: 1, entries: p.entries.map((e, j) => (j === 3 ? 9 : e)) } : p));
+    const doc = JSON.parse(jsonText(jsonDocument([outcome({ pages, n: 2 }, { pages: after, n: 2 }, 100)], {}))) as { subsystems: { operations: { goals: { counterexample: { inputs: { value: unknown }[]; implAfter: unknown } }[] }[] }[] };
+    const cex = doc.subsystems[0].operations[0].goals[0].counterexample;
+    const before = cex.inputs[0].value as { pages: { length: number; elements: Record<string, { refs: number; entries: { length: number; elements: Record<string, number> } }> }; n: number };
+    expect(before.n).toBe(2);
+    expect(before.pages.length).toBe(8192);
+    // page 7 changed; 100 (the argument i) and 2 (the state's scalar n) are hot, as in the text
+    // report; inside page 7, entry 3 changed and entries 2 and 100 are hot
+    expect(Object.keys(before.pages.elements).sort()).toEqual(['100', '2', '7']);
+    expect(before.pages.elements['7'].entries.elements).toEqual({ 2: 0, 3: 0, 100: 0 });
+    const afterPages = (cex.implAfter as typeof before).pages;
+    expect(afterPages.elements['7'].refs).toBe(1);
+    expect(afterPages.elements['7'].entries.elements['3']).toBe(9);
+    expect(cex.inputs[1].value).toBe(100);
+  });
+
+  it('keeps arrays of up to 64 elements whole', () => {
+    const doc = JSON.parse(jsonText(jsonDocument([outcome({ a: [1, 2, 3] }, { a: [1, 5, 3] }, 0)], {}))) as { subsystems: { operations: { goals: { counterexample: { inputs: { value: unknown }[]; implAfter: unknown } }[] }[] }[] };
+    const cex = doc.subsystems[0].operations[0].goals[0].counterexample;
+    expect([cex.inputs[0].value, cex.implAfter]).toEqual([{ a: [1, 2, 3] }, { a: [1, 5, 3] }]);
+  });
+});
