@@ -251,9 +251,10 @@ class Run implements PathObserver {
       const was = this.storedNames.has(at) ? this.storedNames.get(at) : at;
       const old = this.m.readLeaf(place, []);
       if (was !== undefined && old.sort.k === 'Int' && T.intValue(old) === undefined) {
-        this.taken.set(was, { old, back: T.eq(old, v.t) });
-        // a handle this path stored there and removes again is no longer handed to the caller
-        if (was !== at && old !== v.t) this.escaped.delete(was);
+        // (only what the place held at entry: a handle this path stored there itself and removes
+        // again brings no reference with it, and is no longer handed to the caller)
+        if (was === at) this.taken.set(was, { old, back: T.eq(old, v.t) });
+        else if (old !== v.t) this.escaped.delete(was);
       }
       // a handle taken out before and stored (back) into a place of the arguments is the caller's again
       if (name !== undefined && name !== was) this.taken.delete(name);

@@ -103,6 +103,8 @@ describe('remove, then put', () => {
       ['remove_twice', 'rc/borrowed-underflow', 'obj(t.items[k])'],
       ['replace_noget', 'rc/borrowed-underflow', 'obj(t.items[k])'],
       ['restore_then_put', 'rc/borrowed-underflow', 'obj(t.items[k])'],
+      // (removing what the path itself stored there brings no reference)
+      ['stash_unstash_put', 'rc/borrowed-underflow', 'obj(obj_peek()@78:13)'],
     ]);
     for (const b of r.bugs) expect(b.replay.confirmed, b.replay.detail).toBe(true);
     const ipp = r.bugs.find((b) => b.finding.fn.name === 'evict_quiet')!;
