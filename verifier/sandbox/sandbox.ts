@@ -16,7 +16,7 @@
 // and loads again, when next asked).
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { tsxLoaderUrl } from '../tsx-loader.ts';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
@@ -77,14 +77,6 @@ const TAIL = 8_000;
 
 const RUNNER = fileURLToPath(new URL('./runner.ts', import.meta.url));
 
-/** tsx resolved from this file (as the solver pool does), whatever runner started the verifier. */
-function tsxLoaderUrl(): string {
-  try {
-    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  } catch {
-    return 'tsx';
-  }
-}
 
 type Event = { kind: 'msg'; msg: FromChild } | { kind: 'exit'; code: number | null; signal: string | null };
 

@@ -2,8 +2,8 @@
 // is kept for the next pool (pool.ts schedules jobs on these).
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tsxLoaderUrl } from '../tsx-loader.ts';
+import { fileURLToPath } from 'node:url';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 /** A worker gets this long to load tsx + Z3 before it is considered dead. */
@@ -13,18 +13,6 @@ const STDERR_TAIL = 4_000;
 
 const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
-/**
- * The child must run TypeScript, whatever runner started the parent (tsx,
- * vitest, ...), and whatever the cwd is: resolve tsx from this file, not from
- * the cwd as a bare `--import tsx` would.
- */
-function tsxLoaderUrl(): string {
-  try {
-    return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  } catch {
-    return 'tsx';
-  }
-}
 
 function forkWorker(): ChildProcess {
   return fork(WORKER_PATH, [], {
