@@ -490,6 +490,8 @@ class Run implements PathObserver {
 
   /** Adds one case of the callee to the path: its condition, effects and result, renamed for this call. */
   private instantiate(callee: FunctionPaths, entry: PathRecord, args: SVal[], e: Expr & { k: 'call' }): SVal {
+    // what this path itself stored into places of the arguments, as the callee found them
+    const storedBefore = new Map(this.storedNames);
     const sigma = new Map<Term, Term>();
     const argProv: string[] = [];
     callee.params.forEach((p, i) => {
@@ -555,10 +557,17 @@ class Run implements PathObserver {
     for (const k of entry.touched) this.touched.add(mapKey(k));
     // the callee's own result escaping to its caller (us) is not an escape from our function
     // (nor is a handle it took out of our arguments and returns: it comes back to us)
+    // a handle the callee took out of our arguments is ours now (unless it handed it back); one
+    // this path stored there itself is simply no longer handed to the caller, as when this path
+    // overwrites it (stored) (red-team round 7, t08: cleared by a helper, it stayed "escaped")
+    for (const [x, t] of entry.taken) {
+      if (x === 'ret' || x.startsWith('ret.')) continue;
+      const place = mapProv(x);
+      if (!storedBefore.has(place)) this.taken.set(place, { old: sub(t.old), back: sub(t.back) });
+      else if (storedBefore.get(place) !== undefined) this.escaped.delete(storedBefore.get(place)!);
+    }
     for (const x of entry.escaped) if (x !== 'ret' && !x.startsWith('ret.') && !(entry.taken.has(x) && entry.ret?.prov === x)) this.escaped.add(mapProv(x));
     for (const x of entry.consumed) this.consumed.add(mapProv(x));
-    // a handle the callee took out of our arguments is ours now (unless it handed it back)
-    for (const [x, t] of entry.taken) if (x !== 'ret' && !x.startsWith('ret.')) this.taken.set(mapProv(x), { old: sub(t.old), back: sub(t.back) });
     this.hidden.push(...hidden);
     this.calls.push({ fn: callee.fn.name, key: callee.fn.key, loc: e.loc, entry: entry.id, hidden: renamed });
     this.steps.push({ loc: e.loc, what: callee.paths.length > 1 && entry.id >= 0 ? `${callee.fn.name} case ${entry.id + 1}/${callee.paths.length}` : `${callee.fn.name}` });

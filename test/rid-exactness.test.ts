@@ -43,6 +43,14 @@ describe('verify rid where the model may differ from the run', () => {
     expect(st('owned_halves').unknown).toBeGreaterThan(0);
   }, 60_000);
 
+  it('round 7: a handle cleared by a helper is not the caller\'s; one stored in the caller\'s map is never a confirmed leak', async () => {
+    const r = await runRid({ root: REPO, paths: [fixture('escapes.ts')], timeoutMs: 10_000, jobs: 1 });
+    const verdict = (fn: string) => r.bugs.filter((b) => b.finding.fn.name === fn).map((b) => `${b.finding.rule} ${b.replay.confirmed}`);
+    expect(verdict('store_then_clear')).toEqual(['rc/escape-leak true']);
+    expect(verdict('store_in_map')).toEqual([]);
+    expect(r.unconfirmed.filter((u) => u.finding.fn.name === 'store_in_map').map((u) => u.replay.detail)).toEqual([expect.stringMatching(/reachable by the caller \(r\.m\.get\(\d+\)\)/)]);
+  }, 60_000);
+
   it('a declaration cut at the path cap makes its callers incomplete (exit 3), also under --filter', async () => {
     for (const filter of [undefined, ['caller']]) {
       const r = await runRid({ root: REPO, paths: [fixture('capped-decl.ts')], timeoutMs: 10_000, jobs: 1, maxPaths: 3, filter });

@@ -14,6 +14,7 @@ import { decode } from '../counterexample.ts';
 import { sandboxModules } from '../frontend/emit.ts';
 import { Sandbox, RunFailure } from '../sandbox/sandbox.ts';
 import { fromWire } from '../sandbox/wire.ts';
+import { SMap } from '../prelude.ts';
 import type { SideAnswer, SideItem } from './run-side.ts';
 import { isCounterType } from '../../symexec/summary.ts';
 import { counterNames, type Analysis, type Finding } from './analyse.ts';
@@ -250,6 +251,16 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
  */
 function handedOn(result: unknown, args: { name: string; before: unknown; after: unknown }[], values: Set<unknown>): string | undefined {
   const find = (after: unknown, before: unknown, name: string): string | undefined => {
+    // a map of the arguments holds what was set in it (red-team round 7, t22: a handle stored in
+    // the caller's map was "confirmed" leaked, the map's entries unseen)
+    if (after instanceof SMap) {
+      const was = before instanceof SMap ? before : undefined;
+      for (const k of after.keys()) {
+        const hit = find(after.get(k), was?.has(k) ? was.get(k) : undefined, `${name}.get(${JSON.stringify(k)})`);
+        if (hit) return hit;
+      }
+      return undefined;
+    }
     if (after && typeof after === 'object') {
       for (const [k, x] of Object.entries(after)) {
         const was = before && typeof before === 'object' ? (before as Record<string, unknown>)[k] : undefined;
