@@ -70,9 +70,10 @@ function contentHash(file: string): string {
   }
 }
 
+/** The names in a folder (without SKIP's: the proof cache's own folder appears during a run). */
 function listingHash(dir: string): string {
   try {
-    return sha256(fs.readdirSync(dir).sort().join('\0'));
+    return sha256(fs.readdirSync(dir).filter((n) => !SKIP(n)).sort().join('\0'));
   } catch {
     return 'unreadable';
   }
