@@ -39,6 +39,17 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
   };
   // the least a counter may end at on a path: -1 where the function holds a reference, else 0
   const floor = (q: PathRecord, k: string) => (holds(q, k) ? -1 : 0);
+  /** One query, counted: `{ model }` when sat, undefined when unsat or unknown (an unknown is recorded as `what`). */
+  const witness = async (goal: T.Term, tag: string, what: string): Promise<{ model?: string } | undefined> => {
+    const [r] = await solve(pool, [goal], timeoutMs, `${fp.fn.name}.${tag}`);
+    st.queries++;
+    st.queryMs.push(r.ms);
+    if (r.status === 'unknown') {
+      st.unknown++;
+      a.unknowns.push({ fn: fp.fn, what, reason: r.reason ?? 'unknown' });
+    }
+    return r.status === 'sat' ? { model: r.model } : undefined;
+  };
   const seen = new Set<string>();
   // 1. a local reference kept, a reference released that is not held
   for (const p of paths) {
@@ -78,18 +89,11 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
         }
         const goal = T.and(...fp.facts, p.pc, T.not(T.eq(t.old, T.mkInt(0))), t.back, T.lt(net, T.mkInt(0)));
         if (T.isFalse(goal)) continue;
-        const [r] = await solve(pool, [goal], timeoutMs, `${fp.fn.name}.back`);
-        st.queries++;
-        st.queryMs.push(r.ms);
-        if (r.status === 'unknown') {
-          st.unknown++;
-          a.unknowns.push({ fn: fp.fn, what: `rc/borrowed-underflow on ${k} (path ${p.id + 1})`, reason: r.reason ?? 'unknown' });
-          continue;
-        }
-        if (r.status !== 'sat') continue;
+        const found = await witness(goal, 'back', `rc/borrowed-underflow on ${k} (path ${p.id + 1})`);
+        if (found === undefined) continue;
         rule = 'rc/borrowed-underflow';
         message = `${fp.fn.name}: ${k} ends at -1 on a path that stores the same handle back into ${prov}: the place still holds that reference, and the function releases it`;
-        model = r.model;
+        model = found.model;
         back = true;
       }
       if (!rule) continue;
@@ -122,16 +126,9 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
         const t = p.taken.get(prov)!;
         goal = T.and(goal, T.not(T.eq(t.old, T.mkInt(0))), T.not(t.back));
         if (T.isFalse(goal)) continue;
-        const [r] = await solve(pool, [goal], timeoutMs, `${fp.fn.name}.taken`);
-        st.queries++;
-        st.queryMs.push(r.ms);
-        if (r.status === 'unknown') {
-          st.unknown++;
-          a.unknowns.push({ fn: fp.fn, what: `rc/escape-leak on ${k} (path ${p.id + 1})`, reason: r.reason ?? 'unknown' });
-          continue;
-        }
-        if (r.status !== 'sat') continue;
-        model = r.model;
+        const found = await witness(goal, 'taken', `rc/escape-leak on ${k} (path ${p.id + 1})`);
+        if (found === undefined) continue;
+        model = found.model;
       }
       if (model === undefined) {
         a.unknowns.push({ fn: fp.fn, what: `rc/escape-leak on ${k}`, reason: 'no model for the path (its feasibility is unknown)' });
@@ -164,15 +161,8 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
       if (d === 1) continue;
       // a NULL result (0) carries no reference: only a path that can return non-NULL breaks it
       const nonNull = p.ret.t && p.ret.t.sort.k === 'Int' ? T.not(T.eq(p.ret.t, T.mkInt(0))) : T.TRUE;
-      const [r] = await solve(pool, [T.and(...fp.facts, p.pc, nonNull)], timeoutMs, `${fp.fn.name}.contract`);
-      st.queries++;
-      st.queryMs.push(r.ms);
-      if (r.status === 'unknown') {
-        st.unknown++;
-        a.unknowns.push({ fn: fp.fn, what: `rc/return-contract on path ${p.id + 1}`, reason: r.reason ?? 'unknown' });
-        continue;
-      }
-      if (r.status !== 'sat') continue;
+      const found = await witness(T.and(...fp.facts, p.pc, nonNull), 'contract', `rc/return-contract on path ${p.id + 1}`);
+      if (found === undefined) continue;
       const what = !name
         ? 'a value no reference was taken on'
         : name === 'ret'
@@ -182,7 +172,7 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
             : /^-?\d+$/.test(name)
               ? `the handle ${name} (a constant)`
               : name;
-      const model = await witnessModel(pool, T.and(...fp.facts, p.pc, nonNull), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), r.model ?? '', timeoutMs, st, fp.elementFacts);
+      const model = await witnessModel(pool, T.and(...fp.facts, p.pc, nonNull), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), found.model ?? '', timeoutMs, st, fp.elementFacts);
       a.findings.push({
         rule: 'rc/return-contract',
         fn: fp.fn,
