@@ -1,7 +1,7 @@
 // Which spec and which implementations `verify commute TARGET` takes (issue 29, item 4): every
 // implementation of the spec (impl.ts and impl.VARIANT.ts, as docs/commute.md says), one when the
-// target names an implementation file, none for a spec not implemented yet (its pairs are still
-// analysed); and a spec named by its file path keeps its folder's name.
+// target names an implementation file, none for a spec that has no implementation file (its pairs
+// are still analysed); and a spec named by its file path keeps its folder's name.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
