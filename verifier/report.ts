@@ -210,12 +210,14 @@ function compactCounterexample(c: Counterexample): Counterexample {
     }
     return [a, b];
   };
-  const inputs = c.inputs.map((x) => {
-    const after = x.role === 'impl' ? c.implAfter : x.role === 'spec' ? c.specAfter : undefined;
-    return { ...x, value: pack(x.value, after)[0] };
-  });
-  const after = (role: 'impl' | 'spec', v: unknown) => (v === undefined ? undefined : pack(c.inputs.find((x) => x.role === role)?.value ?? v, v)[1]);
-  return { ...c, inputs, implAfter: after('impl', c.implAfter), specAfter: after('spec', c.specAfter) };
+  // each state packed once, beside its state afterwards (one walk of both)
+  const afterOf = (role: string) => (role === 'impl' ? c.implAfter : role === 'spec' ? c.specAfter : undefined);
+  const packed = c.inputs.map((x) => pack(x.value, afterOf(x.role)));
+  const after = (role: 'impl' | 'spec', v: unknown) => {
+    const k = c.inputs.findIndex((x) => x.role === role);
+    return v === undefined ? undefined : k >= 0 ? packed[k][1] : pack(v, v)[1];
+  };
+  return { ...c, inputs: c.inputs.map((x, k) => ({ ...x, value: packed[k][0] })), implAfter: after('impl', c.implAfter), specAfter: after('spec', c.specAfter) };
 }
 
 
