@@ -17,7 +17,6 @@ export const FOLDERS = ['verifier', 'symexec'];
 /** path (from the root, with /) -> its line count when the budget came in */
 export const OVER_BUDGET = {
   'symexec/evaluate.ts': 1347,
-  'verifier/frontend/lower.ts': 1155,
   'symexec/term.ts': 929,
   'verifier/rid/analyse.ts': 814,
   'verifier/commute/analyze.ts': 605,
