@@ -7,7 +7,7 @@ import { recordSources, type SourceRecord } from './sources.ts';
 import { loadSubsystem, type Subsystem } from './subsystem.ts';
 import { theoremOf, toSmt, type Theorem, type GoalSpec, type TheoremKind } from './theorems.ts';
 import { replay, type Counterexample } from './counterexample.ts';
-import { SolverPool, type GoalResult } from './solver/pool.ts';
+import { SolverPool, type GoalResult, type Job } from './solver/pool.ts';
 import { SubsetError, type Diagnostic } from './diagnostics.ts';
 import { ModuleLoadError, RunFailure } from './sandbox/sandbox.ts';
 import * as T from '../symexec/term.ts';
@@ -346,27 +346,24 @@ export class Runner {
         const one: Theorem = { ...expanded, goals: ask.map((k) => expanded.goals[byId.get(th.goals[k].id)!]) };
         const esmt = toSmt(one);
         turn.pass();
-        const third = await this.pool.solve({ prelude: esmt.prelude, goals: esmt.goals, rlimit: budget, timeoutMs: net, incremental: false });
-        trace(th, `expanded ${esmt.prelude.length}`, third);
-        for (const [j, r] of third.entries()) {
+        await this.askEach(out, th, `expanded ${esmt.prelude.length}`, { prelude: esmt.prelude, goals: esmt.goals, rlimit: budget, timeoutMs: net, incremental: false }, async (j, r) => {
           const k = ask[j];
           record(k, r);
-          if (r.status === 'unknown') continue;
+          if (r.status === 'unknown') return;
           const v = await this.judge(sub, one, one.goals[j], r, out);
           this.settle(out, verdicts, k, { ...v, ms: ms[k], scope: EXPANDED_TEXT });
-        }
+        });
       }
     }
     turn.pass(); // rung 4 builds nothing
     todo = undecided();
     if (todo.length && quantified) {
-      const fourth = await this.pool.solve({ prelude: smt.prelude, goals: todo.map((k) => smt.goals[k]), rlimit: budget, timeoutMs: net, incremental: false });
-      trace(th, 'quantified', fourth);
-      for (const [j, r] of fourth.entries()) {
-        record(todo[j], r);
-        if (r.model) models.set(todo[j], r.model);
-        this.settle(out, verdicts, todo[j], await this.judge(sub, th, th.goals[todo[j]], r, out));
-      }
+      const ks = todo;
+      await this.askEach(out, th, 'quantified', { prelude: smt.prelude, goals: ks.map((k) => smt.goals[k]), rlimit: budget, timeoutMs: net, incremental: false }, async (j, r) => {
+        record(ks[j], r);
+        if (r.model) models.set(ks[j], r.model);
+        this.settle(out, verdicts, ks[j], await this.judge(sub, th, th.goals[ks[j]], r, out));
+      });
     }
     for (const [k, v] of verdicts.entries()) {
       if (!cache || !v || fromCache.has(k)) continue;
@@ -385,6 +382,21 @@ export class Runner {
       const tried = small ? 'also searched at the small scope, and tried with the quantified encoding on a fresh solver' : `also with ${EXPANDED_TEXT}${quantified ? ' and with the quantified encoding on a fresh solver' : ' (an exact, quantifier-free encoding)'}`;
       return { ...this.base(th, th.goals[k], ms[k]), status: 'unknown', reason: `${describeUnknown(r.reason, net)}; ${tried}` };
     });
+  }
+
+  /**
+   * A job of fresh solvers (incremental: false: each goal parses the prelude anyway), each answer to
+   * `onAnswer` in goal order. With failFast one goal at a time, so that a refutation ends it (as one
+   * job the goals after it were searched in vain: kernel seeded bugs, up to 8 M each at the small scope).
+   */
+  private async askEach(out: SubsystemOutcome, th: Theorem, stage: string, job: Job, onAnswer: (j: number, r: GoalResult) => Promise<void>): Promise<void> {
+    const all = job.goals.map((_, j) => j);
+    for (const batch of this.opts.failFast ? all.map((j) => [j]) : [all]) {
+      if (this.opts.failFast && this.refuted.has(out)) return;
+      const rs = await this.pool.solve({ ...job, goals: batch.map((j) => job.goals[j]) });
+      trace(th, stage, rs);
+      for (const [i, r] of rs.entries()) await onAnswer(batch[i], r);
+    }
   }
 
   /** Sets goal k's verdict; a refutation marks the subsystem's run (failFast). */
@@ -440,22 +452,20 @@ export class Runner {
   private async searchSmall(sub: Subsystem, th: Theorem, search: SmallSearch, todo: number[], rlimit: number, verdicts: (GoalOutcome | undefined)[], record: (k: number, r: GoalResult) => void, out: SubsystemOutcome): Promise<number[]> {
     const ask = todo.filter((k) => search.ask.includes(k));
     if (!ask.length) return [];
-    const answers = await this.pool.solve({ prelude: search.smt.prelude, goals: ask.map((k) => search.smt.goals[search.ask.indexOf(k)]), rlimit, timeoutMs: this.opts.timeoutMs, incremental: false });
-    trace(th, `small scope${rlimit < (this.opts.rlimit ?? DEFAULT_RLIMIT) ? ' (early)' : ''}`, answers);
     const scope = [...sub.smallScope].map(([name, v]) => `${name} = ${v}`).join(', ');
     const stopped: number[] = [];
-    for (const [j, r] of answers.entries()) {
+    await this.askEach(out, th, `small scope${rlimit < (this.opts.rlimit ?? DEFAULT_RLIMIT) ? ' (early)' : ''}`, { prelude: search.smt.prelude, goals: ask.map((k) => search.smt.goals[search.ask.indexOf(k)]), rlimit, timeoutMs: this.opts.timeoutMs, incremental: false }, async (j, r) => {
       const k = ask[j];
       if (r.status === 'sat' && this.opts.failFast && this.refuted.has(out)) {
         record(k, { ...r, status: 'unknown', reason: 'a counterexample at the small scope, not replayed' });
-        continue;
+        return;
       }
       const cex = r.status === 'sat' ? await replay(sub, th, th.goals[k], r.model ?? '', search.one).catch(() => undefined) : undefined;
       if (cex?.confirmed) this.settle(out, verdicts, k, { ...this.base(th, th.goals[k], r.ms), status: 'refuted', counterexample: cex, scope: `a search at the small scope (${scope}), replayed at the real sizes` });
       if (r.status === 'unknown') stopped.push(k);
       const why = r.status === 'unsat' ? 'no counterexample at the small scope either' : r.status === 'sat' ? 'the small scope\'s counterexample does not replay at the real sizes' : `small scope: ${r.reason}`;
       record(k, { ...r, status: cex?.confirmed ? 'sat' : 'unknown', reason: why });
-    }
+    });
     return stopped;
   }
 
