@@ -59,13 +59,35 @@ export interface Term {
   readonly closed: boolean;
 }
 
-const table = new Map<string, Term>();
+/**
+ * The hash-consing table: a trie, first by a text of the operator, sort, name, value and bound
+ * variables, then by the arguments' ids. (One text key holding the ids too cost most of mk's
+ * time, and mk most of the forking evaluator's: turning each id into text for every term built,
+ * found or not. The terms and their ids are the same either way.)
+ */
+interface Slot {
+  term?: Term;
+  next?: Map<number, Slot>;
+}
+const table = new Map<string, Slot>();
+/** sortToSmt of a sort object already seen (sorts are never changed after they are made) */
+const sortTexts = new WeakMap<Sort, string>();
 let nextId = 1;
 
 function mk(op: Op, sort: Sort, args: readonly Term[], extra: { name?: string; value?: bigint | boolean; bound?: readonly Term[] } = {}): Term {
-  const key = `${op}|${sortToSmt(sort)}|${args.map((a) => a.id).join(',')}|${extra.name ?? ''}|${extra.value ?? ''}|${(extra.bound ?? []).map((b) => b.id).join(',')}`;
-  const hit = table.get(key);
-  if (hit) return hit;
+  let sortText = sortTexts.get(sort);
+  if (sortText === undefined) sortTexts.set(sort, (sortText = sortToSmt(sort)));
+  // (# apart from |: a head with a name, value or bound variables is never one without)
+  const head = extra.name === undefined && extra.value === undefined && extra.bound === undefined ? `${op}|${sortText}` : `${op}#${sortText}|${extra.name ?? ''}|${extra.value ?? ''}|${(extra.bound ?? []).map((b) => b.id).join(',')}`;
+  let slot = table.get(head);
+  if (!slot) table.set(head, (slot = {}));
+  for (const a of args) {
+    const next = (slot.next ??= new Map());
+    let s = next.get(a.id);
+    if (!s) next.set(a.id, (s = {}));
+    slot = s;
+  }
+  if (slot.term) return slot.term;
   let closed: boolean;
   if (op === 'bvar') closed = false;
   else if (extra.bound) {
@@ -73,7 +95,7 @@ function mk(op: Op, sort: Sort, args: readonly Term[], extra: { name?: string; v
     closed = [...freeInBody].every((v) => extra.bound!.includes(v));
   } else closed = args.every((a) => a.closed);
   const t: Term = { id: nextId++, op, sort, args, closed, ...extra };
-  table.set(key, t);
+  slot.term = t;
   return t;
 }
 
