@@ -2,6 +2,9 @@
 // (verifier/sources.ts). Red-team round 7 (t01-t03, t15): the key hashed only the regular files
 // under the project folder, so an edit to an import outside it, or a re-pointed symbolic link,
 // left a cached "proved" standing over a bug, and `verify merge` took shards of two versions.
+// Round 8: a lookup that failed decided an import too (u04: helper/index.ts because helper.ts did
+// not exist), and a file outside the folder was recorded by its absolute path, so a second
+// checkout sharing the cache was checked against the first one's files (u14).
 
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
@@ -11,6 +14,8 @@ import { Runner, type SubsystemOutcome } from '../verifier/run.ts';
 import { discover } from '../verifier/discover.ts';
 import { ProofCache } from '../verifier/cache.ts';
 import { recordSources, sourcesHash, treeHash, unchanged } from '../verifier/sources.ts';
+import { loadProject, programFiles } from '../verifier/frontend/project.ts';
+import { resolutionLookups } from '../verifier/frontend/lookups.ts';
 
 const SPEC = `import type { u8 } from 'pushbutton';
 export interface State { v: u8 }
@@ -112,5 +117,105 @@ describe('the proof cache and the files a program reads', () => {
     fs.symlinkSync('../../alt/bad.ts', link);
     expect(new Set([tree, viaGood, treeHash(root)]).size).toBeGreaterThan(1);
     expect(treeHash(root)).not.toBe(viaGood);
+  });
+
+  // The round-8 cases need only the front end: with `--filter init` (no goals here) a run is
+  // stored whole, with the record of what its program read, without asking the solver; whether a
+  // later run is a hit or a miss is what these check (the first test shows a miss re-proves).
+  const project = (dir: string, files: Record<string, string>) => {
+    for (const [f, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), text);
+    }
+  };
+  async function frontOnly(at: string, cacheDir: string): Promise<boolean | undefined> {
+    const cache = new ProofCache(cacheDir, { solver: 'test', options: { rlimit: 32_000_000 } });
+    const runner = new Runner(at, { timeoutMs: 60_000, jobs: 1, cache, filter: ['init'] });
+    try {
+      const out = await runner.verify(discover(at)[0]);
+      expect(out.status, JSON.stringify(out.diagnostics)).toBe('proved');
+      return out.cached;
+    } finally {
+      await runner.close();
+    }
+  }
+
+  it('a new file that now wins an extensionless import is a miss (red-team round 8, u04)', async () => {
+    const dir = path.join(base, 'u04');
+    const at = path.join(dir, 'proj');
+    project(dir, { 'proj/examples/c/spec.ts': SPEC, 'proj/examples/c/impl.ts': IMPL('../../../shared/lib'), 'shared/lib/index.ts': HELPER('x') });
+    const cacheDir = path.join(dir, 'cache');
+    expect(await frontOnly(at, cacheDir)).toBeUndefined();
+    expect(await frontOnly(at, cacheDir)).toBe(true);
+    // shared/lib.ts now takes the import over (TypeScript and tsx): the stored verdict was about index.ts
+    fs.writeFileSync(path.join(dir, 'shared', 'lib.ts'), HELPER('x + 1'));
+    expect(await frontOnly(at, cacheDir)).toBeUndefined();
+    // and the lookups are not a miss for ever: the run that followed is used again
+    expect(await frontOnly(at, cacheDir)).toBe(true);
+  }, 60_000);
+
+  it("a tsconfig paths fallback is in the record: a file at an earlier candidate is a miss (u04's kind)", async () => {
+    const dir = path.join(base, 'u04-paths');
+    const at = path.join(dir, 'proj');
+    project(dir, {
+      'proj/tsconfig.json': JSON.stringify({ compilerOptions: { module: 'esnext', moduleResolution: 'bundler', strict: true, allowImportingTsExtensions: true, noEmit: true, paths: { '@lib/*': ['../first/*', '../second/*'] } } }),
+      'proj/examples/c/spec.ts': SPEC,
+      'proj/examples/c/impl.ts': IMPL('@lib/helper'),
+      'second/helper.ts': HELPER('x'),
+    });
+    const cacheDir = path.join(dir, 'cache');
+    expect(await frontOnly(at, cacheDir)).toBeUndefined();
+    expect(await frontOnly(at, cacheDir)).toBe(true);
+    fs.mkdirSync(path.join(dir, 'first'));
+    fs.writeFileSync(path.join(dir, 'first', 'helper.ts'), HELPER('x + 1')); // the first candidate now matches
+    expect(await frontOnly(at, cacheDir)).toBeUndefined();
+  }, 60_000);
+
+  it('a package.json outside the folder that module resolution read is in the record', () => {
+    const dir = path.join(base, 'u04-imports');
+    const at = path.join(dir, 'proj');
+    project(dir, {
+      'proj/main.ts': "import { other } from '#other';\nexport const y = other(1);\n",
+      'package.json': JSON.stringify({ name: 'pkg', imports: { '#other': './a.ts' } }),
+      'a.ts': 'export function other(x: number): number { return x; }\n',
+      'b.ts': 'export function other(x: number): number { return x; }\n',
+    });
+    const p = loadProject(at);
+    p.addSourceFileAtPath(path.join(at, 'main.ts'));
+    const rec = recordSources(at, programFiles(p), resolutionLookups(p));
+    expect(Object.keys(rec)).toEqual(expect.arrayContaining(['../a.ts', '../package.json']));
+    expect(unchanged(at, rec)).toBe(true);
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'pkg', imports: { '#other': './b.ts' } })); // '#other' now means b.ts
+    expect(unchanged(at, rec)).toBe(false);
+  });
+
+  it('two checkouts sharing one cache folder: each is checked against its own files (red-team round 8, u14)', async () => {
+    const dir = path.join(base, 'u14');
+    const cacheDir = path.join(dir, 'cache');
+    // three checkouts with the same tree under --root; the helper outside it differs in wt2 only
+    for (const [wt, body] of [['wt1', 'x'], ['wt2', 'x + 1'], ['wt3', 'x']]) {
+      project(path.join(dir, wt), { 'proj/examples/c/spec.ts': SPEC, 'proj/examples/c/impl.ts': IMPL('../../../shared/helper.ts'), 'shared/helper.ts': HELPER(body) });
+    }
+    expect(await frontOnly(path.join(dir, 'wt1', 'proj'), cacheDir)).toBeUndefined();
+    // a checkout whose files are the same does use the entry (the record is not tied to one place)
+    expect(await frontOnly(path.join(dir, 'wt3', 'proj'), cacheDir)).toBe(true);
+    expect(await frontOnly(path.join(dir, 'wt2', 'proj'), cacheDir)).toBeUndefined();
+  }, 60_000);
+
+  it('a file reached by an absolute path is checked there too, from any checkout', () => {
+    const f = path.join(base, 'shared', 'abs.ts');
+    fs.writeFileSync(f, HELPER('x'));
+    const rec = recordSources(root, new Map([[f, undefined]]));
+    expect(Object.keys(rec)).toEqual(expect.arrayContaining(['../shared/abs.ts', f]));
+    // the same record read from another checkout at the same depth: its ../shared/abs.ts is missing
+    const other = path.join(base, 'elsewhere', 'proj');
+    fs.mkdirSync(other, { recursive: true });
+    expect(unchanged(other, rec)).toBe(false);
+    fs.mkdirSync(path.join(base, 'elsewhere', 'shared'), { recursive: true });
+    fs.copyFileSync(f, path.join(base, 'elsewhere', 'shared', 'abs.ts'));
+    expect(unchanged(other, rec)).toBe(true);
+    // the absolute copy: a program there that names this very file by its absolute path reads it
+    fs.writeFileSync(f, HELPER('x + 1'));
+    expect(unchanged(other, rec)).toBe(false);
   });
 });

@@ -8,7 +8,9 @@
 //    A change to one operation changes only its own theorems' text, so only they are asked again.
 //  - a subsystem run: the contents of every source file under the project (paths and hashes),
 //    pushbutton's own sources, the solver's version and the options; and, checked when it is
-//    read, every file its program consisted of (sources.ts: imports outside the project, links).
+//    read, every file its program consisted of and every lookup its module resolution made, the
+//    failed ones too (sources.ts: imports outside the project, links, a new file that would now
+//    win an import), read in the current checkout.
 //    Kept only when every goal was proved; a hit skips the front end too, most of a warm run.
 // Only proved and refuted verdicts are kept, never unknown. An entry that does not parse, or was
 // written for another key or format, is ignored with a notice, never trusted.

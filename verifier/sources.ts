@@ -7,11 +7,13 @@
 // key, so a cached "proved" survived a bug. So a verdict also records the files its program
 // consisted of (the front end's list, after module resolution, links followed), each with its
 // contents' hash and its folder's listing (a new file there can change what an import
-// resolves to), and is trusted only while every one of them is unchanged.
+// resolves to), and what module resolution looked up on the way, the lookups that failed
+// included (round 8, u04), and is trusted only while every one of them is unchanged.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
+import type { Lookup } from './frontend/lookups.ts';
 
 /** Source files that can change what a subsystem means: TypeScript and configuration. */
 const SOURCE = /\.(ts|mts|cts|json)$/;
@@ -81,37 +83,108 @@ function listingHash(dir: string): string {
 
 /**
  * The files a program consisted of: path → hash of its contents, and `dir:FOLDER` → hash of the
- * folder's names. Paths under the project folder are relative to it (two checkouts of one
- * repository in different places record the same), others absolute.
+ * folder's names; and what its module resolution asked (lookups.ts): `file:PATH` / `folder:PATH` →
+ * `yes` or `no`, `real:PATH` → where a link leads, a text read (package.json) as a file's contents.
+ *
+ * Paths are relative to the project folder, those outside it too (`../shared/helper.ts`), so that
+ * the check reads the current checkout's files: two checkouts of one repository in different
+ * places have the same key (cache.ts), and a record with absolute paths made the second checkout
+ * be checked against the first one's files (red-team round 8, u14). A path outside the folder is
+ * recorded a second time, absolute: a program may reach it by that absolute path (a tsconfig
+ * `paths` entry, an absolute import), which in another checkout still names the same file. The
+ * check reads both, so whichever the current program reads is covered.
  */
 export type SourceRecord = Record<string, string>;
 
-const keyOf = (root: string, f: string) => {
+/** How a recorded path is written: relative to the root; outside it, also absolute. */
+const keysOf = (root: string, f: string): string[] => {
   const rel = path.relative(root, f);
-  return rel.startsWith('..') || path.isAbsolute(rel) ? f : rel.split(path.sep).join('/');
+  if (path.isAbsolute(rel)) return [f]; // another drive
+  const k = rel.split(path.sep).join('/');
+  return k === '..' || k.startsWith('../') ? [k, f] : [k];
+};
+/** `p` (absolute) written as the recorded path `like` is: absolute, or relative to the root. */
+const writtenAs = (root: string, like: string, p: string) => (path.isAbsolute(like) ? p : path.relative(root, p).split(path.sep).join('/'));
+
+const statOf = (p: string): fs.Stats | undefined => {
+  try {
+    return fs.statSync(p); // follows links, as module resolution does
+  } catch {
+    return undefined;
+  }
+};
+const yes = (b: boolean) => (b ? 'yes' : 'no');
+
+/** The current answer for a recorded entry `kind:k` (`k` alone: the contents). */
+function current(root: string, kind: string, k: string): string {
+  const at = path.resolve(root, k);
+  switch (kind) {
+    case '':
+      return contentHash(at);
+    case 'dir':
+      return listingHash(at);
+    case 'file':
+      return yes(statOf(at)?.isFile() ?? false);
+    case 'folder':
+      return yes(statOf(at)?.isDirectory() ?? false);
+    case 'real':
+      try {
+        return writtenAs(root, k, fs.realpathSync(at));
+      } catch {
+        return 'unreadable';
+      }
+    default:
+      return 'never'; // `stale`, or a kind this version does not know: never trusted
+  }
+}
+
+const KINDS = /^(dir|file|folder|real|stale):(.*)$/s;
+const split = (key: string): [string, string] => {
+  const m = KINDS.exec(key);
+  return m ? [m[1], m[2]] : ['', key];
 };
 
 /**
  * Records `files` (absolute paths, as the front end resolved them), each with the text the front
  * end lowered when it is given (an edit saved during the run must not be recorded as verified),
- * else as the file is now.
+ * else as the file is now; and `lookups`, each with the answer module resolution was given.
  */
-export function recordSources(root: string, files: Map<string, string | undefined>): SourceRecord {
+export function recordSources(root: string, files: Map<string, string | undefined>, lookups: readonly Lookup[] = []): SourceRecord {
   const out: SourceRecord = {};
   for (const [f, text] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    out[keyOf(root, f)] = text === undefined ? contentHash(f) : sha256(Buffer.from(text, 'utf8'));
-    out[`dir:${keyOf(root, path.dirname(f))}`] ??= listingHash(path.dirname(f));
+    const h = text === undefined ? contentHash(f) : sha256(Buffer.from(text, 'utf8'));
+    for (const k of keysOf(root, f)) out[k] = h;
+    for (const k of keysOf(root, path.dirname(f))) out[`dir:${k}`] ??= listingHash(path.dirname(f));
+  }
+  for (const l of lookups) {
+    for (const k of keysOf(root, l.path)) {
+      if (l.kind === 'text') out[k] ??= typeof l.answer === 'string' ? sha256(Buffer.from(l.answer, 'utf8')) : 'unreadable';
+      else if (l.kind === 'file' || l.kind === 'folder') out[`${l.kind}:${k}`] = yes(l.answer === true);
+      else if (l.kind === 'real') out[`real:${k}`] = typeof l.answer === 'string' ? writtenAs(root, k, path.resolve(l.answer)) : 'unreadable';
+      else out[`stale:${k}`] = 'stale';
+    }
   }
   return out;
 }
 
-/** Whether every file and folder of the record is as it was recorded. */
+/** The recorded entries whose file or folder is no longer as recorded (their keys). */
+export function changedEntries(root: string, rec: SourceRecord): string[] {
+  return Object.keys(rec).filter((key) => current(root, ...split(key)) !== rec[key]);
+}
+
+/** Whether every file, folder and lookup of the record is as it was recorded. */
 export function unchanged(root: string, rec: SourceRecord): boolean {
-  const at = (k: string) => path.resolve(root, k);
-  return Object.entries(rec).every(([k, h]) => (k.startsWith('dir:') ? listingHash(at(k.slice(4))) : contentHash(at(k))) === h);
+  return Object.entries(rec).every(([key, h]) => current(root, ...split(key)) === h);
+}
+
+/** The absolute path of each recorded entry (each once): what `--watch` watches besides the root. */
+export function recordedPaths(root: string, rec: SourceRecord): string[] {
+  return [...new Set(Object.keys(rec).map((key) => path.resolve(root, split(key)[1])))];
 }
 
 /** One hash for the tree under `root` and the recorded files (`verify merge`'s "same sources"). */
 export function sourcesHash(root: string, rec: SourceRecord): string {
-  return sha256(JSON.stringify({ tree: treeHash(root), files: Object.entries(rec).sort(([a], [b]) => (a < b ? -1 : 1)) }));
+  // (the absolute copies of relative entries left out: two checkouts in different places agree)
+  const files = Object.entries(rec).filter(([key]) => !path.isAbsolute(split(key)[1]) || keysOf(root, split(key)[1]).length === 1);
+  return sha256(JSON.stringify({ tree: treeHash(root), files: files.sort(([a], [b]) => (a < b ? -1 : 1)) }));
 }
