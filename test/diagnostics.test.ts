@@ -388,6 +388,19 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   { name: 'a comment that silences TypeScript', code: body('  ⟪// @ts-ignore\n  y = 1;'), construct: /the comment @ts-ignore/, fix: /outside the subset/ },
   { name: 'a comment that silences TypeScript, as TypeScript reads it (no word boundary)', code: body('  ⟪// @ts-ignored, said the reviewer\n  y = 1;'), construct: /the comment @ts-ignore/, fix: /outside the subset/ },
   { name: 'an expected-error comment', code: body('  ⟪/* @ts-expect-error */\n  y = \'x\';'), construct: /the comment @ts-expect-error/, fix: /outside the subset/ },
+
+  // ---- what runs when the module is loaded, and functions that would not be verified (red-team round 8) ----
+  { name: 'a getter in a module-level object (a read of it runs code at load)', code: `const ⟪hook = { get x(): number { return 1; } };\n`, construct: /module-level constant `hook = /, fix: /would run code when the module is loaded/ },
+  { name: 'a method in a module-level object (toString, valueOf run implicitly)', code: `const ⟪obj = { valueOf(): number { return 1; } };\n`, construct: /module-level constant `obj = /, fix: /would run code when the module is loaded/ },
+  { name: 'a function value in a module-level object', code: `function helper(): number { return 1; }\nconst ⟪box = { valueOf: helper };\n`, construct: /module-level constant `box = /, fix: /`helper` is a function or a class, and JavaScript calls such values implicitly/ },
+  { name: 'a module-level destructuring (reads getters, runs iterators)', code: `const pair = { a: 1, b: 2 };\nexport const ⟪{ a } = pair;\n`, construct: /module-level constant `\{ a \} = pair`/, fix: /`\{ a \}` would run code/ },
+  { name: 'a computed class member name that calls (runs when the class is defined)', code: `function name(): string { return 'm'; }\nexport class C { ⟪[name()](): number { return 0; } }\n`, construct: /`name\(\)` at module level/, fix: /would run code when the module is loaded/ },
+  { name: 'an exported constant naming a function', code: `function helper(s: State): number { return 0; }\nexport const ⟪op = helper;\n`, construct: /module-level constant `op = helper`/, fix: /`helper` is a function, and a constant naming a function is not verified as one/ },
+  { name: 'a function exported under another name', code: `⟪function helper(s: State): number { return 0; }\nexport { helper as op };\n`, construct: /the function helper exported as op/, fix: /export it under its own name/ },
+  { name: 'a this parameter (erased at run time)', code: `export function t(⟪this: void, s: State): number { return 0; }\n`, construct: /the parameter `this: void`/, fix: /remove the `this` parameter/ },
+  { name: 'the State as a later parameter', code: `⟪export function t(x: u32, s: State): number { return x; }\n`, construct: /the function t/, fix: /its parameter s is the State, but not its first/ },
+  { name: 'the State first, as another type with its fields', code: `export interface View { flag: boolean; value: u32; mode: Mode; cells: Arr<u32, 4>; pair: Pair; map: SMap<u32, u32> }\n⟪export function t(s: View): number { return s.value; }\n`, construct: /the function t/, fix: /of type View, which has the State's fields/ },
+  { name: 'cpu() in the spec', code: `import { cpu } from 'pushbutton';\nexport function inv_core(s: State): boolean { return ⟪cpu(2) === 0; }\n`, construct: /cpu\(\) in the spec/, fix: /Call cpu\(\) in the implementation only/ },
 ];
 
 describe('every construct outside the subset is rejected at its location', () => {
@@ -411,6 +424,57 @@ describe('every construct outside the subset is rejected at its location', () =>
     expect(d.message).toMatch(fix);
     // the formatted line is what the CLI prints: file:line:col: error: construct: fix
     expect(formatDiagnostic(d, w.root)).toBe(`spec/t.ts:${mark.line}:${mark.col}: error: ${d.construct}: ${d.message}`);
+  });
+});
+
+describe('imports the real run loads but the verifier would not check: rejected at the import (red-team round 8)', () => {
+  const importing = (line: string, extra: Record<string, string>) => {
+    const w = writeProject({ 'spec/t.ts': `${line}\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, ...extra });
+    const ds = rejected(w);
+    const [m] = w.marks['spec/t.ts'];
+    expect(ds.map((d) => ({ file: d.loc.file, line: d.loc.line, col: d.loc.col })), show(ds)).toEqual([{ file: w.files['spec/t.ts'], ...m }]);
+    return ds[0];
+  };
+
+  it('a JavaScript file, imported for its side effect', () => {
+    const d = importing(`import ⟪'./side.js';`, { 'spec/side.js': 'Math.max = (a, b) => a + b;\n' });
+    expect(d.construct).toBe("the import of './side.js'");
+    expect(d.message).toMatch(/it loads .*side\.js when this module is loaded, code nothing here checks/);
+  });
+
+  it('a TypeScript package in node_modules', () => {
+    const d = importing(`import ⟪'evil';`, { 'node_modules/evil/package.json': '{ "name": "evil", "types": "index.ts", "main": "index.ts" }\n', 'node_modules/evil/index.ts': 'Math.max = (a: number, b: number) => a + b;\nexport {};\n' });
+    expect(d.message).toMatch(/it loads the package file .*node_modules\/evil\/index\.ts/);
+  });
+
+  it('a package.json "imports" entry (chosen by condition: TypeScript takes "types", the run "default")', () => {
+    const d = importing(`import { helper } from ⟪'#h';`, {
+      'package.json': '{ "name": "p", "type": "module", "imports": { "#h": { "types": "./lib/a.ts", "default": "./lib/b.ts" } } }\n',
+      'lib/a.ts': 'export function helper(x: number): number { return x; }\n',
+      'lib/b.ts': 'export function helper(x: number): number { return x + 1; }\n',
+    });
+    expect(d.message).toMatch(/"imports" entry chooses a file by condition/);
+  });
+
+  it("another 'pushbutton' in the project's node_modules, which the run would load", () => {
+    const w = writeProject({ 'spec/t.ts': SPEC_HEAD.replace("implies } from 'pushbutton'", "implies } from ⟪'pushbutton'"), 'impl/t.ts': IMPL_MIN, 'node_modules/pushbutton/package.json': '{ "name": "pushbutton", "types": "prelude.ts", "main": "prelude.ts" }\n', 'node_modules/pushbutton/prelude.ts': 'export type u8 = number;\n' });
+    const ds = rejected(w);
+    // every value import of it, in both files (a type-only import loads nothing)
+    expect(ds.every((d) => d.construct === "the import of 'pushbutton'"), show(ds)).toBe(true);
+    const d = ds.find((x) => x.loc.file === w.files['spec/t.ts'])!;
+    expect(d.loc).toEqual({ file: w.files['spec/t.ts'], ...w.marks['spec/t.ts'][0] });
+    expect(d.message).toMatch(/the run loads .*node_modules\/pushbutton\/prelude\.ts, another 'pushbutton' than this verifier's prelude/);
+  });
+
+  it('type-only imports and module-level data are accepted (the rules are not over-broad)', () => {
+    const sub = load(
+      writeProject({
+        'spec/t.ts': `import type { Extra } from './types.js';\n${SPEC_HEAD}const TABLE = { a: 1, b: [1, 2], c: { d: 'x' } };\nconst TEXT = \`n=\${N}\`;\nconst BIG = Number.MAX_SAFE_INTEGER - 1;\nconst ROUND = Math.PI > 3 ? 1 : 0;\nexport enum Level { Low = 1, High = Low + 1 }\nconst LIST = [...TABLE.b, N];\n`,
+        'spec/types.ts': 'export interface Extra { x: number }\n',
+        'impl/t.ts': IMPL_MIN,
+      }),
+    );
+    expect(sub.operations).toEqual([]);
   });
 });
 

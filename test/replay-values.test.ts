@@ -3,9 +3,9 @@
 // names an element only when it fails, and long number arrays cross the sandbox's channel as runs.
 // Each must mean what the slower forms meant.
 import { describe, it, expect } from 'vitest';
-import { checkedArray, OutOfBounds, typeViolation, plain } from '../verifier/counterexample.ts';
+import { checkedArray, OutOfBounds, typeViolation, plain, deepEqual } from '../verifier/counterexample.ts';
 import { fromWire, toWire } from '../verifier/sandbox/wire.ts';
-import { arr, MAKE_ARRAY } from '../verifier/prelude.ts';
+import { arr, MAKE_ARRAY, smap } from '../verifier/prelude.ts';
 import { intType, type Type } from '../verifier/ir.ts';
 
 describe('checkedArray', () => {
@@ -124,5 +124,21 @@ describe('the channel encoding of number arrays', () => {
   it('sends a mostly-constant array as a few runs', () => {
     const w = toWire(Array.from({ length: 4096 }, (_, k) => (k < 2 ? 1 : 0))) as Record<string, unknown[]>;
     expect(Object.values(w)[0]).toEqual([1, 2, 0, 4094]);
+  });
+});
+
+describe('deepEqual on maps: what has() tells apart, the model does too (red-team round 8, u26)', () => {
+  it('a key set to the default differs from a key not set; the same keys and values are equal', () => {
+    const a = smap<number, number>(0);
+    const b = smap<number, number>(0);
+    expect(deepEqual(a, b)).toBe(true);
+    a.set(1, 0);
+    expect(deepEqual(a, b)).toBe(false);
+    expect(deepEqual(b, a)).toBe(false);
+    b.set(1, 0);
+    expect(deepEqual({ m: a }, { m: b })).toBe(true);
+    b.set(1, 2);
+    expect(deepEqual(a, b)).toBe(false);
+    expect(deepEqual(smap(0), smap(1))).toBe(false);
   });
 });

@@ -176,7 +176,9 @@ export function decode(model: Model, inp: Input, checked = true): unknown {
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  if (a instanceof SMap && b instanceof SMap) return deepEqual(a.dflt, b.dflt) && [...new Set([...a.keys(), ...b.keys()])].every((k) => deepEqual(a.get(k), b.get(k)));
+  // maps: the default, which keys are set (has() tells them apart, and so does the model: red-team
+  // round 8, u26), and the values there
+  if (a instanceof SMap && b instanceof SMap) return deepEqual(a.dflt, b.dflt) && a.keys().length === b.keys().length && a.keys().every((k) => b.has(k) && deepEqual(a.get(k), b.get(k)));
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     const ka = Object.keys(a), kb = Object.keys(b);
     return ka.length === kb.length && ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));

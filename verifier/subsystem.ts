@@ -4,6 +4,7 @@ import type { Func, Module, Program, Type } from './ir.ts';
 import { sameShape, sameType, typeToString } from './ir.ts';
 import { Lowering } from './frontend/lower.ts';
 import { lowerChecked } from './frontend/typecheck.ts';
+import { callsOf, visitExprs } from './frontend/ir-queries.ts';
 import type { Project } from './frontend/project.ts';
 import { sandboxModules } from './frontend/emit.ts';
 import { Sandbox } from './sandbox/sandbox.ts';
@@ -61,12 +62,57 @@ export function specOperations(spec: Module): Func[] {
   return [...spec.exports.values()].filter((f) => f.name !== 'init' && f.name !== 'equiv' && f.name !== EQUIVALENT && !isInvariant(f.name) && spec.state !== undefined && takesState(f, spec.state));
 }
 
+/**
+ * Exported functions of the spec that take the State where an operation would not: as a later
+ * parameter, or first but as another type with the State's fields (TypeScript accepts either
+ * for the other, red-team round 8 u20). Each would silently not be verified as an operation.
+ */
+function misplacedState(spec: Module): Diagnostic[] {
+  const state = spec.state;
+  if (!state || state.k !== 'record') return [];
+  const fieldsOf = (t: Type) => (t.k === 'record' ? t.fields.map((f) => f.name).sort().join(',') : undefined);
+  const stateFields = fieldsOf(state);
+  const out: Diagnostic[] = [];
+  for (const f of spec.exports.values()) {
+    if (f.name === EQUIVALENT) continue;
+    f.params.forEach((p, k) => {
+      if (k === 0 && sameShape(p.type, state)) return;
+      if (!sameShape(p.type, state) && fieldsOf(p.type) !== stateFields) return;
+      out.push({ loc: f.loc, construct: `the function ${f.name}`, message: `its parameter ${p.name} is ${k === 0 ? `of type ${typeToString(p.type)}, which has the State's fields` : 'the State, but not its first'}: an operation takes (s: State, ...) first, and any other function taking the state would not be verified as one; declare it ${f.name}(s: State, ...)` });
+    });
+  }
+  return out;
+}
+
+/**
+ * `cpu()` reached from the spec: the core the running operation is on is the implementation's
+ * business. In a spec a choice is the spec's own (any value it allows is a correct answer), so a
+ * spec's cpu() would accept whatever core-dependent result the implementation gives, although at
+ * run time both run on one core (red-team round 8, u32).
+ */
+function cpuInSpec(program: Program, roots: Func[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const visit = (f: Func | undefined, via?: Func) => {
+    if (!f || seen.has(f.key)) return;
+    seen.add(f.key);
+    visitExprs(f.body, (e) => {
+      if (e.k === 'quant' && e.cpu) out.push({ loc: e.loc, construct: 'cpu() in the spec', message: `${via ? `${f.name} is called by the spec's ${via.name}: ` : ''}a spec has no core; a choice in a spec is the spec's own, so cpu() there would accept any core-dependent result of the implementation. Call cpu() in the implementation only` });
+    });
+    for (const c of callsOf(f.body)) visit(program.get(c.fn), via ?? f);
+  };
+  roots.forEach((f) => visit(f));
+  return out;
+}
+
 /** A spec on its own (verify commute needs no implementation): its state, invariants, operations and `equivalent`. */
 export function loadSpec(project: Project, specFile: string, sizes?: ReadonlyMap<string, number>): { program: Program; spec: Module & { state: Type }; invariants: Func[]; equivalent?: Func; commuteFirst?: Func; operations: Func[]; smallScope: Map<string, number> } {
   const lowering = new Lowering(project, sizes);
   const spec = lowerChecked(project, [specFile], lowering, () => lowering.lowerModule(specFile));
   const at = { file: specFile, line: 1, col: 1 };
   if (!spec.state) throw new SubsetError([{ loc: at, construct: 'a missing State', message: 'export interface State { ... } from the spec' }]);
+  const misplaced = [...misplacedState(spec), ...cpuInSpec(lowering.program, [...spec.exports.values()])];
+  if (misplaced.length) throw new SubsetError(misplaced);
   const equivalent = spec.exports.get(EQUIVALENT);
   const state = spec.state;
   if (equivalent && !(equivalent.params.length === 2 && equivalent.params.every((p) => sameTypes([p.type], [state])) && equivalent.ret.k === 'bool')) {
@@ -99,6 +145,7 @@ export function loadSubsystem(project: Project, name: string, specFile: string, 
   if (!equiv) need(impl, 'equiv', 'export function equiv(i: State, s: spec.State): boolean from the implementation');
   if (diags.length) throw new SubsetError(diags);
 
+  diags.push(...misplacedState(spec), ...cpuInSpec(lowering.program, [...spec.exports.values()]));
   const specOps = specOperations(spec);
   const operations: Operation[] = [];
   for (const s of specOps) {

@@ -5,8 +5,16 @@ import { type Expr, type Stmt, type Loc, forEachChild, applyBitwise, BITWISE_OPS
 
 export function callsOf(body: Stmt[]): { fn: string; loc: Loc }[] {
   const out: { fn: string; loc: Loc }[] = [];
-  const ex = (e: Expr): void => {
+  visitExprs(body, (e) => {
     if (e.k === 'call') out.push({ fn: e.fn, loc: e.loc });
+  });
+  return out;
+}
+
+/** Each expression of `body`, nested ones included, in source order. */
+export function visitExprs(body: Stmt[], f: (e: Expr) => void): void {
+  const ex = (e: Expr): void => {
+    f(e);
     forEachChild(e, ex);
   };
   const st = (s: Stmt): void => {
@@ -24,7 +32,6 @@ export function callsOf(body: Stmt[]): { fn: string; loc: Loc }[] {
     }
   };
   body.forEach(st);
-  return out;
 }
 
 /** A local or parameter, or a field of one (no index, no call): evaluating it cannot fail or change anything. */

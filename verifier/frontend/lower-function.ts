@@ -29,6 +29,9 @@ export class FunctionLowering extends ExpressionLowering {
     if (fn.isAsync() || fn.isGenerator()) reject(loc, 'an async or generator function', 'operations are plain synchronous functions');
     if (fn.getTypeParameters().length) reject(loc, 'a generic function', 'write the types out');
     const params = fn.getParameters().map((p) => {
+      // a declared `this` is erased at run time: the function takes one argument fewer than the
+      // verifier would pass (red-team round 8, u17)
+      if (p.getName() === 'this') reject(locOf(p), `the parameter ${describe(p)}`, 'operations and helpers are plain functions: remove the `this` parameter');
       if (!Node.isIdentifier(p.getNameNode())) reject(locOf(p), `the destructuring parameter ${describe(p)}`, 'take the record as one parameter and read its fields');
       if (p.hasInitializer() || p.hasQuestionToken() || p.isRestParameter()) reject(locOf(p), `the parameter ${describe(p)}`, 'parameters are required and have no default value');
       const tn = p.getTypeNode();

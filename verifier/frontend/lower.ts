@@ -71,22 +71,26 @@ export class Lowering {
     // a half-parsed file only yields follow-up complaints about nodes the parser invented
     if (syntax.length) return { file: sf.getFilePath(), exports: new Map(), state: undefined };
     this.diagnostics.push(...cyclicConstantReads([sf]));
-    // an exported function expression would silently not be verified (only declarations are)
-    for (const vs of sf.getVariableStatements()) {
-      if (!vs.isExported()) continue;
-      for (const d of vs.getDeclarations()) {
-        let init: Node | undefined = d.getInitializer();
-        while (init && Node.isParenthesizedExpression(init)) init = init.getExpression();
-        if (init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init))) this.diagnostics.push({ loc: locOf(d), construct: `the function expression ${d.getName()}`, message: `declare operations and helpers as function ${d.getName()}(...) { ... }: only function declarations are verified` });
-      }
-    }
     // Exports as TypeScript resolves them, re-exports included: a variant can be
     // `export * from './impl'` plus the one function it changes (a local export wins).
+    // Operations and predicates are found by name, so an exported function must be a function
+    // declaration exported under its own name: any other exported function would silently not
+    // be verified (red-team round 8: `export { f as get }`, `export const get = f`, u18 u19).
     const exported = sf.getExportedDeclarations();
     const exports = new Map<string, Func>();
     for (const [name, decls] of exported) {
       const fn = decls.find((d): d is FunctionDeclaration => Node.isFunctionDeclaration(d));
       if (fn && fn.getName() === name) exports.set(name, { key: this.keyOf(fn) } as Func);
+      else if (fn) this.diagnostics.push({ loc: locOf(fn), construct: `the function ${fn.getName() ?? '(anonymous)'} exported as ${name}`, message: `export it under its own name (export function ${name}(...) { ... }): operations and predicates are found by the name they are declared with` });
+      else {
+        for (const d of decls) {
+          if (!Node.isVariableDeclaration(d) || d.getType().getCallSignatures().length === 0) continue;
+          let init: Node | undefined = d.getInitializer();
+          while (init && Node.isParenthesizedExpression(init)) init = init.getExpression();
+          const what = init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init)) ? `the function expression ${name}` : `the exported constant ${name}, a function`;
+          this.diagnostics.push({ loc: locOf(d), construct: what, message: `declare operations and helpers as function ${name}(...) { ... }: only function declarations are verified` });
+        }
+      }
     }
     this.drain();
     for (const [name, stub] of exports) {

@@ -68,9 +68,24 @@ export function loadProject(root: string): Project {
   // When 'pushbutton' is not resolvable from the project (no node_modules link, no paths entry),
   // map it to this package's prelude: the front end recognises prelude names by that module.
   // (No baseUrl with it: TypeScript 6 deprecates it, an error, and an absolute path needs none.)
-  if (!opts.paths?.['pushbutton']) project.compilerOptions.set({ paths: { ...(opts.paths ?? {}), pushbutton: [PRELUDE_FILE] } });
+  if (!opts.paths?.['pushbutton']) {
+    project.compilerOptions.set({ paths: { ...(opts.paths ?? {}), pushbutton: [PRELUDE_FILE] } });
+    preludeMapped.set(project, opts);
+  }
   configFiles.set(project, read);
   return project;
+}
+
+/**
+ * Projects where 'pushbutton' was mapped to this package's prelude above, with the options as the
+ * user's configuration gave them: where the user's own resolution finds a 'pushbutton' (a copy in
+ * node_modules), the run loads that one, and the gate compares (typecheck.ts, red-team round 8 u24).
+ */
+const preludeMapped = new WeakMap<Project, ts.CompilerOptions>();
+
+/** The user's own compiler options when 'pushbutton' was mapped to the prelude (see preludeMapped). */
+export function unmappedOptions(project: Project): ts.CompilerOptions | undefined {
+  return preludeMapped.get(project);
 }
 
 /**

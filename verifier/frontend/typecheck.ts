@@ -19,7 +19,8 @@ import * as path from 'node:path';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import type { Loc } from '../ir.ts';
 import { unreadable } from './files.ts';
-import { isPreludeFile } from './project.ts';
+import { PRELUDE_FILE, isPreludeFile, unmappedOptions } from './project.ts';
+import { moduleLevelCode } from './load-time.ts';
 
 /**
  * The deepest syntax tree accepted. The shipped models reach 25 (impl/kernel.ts). A model about 190
@@ -100,9 +101,11 @@ function sourceProblems(project: Project, roots: string[]): { fatal: Diagnostic[
     }
     files.push(file);
     const sf = project.getSourceFileOrThrow(file).compilerNode;
-    for (const { spec, loc } of moduleSpecifiers(sf)) {
+    for (const { spec, loc, typeOnly } of moduleSpecifiers(sf)) {
       const target = resolveImport(project, spec, file);
-      if (target) queue.push({ file: target, from: loc });
+      if (target.file) queue.push({ file: target.file, from: loc });
+      // a module the gate does not read runs when this one is loaded (red-team round 8, u02)
+      else if (target.problem && !typeOnly) fatal.push({ loc, construct: `the import of '${spec}'`, message: target.problem });
     }
   }
   if (fatal.length) return { fatal, typeErrors: [] };
@@ -110,7 +113,7 @@ function sourceProblems(project: Project, roots: string[]): { fatal: Diagnostic[
   for (const file of files) {
     if (memo.has(file)) continue;
     const sf = project.getSourceFileOrThrow(file).compilerNode;
-    fatal.push(...tooDeep(sf), ...moduleLevelCode(sf), ...suppressions(sf));
+    fatal.push(...tooDeep(sf), ...suppressions(sf));
   }
   if (fatal.length) return { fatal, typeErrors: [] };
   // 3. TypeScript's own checker, on the files not checked yet in this project
@@ -121,6 +124,13 @@ function sourceProblems(project: Project, roots: string[]): { fatal: Diagnostic[
     if (!(e instanceof RangeError)) throw e;
     return { fatal: [{ loc: at(files[0]), construct: 'a file nested too deeply', message: 'TypeScript ran out of stack reading the files this one imports: split their deepest expressions' }], typeErrors: [] };
   }
+  // 3a. code that would run when a module is loaded (load-time.ts; it asks the checker which values are functions)
+  const checker = program.getTypeChecker();
+  for (const file of files) {
+    const sf = memo.has(file) ? undefined : program.getSourceFile(file);
+    if (sf) fatal.push(...moduleLevelCode(sf, checker));
+  }
+  if (fatal.length) return { fatal, typeErrors: [] };
   const typeErrors: Diagnostic[] = [];
   // problems of the options (and of the standard library) belong to tsconfig.json when there is one
   const config = project.getCompilerOptions().configFilePath;
@@ -202,24 +212,57 @@ function lineCol(text: string, pos: number): { line: number; col: number } {
 }
 
 /** The module specifiers a file names (imports and re-exports), with where it names them. */
-function moduleSpecifiers(sf: ts.SourceFile): { spec: string; loc: Loc }[] {
-  const out: { spec: string; loc: Loc }[] = [];
+function moduleSpecifiers(sf: ts.SourceFile): { spec: string; loc: Loc; typeOnly: boolean }[] {
+  const out: { spec: string; loc: Loc; typeOnly: boolean }[] = [];
   for (const s of sf.statements) {
     let m: ts.Expression | undefined;
-    if (ts.isImportDeclaration(s) || ts.isExportDeclaration(s)) m = s.moduleSpecifier;
-    else if (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference)) m = s.moduleReference.expression;
-    if (m && ts.isStringLiteral(m)) out.push({ spec: m.text, loc: locOf(sf, m) });
+    let typeOnly = false;
+    if (ts.isImportDeclaration(s)) {
+      m = s.moduleSpecifier;
+      typeOnly = s.importClause?.isTypeOnly ?? false;
+    } else if (ts.isExportDeclaration(s)) {
+      m = s.moduleSpecifier;
+      typeOnly = s.isTypeOnly;
+    } else if (ts.isImportEqualsDeclaration(s) && ts.isExternalModuleReference(s.moduleReference)) {
+      m = s.moduleReference.expression;
+      typeOnly = s.isTypeOnly;
+    }
+    if (m && ts.isStringLiteral(m)) out.push({ spec: m.text, loc: locOf(sf, m), typeOnly });
   }
   return out;
 }
 
-/** The project file an import resolves to; undefined for the prelude, node_modules, declarations and what does not resolve (TypeScript reports that). */
-function resolveImport(project: Project, spec: string, from: string): string | undefined {
-  const r = ts.resolveModuleName(spec, from, project.getCompilerOptions(), ts.sys).resolvedModule;
-  if (!r || r.isExternalLibraryImport || r.resolvedFileName.endsWith('.d.ts') || /\.(json|js|mjs|cjs|jsx)$/.test(r.resolvedFileName)) return undefined;
+/**
+ * What an import loads: a project file the gate reads (`file`); the prelude (neither); or, as a
+ * `problem`, code the gate does not read (a package, JavaScript, a declaration file's module) or a
+ * file chosen by a condition the run does not share. An import that does not resolve is neither
+ * (TypeScript reports it).
+ */
+function resolveImport(project: Project, spec: string, from: string): { file?: string; problem?: string } {
+  const unchecked = (what: string) => ({ problem: `it loads ${what} when this module is loaded, code nothing here checks (it could change what the operations do): import only the project's TypeScript files and 'pushbutton', and types with \`import type\`` });
+  const byCondition = (how: string) => ({ problem: `${how} chooses a file by condition, and TypeScript (which the verifier follows) takes the "types" one where the run takes "import" or "default": import the file by its relative path` });
+  const options = project.getCompilerOptions();
+  // a package's `imports` (#name) or its own `exports` choose a file by condition, and TypeScript
+  // asks for "types" where the run asks for "import"/"default" (red-team round 8, u25)
+  if (spec.startsWith('#')) return byCondition('a package.json "imports" entry');
+  const r = ts.resolveModuleName(spec, from, options, ts.sys).resolvedModule;
+  if (!r) return {};
   const file = path.resolve(r.resolvedFileName);
-  if (isPreludeFile(file) || file.split(path.sep).includes('node_modules')) return undefined;
-  return file;
+  if (spec === 'pushbutton' && isPreludeFile(file)) {
+    // mapped to this verifier's prelude: the run loads what the user's own resolution finds, if anything
+    const own = unmappedOptions(project);
+    const theirs = own && ts.resolveModuleName(spec, from, own, ts.sys).resolvedModule;
+    if (theirs && !isPreludeFile(path.resolve(theirs.resolvedFileName))) return { problem: `the run loads ${path.resolve(theirs.resolvedFileName)}, another 'pushbutton' than this verifier's prelude (${PRELUDE_FILE}), which it would check against: run the verifier installed in the project (npx verify), or remove that copy` };
+    return {};
+  }
+  if (isPreludeFile(file)) return {};
+  const bare = !spec.startsWith('.') && !path.isAbsolute(spec);
+  const viaPaths = Object.keys(options.paths ?? {}).some((p) => (p.includes('*') ? spec.startsWith(p.slice(0, p.indexOf('*'))) && spec.endsWith(p.slice(p.indexOf('*') + 1)) : p === spec));
+  if (bare && !viaPaths && !r.isExternalLibraryImport && !file.split(path.sep).includes('node_modules')) return byCondition(`the package's own package.json "exports" (it resolves to ${file})`);
+  if (r.isExternalLibraryImport || file.split(path.sep).includes('node_modules')) return unchecked(`the package file ${file}`);
+  if (file.endsWith('.d.ts') || /\.d\.[mc]ts$/.test(file)) return unchecked(`the JavaScript behind the declaration file ${file}`);
+  if (!/\.[mc]?tsx?$/.test(file)) return unchecked(file);
+  return { file };
 }
 
 function locOf(sf: ts.SourceFile, n: ts.Node): Loc {
@@ -250,32 +293,6 @@ function isExpressionPart(n: ts.Node): boolean {
 }
 
 /**
- * Code at module level: statements other than declarations, imports and exports, and what runs
- * in a declaration (a call in a variable's initializer, a class's static initializer). It would
- * run when the module is loaded (to replay a counterexample), and nothing verifies it.
- */
-function moduleLevelCode(sf: ts.SourceFile): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const show = (n: ts.Node) => {
-    const text = n.getText(sf).replace(/\s+/g, ' ');
-    return `\`${text.length > 40 ? text.slice(0, 37) + '...' : text}\``;
-  };
-  for (const s of sf.statements) {
-    if (!isDeclaration(s)) {
-      out.push({ loc: locOf(sf, s), construct: `the statement ${show(s)} at module level`, message: 'a module holds only declarations, imports and exports: code at its top level would run when the module is loaded, unverified; move it into a function' });
-      continue;
-    }
-    for (const [decl, init] of loadTimeExpressions(s)) {
-      const runs = firstRunning(init);
-      if (!runs) continue;
-      const what = ts.isVariableDeclaration(decl) ? `the module-level constant ${show(decl)}` : `${show(runs)} at module level`;
-      out.push({ loc: locOf(sf, decl), construct: what, message: `a constant is computed from literals and other constants only: ${show(runs)} would run when the module is loaded, unverified; compute the value inside a function (init(), an operation)` });
-    }
-  }
-  return out;
-}
-
-/**
  * Comments that switch TypeScript's checker off (`@ts-nocheck`, `@ts-ignore`, `@ts-expect-error`):
  * what they hide is an error TypeScript would report, and a program it rejects (a duplicated
  * export that does not load, say) is outside the subset whatever the comment says.
@@ -290,42 +307,4 @@ function suppressions(sf: ts.SourceFile): Diagnostic[] {
     const { line, character } = sf.getLineAndCharacterOfPosition(pos);
     return { loc: at(path.resolve(sf.fileName), line + 1, character + 1), construct: `the comment ${what}`, message: "it silences TypeScript's checker, and a program TypeScript rejects is outside the subset: fix the error it hides instead" };
   });
-}
-
-function isDeclaration(s: ts.Statement): boolean {
-  if (ts.isImportDeclaration(s) || ts.isImportEqualsDeclaration(s) || ts.isExportDeclaration(s)) return true;
-  if (ts.isFunctionDeclaration(s) || ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isVariableStatement(s) || ts.isEnumDeclaration(s) || ts.isClassDeclaration(s)) return true;
-  if (ts.isEmptyStatement(s)) return true;
-  // `export default NAME` names a declaration; `export default <expression>` computes one at load
-  if (ts.isExportAssignment(s)) return ts.isIdentifier(s.expression);
-  // a namespace's body runs at load, unless it is only declared
-  if (ts.isModuleDeclaration(s)) return (ts.getCombinedModifierFlags(s) & ts.ModifierFlags.Ambient) !== 0;
-  return false;
-}
-
-/** The parts of a declaration evaluated when the module is loaded, each with the declaration to point at. */
-function loadTimeExpressions(s: ts.Statement): [ts.Node, ts.Node][] {
-  if (ts.isVariableStatement(s)) return s.declarationList.declarations.flatMap((d): [ts.Node, ts.Node][] => (d.initializer ? [[d, d.initializer]] : []));
-  if (ts.isEnumDeclaration(s)) return s.members.flatMap((m): [ts.Node, ts.Node][] => (m.initializer ? [[m, m.initializer]] : []));
-  if (ts.isClassDeclaration(s)) {
-    const out: [ts.Node, ts.Node][] = (ts.getDecorators(s) ?? []).map((d) => [d, d]);
-    for (const h of s.heritageClauses ?? []) out.push([h, h]);
-    for (const m of s.members) {
-      if (ts.isClassStaticBlockDeclaration(m)) out.push([m, m]);
-      else if (ts.isPropertyDeclaration(m) && m.initializer && ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static) out.push([m, m.initializer]);
-      if (ts.canHaveDecorators(m)) for (const d of ts.getDecorators(m) ?? []) out.push([d, d]);
-    }
-    return out;
-  }
-  return [];
-}
-
-/** The first node of `n` that runs code (a call, `new`, an assignment...); function bodies are not entered (they run only when called). */
-function firstRunning(n: ts.Node): ts.Node | undefined {
-  if (ts.isClassStaticBlockDeclaration(n) || ts.isDecorator(n)) return n;
-  if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n) || ts.isAwaitExpression(n) || ts.isYieldExpression(n) || ts.isDeleteExpression(n)) return n;
-  if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) return n;
-  if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) return n;
-  if (ts.isFunctionLike(n) || ts.isClassLike(n)) return undefined;
-  return ts.forEachChild(n, firstRunning);
 }
