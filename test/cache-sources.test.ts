@@ -203,16 +203,17 @@ describe('the proof cache and the files a program reads', () => {
   }, 60_000);
 
   it('a file reached by an absolute path is checked there too, from any checkout', () => {
-    const f = path.join(base, 'shared', 'abs.ts');
-    fs.writeFileSync(f, HELPER('x'));
-    const rec = recordSources(root, new Map([[f, undefined]]));
+    const here = path.join(base, 'abs-a', 'proj');
+    const f = path.join(base, 'abs-a', 'shared', 'abs.ts');
+    project(path.join(base, 'abs-a'), { 'shared/abs.ts': HELPER('x') });
+    fs.mkdirSync(here, { recursive: true });
+    const rec = recordSources(here, new Map([[f, undefined]]));
     expect(Object.keys(rec)).toEqual(expect.arrayContaining(['../shared/abs.ts', f]));
     // the same record read from another checkout at the same depth: its ../shared/abs.ts is missing
-    const other = path.join(base, 'elsewhere', 'proj');
+    const other = path.join(base, 'abs-b', 'proj');
     fs.mkdirSync(other, { recursive: true });
     expect(unchanged(other, rec)).toBe(false);
-    fs.mkdirSync(path.join(base, 'elsewhere', 'shared'), { recursive: true });
-    fs.copyFileSync(f, path.join(base, 'elsewhere', 'shared', 'abs.ts'));
+    project(path.join(base, 'abs-b'), { 'shared/abs.ts': HELPER('x') });
     expect(unchanged(other, rec)).toBe(true);
     // the absolute copy: a program there that names this very file by its absolute path reads it
     fs.writeFileSync(f, HELPER('x + 1'));

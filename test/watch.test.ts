@@ -1,5 +1,6 @@
 // verify --watch: verifies, then again after each saved change, with the proof cache answering
-// what did not change; an editor's save (a new file renamed over the old one) is seen too.
+// what did not change; an editor's save (a new file renamed over the old one) is seen too; and so
+// is an edit to a file outside the project that the program imports (red-team round 8, u05).
 
 import { describe, it, expect, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -7,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { affectsVerdicts } from '../verifier/watch.ts';
+import { affectsVerdicts, watchProject } from '../verifier/watch.ts';
+import { recordSources } from '../verifier/sources.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-watch-'));
@@ -20,6 +22,52 @@ describe('verify --watch', () => {
     expect(affectsVerdicts('.pushbutton/cache/ab/cd.json')).toBe(false);
     expect(affectsVerdicts('node_modules/x/index.ts')).toBe(false);
     expect(affectsVerdicts('README.md')).toBe(false);
+  });
+
+  // next() within `ms`, or the reason it did not come
+  const within = <T>(p: Promise<T>, ms = 5000) => Promise.race([p, new Promise<string>((r) => setTimeout(() => r('nothing seen'), ms))]);
+
+  it('watches what the program read outside the root: a helper, a place a lookup found empty', async () => {
+    const proj = path.join(tmp, 'u05', 'proj');
+    const helper = path.join(tmp, 'u05', 'shared', 'helper.ts');
+    fs.mkdirSync(proj, { recursive: true });
+    fs.mkdirSync(path.dirname(helper), { recursive: true });
+    fs.writeFileSync(helper, 'export const k = 0;\n');
+    // what a run records (run.ts): the helper, and a lookup that found no folder shared/pkg
+    const record = () => recordSources(proj, new Map([[helper, undefined]]), [{ kind: 'folder', path: path.join(tmp, 'u05', 'shared', 'pkg'), answer: false }]);
+    let rec = record();
+    const w = watchProject(proj, () => rec);
+    try {
+      const edit = w.next();
+      await new Promise((r) => setTimeout(r, 100));
+      fs.writeFileSync(helper, 'export const k = 1;\n');
+      expect(await within(edit)).toEqual(['../shared/helper.ts']);
+      rec = record(); // the run that follows records the new text
+      const made = w.next();
+      await new Promise((r) => setTimeout(r, 100));
+      fs.mkdirSync(path.join(tmp, 'u05', 'shared', 'pkg')); // not a .ts name: seen because it was looked up
+      expect(await within(made)).toEqual(['../shared/pkg']);
+    } finally {
+      w.close();
+    }
+  });
+
+  it('an edit made during the run, before the folder was watched, is seen at the next wait', async () => {
+    const proj = path.join(tmp, 'u05b', 'proj');
+    const helper = path.join(tmp, 'u05b', 'shared', 'helper.ts');
+    fs.mkdirSync(proj, { recursive: true });
+    fs.mkdirSync(path.dirname(helper), { recursive: true });
+    fs.writeFileSync(helper, 'export const k = 0;\n');
+    const rec = recordSources(proj, new Map([[helper, 'export const k = 0;\n']]));
+    fs.writeFileSync(helper, 'export const k = 1;\n'); // saved after the front end read it
+    const w = watchProject(proj, () => rec);
+    try {
+      expect(await within(w.next())).toEqual(['../shared/helper.ts']);
+      // reported once: the same stale entry does not start a batch again (a run would record it anew)
+      expect(await within(w.next(), 600)).toBe('nothing seen');
+    } finally {
+      w.close();
+    }
   });
 
   it('re-verifies after each save: a broken edit is refuted, the repair proves again', async () => {
@@ -56,6 +104,18 @@ describe('verify --watch', () => {
       expect(last).toMatch(/2 proved, 0 refuted/);
       // the repair is the first version again: every goal from the proof cache
       expect(last).toMatch(/from the proof cache .*: 1 subsystem whole/);
+      // a constant from a file outside the project (red-team round 8, u05): its edit re-verifies too
+      const limits = path.join(tmp, 'shared', 'limits.ts');
+      fs.mkdirSync(path.dirname(limits), { recursive: true });
+      fs.writeFileSync(limits, 'export const HUNDRED = 100;\n');
+      save(good.replace("import { MAX } from './spec';", "import { MAX } from './spec';\nimport { HUNDRED } from '../../../shared/limits.ts';").replace('if (s.rest >= 100) {', 'if (s.rest >= HUNDRED) {'));
+      await waitFor(/watching for changes/, 4);
+      expect(out.slice(out.lastIndexOf('changed:'))).toMatch(/2 proved, 0 refuted/);
+      fs.writeFileSync(limits, 'export const HUNDRED = 101;\n');
+      await waitFor(/watching for changes/, 5);
+      const edited = out.slice(out.lastIndexOf('changed:'));
+      expect(edited).toMatch(/^changed: \.\.\/shared\/limits\.ts/);
+      expect(edited).toMatch(/✗ incr +refuted/);
     } finally {
       child.kill('SIGTERM');
     }

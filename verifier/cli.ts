@@ -64,8 +64,9 @@ options:
                    terminal, a plain line each elsewhere)
   --fail-fast      stop a subsystem at its first refutation: the goals not yet decided are not
                    asked further (unknown, "not asked"); for a quick answer on a broken edit
-  --watch          verify, then again after every saved change to the project's .ts files (the
-                   proof cache answers what did not change); Ctrl-C stops
+  --watch          verify, then again after every saved change to the project's .ts files, or to
+                   a file outside it that a program imports (the proof cache answers what did
+                   not change); Ctrl-C stops
   --smt2 DIR       write every query as an SMT-LIB2 file into DIR
   --sarif FILE     also write the refuted and unknown goals as SARIF 2.1.0 (code scanning)
   --junit FILE     also write JUnit XML: a test suite per subsystem, a test case per goal, the
@@ -236,7 +237,8 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
     }
   }
   // --watch: the runner (its solver workers) and the cache stay; each change is a new run
-  const watcher = watchProject(root);
+  // (and what the programs read outside the root: the record the proof cache checks)
+  const watcher = watchProject(root, () => runner.sources);
   const stop = async () => {
     watcher.close();
     await runner.close();

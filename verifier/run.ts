@@ -2,9 +2,8 @@
 
 import * as path from 'node:path';
 import type { Loc } from './ir.ts';
-import { loadProject, programFiles } from './frontend/project.ts';
-import { resolutionLookups } from './frontend/lookups.ts';
-import { recordSources, type SourceRecord } from './sources.ts';
+import { loadProject } from './frontend/project.ts';
+import { recordProgram, type SourceRecord } from './sources.ts';
 import { loadSubsystem, type Subsystem } from './subsystem.ts';
 import { theoremOf, toSmt, type Theorem, type GoalSpec, type TheoremKind } from './theorems.ts';
 import { replay, type Counterexample } from './counterexample.ts';
@@ -148,7 +147,7 @@ export class Runner {
     try {
       const project = loadProject(this.root);
       sub = loadSubsystem(project, pair.name, pair.specFile, pair.implFile);
-      Object.assign(sources, recordSources(this.root, programFiles(project), resolutionLookups(project)));
+      Object.assign(sources, recordProgram(this.root, project));
     } catch (e) {
       if (!(e instanceof SubsetError)) throw e;
       out.status = 'rejected';

@@ -13,7 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Lookup } from './frontend/lookups.ts';
+import { resolutionLookups, type Lookup } from './frontend/lookups.ts';
+import { programFiles, type Project } from './frontend/project.ts';
 
 /** Source files that can change what a subsystem means: TypeScript and configuration. */
 const SOURCE = /\.(ts|mts|cts|json)$/;
@@ -165,6 +166,11 @@ export function recordSources(root: string, files: Map<string, string | undefine
     }
   }
   return out;
+}
+
+/** The record of a lowered program (run.ts): its files (project.ts) and its lookups (lookups.ts). */
+export function recordProgram(root: string, project: Project): SourceRecord {
+  return recordSources(root, programFiles(project), resolutionLookups(project));
 }
 
 /** The recorded entries whose file or folder is no longer as recorded (their keys). */

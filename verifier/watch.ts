@@ -2,10 +2,16 @@
 // batch of changed files to the command, which verifies again. What is re-proved is decided by the
 // proof cache (verifier/cache.ts): a subsystem whose files did not change comes back whole from it,
 // and in one that did, only the goals whose query changed are asked again.
+//
+// Besides the project folder, the files the last runs' programs read are watched (the record the
+// proof cache checks, sources.ts): an imported helper outside the folder, or a folder where a new
+// file would win an import. Red-team round 8, u05: only the root was watched, and an edit to a
+// helper outside it left "proved" on the screen while the real run disagreed.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isFolder, listFolder } from './frontend/files.ts';
+import { changedEntries, recordedPaths, type SourceRecord } from './sources.ts';
 
 /** Folders whose changes never affect a verdict (and that change often: the cache itself). */
 const IGNORED = new Set(['node_modules', '.git', '.pushbutton']);
@@ -26,14 +32,18 @@ export function affectsVerdicts(rel: string): boolean {
   return rel.endsWith('.ts') || path.basename(rel) === 'tsconfig.json' || path.basename(rel) === 'package.json';
 }
 
-export function watchProject(root: string): Watcher {
+/**
+ * Watches `root` (every folder under it) and, when `sources` is given, what the runs' programs
+ * read (the runner's record, read again before each wait): the folder of each recorded file and
+ * lookup outside `root`, each alone. Changes are named relative to `root` (`../shared/helper.ts`).
+ */
+export function watchProject(root: string, sources?: () => SourceRecord): Watcher {
   const pending = new Set<string>();
   // a batch is ready once no change came for SETTLE_MS (changes made during a run wait for next())
   let ready = false;
   let wake: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   const changed = (rel: string) => {
-    if (!affectsVerdicts(rel)) return;
     pending.add(rel);
     ready = false;
     clearTimeout(timer);
@@ -42,18 +52,26 @@ export function watchProject(root: string): Watcher {
       wake?.();
     }, SETTLE_MS);
   };
+  /** recorded paths outside the root: a change to one counts whatever its name */
+  const recorded = new Set<string>();
+  const inRoot = (p: string) => {
+    const rel = path.relative(root, p);
+    return !path.isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${path.sep}`);
+  };
   // one watcher per folder (Node's recursive mode on Linux loses a file that an editor replaces by
-  // renaming a new one over it; a folder's watcher sees the rename); new folders are added
+  // renaming a new one over it; a folder's watcher sees the rename); new folders are added under
+  // the root; a folder outside it is watched alone (it may be a large shared one)
   const watchers = new Map<string, fs.FSWatcher>();
-  const add = (dir: string) => {
+  const add = (dir: string, deep: boolean) => {
     if (watchers.has(dir)) return;
     let w: fs.FSWatcher;
     try {
       w = fs.watch(dir, (_event, name) => {
         if (!name) return;
         const full = path.join(dir, name.toString());
-        changed(path.relative(root, full));
-        if (isFolder(full) && !IGNORED.has(name.toString())) add(full);
+        const rel = path.relative(root, full);
+        if (affectsVerdicts(rel) || recorded.has(full)) changed(rel);
+        if (deep && isFolder(full) && !IGNORED.has(name.toString())) add(full, true);
       });
     } catch {
       return; // removed meanwhile, or unreadable: nothing of it can be verified either
@@ -63,11 +81,31 @@ export function watchProject(root: string): Watcher {
       watchers.delete(dir);
     });
     watchers.set(dir, w);
-    for (const name of listFolder(dir)) if (!IGNORED.has(name) && isFolder(path.join(dir, name))) add(path.join(dir, name));
+    if (deep) for (const name of listFolder(dir)) if (!IGNORED.has(name) && isFolder(path.join(dir, name))) add(path.join(dir, name), true);
   };
-  add(root);
+  add(root, true);
+  // entries already reported as changed, with the value they were recorded with: an entry of an
+  // earlier run that no later run recorded again is reported once, not before every wait
+  const reported = new Map<string, string>();
+  const refresh = () => {
+    const rec = sources?.();
+    if (!rec) return;
+    for (const p of recordedPaths(root, rec)) {
+      if (inRoot(p)) continue;
+      recorded.add(p);
+      if (isFolder(p)) add(p, false);
+      if (isFolder(path.dirname(p))) add(path.dirname(p), false);
+    }
+    // a change made while the run read the files (before these folders were watched)
+    for (const key of changedEntries(root, rec)) {
+      if (reported.get(key) === rec[key]) continue;
+      reported.set(key, rec[key]);
+      changed(path.relative(root, recordedPaths(root, { [key]: '' })[0]));
+    }
+  };
   return {
     async next() {
+      refresh();
       while (!ready) await new Promise<void>((r) => (wake = r));
       wake = undefined;
       ready = false;
