@@ -79,11 +79,11 @@ function mk(op: Op, sort: Sort, args: readonly Term[], extra: { name?: string; v
   if (sortText === undefined) sortTexts.set(sort, (sortText = sortToSmt(sort)));
   // (# apart from |: a head with a name, value or bound variables is never one without)
   const head = extra.name === undefined && extra.value === undefined && extra.bound === undefined ? `${op}|${sortText}` : `${op}#${sortText}|${extra.name ?? ''}|${extra.value ?? ''}|${(extra.bound ?? []).map((b) => b.id).join(',')}`;
-  let slot = table.get(head);
+  let slot: Slot | undefined = table.get(head);
   if (!slot) table.set(head, (slot = {}));
   for (const a of args) {
-    const next = (slot.next ??= new Map());
-    let s = next.get(a.id);
+    const next: Map<number, Slot> = (slot.next ??= new Map());
+    let s: Slot | undefined = next.get(a.id);
     if (!s) next.set(a.id, (s = {}));
     slot = s;
   }
