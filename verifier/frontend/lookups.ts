@@ -43,8 +43,12 @@ export function resolutionLookups(project: Project): Lookup[] {
   const byProgram = program as unknown as { getResolvedModule?: (f: ts.SourceFile, name: string, mode: ts.ResolutionMode) => { resolvedModule?: { resolvedFileName: string } } | undefined };
   for (const f of program.getSourceFiles()) {
     if (program.isSourceFileDefaultLibrary(f)) continue;
-    // the import string literals TypeScript collected (import, export from, import(), require, import types)
-    for (const lit of (f as unknown as { imports?: readonly ts.StringLiteralLike[] }).imports ?? []) {
+    // the import string literals TypeScript collected (import, export from, import(), require,
+    // import types; not in its public types either): without them nothing can be checked, and an
+    // entry recorded so is never trusted
+    const imports = (f as unknown as { imports?: readonly ts.StringLiteralLike[] }).imports;
+    if (!Array.isArray(imports)) seen.set(`stale:${f.fileName}`, { kind: 'stale', path: f.fileName, answer: undefined });
+    for (const lit of imports ?? []) {
       const mode = program.getModeForUsageLocation(f, lit);
       let found: string | undefined;
       try {
