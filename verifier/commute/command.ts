@@ -26,6 +26,7 @@ import type { Granularity } from './footprint.ts';
 import { conditionsText, htmlReport, jsonReport, pathsText, summarise, tableText, totalsText, type Policy } from './report.ts';
 import { vitestFile } from './emit-tests.ts';
 import { proveConflictFree } from './prove.ts';
+import { solverSimplify } from './simplify-solve.ts';
 import { checkEquivalent, type CongruenceResult } from './congruence.ts';
 import type { PairResult, TestCase, TestVerdict } from './types.ts';
 
@@ -45,6 +46,8 @@ export interface CommuteOptions {
   filter?: string[];
   /** analysis only: no tests, no conflict check */
   noTests?: boolean;
+  /** describe the cases, simplified by rewriting and the solver (simplify*.ts): for output that shows them (--cases, --json, --html) */
+  describeCases?: boolean;
   /** no analysis and no test generation: the conflict check of the tests saved in this file (`--tests`) */
   checkTests?: string;
   pool?: SolverPool;
@@ -73,7 +76,7 @@ export interface CommuteRun {
   unknowns: number;
   /** how the implementation starting states were found: propagation or the solver (start-state.ts) */
   startStates: StartStateCounts;
-  phases: { analyzeMs: number; proveMs: number; testgenMs: number; checkMs: number };
+  phases: { analyzeMs: number; simplifyMs?: number; proveMs: number; testgenMs: number; checkMs: number };
   policy: Policy;
   /** the resource counts the run's goals spent, the largest ones (none for --check-tests) */
   spend?: Spend;
@@ -260,7 +263,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
     };
   }
   const spend = new Spend();
-  const pathPolicy = { ...DEFAULT_POLICY, ...budget, spend, maxPathsPerPair: opts.maxPathsPerPair ?? DEFAULT_POLICY.maxPathsPerPair };
+  const pathPolicy = { ...DEFAULT_POLICY, ...budget, spend, maxPathsPerPair: opts.maxPathsPerPair ?? DEFAULT_POLICY.maxPathsPerPair, describeCases: opts.describeCases === true };
   const testPolicy = { ...DEFAULT_TEST_POLICY, ...budget, spend, maxTestsPerPath: opts.maxTestsPerPath ?? DEFAULT_TEST_POLICY.maxTestsPerPath };
   const pool = opts.pool ?? new SolverPool({ jobs: opts.jobs });
   const say = opts.progress ?? (() => {});
@@ -279,6 +282,10 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       return an;
     });
     const analyzeMs = performance.now() - t;
+    t = performance.now();
+    const simplify = opts.describeCases === true;
+    if (simplify) await inParallel(analyses, opts.jobs + 1, (an) => an.result.commutativePaths, (an) => solverSimplify(an, pool, budget.timeoutMs));
+    const simplifyMs = simplify ? Math.round(performance.now() - t) : undefined;
     t = performance.now();
     // conflict-freedom proved per commutative path, for every variant
     const proofWork = analyses.flatMap((an) => spec.variants.map((v) => [an, v] as const));
@@ -332,7 +339,7 @@ export async function runCommute(opts: CommuteOptions): Promise<CommuteRun> {
       dropped: [...perPair.flatMap((r) => r.dropped), ...failed],
       unknowns,
       startStates: { propagated: perPair.reduce((n, r) => n + r.startStates.propagated, 0), solved: perPair.reduce((n, r) => n + r.startStates.solved, 0) },
-      phases: { analyzeMs: Math.round(analyzeMs), proveMs: Math.round(proveMs), testgenMs: Math.round(testgenMs), checkMs: Math.round(checkMs) },
+      phases: { analyzeMs: Math.round(analyzeMs), ...(simplifyMs !== undefined ? { simplifyMs } : {}), proveMs: Math.round(proveMs), testgenMs: Math.round(testgenMs), checkMs: Math.round(checkMs) },
       policy,
       spend,
       budget,
@@ -394,7 +401,7 @@ export function commuteText(run: CommuteRun, showCases: boolean): string {
   if (run.testsFrom) out.push(`conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s`);
   else {
     if (run.tests.length && run.spec.variants.length) out.push(`implementation starting states: ${run.startStates.propagated} by propagation, ${run.startStates.solved} by the solver`);
-    out.push(`phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s${run.unknowns ? ` · ${run.unknowns} unknown solver answers` : ''}`);
+    out.push(`phases: analyze ${(run.phases.analyzeMs / 1000).toFixed(1)} s${run.phases.simplifyMs !== undefined ? ` · simplify ${(run.phases.simplifyMs / 1000).toFixed(1)} s` : ''} · prove ${(run.phases.proveMs / 1000).toFixed(1)} s · testgen ${(run.phases.testgenMs / 1000).toFixed(1)} s · conflict check ${(run.phases.checkMs / 1000).toFixed(1)} s${run.unknowns ? ` · ${run.unknowns} unknown solver answers` : ''}`);
     const top = run.spend?.byCheck[0];
     const most = run.spend?.byTotal[0];
     if (top && most) out.push(`resource counts spent: one check at most ${top.check} (${top.what}), one enumeration at most ${most.total} (${most.what})`);
@@ -461,6 +468,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
       granularity,
       filter: values.filter as string[] | undefined,
       noTests: Boolean(values['no-tests']),
+      describeCases: Boolean(values.cases || json || values.html),
       checkTests: values['check-tests'] === undefined ? undefined : path.resolve(values['check-tests'] as string),
       progress: json || !values.verbose ? undefined : (l) => console.error(l),
     });

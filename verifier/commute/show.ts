@@ -159,3 +159,89 @@ function operand(t: Term, out: Text): void {
   show(t, out);
   out.put(')');
 }
+
+/**
+ * A condition as TypeScript would write it, whole (never cut): `===` and `!==`, comparisons with
+ * the variable on the left (`a.x >= 0`), and parentheses only where the operators' precedence
+ * needs them (and around `&&` inside `||`, for the reader). For the case lists of verify commute,
+ * printed after simplify.ts has made them small; a subterm is printed once per occurrence, so a
+ * term that is still a large DAG prints long, not cut.
+ */
+export function showCondition(t: Term): string {
+  const memo = new Map<string, string>();
+  const go = (u: Term, min: number): string => {
+    const key = `${u.id}:${min}`;
+    let s = memo.get(key);
+    if (s === undefined) {
+      const [text, prec] = condition(u, go);
+      s = prec < min ? `(${text})` : text;
+      memo.set(key, s);
+    }
+    return s;
+  };
+  return go(t, 0);
+}
+
+const ATOM = 17;
+
+/** One level of showCondition: the text of `t` (its operands printed by `go` at the precedence they need) and its precedence. */
+function condition(t: Term, go: (u: Term, min: number) => string): [string, number] {
+  const a = t.args;
+  switch (t.op) {
+    case 'int':
+      return [String(t.value), (t.value as bigint) < 0n ? 14 : ATOM];
+    case 'select': {
+      const idx: Term[] = [];
+      let base: Term = t;
+      for (; base.op === 'select'; base = base.args[0]) idx.unshift(base.args[1]);
+      if (base.op === 'const') return [leafAt(base.name!, idx.map((i) => go(i, 0))), ATOM];
+      return [showTerm(t, Number.MAX_SAFE_INTEGER), ATOM];
+    }
+    case 'const':
+    case 'bvar':
+    case 'bool':
+    case 'store':
+    case 'constArray':
+    case 'count':
+      return [showTerm(t, Number.MAX_SAFE_INTEGER), t.op === 'store' ? 2 : ATOM];
+    case 'not':
+      if (a[0].op === '=') {
+        const [l, r] = a[0].args[0].op === 'int' && a[0].args[1].op !== 'int' ? [a[0].args[1], a[0].args[0]] : a[0].args;
+        return [`${go(l, 9)} !== ${go(r, 9)}`, 8];
+      }
+      return [`!${go(a[0], 14)}`, 14];
+    case 'and':
+      return [a.map((x) => go(x, 5)).join(' && '), 4];
+    case 'or':
+      return [a.map((x) => go(x, 5)).join(' || '), 3];
+    case '=': {
+      // the literal on the right: `s.v === 0`
+      const [l, r] = a[0].op === 'int' && a[1].op !== 'int' ? [a[1], a[0]] : [a[0], a[1]];
+      return [`${go(l, 9)} === ${go(r, 9)}`, 8];
+    }
+    case '<':
+    case '<=': {
+      // the literal on the right: `a.x >= 0`, not `0 <= a.x`
+      const flip = a[0].op === 'int' && a[1].op !== 'int';
+      const op = flip ? (t.op === '<' ? '>' : '>=') : t.op;
+      const [l, r] = flip ? [a[1], a[0]] : [a[0], a[1]];
+      return [`${go(l, 10)} ${op} ${go(r, 10)}`, 9];
+    }
+    case '+':
+      return [`${go(a[0], 11)} + ${go(a[1], 12)}`, 11];
+    case '-':
+      return [`${go(a[0], 11)} - ${go(a[1], 12)}`, 11];
+    case '*':
+    case 'div':
+    case 'mod':
+      return [`${go(a[0], 12)} ${t.op === '*' ? '*' : t.op === 'div' ? '/' : '%'} ${go(a[1], 13)}`, 12];
+    case 'neg':
+      return [`-${go(a[0], 15)}`, 14];
+    case 'ite':
+      return [`${go(a[0], 3)} ? ${go(a[1], 3)} : ${go(a[2], 2)}`, 2];
+    case '=>':
+      return [`implies(${go(a[0], 0)}, ${go(a[1], 0)})`, ATOM];
+    default:
+      return [`${t.op}(${t.bound?.length ? `${t.bound.map((x) => go(x, 0)).join(', ')} => ` : ''}${a.map((x) => go(x, 0)).join(', ')})`, ATOM];
+  }
+}
