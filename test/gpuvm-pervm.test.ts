@@ -30,6 +30,16 @@ describe('gpuvm.pervm', () => {
     expect(pairs.map((p) => [p.name, path.relative(root, p.implFile)]).sort()).toEqual([['gpuvm', 'impl/gpuvm.ts'], ['gpuvm.pervm', 'impl/gpuvm.pervm.ts']]);
   });
 
+  it('`verify gpuvm` selects both implementations; a variant name or a file selects one', () => {
+    const all = discover(root);
+    const names = (selector: string) => select(root, all, selector).map((p) => p.name).sort();
+    expect(names('gpuvm')).toEqual(['gpuvm', 'gpuvm.pervm']);
+    expect(names('gpuvm.pervm')).toEqual(['gpuvm.pervm']);
+    expect(names('impl/gpuvm.ts')).toEqual(['gpuvm']);
+    expect(names('posix')).toEqual(['posix.naive', 'posix.scalable']);
+    expect(names('kernel')).toEqual(['kernel']);
+  });
+
   it('proves init, every operation, every invariant and inv_runlist: every goal, at the default budget', async () => {
     expect(OPS.length).toBe(19);
     expect(INVS.length).toBe(10);

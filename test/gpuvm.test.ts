@@ -59,7 +59,8 @@ describe('gpuvm', () => {
   });
 
   it('proves init, every operation and every invariant: every goal, at the default budget', async () => {
-    const out = await run('gpuvm');
+    // the A3-style implementation (`verify gpuvm` is both; gpuvm-pervm.test.ts proves the other)
+    const out = await run('impl/gpuvm.ts');
     expect(out.diagnostics).toEqual([]);
     expect(out.operations.length).toBeGreaterThanOrEqual(20);
     const goals = goalsOf(out);

@@ -53,14 +53,16 @@ export function orphanSpecs(root: string, pairs: Pair[]): string[] {
 }
 
 /**
- * Resolves one positional selector: a subsystem name (`counter`, `posix.naive`), a directory
+ * Resolves one positional selector: a subsystem name (`posix.naive`; a spec's name, `gpuvm`,
+ * selects every implementation of it: `gpuvm` and `gpuvm.pervm`), a directory
  * holding spec.ts and impl.ts, or an implementation file (its spec is found next to it, or in
  * `../spec/NAME.ts`, or in the nearest parent folder holding spec.ts, so a seeded-bug file such as
  * `examples/counter/bugs/overflow.ts` is checked against `examples/counter/spec.ts`).
  */
 export function select(root: string, all: Pair[], selector: string): Pair[] {
-  const byName = all.filter((p) => p.name === selector || p.name.split('.')[0] === selector);
-  if (byName.length) return all.filter((p) => p.name === selector).length ? all.filter((p) => p.name === selector) : byName;
+  // the pair of that name and its variants (`gpuvm`: `gpuvm` and `gpuvm.pervm`)
+  const byName = all.filter((p) => p.name === selector || p.name.startsWith(`${selector}.`));
+  if (byName.length) return byName;
   const abs = path.resolve(root, selector);
   if (!present(abs)) return [];
   // an implementation file of a discovered pair keeps that pair's name (so goal ids stay the same)
