@@ -64,6 +64,7 @@ export function loadProject(root: string): Project {
     skipLibCheck: true,
   };
   const project = new Project({ compilerOptions: options });
+  shareLibraryFiles(project);
   const opts = project.getCompilerOptions();
   // When 'pushbutton' is not resolvable from the project (no node_modules link, no paths entry),
   // map it to this package's prelude: the front end recognises prelude names by that module.
@@ -74,6 +75,38 @@ export function loadProject(root: string): Project {
   }
   configFiles.set(project, read);
   return project;
+}
+
+/** Where ts-morph serves TypeScript's standard library from (@ts-morph/common's libFolderInMemoryPath). */
+const LIB_FOLDER = '/node_modules/typescript/lib/';
+/** The standard library's files as parsed, by target and file name (see shareLibraryFiles). */
+const libraryFiles = new Map<string, ts.SourceFile>();
+
+interface DocumentRegistry {
+  createOrUpdateSourceFile(fileName: string, settings: ts.CompilerOptions, snapshot: ts.IScriptSnapshot, kind?: ts.ScriptKind): ts.SourceFile;
+}
+
+/**
+ * Each project parsed TypeScript's standard library anew: about 0.4 s of CPU, most of loading a
+ * small project, paid again by every project a process loads (`--watch` after each change, a test
+ * suite's in-process runs). Its files are the same text every time, so they are parsed once per
+ * process and target and shared, as TypeScript's own language service shares them between projects
+ * (a program's checker keeps what it learns of a file apart, per program). Through ts-morph's
+ * document registry (not public API: where it is not there, every project parses its own).
+ */
+function shareLibraryFiles(project: Project): void {
+  const context = (project as unknown as { _context?: { compilerFactory?: { documentRegistry?: DocumentRegistry } } })._context;
+  const registry = context?.compilerFactory?.documentRegistry;
+  if (!registry || typeof registry.createOrUpdateSourceFile !== 'function') return;
+  const own = registry.createOrUpdateSourceFile.bind(registry);
+  registry.createOrUpdateSourceFile = (fileName, settings, snapshot, kind) => {
+    if (!fileName.startsWith(LIB_FOLDER)) return own(fileName, settings, snapshot, kind);
+    const key = `${settings.target}|${fileName}`;
+    const text = snapshot.getText(0, snapshot.getLength());
+    let file = libraryFiles.get(key);
+    if (!file || file.text !== text) libraryFiles.set(key, (file = own(fileName, settings, snapshot, kind)));
+    return file;
+  };
 }
 
 /**
