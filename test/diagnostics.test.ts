@@ -400,6 +400,7 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   { name: 'a this parameter (erased at run time)', code: `export function t(⟪this: void, s: State): number { return 0; }\n`, construct: /the parameter `this: void`/, fix: /remove the `this` parameter/ },
   { name: 'the State as a later parameter', code: `⟪export function t(x: u32, s: State): number { return x; }\n`, construct: /the function t/, fix: /its parameter s is the State, but not its first/ },
   { name: 'the State first, as another type with its fields', code: `export interface View { flag: boolean; value: u32; mode: Mode; cells: Arr<u32, 4>; pair: Pair; map: SMap<u32, u32> }\n⟪export function t(s: View): number { return s.value; }\n`, construct: /the function t/, fix: /of type View, which has the State's fields/ },
+  { name: 'a namespace import of a module other than the prelude', code: `import * as self from './t';\nfunction helper(): number { return 1; }\nexport function inv_h(s: State): boolean { return ⟪self.helper() === 1; }\n`, construct: /the namespace import self/, fix: /import what you use by name/ },
   { name: 'cpu() in the spec', code: `import { cpu } from 'pushbutton';\nexport function inv_core(s: State): boolean { return ⟪cpu(2) === 0; }\n`, construct: /cpu\(\) in the spec/, fix: /Call cpu\(\) in the implementation only/ },
 ];
 

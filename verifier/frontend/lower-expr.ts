@@ -212,6 +212,7 @@ export class ExpressionLowering {
       if (Node.isEnumDeclaration(r.node)) reject(loc, `the TypeScript enum ${name}`, "enumerations are string-literal unions in the subset: type Color = 'red' | 'green', and write 'red'");
       if (Node.isVariableDeclaration(r.node)) reject(loc, `the module-level variable ${name}`, 'only const declarations with a scalar value can be used; state belongs in State');
     }
+    if (bound && Node.isNamespaceImport(bound)) reject(loc, `the namespace import ${name}`, `import what you use by name (import { f } from '...') and call it as f(...): only the prelude is used through a namespace`);
     reject(loc, `the name ${name}`, 'it is not a local, a parameter, or a module-level constant');
   }
 
