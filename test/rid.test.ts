@@ -2,7 +2,7 @@
 // examples/refcount/: every buggy port is found in the right function on the right counter with a
 // witness that replays, and every fixed port is clean.
 
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,12 +14,21 @@ import { PathEvaluator } from '../symexec/paths.ts';
 import { mergedEntry, type FunctionPaths } from '../symexec/summary.ts';
 import { SubsetError } from '../verifier/diagnostics.ts';
 import { RID_RLIMIT } from '../verifier/rid/smt.ts';
+import { SolverPool } from '../verifier/solver/pool.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CATALOGUE = path.join(REPO, 'examples', 'refcount');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'rid');
 /** N in test/fixtures/rid/scans.ts */
 const N_SLOTS = 16;
+
+/**
+ * One solver worker for the file's small runs (runRid leaves a pool it is given open): a worker's
+ * start is about 2 s of CPU, more than most of these runs' queries. The verdicts do not depend on
+ * which worker answers (each query has its own resource budget).
+ */
+const pool = new SolverPool({ jobs: 1 });
+afterAll(() => pool.close());
 
 /** Paths of every function in `file`, evaluated bottom-up as verify rid does (no solver). */
 function pathsOf(file: string, maxPaths?: number): Map<string, FunctionPaths> {
@@ -58,7 +67,7 @@ describe('forking evaluator', () => {
   });
 
   it('keeps the feasible paths as the summary, and finds nothing in correct code', async () => {
-    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'paths.ts')], timeoutMs: 10_000, jobs: 1 });
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'paths.ts')], timeoutMs: 10_000, jobs: 1, pool });
     const user = r.analysis.stats.find((s) => s.fn.name === 'user')!;
     expect(user.paths).toBe(6);
     expect(user.feasible).toBe(3);
@@ -71,13 +80,13 @@ describe('forking evaluator', () => {
   }, 60_000);
 
   it('reports a helper\'s inconsistent pair once, not again in its caller', async () => {
-    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'nested.ts')], timeoutMs: 10_000, jobs: 1 });
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'nested.ts')], timeoutMs: 10_000, jobs: 1, pool });
     expect(r.bugs.map((b) => [b.finding.fn.name, b.finding.counter])).toEqual([['prepare', 'sk(s)']]);
     expect(r.inherited.map((b) => [b.finding.fn.name, b.finding.via?.callee])).toEqual([['connect', 'prepare']]);
   }, 60_000);
 
   it('follows a reference a helper returns into its parameter', async () => {
-    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'ref-return.ts')], timeoutMs: 10_000, jobs: 1 });
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'ref-return.ts')], timeoutMs: 10_000, jobs: 1, pool });
     expect(r.bugs.map((b) => [b.finding.fn.name, b.finding.counter, b.finding.rule])).toEqual([['leaky_first', 'ref(p.a)', 'rc/ipp']]);
     expect(r.bugs[0].replay.confirmed).toBe(true);
   }, 60_000);
@@ -97,7 +106,7 @@ describe('forking evaluator', () => {
   it('evaluates choose as at run time (the lowest index where it holds), not as a skipped construct', async () => {
     const fp = pathsOf(path.join(FIXTURES, 'choose.ts')).get('first_free')!;
     expect(fp.paths).toHaveLength(2);
-    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'choose.ts')], timeoutMs: 10_000, jobs: 1 });
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'choose.ts')], timeoutMs: 10_000, jobs: 1, pool });
     expect(r.analysis.skipped).toEqual([]);
     expect(exitCodeOf(r)).toBe(0);
   }, 60_000);
@@ -111,7 +120,7 @@ describe('forking evaluator', () => {
     const two = fps.get('take_two')!;
     expect(two.capped).toBe(false);
     expect(two.paths.length).toBeLessThanOrEqual(4);
-    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'scans.ts')], timeoutMs: 10_000, jobs: 1 });
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'scans.ts')], timeoutMs: 10_000, jobs: 1, pool });
     expect(r.bugs.map((b) => [b.finding.fn.name, b.finding.counter, b.replay.confirmed])).toEqual([['use', 'o.refs', true]]);
     expect(exitCodeOf(r)).toBe(1);
     expect(r.analysis.stats.some((s) => s.capped)).toBe(false);
@@ -131,13 +140,13 @@ describe('forking evaluator', () => {
 
 describe('the budget of a query', () => {
   it('is a resource count: a query that exhausts it is unknown with that reason, never a verdict', async () => {
-    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'nested.ts')], timeoutMs: 60_000, rlimit: 1, jobs: 1 });
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'nested.ts')], timeoutMs: 60_000, rlimit: 1, jobs: 1, pool });
     expect(r.analysis.unknowns.length).toBeGreaterThan(0);
     for (const u of r.analysis.unknowns) expect(u.reason).toMatch(/resource limit \(rlimit 1\)|no model for the path/);
     expect(r.bugs).toEqual([]);
     expect(exitCodeOf(r)).toBe(3);
     // with the default budget the same file is decided (one finding), far below the budget
-    const d = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'nested.ts')], timeoutMs: 60_000, jobs: 1 });
+    const d = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'nested.ts')], timeoutMs: 60_000, jobs: 1, pool });
     expect(d.analysis.unknowns).toEqual([]);
     expect(d.analysis.rlimitMax).toBeGreaterThan(0);
     expect(d.analysis.rlimitMax).toBeLessThan(RID_RLIMIT / 100);
@@ -188,10 +197,15 @@ describe('the refcount catalogue (examples/refcount)', () => {
   let buggy: RidResult, fixed: RidResult;
 
   beforeAll(async () => {
-    // one run per side: one solver pool, one lowering
+    // one run per side (one lowering), both on one pool of two workers
     const files = (v: string) => patterns.map((p) => path.join('examples', 'refcount', p, `${v}.ts`));
-    buggy = await runRid({ root: REPO, paths: files('buggy'), timeoutMs: 10_000, jobs: 2 });
-    fixed = await runRid({ root: REPO, paths: files('fixed'), timeoutMs: 10_000, jobs: 2 });
+    const two = new SolverPool({ jobs: 2 });
+    try {
+      buggy = await runRid({ root: REPO, paths: files('buggy'), timeoutMs: 10_000, jobs: 2, pool: two });
+      fixed = await runRid({ root: REPO, paths: files('fixed'), timeoutMs: 10_000, jobs: 2, pool: two });
+    } finally {
+      await two.close();
+    }
   }, 300_000);
 
   it('has at least 15 patterns, each with an expectation', () => {
@@ -221,7 +235,7 @@ describe('the refcount catalogue (examples/refcount)', () => {
 });
 
 describe('array elements, declarations, ownership and the return contract', () => {
-  const run = (f: string) => runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', f)], timeoutMs: 10_000, jobs: 1 });
+  const run = (f: string) => runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', f)], timeoutMs: 10_000, jobs: 1, pool });
   const byFn = (r: RidResult) => Object.fromEntries(r.bugs.map((b) => [b.finding.fn.name, b]));
 
   it('names counters of array elements by the element, and replays on that element', async () => {
@@ -305,7 +319,7 @@ describe('array elements, declarations, ownership and the return contract', () =
   }, 60_000);
 
   it('counts only the selected functions\' queries under --filter', async () => {
-    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'ownership.ts')], timeoutMs: 10_000, jobs: 1, filter: ['lend'] });
+    const r = await runRid({ root: REPO, paths: [path.join('test', 'fixtures', 'rid', 'ownership.ts')], timeoutMs: 10_000, jobs: 1, pool, filter: ['lend'] });
     expect(r.analysis.stats.map((s) => s.fn.name)).toEqual(['lend']);
     expect(r.analysis.queries).toBe(r.analysis.stats[0].queries);
   }, 60_000);
