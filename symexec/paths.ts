@@ -154,11 +154,12 @@ class Run implements PathObserver {
   private readonly hidden: Hidden[] = [];
   private readonly steps: Step[] = [];
   private readonly calls: CallChoice[] = [];
+  /** names handed to the caller by an event: consumed, or a part of a parameter returned (see PathRecord.escaped) */
   private readonly escaped = new Set<string>();
+  /** the value of each scalar handle counted on the path, by name (PathRecord.values) */
+  private readonly values = new Map<string, Term>();
   /** how often each call site ran on the path */
   private readonly sites = new Map<string, number>();
-  /** handles stored in records built on the path, by root */
-  private readonly held = new Map<number, Set<string>>();
   private readonly consumed = new Set<string>();
   private readonly owned = new Set<string>();
   /** handles removed from places of the parameters on the path, by name (see PathRecord.taken) */
@@ -238,12 +239,9 @@ class Run implements PathObserver {
   }
 
   stored(place: Ref, v: SVal): void {
-    // handles stored in a record: escaped if the caller can reach the record (a parameter), else
-    // held by the record until it is returned or stored in turn
+    // (whether a stored handle reaches the caller is decided from the state at the path's exit,
+    // symexec/escape.ts: a later store may overwrite it under another name for the same cell)
     const name = v.k === 's' ? this.handleName(v) : undefined;
-    const provs = v.k === 's' ? (name ? [name] : []) : [...(this.held.get(v.ref.root) ?? [])];
-    if (this.paramRoots.has(place.root)) provs.forEach((p) => this.escaped.add(p));
-    else if (provs.length) this.held.set(place.root, new Set([...(this.held.get(place.root) ?? []), ...provs]));
     if (this.removals && v.k === 's' && this.paramRoots.has(place.root) && isScalar(place.type)) {
       // the handle the place held until now leaves it: its reference is the function's (taken),
       // unless it is NULL; and the place now holds (and later reads give) the stored value
@@ -254,7 +252,6 @@ class Run implements PathObserver {
         // (only what the place held at entry: a handle this path stored there itself and removes
         // again brings no reference with it, and is no longer handed to the caller)
         if (was === at) this.taken.set(was, { old, back: T.eq(old, v.t) });
-        else if (old !== v.t) this.escaped.delete(was);
       }
       // a handle taken out before and stored (back) into a place of the arguments is the caller's again
       if (name !== undefined && name !== was) this.taken.delete(name);
@@ -272,9 +269,7 @@ class Run implements PathObserver {
     this.done = true;
     this.exitLoc = loc;
     this.steps.push({ loc, what: 'return' });
-    const name = v?.k === 's' ? (this.handleName(v) ?? literalName(v.t)) : undefined;
-    if (name) this.escaped.add(name);
-    if (v?.k === 'ref') for (const p of this.held.get(v.ref.root) ?? []) this.escaped.add(p);
+    // (a returned handle, also in a record built here, is found in the exit state: escape.ts)
     // (part of) a parameter handed back: its reference goes back to the caller too
     if (v?.k === 'ref' && this.paramRoots.has(v.ref.root)) this.escaped.add(this.refName(v.ref));
   }
@@ -373,6 +368,7 @@ class Run implements PathObserver {
       calls: this.calls,
       escaped,
       consumed: new Set([...this.consumed].map(rename)),
+      values: new Map([...this.values].map(([k, t]) => [rename(k), t])),
       owned: this.owned,
       taken: new Map([...this.taken].map(([k, x]) => [rename(k), x])),
       exitLoc: this.exitLoc ?? this.fn.loc,
@@ -448,9 +444,11 @@ class Run implements PathObserver {
       return { ...(scalarOf(c, e.type) as SVal & { k: 's' }), name: prov };
     }
     const counter = (e.args[1] as { v: string }).v;
-    const key = `${counter}(${this.provOf(vs[0], e.args[0])})`;
+    const prov = this.provOf(vs[0], e.args[0]);
+    const key = `${counter}(${prov})`;
     // a NULL handle (0) is never counted: inc/dec/consume/owned of one do nothing (docs/rid.md)
     if (this.isNull(vs[0], e.loc)) return { k: 's', t: T.TRUE };
+    if (vs[0].k === 's' && !this.values.has(prov)) this.values.set(prov, vs[0].t);
     if (name === 'owned') {
       this.owned.add(key);
       return { k: 's', t: T.TRUE };
@@ -464,8 +462,8 @@ class Run implements PathObserver {
     this.touched.add(key);
     this.steps.push({ loc: e.loc, what: `${name} ${key}` });
     if (name === 'consume') {
-      this.consumed.add(this.provOf(vs[0], e.args[0]));
-      this.escaped.add(this.provOf(vs[0], e.args[0]));
+      this.consumed.add(prov);
+      this.escaped.add(prov);
     }
     return { k: 's', t: T.TRUE };
   }
@@ -564,8 +562,8 @@ class Run implements PathObserver {
       if (x === 'ret' || x.startsWith('ret.')) continue;
       const place = mapProv(x);
       if (!storedBefore.has(place)) this.taken.set(place, { old: sub(t.old), back: sub(t.back) });
-      else if (storedBefore.get(place) !== undefined) this.escaped.delete(storedBefore.get(place)!);
     }
+    for (const [x, t] of entry.values) if (!this.values.has(mapProv(x))) this.values.set(mapProv(x), sub(t));
     for (const x of entry.escaped) if (x !== 'ret' && !x.startsWith('ret.') && !(entry.taken.has(x) && entry.ret?.prov === x)) this.escaped.add(mapProv(x));
     for (const x of entry.consumed) this.consumed.add(mapProv(x));
     this.hidden.push(...hidden);

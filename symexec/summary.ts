@@ -71,8 +71,14 @@ export interface PathRecord {
   hidden: Hidden[];
   steps: Step[];
   calls: CallChoice[];
-  /** values (by counter name) stored where the caller can reach them, consumed, or returned */
+  /**
+   * Names handed to the caller by an event the exit state does not show: consumed by a callee, or
+   * (a record that is) a part of a parameter returned. A handle stored where the caller can reach
+   * it, or returned, is found in the exit state from its value (`values`, symexec/escape.ts).
+   */
   escaped: Set<string>;
+  /** the value of each scalar handle counted on the path (its argument to inc/dec/consume/owned), by name */
+  values: Map<string, Term>;
   consumed: Set<string>;
   /** counters the function declared it owns (`owned(x, 'c')`) */
   owned: Set<string>;
@@ -193,6 +199,7 @@ export function mergedEntry(callee: FunctionPaths): PathRecord | undefined {
     calls: [],
     escaped: new Set(ps.flatMap((p) => [...p.escaped])),
     consumed: new Set(),
+    values: new Map(),
     owned: new Set(),
     taken: new Map(),
     exitLoc: callee.fn.loc,

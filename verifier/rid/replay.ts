@@ -249,7 +249,7 @@ export async function replayFinding(a: Analysis, f: Finding): Promise<Replayed> 
  * Where the run hands one of the values to its caller: as the result, or stored into a leaf of a
  * record argument that held something else before. (A scalar argument is the caller's own copy.)
  */
-function handedOn(result: unknown, args: { name: string; before: unknown; after: unknown }[], values: Set<unknown>): string | undefined {
+export function handedOn(result: unknown, args: { name: string; before: unknown; after: unknown }[], values: Set<unknown>): string | undefined {
   const find = (after: unknown, before: unknown, name: string): string | undefined => {
     // a map of the arguments holds what was set in it (red-team round 7, t22: a handle stored in
     // the caller's map was "confirmed" leaked, the map's entries unseen)

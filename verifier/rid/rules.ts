@@ -7,6 +7,7 @@
 import type { SolverPool } from '../solver/pool.ts';
 import * as T from '../../symexec/term.ts';
 import { literalName, type FunctionPaths, type PathRecord } from '../../symexec/summary.ts';
+import { handedOnCondition } from '../../symexec/escape.ts';
 import { solve, witnessModel, allDistinct, handleValues, counterNames, fmt, type Analysis, type FunctionStats, type RuleId } from './analyse.ts';
 
 const provOf = (k: string) => /^[^(]*\((.*)\)$/.exec(k)![1];
@@ -50,6 +51,29 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
     }
     return r.status === 'sat' ? { model: r.model } : undefined;
   };
+  /**
+   * The condition under which path q hands the handle `prov` (of value `value`) to the caller:
+   * an event (consumed, a part of a parameter returned), else the exit state holding its value
+   * (symexec/escape.ts). A name without a value (a record built here) is handed on by events only.
+   */
+  const handedOn = (q: PathRecord, prov: string, value = q.values.get(prov)): T.Term =>
+    q.escaped.has(prov) ? T.TRUE : value ? handedOnCondition(fp.params, fp.fn.ret, q, value) : T.FALSE;
+  /** Whether the handle of counter k leaks on path q (it ends above 0 and nothing hands it on), with the goal and a model. */
+  const leaks = new Map<string, Promise<{ goal: T.Term; model?: string } | undefined>>();
+  const leakOn = (q: PathRecord, k: string) => {
+    const key = `${q.id}\u0000${k}`;
+    if (!leaks.has(key)) {
+      leaks.set(key, (async () => {
+        const e = handedOn(q, provOf(k));
+        const goal = T.and(...fp.facts, q.pc, T.not(e));
+        if (T.isTrue(e)) return undefined;
+        if (T.isFalse(e)) return { goal, model: models.get(q.id) };
+        const found = await witness(goal, 'escape', `rc/escape-leak on ${k} (path ${q.id + 1})`);
+        return found && { goal, model: found.model };
+      })());
+    }
+    return leaks.get(key)!;
+  };
   const seen = new Set<string>();
   // 1. a local reference kept, a reference released that is not held
   for (const p of paths) {
@@ -59,13 +83,18 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
       let rule: RuleId | undefined;
       let message = '';
       let back = false;
+      let model = models.get(p.id);
+      let goal = T.and(...fp.facts, p.pc);
       // on how many paths the same happens (a leak on every path is RID's consistent miss)
-      const alike = (q: PathRecord) => (d > 0 ? (q.deltas.get(k) ?? 0) > 0 && !q.escaped.has(prov) : (q.deltas.get(k) ?? 0) < floor(q, k));
-      const n = paths.filter(alike).length;
-      const onPaths = n === paths.length ? `on every path (${n})` : `on ${n} of ${paths.length} paths`;
-      if (d > 0 && prov !== 'ret' && !prov.startsWith('ret.') && !isParamKey(prov) && !p.escaped.has(prov)) {
+      const on = (n: number) => (n === paths.length ? `on every path (${n})` : `on ${n} of ${paths.length} paths`);
+      const onPaths = on(paths.filter((q) => (q.deltas.get(k) ?? 0) < floor(q, k)).length);
+      const leak = d > 0 && prov !== 'ret' && !prov.startsWith('ret.') && !isParamKey(prov) ? await leakOn(p, k) : undefined;
+      if (leak) {
         rule = 'rc/escape-leak';
-        message = `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths} and is not reachable by the caller (a leaked reference)`;
+        ({ goal, model } = leak);
+        let n = 0;
+        for (const q of paths) if ((q.deltas.get(k) ?? 0) > 0 && (await leakOn(q, k))) n++;
+        message = `${fp.fn.name}: ${k} ends at ${fmt(d)} ${on(n)} and is not reachable by the caller (a leaked reference)`;
       } else if (d < floor(p, k)) {
         rule = 'rc/borrowed-underflow';
         message = holds(p, k)
@@ -74,7 +103,6 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
             ? `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths}, but the parameter is borrowed (declare owned(${prov}, '${k.split('(')[0]}') if the caller hands over its reference, under the branch of the outcomes where it does)`
             : `${fp.fn.name}: ${k} ends at ${fmt(d)} ${onPaths}: the function releases a reference it does not hold (${p.consumed.has(prov) ? 'it already handed it over to a consuming call' : 'the object was obtained without a reference of its own: a borrowed result'})`;
       }
-      let model = models.get(p.id);
       if (!rule && d === -1 && holds(p, k) === 'taken') {
         // released once, as taken; but where the path stored the same handle back, the place holds
         // that reference again: the release is of a reference the function does not hold
@@ -103,7 +131,7 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
       }
       seen.add(k);
       // (the witness of a handle stored back must keep it stored back: no distinct-handles preference)
-      const better = back ? model : await witnessModel(pool, T.and(...fp.facts, p.pc), allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), model, timeoutMs, st, fp.elementFacts);
+      const better = back ? model : await witnessModel(pool, goal, allDistinct(handleValues(fp, p, (t) => t, counterNames([p]))), model, timeoutMs, st, fp.elementFacts);
       a.findings.push({ rule, fn: fp.fn, counter: k, field: false, held: rule === 'rc/borrowed-underflow' && holds(p, k) !== undefined && !back, paths: [{ path: p, delta: fmt(d), hidden: p.hidden.map((h) => h.c) }], model: better, message });
     }
   }
@@ -116,17 +144,24 @@ export async function checkRules(a: Analysis, fp: FunctionPaths, models: Map<num
   for (const k of keys) {
     if (reported.has(k) || seen.has(k)) continue;
     const prov = provOf(k);
-    const kept = (q: PathRecord) => holds(q, k) !== undefined && (q.deltas.get(k) ?? 0) >= 0 && !q.escaped.has(prov);
+    // (a taken handle's value is what the place held at entry)
+    const handed = (q: PathRecord) => handedOn(q, prov, holds(q, k) === 'taken' ? q.taken.get(prov)!.old : undefined);
+    const kept = (q: PathRecord) => holds(q, k) !== undefined && (q.deltas.get(k) ?? 0) >= 0 && !T.isTrue(handed(q));
     const hits = paths.filter(kept);
     for (const p of hits) {
       // an owned parameter is never NULL on its path (owned() forks on it); a taken handle may be
       let goal = T.and(...fp.facts, p.pc);
       let model = models.get(p.id);
-      if (holds(p, k) === 'taken') {
+      const taken = holds(p, k) === 'taken';
+      if (taken) {
         const t = p.taken.get(prov)!;
         goal = T.and(goal, T.not(T.eq(t.old, T.mkInt(0))), T.not(t.back));
+      }
+      const e = handed(p);
+      goal = T.and(goal, T.not(e));
+      if (taken || !T.isFalse(e)) {
         if (T.isFalse(goal)) continue;
-        const found = await witness(goal, 'taken', `rc/escape-leak on ${k} (path ${p.id + 1})`);
+        const found = await witness(goal, taken ? 'taken' : 'escape', `rc/escape-leak on ${k} (path ${p.id + 1})`);
         if (found === undefined) continue;
         model = found.model;
       }
