@@ -24,7 +24,7 @@ import { generateTests, savedTest, DEFAULT_TEST_POLICY, type GeneratedTest, type
 import { applyExpectation, type TestAnswer, type TestItem } from './check.ts';
 import type { Granularity } from './footprint.ts';
 import { conditionsText, htmlReport, jsonReport, pathsText, summarise, tableText, totalsText, type Policy } from './report.ts';
-import { vitestFile } from './emit-tests.ts';
+import { vitestFiles } from './emit-tests.ts';
 import { proveConflictFree } from './prove.ts';
 import { solverSimplify } from './simplify-solve.ts';
 import { checkEquivalent, type CongruenceResult } from './congruence.ts';
@@ -484,9 +484,7 @@ export async function commuteCommand(values: Record<string, unknown>, positional
   if (values['emit-vitest']) {
     const dir = path.resolve(values['emit-vitest'] as string);
     fs.mkdirSync(dir, { recursive: true });
-    const byPair = new Map<string, typeof tests>();
-    for (const t of tests) byPair.set(t.pair.join('_'), [...(byPair.get(t.pair.join('_')) ?? []), t]);
-    for (const [pair, ts] of byPair) fs.writeFileSync(path.join(dir, `${run.spec.name}.${pair}.test.ts`), vitestFile(dir, run.spec, ts));
+    for (const f of vitestFiles(dir, run.spec, tests, run.verdicts)) fs.writeFileSync(path.join(dir, f.file), f.text);
   }
   const code = exitCodeOf(run);
   if (json) {
