@@ -20,7 +20,7 @@ import { Rewriter, baseView, flattenAnd, negate } from './simplify.ts';
 /**
  * Per check: Z3's resource count. A simplification is a convenience, not a verdict: a check that
  * needs more keeps its conjunct. (The analysis's checks get 32M; these are implications between
- * a path's own conjuncts, measured on POSIX at most ... .)
+ * one path's own conjuncts. The spend of these checks has not been measured: 4M is a guess.)
  */
 export const SIMPLIFY_RLIMIT = 4_000_000;
 /** A conjunct with at most this many atoms is tried against each of them (two checks an atom). */
