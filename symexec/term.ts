@@ -59,33 +59,22 @@ export interface Term {
   readonly closed: boolean;
 }
 
-/**
- * The hash-consing table: a trie, first by a text of the operator, sort, name, value and bound
- * variables, then by the arguments' ids. (One text key holding the ids too cost most of mk's
- * time, and mk most of the forking evaluator's: turning each id into text for every term built,
- * found or not. The terms and their ids are the same either way.)
- */
-interface Slot {
-  term?: Term;
-  next?: Map<number, Slot>;
-}
+// The hash-consing table: a trie by operator and sort text (name, value, bound variables `#` apart),
+// then by argument ids (a text key holding the ids, made on every call, was most of mk's time).
+interface Slot { term?: Term; next?: Map<number, Slot> }
 const table = new Map<string, Slot>();
-/** sortToSmt of a sort object already seen (sorts are never changed after they are made) */
-const sortTexts = new WeakMap<Sort, string>();
+const sortTexts = new WeakMap<Sort, string>(); // per sort object: sorts are never changed
 let nextId = 1;
 
 function mk(op: Op, sort: Sort, args: readonly Term[], extra: { name?: string; value?: bigint | boolean; bound?: readonly Term[] } = {}): Term {
   let sortText = sortTexts.get(sort);
   if (sortText === undefined) sortTexts.set(sort, (sortText = sortToSmt(sort)));
-  // (# apart from |: a head with a name, value or bound variables is never one without)
   const head = extra.name === undefined && extra.value === undefined && extra.bound === undefined ? `${op}|${sortText}` : `${op}#${sortText}|${extra.name ?? ''}|${extra.value ?? ''}|${(extra.bound ?? []).map((b) => b.id).join(',')}`;
   let slot: Slot | undefined = table.get(head);
   if (!slot) table.set(head, (slot = {}));
   for (const a of args) {
     const next: Map<number, Slot> = (slot.next ??= new Map());
-    let s: Slot | undefined = next.get(a.id);
-    if (!s) next.set(a.id, (s = {}));
-    slot = s;
+    slot = next.get(a.id) ?? next.set(a.id, {}).get(a.id)!;
   }
   if (slot.term) return slot.term;
   let closed: boolean;
