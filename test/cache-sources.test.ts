@@ -171,6 +171,29 @@ describe('the proof cache and the files a program reads', () => {
     expect(await frontOnly(at, cacheDir)).toBeUndefined();
   }, 60_000);
 
+  it("a tsconfig extends of a package: a copy installed nearer is a miss (red-team round 9, v06)", async () => {
+    const dir = path.join(base, 'v06-extends');
+    const at = path.join(dir, 'proj');
+    const baseConfig = (target: string) => JSON.stringify({ compilerOptions: { module: 'esnext', moduleResolution: 'bundler', strict: true, allowImportingTsExtensions: true, noEmit: true, paths: { '@lib/*': [target] } } });
+    project(dir, {
+      'proj/tsconfig.json': JSON.stringify({ extends: '@org/base/tsconfig.json' }),
+      'node_modules/@org/base/package.json': JSON.stringify({ name: '@org/base', version: '1.0.0' }),
+      'node_modules/@org/base/tsconfig.json': baseConfig(path.join(dir, 'first', '*')),
+      'proj/examples/c/spec.ts': SPEC,
+      'proj/examples/c/impl.ts': IMPL('@lib/helper'),
+      'first/helper.ts': HELPER('x'),
+      'second/helper.ts': HELPER('x + 1'),
+    });
+    const cacheDir = path.join(dir, 'cache');
+    expect(await frontOnly(at, cacheDir)).toBeUndefined();
+    expect(await frontOnly(at, cacheDir)).toBe(true);
+    // a second copy, nearer the project, now wins the extends lookup (and points elsewhere)
+    fs.mkdirSync(path.join(at, 'node_modules', '@org', 'base'), { recursive: true });
+    fs.writeFileSync(path.join(at, 'node_modules', '@org', 'base', 'package.json'), JSON.stringify({ name: '@org/base', version: '2.0.0' }));
+    fs.writeFileSync(path.join(at, 'node_modules', '@org', 'base', 'tsconfig.json'), baseConfig(path.join(dir, 'second', '*')));
+    expect(await frontOnly(at, cacheDir)).toBeUndefined();
+  }, 60_000);
+
   it('a package.json outside the folder that module resolution read is in the record', () => {
     const dir = path.join(base, 'u04-imports');
     const at = path.join(dir, 'proj');

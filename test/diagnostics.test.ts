@@ -399,8 +399,12 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   { name: 'a function exported under another name', code: `⟪function helper(s: State): number { return 0; }\nexport { helper as op };\n`, construct: /the function helper exported as op/, fix: /export it under its own name/ },
   { name: 'a this parameter (erased at run time)', code: `export function t(⟪this: void, s: State): number { return 0; }\n`, construct: /the parameter `this: void`/, fix: /remove the `this` parameter/ },
   { name: 'the State as a later parameter', code: `⟪export function t(x: u32, s: State): number { return x; }\n`, construct: /the function t/, fix: /its parameter s is the State, but not its first/ },
-  { name: 'the State first, as another type with its fields', code: `export interface View { flag: boolean; value: u32; mode: Mode; cells: Arr<u32, 4>; pair: Pair; map: SMap<u32, u32> }\n⟪export function t(s: View): number { return s.value; }\n`, construct: /the function t/, fix: /of type View, which has the State's fields/ },
+  { name: 'the State first, as another type with its fields', code: `export interface View { flag: boolean; value: u32; mode: Mode; cells: Arr<u32, 4>; pair: Pair; map: SMap<u32, u32> }\n⟪export function t(s: View): number { return s.value; }\n`, construct: /the function t/, fix: /of type View, whose fields are the State's/ },
+  { name: 'a view of some of the State\'s fields as the first parameter', code: `export interface Part { value: u32 }\n⟪export function t(s: Part): number { return s.value; }\n`, construct: /the function t/, fix: /of type Part, whose fields are the State's/ },
+  { name: 'a record holding the State as a parameter', code: `export interface Ctx { s: State; k: u32 }\n⟪export function t(c: Ctx): number { return c.k; }\n`, construct: /the function t/, fix: /a record holding the State/ },
   { name: 'a namespace import of a module other than the prelude', code: `import * as self from './t';\nfunction helper(): number { return 1; }\nexport function inv_h(s: State): boolean { return ⟪self.helper() === 1; }\n`, construct: /the namespace import self/, fix: /import what you use by name/ },
+  { name: 'a module namespace object converted at load (its exported toString runs)', code: `import * as self from './t';\nexport const ⟪T = \`\${self}\`;\n`, construct: /module-level constant `T = /, fix: /`self` would run code/ },
+  { name: 'a parameter decorator (runs when the class is defined)', code: `function dec(t: object, k: string, i: number): void {}\nexport class C { m(⟪@dec x: number): number { return x; } }\n`, construct: /`@dec` at module level/, fix: /would run code when the module is loaded/ },
   { name: 'cpu() in the spec', code: `import { cpu } from 'pushbutton';\nexport function inv_core(s: State): boolean { return ⟪cpu(2) === 0; }\n`, construct: /cpu\(\) in the spec/, fix: /Call cpu\(\) in the implementation only/ },
 ];
 
@@ -446,6 +450,11 @@ describe('imports the real run loads but the verifier would not check: rejected 
   it('a TypeScript package in node_modules', () => {
     const d = importing(`import ⟪'evil';`, { 'node_modules/evil/package.json': '{ "name": "evil", "types": "index.ts", "main": "index.ts" }\n', 'node_modules/evil/index.ts': 'Math.max = (a: number, b: number) => a + b;\nexport {};\n' });
     expect(d.message).toMatch(/it loads the package file .*node_modules\/evil\/index\.ts/);
+  });
+
+  it('an import TypeScript accepts only through an ambient declare module (round 9, v02)', () => {
+    const d = importing(`/// <reference path="./amb.d.ts" />\nimport ⟪'virtual:evil';`, { 'spec/amb.d.ts': "declare module 'virtual:evil';\n" });
+    expect(d.message).toMatch(/TypeScript resolves it to no file/);
   });
 
   it('a package.json "imports" entry (chosen by condition: TypeScript takes "types", the run "default")', () => {

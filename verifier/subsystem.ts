@@ -63,22 +63,26 @@ export function specOperations(spec: Module): Func[] {
 }
 
 /**
- * Exported functions of the spec that take the State where an operation would not: as a later
- * parameter, or first but as another type with the State's fields (TypeScript accepts either
- * for the other, red-team round 8 u20). Each would silently not be verified as an operation.
+ * Exported functions of the spec that take the state where an operation would not: the State as a
+ * later parameter; first but as another type with the State's fields (TypeScript accepts either
+ * for the other, red-team round 8 u20) or some of them (a view the State can be passed as, round 9
+ * v04); or a record holding the State (v13). Each would silently not be verified as an operation.
  */
 function misplacedState(spec: Module): Diagnostic[] {
   const state = spec.state;
   if (!state || state.k !== 'record') return [];
-  const fieldsOf = (t: Type) => (t.k === 'record' ? t.fields.map((f) => f.name).sort().join(',') : undefined);
-  const stateFields = fieldsOf(state);
+  const isState = (t: Type) => sameShape(t, state);
+  // a record the State can be passed as: each field is one of the State's, of the same type
+  const viewOf = (t: Type) => t.k === 'record' && t.fields.length > 0 && t.fields.every((f) => state.fields.some((g) => g.name === f.name && sameShape(g.type, f.type)));
+  const holdsState = (t: Type) => t.k === 'record' && t.fields.some((f) => isState(f.type));
   const out: Diagnostic[] = [];
   for (const f of spec.exports.values()) {
     if (f.name === EQUIVALENT) continue;
     f.params.forEach((p, k) => {
-      if (k === 0 && sameShape(p.type, state)) return;
-      if (!sameShape(p.type, state) && fieldsOf(p.type) !== stateFields) return;
-      out.push({ loc: f.loc, construct: `the function ${f.name}`, message: `its parameter ${p.name} is ${k === 0 ? `of type ${typeToString(p.type)}, which has the State's fields` : 'the State, but not its first'}: an operation takes (s: State, ...) first, and any other function taking the state would not be verified as one; declare it ${f.name}(s: State, ...)` });
+      if (k === 0 && isState(p.type)) return;
+      const what = isState(p.type) ? 'the State, but not its first' : viewOf(p.type) ? `of type ${typeToString(p.type)}, whose fields are the State's` : holdsState(p.type) ? `a record holding the State` : undefined;
+      if (!what) return;
+      out.push({ loc: f.loc, construct: `the function ${f.name}`, message: `its parameter ${p.name} is ${what}: an operation takes (s: State, ...) first, and any other function taking the state would not be verified as one; declare it ${f.name}(s: State, ...)` });
     });
   }
   return out;

@@ -79,6 +79,10 @@ function loadTimeExpressions(s: ts.Statement): [ts.Node, ts.Node][] {
       // a computed member name is evaluated when the class is defined
       if (m.name && ts.isComputedPropertyName(m.name)) out.push([m, m.name.expression]);
       if (ts.canHaveDecorators(m)) for (const d of ts.getDecorators(m) ?? []) out.push([d, d]);
+      // a parameter's decorator runs when the class is defined too (red-team round 9, v03)
+      if (ts.isMethodDeclaration(m) || ts.isConstructorDeclaration(m) || ts.isSetAccessorDeclaration(m)) {
+        for (const p of m.parameters) for (const d of ts.getDecorators(p) ?? []) out.push([d, d]);
+      }
     }
     return out;
   }
@@ -107,11 +111,14 @@ function firstRunning(n: ts.Node, checker: ts.TypeChecker): ts.Node | undefined 
   if (isFunctionValue(n, checker)) return n;
   if (ts.isNumericLiteral(n) || ts.isBigIntLiteral(n) || ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return undefined;
   if (n.kind === ts.SyntaxKind.TrueKeyword || n.kind === ts.SyntaxKind.FalseKeyword || n.kind === ts.SyntaxKind.NullKeyword) return undefined;
+  // a module's namespace object converted to a string or a number calls the toString or valueOf
+  // the module exports (red-team round 9, v01 v08); only its properties are data (below)
+  if (isModuleObject(n, checker)) return n;
   if (ts.isIdentifier(n)) return undefined;
   if (ts.isTemplateExpression(n)) return firstOf(n.templateSpans.map((s) => s.expression), checker);
   // a property of JavaScript's own objects (Number.MAX_SAFE_INTEGER, Math.PI) is data; the
   // function-valued ones (Math.max) were refused above
-  if (ts.isPropertyAccessExpression(n)) return isBuiltin(n.expression, checker) ? undefined : firstRunning(n.expression, checker);
+  if (ts.isPropertyAccessExpression(n)) return isBuiltin(n.expression, checker) || isModuleObject(n.expression, checker) ? undefined : firstRunning(n.expression, checker);
   if (ts.isElementAccessExpression(n)) return firstOf([isBuiltin(n.expression, checker) ? undefined : n.expression, n.argumentExpression].filter((x) => x !== undefined), checker);
   if (ts.isPrefixUnaryExpression(n)) return n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken ? n : firstRunning(n.operand, checker);
   if (ts.isTypeOfExpression(n) || ts.isVoidExpression(n)) return firstRunning(n.expression, checker);
@@ -140,6 +147,13 @@ function firstRunning(n: ts.Node, checker: ts.TypeChecker): ts.Node | undefined 
   // a call, `new`, a tagged template, a function or class expression, a destructuring pattern,
   // a decorator, a static block, `extends`, `delete`, `await`, `yield`, a regular expression, ...
   return n;
+}
+
+/** A module's namespace object (`import * as m`, and whatever names it again). */
+function isModuleObject(n: ts.Node, checker: ts.TypeChecker): boolean {
+  if (!ts.isExpression(n)) return false;
+  const sym = checker.getTypeAtLocation(n).getSymbol();
+  return sym !== undefined && (sym.flags & ts.SymbolFlags.ValueModule) !== 0;
 }
 
 /** A global of JavaScript's standard library (`Math`, `Number`), not a declaration of the user's. */

@@ -2,7 +2,7 @@
 
 import { ts } from 'ts-morph';
 import * as path from 'node:path';
-import type { Project } from './project.ts';
+import { type Project, configFileLookups } from './project.ts';
 
 /**
  * What module resolution asked of the file system for every import of the program, and what it
@@ -61,5 +61,7 @@ export function resolutionLookups(project: Project): Lookup[] {
       if (byProgram.getResolvedModule && (found && path.resolve(found)) !== (before && path.resolve(before))) seen.set(`stale:${f.fileName}`, { kind: 'stale', path: f.fileName, answer: lit.text });
     }
   }
+  // and what reading the configuration looked for (an `extends` of a package: round 9, v06)
+  for (const [p, there] of configFileLookups(project)) if (!seen.has(`file:${p}`)) seen.set(`file:${p}`, { kind: 'file', path: p, answer: there });
   return [...seen.values()];
 }

@@ -46,12 +46,24 @@ const DEFAULTS: ts.CompilerOptions = {
 
 /** The configuration files each project was loaded with (tsconfig.json and what it extends). */
 const configFiles = new WeakMap<Project, string[]>();
+/**
+ * Where reading the configuration looked for a file, and whether one was there: an `extends` of a
+ * package walks node_modules folders, and a copy installed nearer later means another
+ * configuration (red-team round 9, v06). For the proof cache's record (lookups.ts).
+ */
+const configLookups = new WeakMap<Project, Map<string, boolean>>();
+
+/** The file lookups reading the project's configuration made, each with its answer. */
+export function configFileLookups(project: Project): Map<string, boolean> {
+  return configLookups.get(project) ?? new Map();
+}
 
 export function loadProject(root: string): Project {
   const tsconfig = path.join(root, 'tsconfig.json');
   const read: string[] = [];
+  const looked = new Map<string, boolean>();
   // present, not existsSync: a dangling link or a link loop named tsconfig.json is an error, not "no tsconfig"
-  const user = present(tsconfig) ? configOptions(tsconfig, root, read) : DEFAULTS;
+  const user = present(tsconfig) ? configOptions(tsconfig, root, read, looked) : DEFAULTS;
   const options: ts.CompilerOptions = {
     ...user,
     noEmit: true,
@@ -74,6 +86,7 @@ export function loadProject(root: string): Project {
     preludeMapped.set(project, opts);
   }
   configFiles.set(project, read);
+  configLookups.set(project, looked);
   return project;
 }
 
@@ -145,7 +158,7 @@ function languageLib(target: ts.ScriptTarget | undefined): string {
  * every problem TypeScript finds in it is a diagnostic located in that file. Each file it reads is
  * checked first (files.ts): a FIFO named tsconfig.json must not hang the verifier.
  */
-function configOptions(file: string, root: string, read: string[]): ts.CompilerOptions {
+function configOptions(file: string, root: string, read: string[], looked: Map<string, boolean>): ts.CompilerOptions {
   const at = (f: string, line = 1, col = 1): Diagnostic['loc'] => ({ file: f, line, col });
   const why = unreadable(file);
   if (why) throw new SubsetError([{ loc: at(file), construct: 'the project configuration tsconfig.json', message: `it is ${why}: write a JSON file there, or remove it to use the defaults` }]);
@@ -154,7 +167,11 @@ function configOptions(file: string, root: string, read: string[]): ts.CompilerO
     useCaseSensitiveFileNames: true,
     // the files it lists do not matter (the verifier loads the ones it verifies): no folder walk
     readDirectory: () => [],
-    fileExists: (f) => unreadable(f) === undefined,
+    fileExists: (f) => {
+      const there = unreadable(f) === undefined;
+      if (!looked.has(path.resolve(root, f))) looked.set(path.resolve(root, f), there);
+      return there;
+    },
     readFile: (f) => {
       read.push(path.resolve(root, f));
       return unreadable(f) === undefined ? fs.readFileSync(f, 'utf8') : undefined;

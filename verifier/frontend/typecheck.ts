@@ -246,7 +246,9 @@ function resolveImport(project: Project, spec: string, from: string): { file?: s
   // asks for "types" where the run asks for "import"/"default" (red-team round 8, u25)
   if (spec.startsWith('#')) return byCondition('a package.json "imports" entry');
   const r = ts.resolveModuleName(spec, from, options, ts.sys).resolvedModule;
-  if (!r) return {};
+  // TypeScript accepts an import it does not resolve only under an ambient `declare module`; the
+  // run loads whatever Node finds there (red-team round 9, v02: a data: URL, a query, a package)
+  if (!r) return { problem: "TypeScript resolves it to no file (it is accepted through an ambient `declare module`, or not at all), while the run loads whatever Node finds there: import the project's TypeScript files by their paths" };
   const file = path.resolve(r.resolvedFileName);
   if (spec === 'pushbutton' && isPreludeFile(file)) {
     // mapped to this verifier's prelude: the run loads what the user's own resolution finds, if anything
