@@ -18,11 +18,11 @@ import { onCore } from '../prelude.ts';
 import { cloneValue, deepEqual, plain, widen } from '../counterexample.ts';
 import { recordAccesses, conflicts, type Granularity } from './footprint.ts';
 import type { GeneratedTest } from './testgen.ts';
+import { fn, runCalls, type Run } from './emitted.ts';
 import type { Json, TestCase, TestVerdict } from './types.ts';
 import { fromWire, toWire } from '../sandbox/wire.ts';
 import type { TaskContext } from '../sandbox/tasks.ts';
 
-type Fn = (...args: unknown[]) => unknown;
 type Module = Record<string, unknown>;
 
 export interface Runtimes {
@@ -42,32 +42,10 @@ function implSetup(rt: Runtimes, t: GeneratedTest, variant: string): unknown {
   return rt.inits ? widen(t.implSetup(variant), rt.inits.impls.get(variant), false) : t.implSetup(variant);
 }
 
-interface Run {
-  results: [unknown, unknown];
-  state: unknown;
-}
-
-function fn(m: Module, name: string): Fn {
-  const f = m[name];
-  if (typeof f !== 'function') throw new Error(`${name} is not exported at run time`);
-  return f as Fn;
-}
-
 /** Runs the two calls in one order on a fresh copy of the setup. */
 function runOrder(mod: Module, t: GeneratedTest, state: unknown, order: 'ab' | 'ba'): Run {
-  const [aArgs, bArgs] = t.args();
   const [a, b] = t.test.calls;
-  const results: [unknown, unknown] = [undefined, undefined];
-  const callA = () => (results[0] = onCore(0, () => fn(mod, a.op)(state, ...aArgs)));
-  const callB = () => (results[1] = onCore(1, () => fn(mod, b.op)(state, ...bArgs)));
-  if (order === 'ab') {
-    callA();
-    callB();
-  } else {
-    callB();
-    callA();
-  }
-  return { results, state };
+  return runCalls(mod, [a.op, b.op], t.args(), state, order);
 }
 
 /** Every run of the spec in each order (one per sequence of its choices): computed once a test. */

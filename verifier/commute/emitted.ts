@@ -31,23 +31,27 @@ export interface EmittedTest extends TestCase {
   conflicted?: Record<string, string[]>;
 }
 
-interface Run {
+/** The two calls' results in one order, and the state they left. */
+export interface Run {
   results: [unknown, unknown];
   state: unknown;
 }
 
-function fn(m: Module, name: string): Fn {
+/** An exported function of a module, by name. */
+export function fn(m: Module, name: string): Fn {
   const f = m[name];
-  if (typeof f !== 'function') throw new Error(`${name} is not exported`);
+  if (typeof f !== 'function') throw new Error(`${name} is not exported at run time`);
   return f as Fn;
 }
 
-/** The two calls in one order on `state`, op0 on core 0 and op1 on core 1 (as the conflict check places them). */
-function runOrder(m: Module, t: TestCase, state: unknown, order: 'ab' | 'ba'): Run {
-  const [a, b] = t.calls;
+/**
+ * The two calls in one order on `state`, the first-named on core 0 and the second on core 1 (as
+ * the conflict check places them). Shared by the conflict check (check.ts) and emitted files.
+ */
+export function runCalls(m: Module, ops: [string, string], args: [unknown[], unknown[]], state: unknown, order: 'ab' | 'ba'): Run {
   const results: [unknown, unknown] = [undefined, undefined];
-  const callA = () => (results[0] = onCore(0, () => fn(m, a.op)(state, ...(revive(a.args) as unknown[]))));
-  const callB = () => (results[1] = onCore(1, () => fn(m, b.op)(state, ...(revive(b.args) as unknown[]))));
+  const callA = () => (results[0] = onCore(0, () => fn(m, ops[0])(state, ...args[0])));
+  const callB = () => (results[1] = onCore(1, () => fn(m, ops[1])(state, ...args[1])));
   if (order === 'ab') {
     callA();
     callB();
@@ -56,6 +60,12 @@ function runOrder(m: Module, t: TestCase, state: unknown, order: 'ab' | 'ba'): R
     callA();
   }
   return { results, state };
+}
+
+/** A test case's two calls in one order on `state`, its arguments revived from their JSON. */
+function runOrder(m: Module, t: TestCase, state: unknown, order: 'ab' | 'ba'): Run {
+  const [a, b] = t.calls;
+  return runCalls(m, [a.op, b.op], [revive(a.args) as unknown[], revive(b.args) as unknown[]], state, order);
 }
 
 /** A starting state: the saved one, widened to the real sizes with init()'s elements for a spec of a small scope. */
