@@ -132,8 +132,8 @@ export interface PathObserver {
   require(c: Term, loc: Loc): void;
   /** `v` was stored at `place` (a field assignment, a field of a record literal). */
   stored(place: Ref, v: SVal): void;
-  /** The name of the scalar at `place`. */
-  nameOf(place: Ref): string | undefined;
+  /** The name of the scalar `value` read at `place`. */
+  nameOf(place: Ref, value: Term): string | undefined;
   /** The operation's own return (the outermost frame). */
   returned(v: SVal | undefined, loc: Loc): void;
   /** The run's path condition so far (kept with each obligation raised: Obligation.path). */
@@ -921,7 +921,7 @@ export class Machine {
     if (!isScalar(ref.type)) return { k: 'ref', ref };
     this.touch('read', ref, []);
     const v = this.stored(this.readLeaf(ref, []), ref.type) as SVal & { k: 's' };
-    const name = this.paths?.nameOf(ref);
+    const name = this.paths?.nameOf(ref, v.t);
     return name ? { ...v, name } : v;
   }
 

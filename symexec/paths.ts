@@ -259,9 +259,15 @@ class Run implements PathObserver {
     }
   }
 
-  nameOf(place: Ref): string | undefined {
+  nameOf(place: Ref, value: Term): string | undefined {
     const at = this.refName(place);
-    return this.storedNames.has(at) ? this.storedNames.get(at) : at;
+    if (this.storedNames.has(at)) return this.storedNames.get(at);
+    // a place of a record built on the path (here, or by a callee whose result it is) holds an
+    // object obtained on the path: its name is that object's, whatever the place (a handle
+    // returned in an element of a callee's record, `b.hs[i]`, is the callee's object, not a
+    // place of its own)
+    const obtained = this.paramRoots.has(place.root) ? undefined : this.hidden.find((h) => h.prov && h.c === value);
+    return obtained?.prov ?? at;
   }
 
   returned(v: SVal | undefined, loc: Loc): void {
