@@ -52,6 +52,30 @@ describe('verify --watch', () => {
     }
   });
 
+  it('watches a lookup in the project\'s node_modules: an install there is a change (red-team round 9, v11)', async () => {
+    const proj = path.join(tmp, 'v11', 'proj');
+    fs.mkdirSync(path.join(proj, 'node_modules'), { recursive: true });
+    // a tsconfig `extends` looked up in the project's node_modules found nothing (yet)
+    const base = path.join(proj, 'node_modules', '@org', 'base', 'tsconfig.json');
+    const record = () => recordSources(proj, new Map(), [{ kind: 'file', path: base, answer: fs.existsSync(base) }]);
+    let rec = record();
+    const w = watchProject(proj, () => rec);
+    try {
+      const install = w.next();
+      await new Promise((r) => setTimeout(r, 100));
+      fs.mkdirSync(path.dirname(base), { recursive: true });
+      fs.writeFileSync(base, '{}\n');
+      expect(await within(install)).toEqual(['node_modules/@org']);
+      rec = record(); // the run that follows records the file found
+      const edit = w.next();
+      await new Promise((r) => setTimeout(r, 100));
+      fs.writeFileSync(base, '{ "compilerOptions": {} }\n');
+      expect(await within(edit)).toEqual(['node_modules/@org/base/tsconfig.json']);
+    } finally {
+      w.close();
+    }
+  });
+
   it('an edit made during the run, before the folder was watched, is seen at the next wait', async () => {
     const proj = path.join(tmp, 'u05b', 'proj');
     const helper = path.join(tmp, 'u05b', 'shared', 'helper.ts');

@@ -25,6 +25,11 @@ export interface Watcher {
   close(): void;
 }
 
+/** Whether `p`, inside `root`, lies under a folder the deep watch skips (IGNORED). */
+function ignoredUnder(root: string, p: string): boolean {
+  return path.relative(root, p).split(path.sep).some((part) => IGNORED.has(part));
+}
+
 /** Whether a change to `rel` (relative to the project root) can change a verdict. */
 export function affectsVerdicts(rel: string): boolean {
   const parts = rel.split(/[\\/]/);
@@ -52,7 +57,7 @@ export function watchProject(root: string, sources?: () => SourceRecord): Watche
       wake?.();
     }, SETTLE_MS);
   };
-  /** recorded paths outside the root: a change to one counts whatever its name */
+  /** recorded paths the deep watch does not cover (and the missing folders above them): a change to one counts whatever its name */
   const recorded = new Set<string>();
   const inRoot = (p: string) => {
     const rel = path.relative(root, p);
@@ -91,10 +96,16 @@ export function watchProject(root: string, sources?: () => SourceRecord): Watche
     const rec = sources?.();
     if (!rec) return;
     for (const p of recordedPaths(root, rec)) {
-      if (inRoot(p)) continue;
+      // (inside the root the deep watch sees it, except under the folders it skips: a tsconfig
+      // `extends` looked up in the project's node_modules, red-team round 9, v11)
+      if (inRoot(p) && !ignoredUnder(root, p)) continue;
       recorded.add(p);
       if (isFolder(p)) add(p, false);
-      if (isFolder(path.dirname(p))) add(path.dirname(p), false);
+      // a lookup that found nothing may be under folders not made yet (an install): watch the
+      // nearest one that exists, and count the making of each folder on the way
+      let dir = path.dirname(p);
+      for (; !isFolder(dir) && path.dirname(dir) !== dir; dir = path.dirname(dir)) recorded.add(dir);
+      add(dir, false);
     }
     // a change made while the run read the files (before these folders were watched)
     for (const key of changedEntries(root, rec)) {
