@@ -11,9 +11,8 @@
 // performs can reach user code (only JavaScript's own toString and valueOf).
 
 import { ts } from 'ts-morph';
-import * as path from 'node:path';
 import type { Diagnostic } from '../diagnostics.ts';
-import type { Loc } from '../ir.ts';
+import { isStandardLibrary, locOfTs } from './syntax.ts';
 
 /**
  * Code at module level: statements other than declarations, imports and exports, and what runs
@@ -27,7 +26,7 @@ export function moduleLevelCode(sf: ts.SourceFile, checker: ts.TypeChecker): Dia
   };
   for (const s of sf.statements) {
     if (!isDeclaration(s)) {
-      out.push({ loc: locOf(sf, s), construct: `the statement ${show(s)} at module level`, message: 'a module holds only declarations, imports and exports: code at its top level would run when the module is loaded, unverified; move it into a function' });
+      out.push({ loc: locOfTs(sf, s), construct: `the statement ${show(s)} at module level`, message: 'a module holds only declarations, imports and exports: code at its top level would run when the module is loaded, unverified; move it into a function' });
       continue;
     }
     for (const [decl, init] of loadTimeExpressions(s)) {
@@ -42,7 +41,7 @@ export function moduleLevelCode(sf: ts.SourceFile, checker: ts.TypeChecker): Dia
         : isFunctionValue(runs, checker)
         ? `${show(runs)} is a function or a class, and JavaScript calls such values implicitly (a getter, toString, valueOf) when the module is loaded; declare functions with \`function NAME(...) { ... }\` and use them inside functions`
         : `${show(runs)} would run code when the module is loaded, unverified (a call, an assignment, a getter, a method); compute the value inside a function (init(), an operation)`;
-      out.push({ loc: locOf(sf, decl), construct: what, message: `a constant is computed from literals and other constants only: ${why}` });
+      out.push({ loc: locOfTs(sf, decl), construct: what, message: `a constant is computed from literals and other constants only: ${why}` });
     }
   }
   return out;
@@ -160,7 +159,7 @@ function isModuleObject(n: ts.Node, checker: ts.TypeChecker): boolean {
 function isBuiltin(n: ts.Node, checker: ts.TypeChecker): boolean {
   if (!ts.isIdentifier(n)) return false;
   const decls = checker.getSymbolAtLocation(n)?.getDeclarations() ?? [];
-  return decls.length > 0 && decls.every((d) => d.getSourceFile().isDeclarationFile && /(^|[/\\])lib(\.[\w.]+)?\.d\.ts$/.test(d.getSourceFile().fileName));
+  return decls.length > 0 && decls.every((d) => d.getSourceFile().isDeclarationFile && isStandardLibrary(d.getSourceFile().fileName));
 }
 
 function firstOf(ns: readonly ts.Node[], checker: ts.TypeChecker): ts.Node | undefined {
@@ -169,9 +168,4 @@ function firstOf(ns: readonly ts.Node[], checker: ts.TypeChecker): ts.Node | und
     if (found) return found;
   }
   return undefined;
-}
-
-function locOf(sf: ts.SourceFile, n: ts.Node): Loc {
-  const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
-  return { file: path.resolve(sf.fileName), line: line + 1, col: character + 1 };
 }

@@ -2,7 +2,8 @@
 // (lower-expr.ts, lower-function.ts): source locations, short descriptions for diagnostics, what
 // an identifier resolves to, whether an import is of the prelude, and the operator tables.
 
-import { Node, SyntaxKind } from 'ts-morph';
+import * as path from 'node:path';
+import { Node, SyntaxKind, ts } from 'ts-morph';
 import { type Type, type Loc, type BinaryOp, NUMBER } from '../ir.ts';
 import { reject } from '../diagnostics.ts';
 import { PRELUDE_FILE, isPreludeFile } from './project.ts';
@@ -13,6 +14,17 @@ export function locOf(node: Node): Loc {
   const sf = node.getSourceFile();
   const { line, column } = sf.getLineAndColumnAtPos(node.getStart());
   return { file: sf.getFilePath(), line, col: column };
+}
+
+/** locOf for the compiler's own nodes (the checks made on TypeScript's program: typecheck.ts, load-time.ts). */
+export function locOfTs(sf: ts.SourceFile, n: ts.Node): Loc {
+  const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
+  return { file: path.resolve(sf.fileName), line: line + 1, col: character + 1 };
+}
+
+/** Whether a file is a declaration file of JavaScript's standard library (lib.d.ts, lib.es2020.d.ts). */
+export function isStandardLibrary(file: string): boolean {
+  return /(^|[/\\])lib(\.[\w.]+)?\.d\.ts$/.test(file);
 }
 
 /** Short description of a node for diagnostics ("a while loop", "the expression `x ?? y`"). */
@@ -36,7 +48,7 @@ export interface Scope {
 /** The name is JavaScript's global (`Math`), not a declaration of the user's that shadows it. */
 export function isGlobal(id: Node): boolean {
   const decls = id.getSymbol()?.getDeclarations() ?? [];
-  return decls.every((d) => d.getSourceFile().isDeclarationFile() && /(^|\/)lib(\.[\w.]+)?\.d\.ts$/.test(d.getSourceFile().getFilePath()));
+  return decls.length > 0 && decls.every((d) => d.getSourceFile().isDeclarationFile() && isStandardLibrary(d.getSourceFile().getFilePath()));
 }
 
 /**

@@ -21,6 +21,7 @@ import type { Loc } from '../ir.ts';
 import { unreadable } from './files.ts';
 import { PRELUDE_FILE, isPreludeFile, unmappedOptions } from './project.ts';
 import { moduleLevelCode } from './load-time.ts';
+import { locOfTs } from './syntax.ts';
 
 /**
  * The deepest syntax tree accepted. The shipped models reach 25 (impl/kernel.ts). A model about 190
@@ -227,7 +228,7 @@ function moduleSpecifiers(sf: ts.SourceFile): { spec: string; loc: Loc; typeOnly
       m = s.moduleReference.expression;
       typeOnly = s.isTypeOnly;
     }
-    if (m && ts.isStringLiteral(m)) out.push({ spec: m.text, loc: locOf(sf, m), typeOnly });
+    if (m && ts.isStringLiteral(m)) out.push({ spec: m.text, loc: locOfTs(sf, m), typeOnly });
   }
   return out;
 }
@@ -267,11 +268,6 @@ function resolveImport(project: Project, spec: string, from: string): { file?: s
   return { file };
 }
 
-function locOf(sf: ts.SourceFile, n: ts.Node): Loc {
-  const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
-  return at(path.resolve(sf.fileName), line + 1, character + 1);
-}
-
 /** The first node of `sf` deeper than MAX_DEPTH, walked without recursion. */
 function tooDeep(sf: ts.SourceFile): Diagnostic[] {
   const stack: [ts.Node, number][] = [[sf, 0]];
@@ -281,7 +277,7 @@ function tooDeep(sf: ts.SourceFile): Diagnostic[] {
       // at the whole expression it is part of (a long sum's deepest node is one of its terms)
       let top = n;
       while (top.parent && isExpressionPart(top.parent)) top = top.parent;
-      return [{ loc: locOf(sf, top), construct: `nesting deeper than ${MAX_DEPTH}`, message: 'the verifier follows the syntax tree recursively: split the expression into local constants, or the code into smaller functions' }];
+      return [{ loc: locOfTs(sf, top), construct: `nesting deeper than ${MAX_DEPTH}`, message: 'the verifier follows the syntax tree recursively: split the expression into local constants, or the code into smaller functions' }];
     }
     ts.forEachChild(n, (c) => {
       stack.push([c, d + 1]);
