@@ -2,7 +2,9 @@
 // and changed elements only. A kernel refutation's two states (8,192 pages of 512 entries each)
 // written whole were more text than a string can hold, and --json ended in "internal error".
 import { describe, it, expect } from 'vitest';
-import { jsonDocument, jsonText } from '../verifier/report.ts';
+import { jsonDocument, jsonText, stateLines } from '../verifier/report.ts';
+import { Elided, elidePair, hotIndices } from '../verifier/elide.ts';
+import { fromWire, toWire } from '../verifier/sandbox/wire.ts';
 import type { SubsystemOutcome } from '../verifier/run.ts';
 
 function outcome(before: unknown, after: unknown, arg: number): SubsystemOutcome {
@@ -36,5 +38,35 @@ describe('verify --json: counterexamples', () => {
     const doc = JSON.parse(jsonText(jsonDocument([outcome({ a: [1, 2, 3] }, { a: [1, 5, 3] }, 0)], {}))) as { subsystems: { operations: { goals: { counterexample: { inputs: { value: unknown }[]; implAfter: unknown } }[] }[] }[] };
     const cex = doc.subsystems[0].operations[0].goals[0].counterexample;
     expect([cex.inputs[0].value, cex.implAfter]).toEqual([{ a: [1, 2, 3] }, { a: [1, 5, 3] }]);
+  });
+});
+
+// The replay sends the states elided the same way (verifier/elide.ts): what the reports print from
+// them must be what they printed from the whole states.
+describe('states elided by the replay', () => {
+  const pages = Array.from({ length: 200 }, (_, i) => ({ refs: i % 3, entries: Array.from({ length: 100 }, (_, j) => (i + j) % 5) }));
+  const state = { pages, n: 2, flags: Array.from({ length: 80 }, () => false) };
+  // the operation changes page 150 (an entry and its count) and flag 70; i = 9 and n = 2 are hot
+  const live = structuredClone(state);
+  live.pages[150].refs = 7;
+  live.pages[150].entries[4] = 42;
+  live.flags[70] = true;
+  const hot = hotIndices([state, 9]);
+
+  it('keeps the hot elements and those the operation changed, and crosses the wire as it is', () => {
+    type E = { pages: Elided; flags: Elided; n: number };
+    const [before, after] = elidePair(state, live, hot);
+    const elided = before as E;
+    expect([...elided.pages.elements.keys()].sort((a, b) => a - b)).toEqual([2, 9, 150]);
+    expect([...elided.flags.elements.keys()].sort((a, b) => a - b)).toEqual([2, 9, 70]);
+    expect((after as E).pages.elements.get(150)).toEqual(live.pages[150]);
+    expect(fromWire(toWire(after))).toEqual(after);
+  });
+
+  it('gives the same text report and --json document as the whole states', () => {
+    const [before, after] = elidePair(state, live, hot);
+    expect(stateLines('s', before, after, hot)).toEqual(stateLines('s', state, live, hot));
+    const whole = jsonText(jsonDocument([outcome(state, live, 9)], {}));
+    expect(jsonText(jsonDocument([outcome(before, after, 9)], {}))).toBe(whole);
   });
 });

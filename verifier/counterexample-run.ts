@@ -15,6 +15,7 @@ import { Model } from './solver/model.ts';
 import { everyChoice } from './choices.ts';
 import { OutOfBounds, checkedArray, decode, deepEqual, plain, typeViolation, widen, type Counterexample } from './counterexample.ts';
 import { toWire } from './sandbox/wire.ts';
+import { elidePair, hotIndices } from './elide.ts';
 import type { TaskContext } from './sandbox/tasks.ts';
 
 /** What the verifier sends for one replay: the theorem's inputs and goal, not its terms. */
@@ -121,8 +122,19 @@ function doReplay(th: ReplayItem, model: Model, specMod: Module, implMod: Module
   const shown = th.inputs.map((inp, k) => ({ role: inp.role, name: inp.param, value: plain(small ? inputs[k].value : valueOf(k, false)) }));
   const state = (role: 'impl' | 'spec') => inputs.find((x) => x.role === role)?.value;
   const argVals = () => th.inputs.flatMap((x, k) => (x.role === 'arg' ? [valueOf(k)] : []));
+  // the states as the reports show them (elide.ts): of long arrays, the hot elements and those the
+  // operation changed; the states after made plain there (a kernel state is millions of entries)
+  const hot = hotIndices(shown.map((x) => x.value));
+  const reported = (after: { impl?: unknown; spec?: unknown }) => {
+    const pairs = shown.map((x) => (x.role === 'arg' ? [x.value, undefined] : elidePair(x.value, after[x.role], hot)));
+    const afterOf = (role: 'impl' | 'spec') => {
+      const k = shown.findIndex((x) => x.role === role);
+      return after[role] === undefined ? undefined : k >= 0 ? pairs[k][1] : plain(after[role]);
+    };
+    return { inputs: shown.map((x, k) => ({ ...x, value: pairs[k][0] })), implAfter: afterOf('impl'), specAfter: afterOf('spec') };
+  };
   const cex: Counterexample = { inputs: shown, replay: '', confirmed: false };
-  const fail = (why: string): ReplayAnswer => ({ cex: { ...cex, replay: why, confirmed: false } });
+  const fail = (why: string): ReplayAnswer => ({ cex: { ...cex, inputs: reported({}).inputs, replay: why, confirmed: false } });
 
   // 1. the hypotheses must hold on the decoded values
   for (const [k, inp] of th.inputs.entries()) {
@@ -160,10 +172,9 @@ function doReplay(th: ReplayItem, model: Model, specMod: Module, implMod: Module
   }
   const out: Counterexample = {
     ...cex,
+    ...reported({ impl: implAfter, spec: specAfter }),
     implResult: implOut && plain(implOut.result),
     specResult: specOut && plain(specOut.result),
-    implAfter: implAfter === undefined ? undefined : plain(implAfter),
-    specAfter: specAfter === undefined ? undefined : plain(specAfter),
   };
   const confirmed = (why: string): ReplayAnswer => ({ cex: { ...out, replay: why, confirmed: true } });
   const refuted = (why: string): ReplayAnswer => ({ cex: { ...out, replay: why, confirmed: false } });

@@ -4,6 +4,7 @@
 import { formatDiagnostic, formatLoc } from './diagnostics.ts';
 import type { SubsystemOutcome, OperationOutcome, GoalOutcome } from './run.ts';
 import { deepEqual, type Counterexample } from './counterexample.ts';
+import { Elided, hotIndices } from './elide.ts';
 import { toolVersion } from './version.ts';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +32,10 @@ export function formatMs(ms: number): string {
 /** A value as compact TypeScript-like text; long arrays show only the elements that stand out. */
 export function show(v: unknown, before?: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
+  if (v instanceof Elided) {
+    const b = before instanceof Elided ? before : undefined;
+    return `{ ${[...v.elements].map(([i, x]) => `[${i}]: ${show(x, b?.elements.get(i))}`).join(', ')}${v.elements.size ? ', ' : ''}${v.length - v.elements.size} not shown }`;
+  }
   if (Array.isArray(v)) {
     const b = Array.isArray(before) ? before : undefined;
     if (v.length <= 8) return `[${v.map((x, i) => show(x, b?.[i])).join(', ')}]`;
@@ -51,16 +56,6 @@ export function show(v: unknown, before?: unknown): string {
   return String(v);
 }
 
-/** Integers among the arguments and the states' top-level fields: the array elements worth showing. */
-function hotIndices(values: unknown[]): Set<number> {
-  const out = new Set<number>();
-  for (const v of values) {
-    if (typeof v === 'number') out.add(v);
-    else if (v && typeof v === 'object' && !Array.isArray(v)) for (const x of Object.values(v)) if (typeof x === 'number') out.add(x);
-  }
-  return out;
-}
-
 /**
  * The part of a state that matters: top-level scalars, small arrays whole, and of large arrays the
  * elements at "hot" indices or that the operation changed; then every change as `old → new`.
@@ -70,6 +65,11 @@ export function stateLines(name: string, before: unknown, after: unknown, hot: S
   const changes: string[] = [];
   const diff = (path: string, a: unknown, b: unknown): void => {
     if (b === undefined) return;
+    // (a long array elided by the replay, elide.ts: it kept every element that changed)
+    if (a instanceof Elided && b instanceof Elided) {
+      for (const [i, x] of a.elements) diff(`${path}[${i}]`, x, b.elements.get(i));
+      return;
+    }
     if (a && typeof a === 'object' && b && typeof b === 'object') {
       for (const k of Object.keys(a)) diff(Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
       return;
@@ -79,6 +79,10 @@ export function stateLines(name: string, before: unknown, after: unknown, hot: S
   diff(name, before, after);
   const touched = (path: string) => changes.some((c) => c.startsWith(path + '.') || c.startsWith(path + '[') || c.startsWith(path + ':'));
   const walk = (path: string, v: unknown, top: boolean): void => {
+    if (v instanceof Elided) {
+      for (const [i, x] of v.elements) if (hot.has(i) || touched(`${path}[${i}]`)) shown.push(`${path}[${i}] = ${show(x)}`);
+      return;
+    }
     if (Array.isArray(v)) {
       if (v.length <= 8) return void shown.push(`${path} = ${show(v)}`);
       v.forEach((x, i) => {
@@ -188,6 +192,14 @@ const JSON_WHOLE_ARRAY = 64;
 function compactCounterexample(c: Counterexample): Counterexample {
   const hot = hotIndices(c.inputs.map((x) => x.value));
   const pack = (a: unknown, b: unknown): [unknown, unknown] => {
+    if (a instanceof Elided) {
+      // elided by the replay already (elide.ts, the same rule): its elements packed
+      const other = b instanceof Elided ? b : undefined;
+      const ea: Record<string, unknown> = {};
+      const eb: Record<string, unknown> = {};
+      for (const [i, x] of a.elements) [ea[i], eb[i]] = pack(x, other?.elements.get(i));
+      return [{ length: a.length, elements: ea }, other ? { length: other.length, elements: eb } : b];
+    }
     if (Array.isArray(a)) {
       const other = Array.isArray(b) ? b : [];
       if (a.length <= JSON_WHOLE_ARRAY) {

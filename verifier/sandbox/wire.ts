@@ -9,6 +9,8 @@
 // - a long array of numbers becomes runs of equal values, or a Float64Array (copied as one block
 //   instead of element by element) when it has too many runs: the kernel's states hold 8,192
 //   pages of 512 entries;
+// - an Elided array (verifier/elide.ts: a counterexample's long array with only the elements the
+//   reports show) becomes its length and its elements by index;
 // - anything else that is not data (a function, a symbol, a class instance, a cycle) becomes a
 //   description under another such key, so a replay that returns one reports it instead of
 //   failing to send it.
@@ -19,6 +21,15 @@ const SMAP = '\u0000smap';
 const NUMBERS = '\u0000f64';
 const RUNS = '\u0000runs';
 const OTHER = '\u0000other';
+const ELIDED = '\u0000elided';
+
+/** A long array with only some of its elements: its length, and the elements kept by index (verifier/elide.ts). */
+export class Elided {
+  constructor(
+    readonly length: number,
+    readonly elements: Map<number, unknown>,
+  ) {}
+}
 
 interface SMapLike {
   dflt: unknown;
@@ -80,6 +91,7 @@ export function toWire(v: unknown, path: object[] = []): unknown {
       }
       return out;
     }
+    if (o instanceof Elided) return { [ELIDED]: { length: o.length, elements: [...o.elements].map(([k, x]) => [k, toWire(x, path)]) } };
     if (isSMap(o)) return { [SMAP]: { dflt: toWire(o.dflt, path), entries: o.keys().map((k) => [toWire(k, path), toWire(o.get(k), path)]) } };
     if (isRecord(o)) return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, toWire(x, path)]));
     return { [OTHER]: `an object of class ${o.constructor?.name ?? '?'}` };
@@ -113,6 +125,10 @@ export function fromWire(w: unknown): unknown {
     return out;
   }
   if (OTHER in o) return `<${String(o[OTHER])}>`;
+  if (ELIDED in o) {
+    const { length, elements } = o[ELIDED] as { length: number; elements: [number, unknown][] };
+    return new Elided(length, new Map(elements.map(([k, x]) => [k, fromWire(x)])));
+  }
   if (SMAP in o) {
     const { dflt, entries } = o[SMAP] as { dflt: unknown; entries: [unknown, unknown][] };
     const m = new SMap<unknown, unknown>(fromWire(dflt));
