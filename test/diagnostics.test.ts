@@ -405,6 +405,11 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   { name: 'a namespace import of a module other than the prelude', code: `import * as self from './t';\nfunction helper(): number { return 1; }\nexport function inv_h(s: State): boolean { return ⟪self.helper() === 1; }\n`, construct: /the namespace import self/, fix: /import what you use by name/ },
   { name: 'a module namespace object converted at load (its exported toString runs)', code: `import * as self from './t';\nexport const ⟪T = \`\${self}\`;\n`, construct: /module-level constant `T = /, fix: /`self` would run code/ },
   { name: 'a parameter decorator (runs when the class is defined)', code: `function dec(t: object, k: string, i: number): void {}\nexport class C { m(⟪@dec x: number): number { return x; } }\n`, construct: /`@dec` at module level/, fix: /would run code when the module is loaded/ },
+  // a function behind a declared type without call signatures, converted at load (red-team round 10, w20 w28)
+  { name: 'an arrow typed object, as a toString converted at load', code: "const install: object = () => 0;\nconst ⟪hook = { toString: install };\nexport const T = `${hook}`;\n", construct: /module-level constant `hook = /, fix: /`install` names no constant data/ },
+  { name: 'an arrow typed unknown, as Symbol.toPrimitive', code: "const install: unknown = function () { return 0; };\nexport const ⟪hook = { [Symbol.toPrimitive]: install };\n", construct: /module-level constant `hook = /, fix: /`install` names no constant data/ },
+  { name: 'a constant naming a hidden arrow (an alias)', code: "const install: {} = () => 0;\nexport const ⟪alias = install;\n", construct: /module-level constant `alias = install`/, fix: /`install` names no constant data/ },
+  { name: 'a shorthand property naming a hidden arrow', code: "const valueOf: object = () => 0;\nexport const ⟪hook = { valueOf };\n", construct: /module-level constant `hook = /, fix: /`valueOf` names no constant data/ },
   { name: 'cpu() in the spec', code: `import { cpu } from 'pushbutton';\nexport function inv_core(s: State): boolean { return ⟪cpu(2) === 0; }\n`, construct: /cpu\(\) in the spec/, fix: /Call cpu\(\) in the implementation only/ },
 ];
 

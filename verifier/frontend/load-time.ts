@@ -38,6 +38,8 @@ export function moduleLevelCode(sf: ts.SourceFile, checker: ts.TypeChecker): Dia
       const what = ts.isVariableDeclaration(decl) ? `the module-level constant ${show(decl)}` : `${show(runs)} at module level`;
       const why = runs === init && isFunctionValue(runs, checker)
         ? `${show(runs)} is a function, and a constant naming a function is not verified as one; declare operations and helpers with \`function NAME(...) { ... }\``
+        : ts.isIdentifier(runs) && !isFunctionValue(runs, checker) && !isModuleObject(runs, checker)
+        ? `${show(runs)} names no constant data (a function or a class whatever its declared type, a \`let\`, a parameter), and JavaScript may call such values implicitly (toString, valueOf) when the module is loaded; use only literals, enum members and constants computed from them`
         : isFunctionValue(runs, checker)
         ? `${show(runs)} is a function or a class, and JavaScript calls such values implicitly (a getter, toString, valueOf) when the module is loaded; declare functions with \`function NAME(...) { ... }\` and use them inside functions`
         : `${show(runs)} would run code when the module is loaded, unverified (a call, an assignment, a getter, a method); compute the value inside a function (init(), an operation)`;
@@ -89,8 +91,34 @@ function loadTimeExpressions(s: ts.Statement): [ts.Node, ts.Node][] {
 }
 
 function isFunctionLiteral(n: ts.Node): boolean {
-  while (ts.isParenthesizedExpression(n)) n = n.expression;
+  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
   return ts.isArrowFunction(n) || ts.isFunctionExpression(n);
+}
+
+/**
+ * Whether an identifier in a load-time value names data: an enum member, a module-level `const`
+ * whose initializer is not a function (every such initializer passes this gate in its own module),
+ * or a global of JavaScript's own (`NaN`, `undefined`; the function-valued ones are refused by
+ * type). Not by the declared type alone: `const f: object = () => ...` hides a function that a
+ * `{ toString: f }` converted at load would call (red-team round 10, w20 w25 w28); nor a `let`,
+ * a function, a class, a namespace or a parameter.
+ */
+function namesData(id: ts.Identifier, checker: ts.TypeChecker): boolean {
+  const shorthand = ts.isShorthandPropertyAssignment(id.parent) && id.parent.name === id;
+  let sym = shorthand ? checker.getShorthandAssignmentValueSymbol(id.parent) : checker.getSymbolAtLocation(id);
+  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+  const decls = sym?.getDeclarations() ?? [];
+  if (decls.length === 0) return sym !== undefined && id.text === 'undefined';
+  return decls.every((d) => ts.isEnumMember(d) || isDataConstant(d) || (d.getSourceFile().isDeclarationFile && isStandardLibrary(d.getSourceFile().fileName)));
+}
+
+/** A module-level `const NAME = <not a function>` (not declared-only, not destructured). */
+function isDataConstant(d: ts.Declaration): boolean {
+  if (!ts.isVariableDeclaration(d) || !ts.isIdentifier(d.name) || !d.initializer || isFunctionLiteral(d.initializer)) return false;
+  const list = d.parent;
+  if (!ts.isVariableDeclarationList(list) || (list.flags & ts.NodeFlags.Const) === 0) return false;
+  const stmt = list.parent;
+  return ts.isVariableStatement(stmt) && ts.isSourceFile(stmt.parent) && !stmt.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
 }
 
 /** A value that is a function or a class (JavaScript may call it implicitly). */
@@ -113,7 +141,7 @@ function firstRunning(n: ts.Node, checker: ts.TypeChecker): ts.Node | undefined 
   // a module's namespace object converted to a string or a number calls the toString or valueOf
   // the module exports (red-team round 9, v01 v08); only its properties are data (below)
   if (isModuleObject(n, checker)) return n;
-  if (ts.isIdentifier(n)) return undefined;
+  if (ts.isIdentifier(n)) return namesData(n, checker) ? undefined : n;
   if (ts.isTemplateExpression(n)) return firstOf(n.templateSpans.map((s) => s.expression), checker);
   // a property of JavaScript's own objects (Number.MAX_SAFE_INTEGER, Math.PI) is data; the
   // function-valued ones (Math.max) were refused above
