@@ -63,29 +63,48 @@ export function specOperations(spec: Module): Func[] {
 }
 
 /**
- * Exported functions of the spec that take the state where an operation would not: the State as a
- * later parameter; first but as another type with the State's fields (TypeScript accepts either
- * for the other, red-team round 8 u20) or some of them (a view the State can be passed as, round 9
- * v04); or a record holding the State (v13). Each would silently not be verified as an operation.
+ * Exported functions of the spec that can be given the state where an operation would not take
+ * it: the State as a later parameter; first but as another type with the State's fields (red-team
+ * round 8 u20) or some of them, at any depth (a view the State can be passed as: round 9 v04,
+ * round 10 w24); or a type that can hold the State, in a record's field or an array's element at
+ * any depth (v13, w24 w27). TypeScript accepts the State there, and each would silently not be
+ * verified as an operation.
  */
 function misplacedState(spec: Module): Diagnostic[] {
   const state = spec.state;
   if (!state || state.k !== 'record') return [];
   const isState = (t: Type) => sameShape(t, state);
-  // a record the State can be passed as: each field is one of the State's, of the same type
-  const viewOf = (t: Type) => t.k === 'record' && t.fields.length > 0 && t.fields.every((f) => state.fields.some((g) => g.name === f.name && sameShape(g.type, f.type)));
-  const holdsState = (t: Type) => t.k === 'record' && t.fields.some((f) => isState(f.type));
   const out: Diagnostic[] = [];
   for (const f of spec.exports.values()) {
     if (f.name === EQUIVALENT) continue;
     f.params.forEach((p, k) => {
       if (k === 0 && isState(p.type)) return;
-      const what = isState(p.type) ? 'the State, but not its first' : viewOf(p.type) ? `of type ${typeToString(p.type)}, whose fields are the State's` : holdsState(p.type) ? `a record holding the State` : undefined;
+      const what = isState(p.type) ? 'the State, but not its first' : accepts(p.type, state) ? `of type ${typeToString(p.type)}, which the State can be passed as` : canHold(p.type, state) ? `of type ${typeToString(p.type)}, which can hold the State` : undefined;
       if (!what) return;
-      out.push({ loc: f.loc, construct: `the function ${f.name}`, message: `its parameter ${p.name} is ${what}: an operation takes (s: State, ...) first, and any other function taking the state would not be verified as one; declare it ${f.name}(s: State, ...)` });
+      out.push({ loc: f.loc, construct: `the function ${f.name}`, message: `its parameter ${p.name} is ${what}: an operation takes (s: State, ...) first, and any other function taking the state would not be verified as one; declare it ${f.name}(s: State, ...), or, if it is a helper, do not export it` });
     });
   }
   return out;
+}
+
+/**
+ * Whether TypeScript lets a value of type `v` be passed as type `t`: records by their fields (all
+ * of t's present in v, in any order, each accepting v's: a view of some fields, at any depth),
+ * arrays by their elements; integers are all numbers to TypeScript.
+ */
+function accepts(t: Type, v: Type): boolean {
+  if (t.k === 'record' && v.k === 'record') return t.fields.length > 0 && t.fields.every((f) => v.fields.some((g) => g.name === f.name && accepts(f.type, g.type)));
+  if (t.k === 'array' && v.k === 'array') return t.len === v.len && accepts(t.elem, v.elem);
+  return sameShape(t, v);
+}
+
+/** Whether a value of type `t` can hold the State: in a record's field, an array's element or a map's value, at any depth. */
+function canHold(t: Type, state: Type): boolean {
+  if (accepts(t, state)) return true;
+  if (t.k === 'record') return t.fields.some((f) => canHold(f.type, state));
+  if (t.k === 'array') return canHold(t.elem, state);
+  if (t.k === 'map') return canHold(t.value, state);
+  return false;
 }
 
 /**
