@@ -467,6 +467,31 @@ describe('imports the real run loads but the verifier would not check: rejected 
     expect(d.message).toMatch(/TypeScript resolves it to no file/);
   });
 
+  // TypeScript and the run would load different files for the same import (red-team round 10, w21 w26)
+  it('a relative import TypeScript resolves through "moduleSuffixes" (the run loads the plain name)', () => {
+    const tsconfig = JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, allowImportingTsExtensions: true, moduleSuffixes: ['.verified', ''] } });
+    const d = importing(`import { K } from ⟪'./k';`, { 'tsconfig.json': tsconfig, 'spec/k.ts': 'export const K = 0;\n', 'spec/k.verified.ts': 'export const K = 1;\n' });
+    expect(d.message).toMatch(/TypeScript reads .*k\.verified\.ts for it, chosen by the tsconfig's "moduleSuffixes", while the run .* may load another file/);
+  });
+
+  it('a folder whose package.json gives TypeScript "types" (the run takes "main")', () => {
+    const pkg = JSON.stringify({ types: './typed.ts', main: './run.ts' });
+    const d = importing(`import { K } from ⟪'./h';`, { 'spec/h/package.json': pkg, 'spec/h/typed.ts': 'export const K = 0;\n', 'spec/h/run.ts': 'export const K = 1;\n' });
+    expect(d.message).toMatch(/TypeScript reads .*h\/typed\.ts for it, chosen by the "types" of .*h\/package\.json/);
+  });
+
+  it('still accepts the run\'s own candidates: an added extension, .js for .ts, a folder\'s index.ts', () => {
+    for (const [line, files] of [
+      [`import { K } from './k';`, { 'spec/k.ts': 'export const K = 0;\n' }],
+      [`import { K } from './k.js';`, { 'spec/k.ts': 'export const K = 0;\n' }],
+      [`import { K } from './k.ts';`, { 'spec/k.ts': 'export const K = 0;\n' }],
+      [`import { K } from './d';`, { 'spec/d/index.ts': 'export const K = 0;\n' }],
+    ] as [string, Record<string, string>][]) {
+      const w = writeProject({ 'spec/t.ts': `${line}\n${SPEC_HEAD}export function get(s: State): number { return K; }\n`, 'impl/t.ts': IMPL_MIN.replace('export function', 'export function get(s: State): number { return 0; }\nexport function'), ...files });
+      expect(() => load(w), line).not.toThrow();
+    }
+  });
+
   it('a package.json "imports" entry (chosen by condition: TypeScript takes "types", the run "default")', () => {
     const d = importing(`import { helper } from ⟪'#h';`, {
       'package.json': '{ "name": "p", "type": "module", "imports": { "#h": { "types": "./lib/a.ts", "default": "./lib/b.ts" } } }\n',

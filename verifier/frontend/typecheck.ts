@@ -260,12 +260,39 @@ function resolveImport(project: Project, spec: string, from: string): { file?: s
   }
   if (isPreludeFile(file)) return {};
   const bare = !spec.startsWith('.') && !path.isAbsolute(spec);
+  // the file the run loads must be the one TypeScript read (red-team round 10, w21 w26)
+  const other = bare ? (suffixed(options) ? 'the tsconfig\'s "moduleSuffixes"' : undefined) : notTheRunsFile(spec, from, file);
+  if (other) return { problem: `TypeScript reads ${file} for it, chosen by ${other}, while the run (Node, tsx) may load another file: import the file by its own path (\`./name.ts\`), and leave "moduleSuffixes" out of the tsconfig` };
   const viaPaths = Object.keys(options.paths ?? {}).some((p) => (p.includes('*') ? spec.startsWith(p.slice(0, p.indexOf('*'))) && spec.endsWith(p.slice(p.indexOf('*') + 1)) : p === spec));
   if (bare && !viaPaths && !r.isExternalLibraryImport && !file.split(path.sep).includes('node_modules')) return byCondition(`the package's own package.json "exports" (it resolves to ${file})`);
   if (r.isExternalLibraryImport || file.split(path.sep).includes('node_modules')) return unchecked(`the package file ${file}`);
   if (file.endsWith('.d.ts') || /\.d\.[mc]ts$/.test(file)) return unchecked(`the JavaScript behind the declaration file ${file}`);
   if (!/\.[mc]?tsx?$/.test(file)) return unchecked(file);
   return { file };
+}
+
+/** Extensions TypeScript adds to (or puts for `.js` in) a relative import, as the run does (tsx). */
+const RUN_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts'];
+
+/** Whether the options make TypeScript try other file names than the run (`moduleSuffixes` beyond ""). */
+function suffixed(options: ts.CompilerOptions): boolean {
+  return (options.moduleSuffixes ?? []).some((x) => x !== '');
+}
+
+/**
+ * Why a relative import's file, as TypeScript resolved it, may not be what the run loads: the run
+ * takes the path itself, with a TypeScript extension added or put for `.js`, or a folder's
+ * index.ts when the folder has no package.json; TypeScript also follows "moduleSuffixes"
+ * (`./adjust` read as adjust.verified.ts) and a folder's package.json "types" (where the run
+ * takes "main"). Undefined when it is one of the run's own candidates.
+ */
+function notTheRunsFile(spec: string, from: string, file: string): string | undefined {
+  const target = path.resolve(path.dirname(from), spec);
+  const stem = target.replace(/\.[mc]?jsx?$/, '');
+  if (file === target || RUN_EXTENSIONS.some((e) => file === stem + e || file === target + e)) return undefined;
+  if (path.dirname(file) === target && /^index\.[mc]?tsx?$/.test(path.basename(file)) && !fs.existsSync(path.join(target, 'package.json'))) return undefined;
+  if (path.dirname(file) === path.dirname(target) && path.basename(file).startsWith(path.basename(stem) + '.')) return 'the tsconfig\'s "moduleSuffixes"';
+  return fs.existsSync(path.join(target, 'package.json')) ? `the "types" of ${path.join(target, 'package.json')}` : 'a rule of TypeScript\'s module resolution';
 }
 
 /** The first node of `sf` deeper than MAX_DEPTH, walked without recursion. */
