@@ -139,7 +139,7 @@ const CASES: Case[] = [
   { name: 'for loop starting at a variable', code: body('  ⟪for (let i = x; i < 4; i++) { y = y + 1; }'), construct: /this for loop/, fix: /for \(let i = A; i < B; i\+\+\) with constant bounds/ },
   { name: 'for loop without condition', code: body('  ⟪for (let i = 0; ; i++) { y = y + 1; }'), construct: /this for loop/, fix: /constant bounds/ },
   { name: 'for(;;)', code: body('  ⟪for (;;) { y = y + 1; }'), construct: /this for loop/, fix: /constant bounds/ },
-  { name: 'for loop counting down', code: body('  for (let i = 4; ⟪i > 0; i--) { y = y + 1; }'), construct: /loop bound `i > 0`/, fix: /i < B/ },
+  { name: 'for loop counting down', code: body('  for (let i = 4; ⟪i > 0; i--) { y = y + 1; }'), construct: /loop condition `i > 0`/, fix: /loops count up: .*i < B.*counting down is written counting up/ },
   { name: 'for loop stepping by two', code: body('  for (let i = 0; i < 4; ⟪i += 2) { y = y + 1; }'), construct: /loop step `i \+= 2`/, fix: /advances by one: i\+\+/ },
   { name: 'nested loops with too many iterations in all', code: body('  for (let i = 0; i < 1000; i++) { ⟪for (let j = 0; j < 1000; j++) { y = 1; } }'), construct: /loops nested to more than 100000 iterations/, fix: /nested ones multiplied/ },
   { name: 'a number beyond the safe range written with an exponent', code: body('  y = ⟪1e21;'), construct: /the number `1e21`/, fix: /safe range/ },

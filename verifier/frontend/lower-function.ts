@@ -250,7 +250,9 @@ export class FunctionLowering extends ExpressionLowering {
     if (from === undefined || !cond || !incr || !Node.isBinaryExpression(cond) || cond.getLeft().getText() !== name) reject(loc, 'this for loop', shape);
     const op = cond.getOperatorToken().getText();
     const bound = evalConstInt(this.lowerExpr(cond.getRight()));
-    if (bound === undefined || (op !== '<' && op !== '<=')) reject(locOf(cond), `the loop bound ${describe(cond)}`, `${shape}; the bound must be a literal or a constant`);
+    if (bound === undefined) reject(locOf(cond), `the loop bound ${describe(cond)}`, `${shape}; the bound must be a literal or a constant`);
+    // (red-team round 10: a loop counting down was told its constant bounds were not constants)
+    if (op !== '<' && op !== '<=') reject(locOf(cond), `the loop condition ${describe(cond)}`, `loops count up: ${shape} (a loop counting down is written counting up, with i = B - 1 - j inside)`);
     const inc = incr.getText().replace(/\s+/g, '');
     if (![`${name}++`, `++${name}`, `${name}+=1`, `${name}=${name}+1`].includes(inc)) reject(locOf(incr), `the loop step ${describe(incr)}`, 'the loop variable advances by one: i++');
     const to = op === '<=' ? bound + 1 : bound;
