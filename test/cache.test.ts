@@ -8,6 +8,10 @@ import * as path from 'node:path';
 import { Runner, type SubsystemOutcome } from '../verifier/run.ts';
 import { discover } from '../verifier/discover.ts';
 import { ProofCache } from '../verifier/cache.ts';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const SPEC = `import type { u8 } from 'pushbutton';
 export interface State { n: u8; m: u8 }
@@ -91,5 +95,32 @@ describe('the proof cache', () => {
     expect(r.cache.notices.length).toBeGreaterThan(0);
     expect(r.cache.notices[0]).toMatch(/ignored a cache entry that is corrupt or not what its name says/);
     expect(goalsOf(r.out, 'up').every((g) => !g.cached)).toBe(true);
+  }, 120_000);
+
+  it('keeps the spec\'s own goals across processes when only the implementation changed', () => {
+    // a query's text is its key: its shared subterms are numbered in the order the query defines
+    // them, not by term ids, which depend on what the process built before (the implementation).
+    // Each run is a process of its own, as at the desk; the spec's invariant goals do not change
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-cache-proc-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'spec'));
+      fs.mkdirSync(path.join(dir, 'impl'));
+      fs.writeFileSync(path.join(dir, 'spec', 'pair.ts'), `${SPEC}export function inv_bounded(s: State): boolean { return s.n <= 200; }\n`);
+      const verify = (upBody: string) => {
+        fs.writeFileSync(path.join(dir, 'impl', 'pair.ts'), IMPL(upBody));
+        const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'verify.mjs'), '--root', dir, '--json', '--jobs', '1'], { encoding: 'utf8', env: { ...process.env, PUSHBUTTON_CACHE: '' } });
+        const doc = JSON.parse(r.stdout) as { subsystems: { operations: { name: string; goals: { id: string; theorem: string; cached?: boolean }[] }[] }[] };
+        return doc.subsystems[0].operations.find((o) => o.name === 'up')!.goals;
+      };
+      expect(verify(UP).some((g) => g.cached)).toBe(false);
+      // other code, with more terms: the implementation's are made first in the process
+      const edited = verify('if (s.n > 199 || s.m > 255) return -1; s.n = s.n + 1; return 0;');
+      const spec = edited.filter((g) => g.theorem === 'invariants');
+      expect(spec.length).toBeGreaterThan(0);
+      expect(spec.filter((g) => !g.cached).map((g) => g.id)).toEqual([]);
+      expect(edited.some((g) => g.theorem === 'refinement' && !g.cached)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -134,7 +134,8 @@ export function queryJob(shared: Term[], goals: QueryGoal[], budget: Pick<Budget
 
 /** One term as a script of its own: its declarations and definitions, then the term asserted. */
 function standalone(t: Term): string {
-  const printer = new T.SmtPrinter();
+  // (its own prefix: the job's prelude, parsed in the same context, names its definitions t0, t1, ...)
+  const printer = new T.SmtPrinter('r');
   printer.count(t);
   const body = printer.print(t);
   const sorts = T.unintSortsOf([t]).map((s) => `(declare-sort ${T.quoteSym(s)} 0)`);
