@@ -496,11 +496,7 @@ export class SmtPrinter {
     if (n) return n;
     const text = this.render(t);
     if (t.closed && t.args.length > 0 && (this.uses.get(t.id) ?? 0) > 1) {
-      // numbered in the order they are defined, not by the term's id: ids depend on every term
-      // made before in the process (the implementation's, other operations'), and a query's text
-      // is the proof cache's key, so the same query must print the same text (bench/README.md,
-      // "Counterexamples as fast as proofs": the spec's own goals missed the cache after an edit
-      // to the implementation)
+      // numbered as defined, not by id (ids depend on what the process built before; the text is the cache's key)
       const name = `${this.prefix}${this.named.size}`;
       this.defs.push(`(define-fun ${name} () ${sortToSmt(t.sort)} ${text})`);
       this.named.set(t.id, name);
