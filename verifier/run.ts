@@ -87,17 +87,18 @@ export interface RunOptions {
   failFast?: boolean;
   /** only the theorems of this part of the partition (verifier/shard.ts, `--shard I/N`) */
   shard?: Shard;
+  /** Only these kinds (unset: all). The invariants theorem is the spec's alone (theorems.ts): a test
+   * of a bug seeded in an implementation leaves it to the model's proof (40% of a kernel bug's solving). */
+  theorems?: TheoremKind[];
 }
 
 export { DEFAULT_RLIMIT };
-
 export function worst(vs: (Verdict | 'rejected')[]): Verdict | 'rejected' {
   if (vs.includes('rejected')) return 'rejected';
   if (vs.includes('refuted')) return 'refuted';
   if (vs.includes('unknown')) return 'unknown';
   return 'proved';
 }
-
 function matches(filter: string[] | undefined, op: string): boolean {
   return !filter || filter.length === 0 || filter.some((f) => (f.includes('*') ? new RegExp(`^${f.split('*').map(escape).join('.*')}$`).test(op) : op === f || op.includes(f)));
 }
@@ -123,7 +124,7 @@ export class Runner {
   /** Verifies one subsystem: from the proof cache when its whole run is there, else run(). */
   async verify(pair: Pair): Promise<SubsystemOutcome> {
     const cache = this.opts.cache;
-    const key = cache?.subsystemKey(this.root, { name: pair.name, spec: path.relative(this.root, pair.specFile), impl: path.relative(this.root, pair.implFile), filter: this.opts.filter ?? [], ...(this.opts.shard ? { shard: this.opts.shard } : {}) });
+    const key = cache?.subsystemKey(this.root, { name: pair.name, spec: path.relative(this.root, pair.specFile), impl: path.relative(this.root, pair.implFile), filter: this.opts.filter ?? [], ...(this.opts.shard ? { shard: this.opts.shard } : {}), ...(this.opts.theorems ? { theorems: this.opts.theorems } : {}) });
     const entry = key ? cache!.subsystem<SubsystemOutcome>(key, this.root) : undefined;
     if (entry) {
       const hit = entry.outcome;
@@ -155,7 +156,7 @@ export class Runner {
       return out;
     }
     const selected = ['init', ...sub.operations.map((o) => o.name)].filter((n) => matches(this.opts.filter, n));
-    const kindsOf = (name: string): TheoremKind[] => (sub.operations.some((x) => x.name === name) ? ['refinement', 'invariants'] : ['init']);
+    const kindsOf = (name: string): TheoremKind[] => (sub.operations.some((x) => x.name === name) ? (['refinement', 'invariants'] as const) : (['init'] as const)).filter((k) => this.opts.theorems?.includes(k) ?? true);
     const shard = this.opts.shard;
     const names = selected.filter((n) => kindsOf(n).some((k) => inShard(shard, sub.name, n, k)));
     if (shard) out.shard = { operations: selected, elsewhere: selected.flatMap((n) => kindsOf(n).filter((k) => !inShard(shard, sub.name, n, k))).length };
@@ -492,7 +493,6 @@ export class Runner {
       return { ...base, status: 'unknown', reason: `toolchain error while replaying the counterexample: ${e instanceof Error ? e.message : String(e)}` };
     }
   }
-
 }
 
 function sameDiagnostic(a: Diagnostic, b: Diagnostic): boolean {
