@@ -4,7 +4,10 @@
 // replayed on the TypeScript code.
 //
 // One Runner (one solver pool) for the file, one proof of the whole model; a bug run stops at its
-// first refutation (failFast) and only asks the operation the bug is in.
+// first refutation (failFast) and only asks the refinement theorem of the operation the bug is in:
+// a bug file is an implementation, and an operation's invariants theorem is the spec's alone, the
+// same query whatever the implementation (test/spec-theorems.test.ts), proved here by the model's
+// proof, for gpuvm-pervm.test.ts too.
 import { describe, it, expect, afterAll } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -42,11 +45,13 @@ async function run(selector: string, filter?: string[]): Promise<SubsystemOutcom
   // anchored globs: '*pv_map' is pv_map, not pv_unmap
   opts.filter = filter?.map((op) => `*${op}`);
   opts.failFast = filter !== undefined;
+  opts.theorems = filter && ['refinement'];
   try {
     return await runner.verify(pairs[0]);
   } finally {
     opts.filter = undefined;
     opts.failFast = false;
+    opts.theorems = undefined;
   }
 }
 
@@ -67,6 +72,10 @@ describe('gpuvm', () => {
     expect(goals.length).toBeGreaterThan(500);
     expect(goals.filter((g) => g.status !== 'proved').map((g) => `${g.id}: ${g.status} ${g.reason ?? ''}`)).toEqual([]);
     expect(out.status).toBe('proved');
+    // the spec's invariants theorems (gpuvm-pervm.test.ts leaves them to this proof): every
+    // operation's spec operation keeps some invariant (one trivially true is not asked)
+    const ops = out.operations.map((o) => o.name).filter((n) => n !== 'init');
+    for (const op of ops) expect(goals.filter((g) => g.id.startsWith(`gpuvm.${op}.spec#inv_`) && g.theorem === 'invariants').length, op).toBeGreaterThan(0);
   }, 900_000);
 
   it('every seeded bug file is listed here, with a first-line comment naming the bug', () => {
