@@ -415,6 +415,9 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   { name: 'an arrow typed unknown, as Symbol.toPrimitive', code: "const install: unknown = function () { return 0; };\nexport const ⟪hook = { [Symbol.toPrimitive]: install };\n", construct: /module-level constant `hook = /, fix: /`install` names no constant data/ },
   { name: 'a constant naming a hidden arrow (an alias)', code: "const install: {} = () => 0;\nexport const ⟪alias = install;\n", construct: /module-level constant `alias = install`/, fix: /`install` names no constant data/ },
   { name: 'a shorthand property naming a hidden arrow', code: "const valueOf: object = () => 0;\nexport const ⟪hook = { valueOf };\n", construct: /module-level constant `hook = /, fix: /`valueOf` names no constant data/ },
+  // a view whose string-literal union is wider than the State's (red-team round 11, w43 w54)
+  { name: 'a view with a wider string-literal union', code: "export interface W { mode: 'on' | 'off' | 'idle' }\n⟪export function t(s: W): boolean { return s.mode === 'on'; }\n", construct: /the function t/, fix: /of type W, which the State can be passed as/ },
+  { name: 'an array of anonymous views with a wider union', code: "⟪export function t(xs: Arr<{ mode: 'on' | 'off' | 'x' }, 1>): boolean { return xs[0].mode === 'on'; }\n", construct: /the function t/, fix: /of type Arr<\{ mode: 'on' \| 'off' \| 'x' \}, 1>, which can hold the State/ },
   { name: 'cpu() in the spec', code: `import { cpu } from 'pushbutton';\nexport function inv_core(s: State): boolean { return ⟪cpu(2) === 0; }\n`, construct: /cpu\(\) in the spec/, fix: /Call cpu\(\) in the implementation only/ },
 ];
 
@@ -490,6 +493,19 @@ describe('imports the real run loads but the verifier would not check: rejected 
       const w = writeProject({ 'spec/t.ts': `${line}\n${SPEC_HEAD}export function get(s: State): number { return K; }\n`, 'impl/t.ts': IMPL_MIN.replace('export function', 'export function get(s: State): number { return 0; }\nexport function'), ...files });
       expect(() => load(w), line).not.toThrow();
     }
+  });
+
+  it('a tsconfig "paths" alias to a folder whose package.json gives TypeScript "types" (round 11, w40)', () => {
+    const tsconfig = JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, allowImportingTsExtensions: true, paths: { '@h': ['./lib/h'] } } });
+    const d = importing(`import { K } from ⟪'@h';`, { 'tsconfig.json': tsconfig, 'lib/h/package.json': JSON.stringify({ types: './typed.ts', main: './run.ts' }), 'lib/h/typed.ts': 'export const K = 0;\n', 'lib/h/run.ts': 'export const K = 1;\n', 'lib/h/index.ts': 'export const K = 1;\n' });
+    expect(d.message).toMatch(/TypeScript reads .*h\/typed\.ts for it, chosen by the "types" of .*h\/package\.json/);
+  });
+
+  it('a function of a global declared in a project file named lib.*.d.ts is not JavaScript\'s own (round 11, w47)', () => {
+    const w = writeProject({ 'types/lib.nodemin.d.ts': 'declare var proc: { readonly exit: object };\n', 'spec/t.ts': `/// <reference path="../types/lib.nodemin.d.ts" />\n${SPEC_HEAD}const ⟪hook = { toString: proc.exit };\nexport const TAG = \`\${hook}\`;\n`, 'impl/t.ts': IMPL_MIN });
+    const ds = rejected(w);
+    expect(ds.map((d) => d.construct)).toEqual([expect.stringMatching(/module-level constant `hook = /)]);
+    expect(ds[0].message).toMatch(/`proc` names no constant data/);
   });
 
   it('a package.json "imports" entry (chosen by condition: TypeScript takes "types", the run "default")', () => {

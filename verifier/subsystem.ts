@@ -79,7 +79,7 @@ function misplacedState(spec: Module): Diagnostic[] {
     if (f.name === EQUIVALENT) continue;
     f.params.forEach((p, k) => {
       if (k === 0 && isState(p.type)) return;
-      const what = isState(p.type) ? 'the State, but not its first' : accepts(p.type, state) ? `of type ${typeToString(p.type)}, which the State can be passed as` : canHold(p.type, state) ? `of type ${typeToString(p.type)}, which can hold the State` : undefined;
+      const what = isState(p.type) ? 'the State, but not its first' : accepts(p.type, state) ? `of type ${shown(p.type)}, which the State can be passed as` : canHold(p.type, state) ? `of type ${shown(p.type)}, which can hold the State` : undefined;
       if (!what) return;
       out.push({ loc: f.loc, construct: `the function ${f.name}`, message: `its parameter ${p.name} is ${what}: an operation takes (s: State, ...) first, and any other function taking the state would not be verified as one; declare it ${f.name}(s: State, ...), or, if it is a helper, do not export it` });
     });
@@ -90,12 +90,22 @@ function misplacedState(spec: Module): Diagnostic[] {
 /**
  * Whether TypeScript lets a value of type `v` be passed as type `t`: records by their fields (all
  * of t's present in v, in any order, each accepting v's: a view of some fields, at any depth),
- * arrays by their elements; integers are all numbers to TypeScript.
+ * arrays by their elements, string-literal unions by their members; integers are all numbers to
+ * TypeScript.
  */
 function accepts(t: Type, v: Type): boolean {
   if (t.k === 'record' && v.k === 'record') return t.fields.length > 0 && t.fields.every((f) => v.fields.some((g) => g.name === f.name && accepts(f.type, g.type)));
   if (t.k === 'array' && v.k === 'array') return t.len === v.len && accepts(t.elem, v.elem);
+  // a union of string literals accepts each of its members (red-team round 11, w43: a wider one)
+  if (t.k === 'enum' && v.k === 'enum') return v.members.every((m) => t.members.includes(m));
   return sameShape(t, v);
+}
+
+/** A type as written: an anonymous record by its fields (typeToString names it `record`). */
+function shown(t: Type): string {
+  if (t.k === 'record' && t.name === 'record') return `{ ${t.fields.map((f) => `${f.name}: ${shown(f.type)}`).join('; ')} }`;
+  if (t.k === 'array') return `Arr<${shown(t.elem)}, ${t.len}>`;
+  return typeToString(t);
 }
 
 /** Whether a value of type `t` can hold the State: in a record's field, an array's element or a map's value, at any depth. */

@@ -91,7 +91,7 @@ export function loadProject(root: string): Project {
 }
 
 /** Where ts-morph serves TypeScript's standard library from (@ts-morph/common's libFolderInMemoryPath). */
-const LIB_FOLDER = '/node_modules/typescript/lib/';
+export const LIB_FOLDER = '/node_modules/typescript/lib/';
 /** The standard library's files as parsed, by target and file name (see shareLibraryFiles). */
 const libraryFiles = new Map<string, ts.SourceFile>();
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Node, SyntaxKind, ts } from 'ts-morph';
 import { type Type, type Loc, type BinaryOp, NUMBER } from '../ir.ts';
 import { reject } from '../diagnostics.ts';
-import { PRELUDE_FILE, isPreludeFile } from './project.ts';
+import { LIB_FOLDER, PRELUDE_FILE, isPreludeFile } from './project.ts';
 
 export const PRELUDE_MODULE = 'pushbutton';
 
@@ -22,9 +22,13 @@ export function locOfTs(sf: ts.SourceFile, n: ts.Node): Loc {
   return { file: path.resolve(sf.fileName), line: line + 1, col: character + 1 };
 }
 
-/** Whether a file is a declaration file of JavaScript's standard library (lib.d.ts, lib.es2020.d.ts). */
+/**
+ * Whether a file is a declaration file of JavaScript's standard library (lib.d.ts, lib.es2020.d.ts)
+ * as TypeScript serves it, not a project's file of the same name (red-team round 11, w47: a
+ * types/lib.nodemin.d.ts declaring `process` passed for the standard library).
+ */
 export function isStandardLibrary(file: string): boolean {
-  return /(^|[/\\])lib(\.[\w.]+)?\.d\.ts$/.test(file);
+  return file.startsWith(LIB_FOLDER) && /^lib(\.[\w.]+)?\.d\.ts$/.test(file.slice(LIB_FOLDER.length));
 }
 
 /** Short description of a node for diagnostics ("a while loop", "the expression `x ?? y`"). */

@@ -260,10 +260,12 @@ function resolveImport(project: Project, spec: string, from: string): { file?: s
   }
   if (isPreludeFile(file)) return {};
   const bare = !spec.startsWith('.') && !path.isAbsolute(spec);
-  // the file the run loads must be the one TypeScript read (red-team round 10, w21 w26)
-  const other = bare ? (suffixed(options) ? 'the tsconfig\'s "moduleSuffixes"' : undefined) : notTheRunsFile(spec, from, file);
+  // the file the run loads must be the one TypeScript read (red-team round 10, w21 w26), also
+  // where a tsconfig "paths" alias names the path (round 11, w40)
+  const targets = bare ? pathsTargets(spec, options) : [path.resolve(path.dirname(from), spec)];
+  const viaPaths = bare && targets.length > 0;
+  const other = !bare || viaPaths ? notTheRunsFile(targets, file) : undefined;
   if (other) return { problem: `TypeScript reads ${file} for it, chosen by ${other}, while the run (Node, tsx) may load another file: import the file by its own path (\`./name.ts\`), and leave "moduleSuffixes" out of the tsconfig` };
-  const viaPaths = Object.keys(options.paths ?? {}).some((p) => (p.includes('*') ? spec.startsWith(p.slice(0, p.indexOf('*'))) && spec.endsWith(p.slice(p.indexOf('*') + 1)) : p === spec));
   if (bare && !viaPaths && !r.isExternalLibraryImport && !file.split(path.sep).includes('node_modules')) return byCondition(`the package's own package.json "exports" (it resolves to ${file})`);
   if (r.isExternalLibraryImport || file.split(path.sep).includes('node_modules')) return unchecked(`the package file ${file}`);
   if (file.endsWith('.d.ts') || /\.d\.[mc]ts$/.test(file)) return unchecked(`the JavaScript behind the declaration file ${file}`);
@@ -274,23 +276,39 @@ function resolveImport(project: Project, spec: string, from: string): { file?: s
 /** Extensions TypeScript adds to (or puts for `.js` in) a relative import, as the run does (tsx). */
 const RUN_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts'];
 
-/** Whether the options make TypeScript try other file names than the run (`moduleSuffixes` beyond ""). */
-function suffixed(options: ts.CompilerOptions): boolean {
-  return (options.moduleSuffixes ?? []).some((x) => x !== '');
+/** The paths a tsconfig "paths" alias maps a bare import to, in order (none: not an alias). */
+function pathsTargets(spec: string, options: ts.CompilerOptions): string[] {
+  const base = options.baseUrl ?? (options as { pathsBasePath?: string }).pathsBasePath;
+  if (!options.paths || typeof base !== 'string') return [];
+  const out: string[] = [];
+  for (const [pattern, targets] of Object.entries(options.paths)) {
+    const star = pattern.indexOf('*');
+    const [head, tail] = star < 0 ? [pattern, ''] : [pattern.slice(0, star), pattern.slice(star + 1)];
+    const matches = star < 0 ? spec === pattern : spec.length >= head.length + tail.length && spec.startsWith(head) && spec.endsWith(tail);
+    if (!matches) continue;
+    const wild = star < 0 ? '' : spec.slice(head.length, spec.length - tail.length);
+    for (const t of targets) out.push(path.resolve(base, t.replace('*', wild)));
+  }
+  return out;
 }
 
 /**
- * Why a relative import's file, as TypeScript resolved it, may not be what the run loads: the run
- * takes the path itself, with a TypeScript extension added or put for `.js`, or a folder's
- * index.ts when the folder has no package.json; TypeScript also follows "moduleSuffixes"
- * (`./adjust` read as adjust.verified.ts) and a folder's package.json "types" (where the run
- * takes "main"). Undefined when it is one of the run's own candidates.
+ * Why an import's file, as TypeScript resolved it, may not be what the run loads for the path it
+ * names (`targets`: the relative path, or a "paths" alias's targets): the run takes the path
+ * itself, with a TypeScript extension added or put for `.js`, or a folder's index.ts when the
+ * folder has no package.json; TypeScript also follows "moduleSuffixes" (`./adjust` read as
+ * adjust.verified.ts) and a folder's package.json "types" (where the run takes "main").
+ * Undefined when it is one of the run's own candidates.
  */
-function notTheRunsFile(spec: string, from: string, file: string): string | undefined {
-  const target = path.resolve(path.dirname(from), spec);
+function notTheRunsFile(targets: string[], file: string): string | undefined {
+  const candidate = (target: string) => {
+    const stem = target.replace(/\.[mc]?jsx?$/, '');
+    if (file === target || RUN_EXTENSIONS.some((e) => file === stem + e || file === target + e)) return true;
+    return path.dirname(file) === target && /^index\.[mc]?tsx?$/.test(path.basename(file)) && !fs.existsSync(path.join(target, 'package.json'));
+  };
+  if (targets.some(candidate)) return undefined;
+  const target = targets[0];
   const stem = target.replace(/\.[mc]?jsx?$/, '');
-  if (file === target || RUN_EXTENSIONS.some((e) => file === stem + e || file === target + e)) return undefined;
-  if (path.dirname(file) === target && /^index\.[mc]?tsx?$/.test(path.basename(file)) && !fs.existsSync(path.join(target, 'package.json'))) return undefined;
   if (path.dirname(file) === path.dirname(target) && path.basename(file).startsWith(path.basename(stem) + '.')) return 'the tsconfig\'s "moduleSuffixes"';
   return fs.existsSync(path.join(target, 'package.json')) ? `the "types" of ${path.join(target, 'package.json')}` : 'a rule of TypeScript\'s module resolution';
 }
