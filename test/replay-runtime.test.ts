@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runner } from '../verifier/run.ts';
 import { discover } from '../verifier/discover.ts';
+import { goalText, summaryText } from '../verifier/report.ts';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'replay-runtime');
 const runner = new Runner(root, { timeoutMs: 20_000, jobs: 1 });
@@ -22,6 +23,24 @@ describe('replay of runtime errors in predicates', () => {
       expect(g.status).toBe('refuted');
       expect(g.counterexample?.confirmed).toBe(true);
       expect(g.counterexample?.replay).toMatch(/IR interpreter, which checks it, stops at nan\.ts:9:\d+: the divisor is zero/);
+      // the report says what showed it: not the run (red-team round 11, w59)
+      expect(g.counterexample?.by).toBe('interpreter');
+      const text = goalText(out, init, g, root).join('\n');
+      expect(text).toContain('counterexample (confirmed by the IR interpreter: the TypeScript run cannot show this error)');
+      expect(text).not.toContain('confirmed by replay');
     }
+    // unknown goals are counted in the summary also where their operation is refuted
+    const unknown = out.operations.flatMap((o) => o.goals).filter((g) => g.status === 'unknown').length;
+    expect(summaryText([out], 0)).toMatch(new RegExp(`goals${unknown ? ` \\(${unknown} unknown\\)` : ''} · `));
+  });
+});
+
+describe('the summary', () => {
+  it('counts unknown goals of an operation that is refuted (its status is its worst goal\'s)', () => {
+    const goal = (status: string) => ({ id: `k.q#${status}`, status, ms: 1 });
+    const sub = { name: 'k', status: 'refuted', operations: [{ name: 'q', status: 'refuted', ms: 1, goals: [goal('refuted'), goal('unknown'), goal('unknown'), goal('proved')] }], solverMs: 0 } as unknown as Parameters<typeof summaryText>[0][number];
+    const text = summaryText([sub], 1000);
+    expect(text).toMatch(/1 operations: 0 proved, 1 refuted, 0 unknown/);
+    expect(text).toMatch(/4 goals \(2 unknown\) · /);
   });
 });

@@ -29,6 +29,13 @@ export interface Counterexample {
   replay: string;
   /** true when running the TypeScript (or, for unobservable runtime errors, the IR interpreter) reproduced it */
   confirmed: boolean;
+  /** set when the IR interpreter, not the TypeScript run, showed it (an error the run cannot show) */
+  by?: 'interpreter';
+}
+
+/** How a report names the confirmation (red-team round 11, w59: "replay" claimed what the run did not show). */
+export function confirmedBy(c: Counterexample | undefined): string {
+  return c?.by === 'interpreter' ? 'confirmed by the IR interpreter: the TypeScript run cannot show this error' : 'confirmed by replay';
 }
 
 // ---- decoding ------------------------------------------------------------------------------------
@@ -370,7 +377,7 @@ function interpretRuntime(sub: Subsystem, th: Theorem, goal: GoalSpec, model: Mo
       // an error the run would have shown (a failed assert throws) but did not: the interpreter
       // and TypeScript disagree, which is the toolchain's problem, not a counterexample
       if (!why) return { ...out, replay: `the IR interpreter stops at ${where} (${e.message}) but the TypeScript run, which would show it, does not`, confirmed: false };
-      return { ...out, replay: `not observable from the TypeScript run (${why}), which returned normally; the IR interpreter, which checks it, stops at ${where}: ${e.message}`, confirmed: e.kind === goal.obligation?.kind };
+      return { ...out, replay: `not observable from the TypeScript run (${why}), which returned normally; the IR interpreter, which checks it, stops at ${where}: ${e.message}`, confirmed: e.kind === goal.obligation?.kind, by: 'interpreter' };
     }
     if (e instanceof AssumptionFailed) return { ...out, replay: 'an assume() does not hold on these inputs', confirmed: false };
     throw e;

@@ -16,6 +16,7 @@
 import * as path from 'node:path';
 import { formatDiagnostic, formatLoc } from './diagnostics.ts';
 import { goalText } from './report.ts';
+import { confirmedBy } from './counterexample.ts';
 import type { GoalOutcome, OperationOutcome, SubsystemOutcome } from './run.ts';
 
 const NOT_XML = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -64,7 +65,7 @@ function goalCase(sub: SubsystemOutcome, op: OperationOutcome, g: GoalOutcome, c
   const body = goalText(sub, op, g, cwd)
     .map((l) => l.replace(/^ {6}/, ''))
     .join('\n');
-  const message = kind === 'failure' ? `${g.message} (counterexample confirmed by replay)` : `${g.message}: unknown (${g.reason ?? 'no reason given'})`;
+  const message = kind === 'failure' ? `${g.message} (counterexample ${confirmedBy(g.counterexample)})` : `${g.message}: unknown (${g.reason ?? 'no reason given'})`;
   const tag = kind === 'failure' ? 'failure' : kind === 'error' ? 'error' : 'skipped';
   const type = kind === 'failure' ? g.theorem : kind === 'error' ? 'unknown' : undefined;
   return { xml: `${head}>\n      <${tag}${attrs({ message, type })}>${xmlText(body)}</${tag}>\n    </testcase>`, kind, ms: g.ms };

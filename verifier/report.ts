@@ -3,7 +3,7 @@
 
 import { formatDiagnostic, formatLoc } from './diagnostics.ts';
 import type { SubsystemOutcome, OperationOutcome, GoalOutcome } from './run.ts';
-import { deepEqual, type Counterexample } from './counterexample.ts';
+import { confirmedBy, deepEqual, type Counterexample } from './counterexample.ts';
 import { Elided, hotIndices } from './elide.ts';
 import { toolVersion } from './version.ts';
 import * as path from 'node:path';
@@ -108,7 +108,7 @@ export function goalText(sub: SubsystemOutcome, op: OperationOutcome, g: GoalOut
   lines.push(`      ${label}[${g.theorem}] ${formatLoc(g.loc, cwd)}: ${g.message}`);
   const c = g.counterexample;
   if (g.status === 'refuted' && c) {
-    lines.push(`        counterexample (confirmed by replay${g.scope ? `; found with ${g.scope}` : ''}):`);
+    lines.push(`        counterexample (${confirmedBy(c)}${g.scope ? `; found with ${g.scope}` : ''}):`);
     const hot = hotIndices(c.inputs.map((x) => x.value));
     for (const inp of c.inputs) {
       if (inp.role === 'arg') {
@@ -149,9 +149,11 @@ export function summaryText(subs: SubsystemOutcome[], wallMs: number): string {
   const goals = ops.flatMap((o) => o.goals);
   const solver = subs.reduce((a, s) => a + s.solverMs, 0);
   const rejected = subs.filter((s) => s.status === 'rejected').length;
+  // (an operation is as bad as its worst goal: a refuted one's unknown goals are counted here)
+  const unknownGoals = goals.filter((g) => g.status === 'unknown').length;
   return [
     `summary: ${subs.length} subsystem${subs.length === 1 ? '' : 's'}, ${ops.length} operations: ${count('proved')} proved, ${count('refuted')} refuted, ${count('unknown')} unknown${rejected ? `; ${rejected} rejected` : ''}`,
-    `         ${goals.length} goals · ${formatMs(wallMs)} wall · solver ${formatMs(solver)} (summed over workers)`,
+    `         ${goals.length} goals${unknownGoals ? ` (${unknownGoals} unknown)` : ''} · ${formatMs(wallMs)} wall · solver ${formatMs(solver)} (summed over workers)`,
   ].join('\n');
 }
 
@@ -270,7 +272,7 @@ export function sarifDocument(subs: SubsystemOutcome[], version: string, cwd: st
     for (const op of sub.operations) {
       for (const g of op.goals) {
         if (g.status === 'proved') continue;
-        const text = g.status === 'refuted' ? `${g.message} (counterexample confirmed by replay: ${g.counterexample?.replay ?? ''})` : `${g.message}: unknown (${g.reason ?? ''})`;
+        const text = g.status === 'refuted' ? `${g.message} (counterexample ${confirmedBy(g.counterexample)}: ${g.counterexample?.replay ?? ''})` : `${g.message}: unknown (${g.reason ?? ''})`;
         results.push({
           ruleId: g.theorem,
           level: g.status === 'refuted' ? 'error' : 'warning',

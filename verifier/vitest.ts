@@ -85,7 +85,7 @@ export async function verifies(selection: string | string[] = [], opts: VerifyOp
  */
 export async function refutes(selection: string | string[], opts: VerifyOptions & { goal?: string } = {}): Promise<VerifyResult> {
   const r = await runVerify(selection, opts);
-  if (r.code !== 1 || !r.stdout.includes('confirmed by replay')) throw failure(r, 'a counterexample');
+  if (r.code !== 1 || !r.stdout.includes('counterexample (confirmed by')) throw failure(r, 'a counterexample');
   if (opts.goal !== undefined) {
     // the id on the `goal ID · ...` line that closes each refuted goal's report (error[...], not unknown[...])
     const ids: string[] = [];

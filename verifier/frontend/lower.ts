@@ -81,7 +81,7 @@ export class Lowering {
     for (const [name, decls] of exported) {
       const fn = decls.find((d): d is FunctionDeclaration => Node.isFunctionDeclaration(d));
       if (fn && fn.getName() === name) exports.set(name, { key: this.keyOf(fn) } as Func);
-      else if (fn) this.diagnostics.push({ loc: locOf(fn), construct: `the function ${fn.getName() ?? '(anonymous)'} exported as ${name}`, message: `export it under its own name (export function ${name}(...) { ... }): operations and predicates are found by the name they are declared with` });
+      else if (fn) this.diagnostics.push({ loc: locOf(fn), construct: `the function ${fn.getName() ?? '(anonymous)'} exported as ${name}`, message: `${name === 'default' ? `export it under its own name, not as the default (export function ${fn.getName() ?? 'NAME'}(...) { ... })` : `export it under its own name (export function ${name}(...) { ... })`}: operations and predicates are found by the name they are declared with` });
       else {
         for (const d of decls) {
           if (!Node.isVariableDeclaration(d) || d.getType().getCallSignatures().length === 0) continue;
