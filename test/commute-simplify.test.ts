@@ -46,8 +46,12 @@ async function differences(an: PairAnalysis): Promise<string[]> {
   return rs.flatMap((r, k) => (r.status === 'unsat' ? [] : [`${p.a.name}/${p.b.name} ${paths[k].id}: ${r.status}`]));
 }
 
+/** Each spec lowered once for the file (posix: about 2 s each time; its analyses do not change it). */
+const specs = new Map<string, ReturnType<typeof loadCommuteSpec>>();
+
 async function analysed(target: string, pair: string): Promise<PairAnalysis> {
-  const spec = loadCommuteSpec(root, target);
+  let spec = specs.get(target);
+  if (!spec) specs.set(target, (spec = loadCommuteSpec(root, target)));
   const [a, b] = pair.split('/').map((n) => spec.operations.find((o) => o.name === n)!);
   const an = await analysePair(spec, a, b, pool);
   await solverSimplify(an, pool, 60_000);
