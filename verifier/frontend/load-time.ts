@@ -38,8 +38,10 @@ export function moduleLevelCode(sf: ts.SourceFile, checker: ts.TypeChecker): Dia
       const what = ts.isVariableDeclaration(decl) ? `the module-level constant ${show(decl)}` : `${show(runs)} at module level`;
       const why = runs === init && isFunctionValue(runs, checker)
         ? `${show(runs)} is a function, and a constant naming a function is not verified as one; declare operations and helpers with \`function NAME(...) { ... }\``
-        : ts.isIdentifier(runs) && !isFunctionValue(runs, checker) && !isModuleObject(runs, checker)
+        : ts.isIdentifier(runs) && !isFunctionValue(runs, checker) && !isModuleObject(runs, checker) && !namesData(runs, checker)
         ? `${show(runs)} names no constant data (a function or a class whatever its declared type, a \`let\`, a parameter), and JavaScript may call such values implicitly (toString, valueOf) when the module is loaded; use only literals, enum members and constants computed from them`
+        : isUntyped(runs, checker)
+        ? `${show(runs)} is typed \`any\` or \`unknown\`, which may hide a function that JavaScript calls implicitly (toString, valueOf) when the module is loaded; give it its type`
         : isFunctionValue(runs, checker)
         ? `${show(runs)} is a function or a class, and JavaScript calls such values implicitly (a getter, toString, valueOf) when the module is loaded; declare functions with \`function NAME(...) { ... }\` and use them inside functions`
         : `${show(runs)} would run code when the module is loaded, unverified (a call, an assignment, a getter, a method); compute the value inside a function (init(), an operation)`;
@@ -121,6 +123,11 @@ function isDataConstant(d: ts.Declaration): boolean {
   return ts.isVariableStatement(stmt) && ts.isSourceFile(stmt.parent) && !stmt.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
 }
 
+/** A value typed `any` or `unknown`: it may be a function the type no longer shows (`(Math as any).max`, red-team round 11, w56). */
+function isUntyped(n: ts.Node, checker: ts.TypeChecker): boolean {
+  return ts.isExpression(n) && (checker.getTypeAtLocation(n).flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0;
+}
+
 /** A value that is a function or a class (JavaScript may call it implicitly). */
 function isFunctionValue(n: ts.Node, checker: ts.TypeChecker): boolean {
   if (!ts.isExpression(n)) return false;
@@ -135,7 +142,7 @@ function isFunctionValue(n: ts.Node, checker: ts.TypeChecker): boolean {
  */
 function firstRunning(n: ts.Node, checker: ts.TypeChecker): ts.Node | undefined {
   if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n) || ts.isNonNullExpression(n)) return firstRunning(n.expression, checker);
-  if (isFunctionValue(n, checker)) return n;
+  if (isFunctionValue(n, checker) || isUntyped(n, checker)) return n;
   if (ts.isNumericLiteral(n) || ts.isBigIntLiteral(n) || ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return undefined;
   if (n.kind === ts.SyntaxKind.TrueKeyword || n.kind === ts.SyntaxKind.FalseKeyword || n.kind === ts.SyntaxKind.NullKeyword) return undefined;
   // a module's namespace object converted to a string or a number calls the toString or valueOf
