@@ -288,14 +288,14 @@ export function select(a: Term, i: Term): Term {
   if (a.op === 'store') {
     const [base, j, v] = a.args;
     if (j === i) return v;
+    // the same value written at i and then at j: read at i, it is that value whatever j is
+    // (a handle stored into two slots, verify rid: red-team round 11, w48)
+    if (base.op === 'store' && base.args[1] === i && base.args[2] === v) return v;
     if (j.op === 'int' && i.op === 'int') return select(base, i);
-    // read-over-write at a literal index becomes a case split on the written index: an element
-    // the write did not touch then reads as the very same term as before the write, which lets
-    // expanded sums (count) share their untouched terms with the pre-state's
-    // In the written branch j is i: say so in v, so that a nested array written at [j] and its old
-    // elements read at [j] (a guarded write keeps `select(a, j)`) become the untouched terms at [i]
-    // (then `ite(j = i, ite(c, w, old_i), old_i)` folds to `ite(j = i && c, w, old_i)` below).
-    // Measured on examples/fdtable: the refcount invariant's goals 7.5M -> 1.6M rlimit.
+    // read-over-write at a literal index becomes a case split on the written index: an untouched
+    // element reads as the very same term as before (expanded counts share it with the pre-state);
+    // in the written branch j is i, said so in v, so a nested array written at [j] and read at [j]
+    // gives the untouched terms at [i] (fdtable's refcount invariant goals: 7.5M -> 1.6M rlimit).
     if (i.op === 'int') {
       // memoised like the ite case below: a summary's effects substituted call after call build
       // chains whose elements would otherwise be read (and `replace`d) once per way to them

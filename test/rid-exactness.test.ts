@@ -92,6 +92,10 @@ describe('verify rid where the model may differ from the run', () => {
     // the caller reads the element back (`b.hs[i]`) as the callee's object, not as a place of its own
     expect(found('bag_user_ok')).toEqual([]);
     expect(found('bag_user_leak')).toEqual(['rc/escape-leak true']);
+    // one handle stored into two slots reads back as that handle at either (round 11, w48)
+    expect(found('bag_two')).toEqual([]);
+    expect(found('two_user_over')).toEqual(['rc/borrowed-underflow true']);
+    expect(found('two_user_ok')).toEqual([]);
     expect(r.unconfirmed.map((u) => `${u.finding.fn.name} ${u.finding.rule}`)).toEqual([]);
     expect(r.analysis.unknowns).toEqual([]);
   }, 60_000);
