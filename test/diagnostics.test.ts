@@ -420,6 +420,7 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   { name: 'a view with a wider string-literal union', code: "export interface W { mode: 'on' | 'off' | 'idle' }\n⟪export function t(s: W): boolean { return s.mode === 'on'; }\n", construct: /the function t/, fix: /of type W, which the State can be passed as/ },
   { name: 'an array of anonymous views with a wider union', code: "⟪export function t(xs: Arr<{ mode: 'on' | 'off' | 'x' }, 1>): boolean { return xs[0].mode === 'on'; }\n", construct: /the function t/, fix: /of type Arr<\{ mode: 'on' \| 'off' \| 'x' \}, 1>, which can hold the State/ },
   { name: 'a builtin function behind any, as valueOf at load (round 11, w56)', code: "const ⟪hook = { valueOf: (Math as any).max };\nexport const T = (hook as unknown as number) * 1;\n", construct: /module-level constant `hook = /, fix: /typed `any` or `unknown`/ },
+  { name: 'the State first, with its fields but another integer type (round 11, w46)', code: `export interface Narrow { value: u8; flag: boolean; mode: Mode; cells: Arr<u32, 4>; pair: Pair; map: SMap<u32, u32> }\n⟪export function t(s: Narrow): number { return s.value; }\n`, construct: /the function t/, fix: /of type Narrow, the State's fields with other integer types/ },
   { name: 'cpu() in the spec', code: `import { cpu } from 'pushbutton';\nexport function inv_core(s: State): boolean { return ⟪cpu(2) === 0; }\n`, construct: /cpu\(\) in the spec/, fix: /Call cpu\(\) in the implementation only/ },
 ];
 
