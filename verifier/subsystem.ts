@@ -48,7 +48,7 @@ const EQUIVALENT = 'equivalent';
 /** `commuteFirst(...)`: what verify commute may assume of the first call's arguments (docs/commute.md). */
 const COMMUTE_FIRST = 'commuteFirst';
 
-const takesState = (f: Func, state: Type) => f.params.length > 0 && f.params[0].type.k === 'record' && sameShape(f.params[0].type, state);
+const takesState = (f: Func, state: Type) => f.params.length > 0 && f.params[0].type.k === 'record' && sameType(f.params[0].type, state);
 /**
  * Exactly the same types (integers of the same name, records field by field): an implementation
  * taking `x: i32` where the spec takes `x: u8` would be proved for 0..255 while its callers may
