@@ -448,6 +448,35 @@ describe('every construct outside the subset is rejected at its location', () =>
   });
 });
 
+describe('red-team round 12: where TypeScript and the run part ways', () => {
+  it('a view of the State whose map has a wider value or key union accepts the State (x07 x09)', () => {
+    for (const map of ["SMap<u8, 'off' | 'on' | 'x'>", "SMap<'off' | 'on' | 'x', u8>"]) {
+      const [k, v] = map === "SMap<u8, 'off' | 'on' | 'x'>" ? ['u8', 'Mode'] : ['Mode', 'u8'];
+      const spec = `import type { u8, SMap } from 'pushbutton';\nimport { smap } from 'pushbutton';\nexport type Mode = 'off' | 'on';\nexport interface State { m: SMap<${k}, ${v}> }\nexport function init(): State { return { m: smap(${v === 'Mode' ? "'off'" : '0'}) }; }\n⟪export function peek(s: { m: ${map} }): boolean { return true; }\n`;
+      const impl = `import type { u32 } from 'pushbutton';\nimport type * as spec from '../spec/t';\nexport interface State { n: u32 }\nexport function init(): State { return { n: 0 }; }\nexport function equiv(i: State, s: spec.State): boolean { return i.n === 0; }\n`;
+      const w = writeProject({ 'spec/t.ts': spec, 'impl/t.ts': impl });
+      const ds = rejected(w).filter((d) => d.construct === 'the function peek');
+      expect(ds.map((d) => d.message), map).toEqual([expect.stringMatching(/which the State can be passed as/)]);
+    }
+  });
+
+  it('an import of a module reached through a symbolic link resolves from the real folder, as Node does (x01 x06 x20)', () => {
+    const w = writeProject({ 'spec/t.ts': SPEC_HEAD, 'impl/t.ts': IMPL_MIN, 'impl/k.ts': 'export const K = 0;\n', 'other/k.ts': 'export const K = 1;\n', 'other/real.ts': `import { K } from ⟪'./k.ts';\nexport const J = K;\n` });
+    // impl/t.ts imports ./link.ts, a link to ../other/real.ts, whose ./k.ts is other/k.ts to Node
+    fs.symlinkSync(path.join(w.root, 'other', 'real.ts'), path.join(w.root, 'impl', 'link.ts'));
+    fs.writeFileSync(w.files['impl/t.ts'], `import { J } from './link.ts';\nexport const JJ = J;\n${IMPL_MIN}`);
+    const ds = rejected(w);
+    expect(ds.map((d) => d.message)).toEqual([expect.stringMatching(/TypeScript reads .*impl\/k\.ts for it, chosen by a symbolic link on the way \(the run resolves it from the module's real path, .*other\/k\.ts\)/)]);
+  });
+
+  it('node10 resolution reads ./k.js as k.js.ts, where the run loads k.js (x38)', () => {
+    const tsconfig = JSON.stringify({ compilerOptions: { module: 'CommonJS', moduleResolution: 'node10', strict: true, noEmit: true, allowImportingTsExtensions: true } });
+    const w = writeProject({ 'tsconfig.json': tsconfig, 'spec/t.ts': `import { K } from ⟪'./k.js';\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, 'spec/k.js.ts': 'export const K = 0;\n', 'spec/k.js': 'exports.K = 1;\n' });
+    const ds = rejected(w);
+    expect(ds.map((d) => d.message)).toEqual([expect.stringMatching(/TypeScript reads .*k\.js\.ts for it, chosen by the tsconfig's "moduleResolution" \(node10/)]);
+  });
+});
+
 describe('imports the real run loads but the verifier would not check: rejected at the import (red-team round 8)', () => {
   const importing = (line: string, extra: Record<string, string>) => {
     const w = writeProject({ 'spec/t.ts': `${line}\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, ...extra });

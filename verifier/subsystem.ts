@@ -99,6 +99,9 @@ function accepts(t: Type, v: Type): boolean {
   if (t.k === 'array' && v.k === 'array') return t.len === v.len && accepts(t.elem, v.elem);
   // a union of string literals accepts each of its members (red-team round 11, w43: a wider one)
   if (t.k === 'enum' && v.k === 'enum') return v.members.every((m) => t.members.includes(m));
+  // SMap's methods take keys and values as parameters, which TypeScript compares both ways
+  // (method bivariance): either direction suffices (round 12, x07 x09)
+  if (t.k === 'map' && v.k === 'map') return (accepts(t.key, v.key) || accepts(v.key, t.key)) && (accepts(t.value, v.value) || accepts(v.value, t.value));
   return sameShape(t, v);
 }
 

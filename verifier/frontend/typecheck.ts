@@ -262,10 +262,12 @@ function resolveImport(project: Project, spec: string, from: string): { file?: s
   const bare = !spec.startsWith('.') && !path.isAbsolute(spec);
   // the file the run loads must be the one TypeScript read (red-team round 10, w21 w26), also
   // where a tsconfig "paths" alias names the path (round 11, w40)
-  const targets = bare ? pathsTargets(spec, options) : [path.resolve(path.dirname(from), spec)];
+  // (Node resolves a relative import from the module's real path, through symbolic links: round 12)
+  const targets = bare ? pathsTargets(spec, options) : [path.resolve(path.dirname(realPath(from) ?? from), spec)];
   const viaPaths = bare && targets.length > 0;
-  const other = !bare || viaPaths ? notTheRunsFile(targets, file) : undefined;
+  const other = !bare || viaPaths ? notTheRunsFile(targets, file, bare ? targets : [path.resolve(path.dirname(from), spec)]) : undefined;
   if (other) return { problem: `TypeScript reads ${file} for it, chosen by ${other}, while the run (Node, tsx) may load another file: import the file by its own path (\`./name.ts\`), and leave "moduleSuffixes" out of the tsconfig` };
+  if (bare && !viaPaths && options.baseUrl && !path.relative(options.baseUrl, file).startsWith('..') && !file.split(path.sep).includes('node_modules')) return { problem: `TypeScript finds ${file} through the tsconfig's "baseUrl", which the run (Node) does not follow: import the file by its relative path` };
   if (bare && !viaPaths && !r.isExternalLibraryImport && !file.split(path.sep).includes('node_modules')) return byCondition(`the package's own package.json "exports" (it resolves to ${file})`);
   if (r.isExternalLibraryImport || file.split(path.sep).includes('node_modules')) return unchecked(`the package file ${file}`);
   if (file.endsWith('.d.ts') || /\.d\.[mc]ts$/.test(file)) return unchecked(`the JavaScript behind the declaration file ${file}`);
@@ -294,23 +296,42 @@ function pathsTargets(spec: string, options: ts.CompilerOptions): string[] {
 
 /**
  * Why an import's file, as TypeScript resolved it, may not be what the run loads for the path it
- * names (`targets`: the relative path, or a "paths" alias's targets): the run takes the path
- * itself, with a TypeScript extension added or put for `.js`, or a folder's index.ts when the
- * folder has no package.json; TypeScript also follows "moduleSuffixes" (`./adjust` read as
- * adjust.verified.ts) and a folder's package.json "types" (where the run takes "main").
- * Undefined when it is one of the run's own candidates.
+ * names (`targets`: the relative path from the importing module's real folder, or a "paths"
+ * alias's targets; `lexical`: the same from the folder as TypeScript names it). The run takes the
+ * path itself; for `.js`, the same name with a TypeScript extension; for a name without extension,
+ * one added, or a folder's index.ts when the folder has no package.json. Files are compared by
+ * their real paths. TypeScript also follows symbolic links' names (red-team round 12, x01 x06 x20
+ * x22), "moduleSuffixes" (`./adjust` read as adjust.verified.ts), a folder's package.json "types"
+ * (where the run takes "main") and, under node10 resolution, `.ts` added after `.js` (x38).
+ * Undefined when the file is one of the run's own candidates.
  */
-function notTheRunsFile(targets: string[], file: string): string | undefined {
+function notTheRunsFile(targets: string[], file: string, lexical: string[]): string | undefined {
+  const real = realPath(file) ?? file;
   const candidate = (target: string) => {
     const stem = target.replace(/\.[mc]?jsx?$/, '');
-    if (file === target || RUN_EXTENSIONS.some((e) => file === stem + e || file === target + e)) return true;
-    return path.dirname(file) === target && /^index\.[mc]?tsx?$/.test(path.basename(file)) && !fs.existsSync(path.join(target, 'package.json'));
+    const names = [target, ...(stem !== target ? RUN_EXTENSIONS.map((e) => stem + e) : [])];
+    if (!/\.[mc]?[jt]sx?$/.test(target)) {
+      names.push(...RUN_EXTENSIONS.map((e) => target + e));
+      if (!fs.existsSync(path.join(target, 'package.json'))) names.push(...RUN_EXTENSIONS.map((e) => path.join(target, `index${e}`)));
+    }
+    return names.some((n) => realPath(n) === real);
   };
   if (targets.some(candidate)) return undefined;
+  if (lexical.some(candidate)) return `a symbolic link on the way (the run resolves it from the module's real path, ${targets[0]})`;
   const target = targets[0];
   const stem = target.replace(/\.[mc]?jsx?$/, '');
+  if (stem !== target && RUN_EXTENSIONS.some((e) => file === target + e)) return 'the tsconfig\'s "moduleResolution" (node10 adds .ts after .js, the run loads the .js)';
   if (path.dirname(file) === path.dirname(target) && path.basename(file).startsWith(path.basename(stem) + '.')) return 'the tsconfig\'s "moduleSuffixes"';
   return fs.existsSync(path.join(target, 'package.json')) ? `the "types" of ${path.join(target, 'package.json')}` : 'a rule of TypeScript\'s module resolution';
+}
+
+/** The path with every symbolic link resolved, or undefined when it does not exist. */
+function realPath(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The first node of `sf` deeper than MAX_DEPTH, walked without recursion. */
