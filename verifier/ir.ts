@@ -228,6 +228,8 @@ export interface Module {
   exports: Map<string, Func>;
   /** The exported `State` type, if any. */
   state?: Type;
+  /** Exported functions' parameters TypeScript lets the State be passed to, at any depth (frontend/state-takers.ts). */
+  stateTakers?: Map<string, number[]>;
 }
 
 /** Every function reachable from the modules of a subsystem, by key. */

@@ -80,7 +80,7 @@ function misplacedState(spec: Module): Diagnostic[] {
     f.params.forEach((p, k) => {
       if (k === 0 && isState(p.type) && sameType(p.type, state)) return;
       // (first, with the State's fields but other integer types: red-team round 11, w46)
-      const what = k === 0 && isState(p.type) ? `of type ${shown(p.type)}, the State's fields with other integer types` : isState(p.type) ? 'the State, but not its first' : accepts(p.type, state) ? `of type ${shown(p.type)}, which the State can be passed as` : canHold(p.type, state) ? `of type ${shown(p.type)}, which can hold the State` : undefined;
+      const what = k === 0 && isState(p.type) ? `of type ${shown(p.type)}, the State's fields with other integer types` : isState(p.type) ? 'the State, but not its first' : accepts(p.type, state) ? `of type ${shown(p.type)}, which the State can be passed as` : canHold(p.type, state) ? `of type ${shown(p.type)}, which can hold the State` : spec.stateTakers?.get(f.name)?.includes(k) ? `of type ${shown(p.type)}, which TypeScript lets the State be passed to (or which can hold it)` : undefined;
       if (!what) return;
       out.push({ loc: f.loc, construct: `the function ${f.name}`, message: `its parameter ${p.name} is ${what}: an operation takes (s: State, ...) first, and any other function taking the state would not be verified as one; declare it ${f.name}(s: State, ...), or, if it is a helper, do not export it` });
     });

@@ -17,6 +17,7 @@ import { callsOf, hasCalls, evalConstInt, rootOf } from './ir-queries.ts';
 import { isModuleLevel } from './tdz.ts';
 import { isPreludeFile } from './project.ts';
 import { FunctionLowering } from './lower-function.ts';
+import { stateTakers } from './state-takers.ts';
 import { ExpressionLowering } from './lower-expr.ts';
 import { describe, locOf, numericValue, preludeName, type Resolved } from './syntax.ts';
 
@@ -78,9 +79,13 @@ export class Lowering {
     // be verified (red-team round 8: `export { f as get }`, `export const get = f`, u18 u19).
     const exported = sf.getExportedDeclarations();
     const exports = new Map<string, Func>();
+    const declarations = new Map<string, FunctionDeclaration>();
     for (const [name, decls] of exported) {
       const fn = decls.find((d): d is FunctionDeclaration => Node.isFunctionDeclaration(d));
-      if (fn && fn.getName() === name) exports.set(name, { key: this.keyOf(fn) } as Func);
+      if (fn && fn.getName() === name) {
+        exports.set(name, { key: this.keyOf(fn) } as Func);
+        declarations.set(name, fn);
+      }
       else if (fn) this.diagnostics.push({ loc: locOf(fn), construct: `the function ${fn.getName() ?? '(anonymous)'} exported as ${name}`, message: `${name === 'default' ? `export it under its own name, not as the default (export function ${fn.getName() ?? 'NAME'}(...) { ... })` : `export it under its own name (export function ${name}(...) { ... })`}: operations and predicates are found by the name they are declared with` });
       else {
         for (const d of decls) {
@@ -102,7 +107,8 @@ export class Lowering {
     const stateDecl = exported.get('State')?.find((d) => Node.isInterfaceDeclaration(d) || Node.isTypeAliasDeclaration(d));
     if (stateDecl) state = this.collect(() => this.typeOfDecl(stateDecl));
     this.checkRecursion();
-    return { file: sf.getFilePath(), exports, state };
+    const takers = stateDecl && stateTakers(this.project.getTypeChecker().compilerObject, stateDecl.getType().compilerType, declarations);
+    return { file: sf.getFilePath(), exports, state, ...(takers ? { stateTakers: takers } : {}) };
   }
 
   /** Throws the collected diagnostics, sorted by file and line, if there are any. */
