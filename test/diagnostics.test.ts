@@ -469,6 +469,17 @@ describe('red-team round 12: where TypeScript and the run part ways', () => {
     expect(ds.map((d) => d.message)).toEqual([expect.stringMatching(/TypeScript reads .*impl\/k\.ts for it, chosen by a symbolic link on the way \(the run resolves it from the module's real path, .*other\/k\.ts\)/)]);
   });
 
+  it('a searched name that also finds JavaScript the run may take first (round 13, y02b y03b)', () => {
+    // ./lib: TypeScript reads lib/index.ts (it skips lib.js), Node's CommonJS search takes lib.js
+    const node10 = JSON.stringify({ compilerOptions: { module: 'CommonJS', moduleResolution: 'node10', strict: true, noEmit: true, allowImportingTsExtensions: true } });
+    const d1 = rejected(writeProject({ 'tsconfig.json': node10, 'spec/t.ts': `import { K } from ⟪'./lib';\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, 'spec/lib/index.ts': 'export const K = 0;\n', 'spec/lib.js': 'exports.K = 1;\n' }));
+    expect(d1.map((d) => d.message)).toEqual([expect.stringMatching(/TypeScript reads .*lib\/index\.ts for it, chosen by a search that finds JavaScript the run may load instead \(.*lib\.js\)/)]);
+    // a paths alias whose first target holds JavaScript, the second TypeScript
+    const tsconfig = JSON.stringify({ compilerOptions: { module: 'CommonJS', moduleResolution: 'node10', strict: true, noEmit: true, allowImportingTsExtensions: true, paths: { '@h/*': ['./x/*', './y/*'] } } });
+    const d2 = rejected(writeProject({ 'tsconfig.json': tsconfig, 'spec/t.ts': `import { K } from ⟪'@h/k';\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, 'x/k.js': 'export const K = 1;\n', 'y/k.ts': 'export const K = 0;\n' }));
+    expect(d2.map((d) => d.message)).toEqual([expect.stringMatching(/TypeScript reads .*y\/k\.ts for it, chosen by a search that finds JavaScript the run may load instead \(.*x\/k\.js\)/)]);
+  });
+
   it('node10 resolution reads ./k.js as k.js.ts, where the run loads k.js (x38)', () => {
     const tsconfig = JSON.stringify({ compilerOptions: { module: 'CommonJS', moduleResolution: 'node10', strict: true, noEmit: true, allowImportingTsExtensions: true } });
     const w = writeProject({ 'tsconfig.json': tsconfig, 'spec/t.ts': `import { K } from ⟪'./k.js';\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, 'spec/k.js.ts': 'export const K = 0;\n', 'spec/k.js': 'exports.K = 1;\n' });

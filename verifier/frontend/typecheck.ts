@@ -265,7 +265,9 @@ function resolveImport(project: Project, spec: string, from: string): { file?: s
   // (Node resolves a relative import from the module's real path, through symbolic links: round 12)
   const targets = bare ? pathsTargets(spec, options) : [path.resolve(path.dirname(realPath(from) ?? from), spec)];
   const viaPaths = bare && targets.length > 0;
-  const other = !bare || viaPaths ? notTheRunsFile(targets, file, bare ? targets : [path.resolve(path.dirname(from), spec)]) : undefined;
+  // (a JavaScript or declaration file TypeScript found is refused below as unchecked code)
+  const checkable = /\.[mc]?tsx?$/.test(file) && !/\.d\.[mc]?ts$/.test(file);
+  const other = checkable && (!bare || viaPaths) ? notTheRunsFile(targets, file, bare ? targets : [path.resolve(path.dirname(from), spec)]) : undefined;
   if (other) return { problem: `TypeScript reads ${file} for it, chosen by ${other}, while the run (Node, tsx) may load another file: import the file by its own path (\`./name.ts\`), and leave "moduleSuffixes" out of the tsconfig` };
   if (bare && !viaPaths && options.baseUrl && !path.relative(options.baseUrl, file).startsWith('..') && !file.split(path.sep).includes('node_modules')) return { problem: `TypeScript finds ${file} through the tsconfig's "baseUrl", which the run (Node) does not follow: import the file by its relative path` };
   if (bare && !viaPaths && !r.isExternalLibraryImport && !file.split(path.sep).includes('node_modules')) return byCondition(`the package's own package.json "exports" (it resolves to ${file})`);
@@ -316,13 +318,34 @@ function notTheRunsFile(targets: string[], file: string, lexical: string[]): str
     }
     return names.some((n) => realPath(n) === real);
   };
-  if (targets.some(candidate)) return undefined;
+  if (targets.some(candidate)) {
+    // a name the run searches (no extension, or a "paths" alias with several targets) finds no
+    // JavaScript file: Node and tsx may take one before the TypeScript file, where TypeScript
+    // skips it (red-team round 13, y02b y02c y02d y03b: lib.js beside lib/index.ts). Among
+    // TypeScript files both take the same, in the same order.
+    const js = new Set(targets.flatMap(searched).map(realPath).filter((x) => x !== undefined && x !== real));
+    return js.size ? `a search that finds JavaScript the run may load instead (${[...js].sort().join(', ')})` : undefined;
+  }
   if (lexical.some(candidate)) return `a symbolic link on the way (the run resolves it from the module's real path, ${targets[0]})`;
   const target = targets[0];
   const stem = target.replace(/\.[mc]?jsx?$/, '');
   if (stem !== target && RUN_EXTENSIONS.some((e) => file === target + e)) return 'the tsconfig\'s "moduleResolution" (node10 adds .ts after .js, the run loads the .js)';
   if (path.dirname(file) === path.dirname(target) && path.basename(file).startsWith(path.basename(stem) + '.')) return 'the tsconfig\'s "moduleSuffixes"';
   return fs.existsSync(path.join(target, 'package.json')) ? `the "types" of ${path.join(target, 'package.json')}` : 'a rule of TypeScript\'s module resolution';
+}
+
+/** The JavaScript files Node or tsx may load for a searched name: with each extension, a folder's index or package.json "main". */
+function searched(target: string): string[] {
+  if (/\.[mc]?[jt]sx?$/.test(target)) return [];
+  const exts = ['.js', '.jsx', '.mjs', '.cjs', '.json'];
+  const out = exts.map((e) => target + e).concat(exts.map((e) => path.join(target, `index${e}`)));
+  try {
+    const main = (JSON.parse(fs.readFileSync(path.join(target, 'package.json'), 'utf8')) as { main?: unknown }).main;
+    if (typeof main === 'string' && !/\.[mc]?tsx?$/.test(main)) out.push(path.resolve(target, main));
+  } catch {
+    // no package.json there (or not one Node could read either)
+  }
+  return out;
 }
 
 /** The path with every symbolic link resolved, or undefined when it does not exist. */
