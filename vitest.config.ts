@@ -73,6 +73,7 @@ const SECONDS: Record<string, number> = {
   'test/posix-footprint.test.ts': 1,
   'test/progress.test.ts': 1,
   'test/solver-model.test.ts': 1,
+  'test/state-takers.test.ts': 2,
   'test/spec-theorems.test.ts': 7,
 };
 
