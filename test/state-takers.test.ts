@@ -24,6 +24,11 @@ export function part(i: Inner): u32 { return i.a; }
 const M: number = 5;
 // TypeScript reads Arr<u8, typeof M> as any length, the lowering as 5 (red-team round 13, y23)
 export function typed(s: { cells: Arr<u8, typeof M> }): u32 { return 0; }
+// at depth, and a type met deep first then shallow (red-team round 14, z01 z02 z19b)
+export interface W { cells: Arr<u8, typeof M> }
+export function deeper(p: { a: { b: { c: { d: { e: { f: W } } } } } }): u32 { return 0; }
+export function seenDeepFirst(p: { a: { b: { c: { d: { e: W } } } }; z: W }): u32 { return 0; }
+export function nested(p: Arr<Arr<Arr<W, 1>, 1>, 1>): u32 { return 0; }
 `;
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-takers-'));
@@ -42,8 +47,8 @@ describe('stateTakers', () => {
     } catch (e) {
       refused = (e as SubsetError).diagnostics.map((d) => d.construct);
     }
-    expect(refused).toEqual(expect.arrayContaining(['the function view', 'the function wider', 'the function deep', 'the function typed']));
+    expect(refused).toEqual(expect.arrayContaining(['the function view', 'the function wider', 'the function deep', 'the function typed', 'the function deeper', 'the function seenDeepFirst', 'the function nested']));
     expect(refused).not.toContain('the function op');
-    expect(Object.fromEntries(mod.stateTakers ?? [])).toEqual({ op: [0], view: [0], wider: [1], deep: [0], typed: [0] });
+    expect(Object.fromEntries(mod.stateTakers ?? [])).toEqual({ op: [0], view: [0], wider: [1], deep: [0], typed: [0], deeper: [0], seenDeepFirst: [0], nested: [0] });
   });
 });

@@ -10,9 +10,6 @@
 
 import { ts, type Node } from 'ts-morph';
 
-/** Nesting followed into a parameter's type (records of records of arrays...). */
-const DEPTH = 6;
-
 /** For each function, the indices of the parameters that can be given the State (or hold it). */
 export function stateTakers(checker: ts.TypeChecker, state: ts.Type, functions: Map<string, Node>): Map<string, number[]> {
   const out = new Map<string, number[]>();
@@ -21,15 +18,20 @@ export function stateTakers(checker: ts.TypeChecker, state: ts.Type, functions: 
     if (!sig) continue;
     const ks: number[] = [];
     sig.getParameters().forEach((p, k) => {
-      if (canHold(checker, state, checker.getTypeOfSymbol(p), DEPTH, new Set())) ks.push(k);
+      if (canHold(checker, state, checker.getTypeOfSymbol(p), new Set())) ks.push(k);
     });
     if (ks.length) out.set(name, ks);
   }
   return out;
 }
 
-function canHold(checker: ts.TypeChecker, state: ts.Type, t: ts.Type, depth: number, seen: Set<ts.Type>): boolean {
-  if (seen.has(t) || depth === 0) return false;
+/**
+ * Whether the State can be passed as `t` or held inside it, at any depth: no depth bound (round
+ * 14, z02: a view six records down was cut off, and so missed). A type already seen answered
+ * false where it was first met, since a true answer ends the walk: `seen` only stops cycles.
+ */
+function canHold(checker: ts.TypeChecker, state: ts.Type, t: ts.Type, seen: Set<ts.Type>): boolean {
+  if (seen.has(t)) return false;
   seen.add(t);
   // (any and unknown accept everything: such a parameter is refused by the lowering anyway)
   if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return false;
@@ -41,5 +43,5 @@ function canHold(checker: ts.TypeChecker, state: ts.Type, t: ts.Type, depth: num
     if ((ref as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference) inner.push(...checker.getTypeArguments(ref));
     for (const p of checker.getPropertiesOfType(t)) if (p.flags & ts.SymbolFlags.Property) inner.push(checker.getTypeOfSymbol(p));
   }
-  return inner.some((x) => canHold(checker, state, x, depth - 1, seen));
+  return inner.some((x) => canHold(checker, state, x, seen));
 }
