@@ -421,6 +421,11 @@ export function t(x: u32): number { return ⟪helper(x, x); }
   { name: 'an array of anonymous views with a wider union', code: "⟪export function t(xs: Arr<{ mode: 'on' | 'off' | 'x' }, 1>): boolean { return xs[0].mode === 'on'; }\n", construct: /the function t/, fix: /of type Arr<\{ mode: 'on' \| 'off' \| 'x' \}, 1>, which can hold the State/ },
   { name: 'a builtin function behind any, as valueOf at load (round 11, w56)', code: "const ⟪hook = { valueOf: (Math as any).max };\nexport const T = (hook as unknown as number) * 1;\n", construct: /module-level constant `hook = /, fix: /typed `any` or `unknown`/ },
   { name: 'the State first, with its fields but another integer type (round 11, w46)', code: `export interface Narrow { value: u8; flag: boolean; mode: Mode; cells: Arr<u32, 4>; pair: Pair; map: SMap<u32, u32> }\n⟪export function t(s: Narrow): number { return s.value; }\n`, construct: /the function t/, fix: /of type Narrow, the State's fields with other integer types/ },
+  // exports whose functions would be callable and never verified (red-team round 15)
+  { name: 'an exported class with a static method', code: "⟪export class Ops { static peek(s: State): number { return s.value; } }\n", construct: /the exported class Ops/, fix: /classes are outside the subset: their methods would not be verified/ },
+  { name: 'a default-exported class', code: "⟪export default class { static peek(s: State): number { return s.value; } }\n", construct: /the exported class default/, fix: /classes are outside the subset/ },
+  { name: 'an exported arrow typed Function', code: "export const ⟪peek: Function = (s: State): number => s.value;\n", construct: /the function expression peek/, fix: /only function declarations are verified/ },
+  { name: 'an exported arrow typed object', code: "export const ⟪peek: object = (s: State): number => s.value;\n", construct: /the function expression peek/, fix: /only function declarations are verified/ },
   { name: 'cpu() in the spec', code: `import { cpu } from 'pushbutton';\nexport function inv_core(s: State): boolean { return ⟪cpu(2) === 0; }\n`, construct: /cpu\(\) in the spec/, fix: /Call cpu\(\) in the implementation only/ },
 ];
 

@@ -89,10 +89,19 @@ export class Lowering {
       else if (fn) this.diagnostics.push({ loc: locOf(fn), construct: `the function ${fn.getName() ?? '(anonymous)'} exported as ${name}`, message: `${name === 'default' ? `export it under its own name, not as the default (export function ${fn.getName() ?? 'NAME'}(...) { ... })` : `export it under its own name (export function ${name}(...) { ... })`}: operations and predicates are found by the name they are declared with` });
       else {
         for (const d of decls) {
-          if (!Node.isVariableDeclaration(d) || d.getType().getCallSignatures().length === 0) continue;
+          // an exported class's methods would be callable and never verified (red-team round 15, a16 a20 a25)
+          const callable = (m: Node) => !Node.isPropertyDeclaration(m) || [m.getInitializer()].some((x) => x && (Node.isArrowFunction(x) || Node.isFunctionExpression(x)));
+          if (Node.isClassDeclaration(d) && d.getMembers().some(callable)) {
+            this.diagnostics.push({ loc: locOf(d), construct: `the exported class ${name}`, message: 'classes are outside the subset: their methods would not be verified; declare operations and helpers as function NAME(...) { ... }' });
+            continue;
+          }
+          if (!Node.isVariableDeclaration(d)) continue;
           let init: Node | undefined = d.getInitializer();
-          while (init && Node.isParenthesizedExpression(init)) init = init.getExpression();
-          const what = init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init)) ? `the function expression ${name}` : `the exported constant ${name}, a function`;
+          while (init && (Node.isParenthesizedExpression(init) || Node.isAsExpression(init) || Node.isSatisfiesExpression(init) || Node.isTypeAssertion(init) || Node.isNonNullExpression(init))) init = init.getExpression();
+          const literal = init !== undefined && (Node.isArrowFunction(init) || Node.isFunctionExpression(init));
+          // (a function whatever its declared type: `: Function`, `: object`, a union with 0; a24 a19 a21)
+          if (!literal && d.getType().getCallSignatures().length === 0) continue;
+          const what = literal ? `the function expression ${name}` : `the exported constant ${name}, a function`;
           this.diagnostics.push({ loc: locOf(d), construct: what, message: `declare operations and helpers as function ${name}(...) { ... }: only function declarations are verified` });
         }
       }
