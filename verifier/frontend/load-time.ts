@@ -92,7 +92,8 @@ function loadTimeExpressions(s: ts.Statement): [ts.Node, ts.Node][] {
   return [];
 }
 
-function isFunctionLiteral(n: ts.Node): boolean {
+/** An arrow or function expression, under parentheses and type-only wrappers (`as`, `satisfies`, `!`). */
+export function isFunctionLiteral(n: ts.Node): boolean {
   while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
   return ts.isArrowFunction(n) || ts.isFunctionExpression(n);
 }

@@ -18,6 +18,7 @@ import { isModuleLevel } from './tdz.ts';
 import { isPreludeFile } from './project.ts';
 import { FunctionLowering } from './lower-function.ts';
 import { stateTakers } from './state-takers.ts';
+import { isFunctionLiteral } from './load-time.ts';
 import { ExpressionLowering } from './lower-expr.ts';
 import { describe, locOf, numericValue, preludeName, type Resolved } from './syntax.ts';
 
@@ -90,15 +91,14 @@ export class Lowering {
       else {
         for (const d of decls) {
           // an exported class's methods would be callable and never verified (red-team round 15, a16 a20 a25)
-          const callable = (m: Node) => !Node.isPropertyDeclaration(m) || [m.getInitializer()].some((x) => x && (Node.isArrowFunction(x) || Node.isFunctionExpression(x)));
+          const callable = (m: Node) => !Node.isPropertyDeclaration(m) || [m.getInitializer()].some((x) => x && isFunctionLiteral(x.compilerNode));
           if (Node.isClassDeclaration(d) && d.getMembers().some(callable)) {
             this.diagnostics.push({ loc: locOf(d), construct: `the exported class ${name}`, message: 'classes are outside the subset: their methods would not be verified; declare operations and helpers as function NAME(...) { ... }' });
             continue;
           }
           if (!Node.isVariableDeclaration(d)) continue;
-          let init: Node | undefined = d.getInitializer();
-          while (init && (Node.isParenthesizedExpression(init) || Node.isAsExpression(init) || Node.isSatisfiesExpression(init) || Node.isTypeAssertion(init) || Node.isNonNullExpression(init))) init = init.getExpression();
-          const literal = init !== undefined && (Node.isArrowFunction(init) || Node.isFunctionExpression(init));
+          const init = d.getInitializer();
+          const literal = init !== undefined && isFunctionLiteral(init.compilerNode);
           // (a function whatever its declared type: `: Function`, `: object`, a union with 0; a24 a19 a21)
           if (!literal && d.getType().getCallSignatures().length === 0) continue;
           const what = literal ? `the function expression ${name}` : `the exported constant ${name}, a function`;
