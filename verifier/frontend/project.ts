@@ -58,6 +58,13 @@ export function configFileLookups(project: Project): Map<string, boolean> {
   return configLookups.get(project) ?? new Map();
 }
 
+/** The folder each project was loaded from (the user's run starts there, and tsx reads its tsconfig.json). */
+const roots = new WeakMap<Project, string>();
+
+export function projectRoot(project: Project): string {
+  return roots.get(project) ?? process.cwd();
+}
+
 export function loadProject(root: string): Project {
   const tsconfig = path.join(root, 'tsconfig.json');
   const read: string[] = [];
@@ -86,6 +93,7 @@ export function loadProject(root: string): Project {
     preludeMapped.set(project, opts);
   }
   configFiles.set(project, read);
+  roots.set(project, path.resolve(root));
   configLookups.set(project, looked);
   return project;
 }

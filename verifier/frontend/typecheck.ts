@@ -19,7 +19,8 @@ import * as path from 'node:path';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import type { Loc } from '../ir.ts';
 import { unreadable } from './files.ts';
-import { PRELUDE_FILE, isPreludeFile, unmappedOptions } from './project.ts';
+import { PRELUDE_FILE, isPreludeFile, projectRoot, unmappedOptions } from './project.ts';
+import { runResolutionProblems, type ImportEdge } from './run-resolution.ts';
 import { moduleLevelCode } from './load-time.ts';
 import { locOfTs } from './syntax.ts';
 
@@ -32,6 +33,8 @@ export const MAX_DEPTH = 200;
 
 /** Per project: each user file's TypeScript errors once checked, and the project-wide ones (`''`). */
 const checked = new WeakMap<Project, Map<string, Diagnostic[]>>();
+/** Per project: the imports (`from` and specifier) the run's resolver has confirmed. */
+const resolved = new WeakMap<Project, Set<string>>();
 
 /** The lowering, as far as the gate needs it (no import of lower.ts: it is edited on its own). */
 interface Lowerer {
@@ -87,6 +90,7 @@ function sourceProblems(project: Project, roots: string[]): { fatal: Diagnostic[
   let memo = checked.get(project);
   if (!memo) checked.set(project, (memo = new Map()));
   const fatal: Diagnostic[] = [];
+  const edges: ImportEdge[] = [];
   // 1. read and parse every user file, following imports, without reading anything but regular files
   const files: string[] = [];
   const queue = roots.map((f) => ({ file: path.resolve(f), from: undefined as Loc | undefined }));
@@ -104,12 +108,20 @@ function sourceProblems(project: Project, roots: string[]): { fatal: Diagnostic[
     const sf = project.getSourceFileOrThrow(file).compilerNode;
     for (const { spec, loc, typeOnly } of moduleSpecifiers(sf)) {
       const target = resolveImport(project, spec, file);
+      if (!typeOnly && !target.problem) edges.push({ from: file, spec, loc, file: target.file });
       if (target.file) queue.push({ file: target.file, from: loc });
       // a module the gate does not read runs when this one is loaded (red-team round 8, u02)
       else if (target.problem && !typeOnly) fatal.push({ loc, construct: `the import of '${spec}'`, message: target.problem });
     }
   }
   if (fatal.length) return { fatal, typeErrors: [] };
+  // 1b. the run's own resolver loads the same files (run-resolution.ts), asked once per import
+  let asked = resolved.get(project);
+  if (!asked) resolved.set(project, (asked = new Set()));
+  const fresh = edges.filter((e) => !asked.has(`${e.from}\n${e.spec}`));
+  fatal.push(...runResolutionProblems(fresh, projectRoot(project)));
+  if (fatal.length) return { fatal, typeErrors: [] };
+  for (const e of fresh) asked.add(`${e.from}\n${e.spec}`);
   // 2. what TypeScript accepts but the tools cannot follow, or that would run when the module is loaded
   for (const file of files) {
     if (memo.has(file)) continue;

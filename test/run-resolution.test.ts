@@ -1,0 +1,85 @@
+// The run's own module resolution, asked in a child process (verifier/frontend/run-resolution.ts):
+// an import whose file the run (Node with tsx) loads is not the file TypeScript read is refused at
+// the import, whatever rule of either resolver made them differ.
+import { describe, it, expect, afterAll } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadProject } from '../verifier/frontend/project.ts';
+import { runResolutionProblems } from '../verifier/frontend/run-resolution.ts';
+import { loadSubsystem } from '../verifier/subsystem.ts';
+import { SubsetError } from '../verifier/diagnostics.ts';
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
+});
+
+const SPEC = `import type { u8 } from 'pushbutton';
+export interface State { v: u8 }
+export function init(): State { return { v: 0 }; }
+export function get(s: State): u8 { return s.v; }
+`;
+// the helper's import is on line 3, column 19
+const IMPL = `import type { u8 } from 'pushbutton';
+import type * as spec from './spec.ts';
+import { h } from './h%41.ts';
+export interface State { v: u8 }
+export function init(): State { return { v: 0 }; }
+export function get(s: State): u8 { return h(s.v); }
+export function equiv(i: State, s: spec.State): boolean { return i.v === s.v; }
+`;
+
+/** spec.ts and impl.ts, and two helpers: `h%41.ts` (what TypeScript reads for './h%41.ts') and `hA.ts`, its URL-decoded name. */
+function project(extra: Record<string, string>): string {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-runres-')));
+  roots.push(root);
+  const files: Record<string, string> = {
+    'spec.ts': SPEC,
+    'impl.ts': IMPL,
+    'h%41.ts': "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return x; }\n",
+    'hA.ts': "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return 7; }\n",
+    ...extra,
+  };
+  for (const [rel, text] of Object.entries(files)) fs.writeFileSync(path.join(root, rel), text);
+  return root;
+}
+
+const load = (root: string) => loadSubsystem(loadProject(root), 't', path.join(root, 'spec.ts'), path.join(root, 'impl.ts'));
+
+describe('the run resolves every import to the file TypeScript read', () => {
+  it('an ES module: Node decodes %41 in a relative URL and loads hA.ts, TypeScript reads h%41.ts: refused at the import', () => {
+    // (at b044b4a, before this check, this pair was proved, and the run's get returns 7 where the spec's returns 0)
+    const root = project({ 'package.json': '{ "type": "module" }\n' });
+    let thrown: unknown;
+    try {
+      load(root);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(SubsetError);
+    const ds = (thrown as SubsetError).diagnostics;
+    expect(ds.map((d) => ({ file: d.loc.file, line: d.loc.line, col: d.loc.col, construct: d.construct }))).toEqual([{ file: path.join(root, 'impl.ts'), line: 3, col: 19, construct: "the import of './h%41.ts'" }]);
+    expect(ds[0].message).toContain(`TypeScript reads ${path.join(root, 'h%41.ts')} for it, while the run (Node with tsx) loads ${path.join(root, 'hA.ts')}`);
+  });
+
+  it('CommonJS: require takes the name as it is, the file TypeScript read: accepted', () => {
+    const root = project({ 'package.json': '{ "type": "commonjs" }\n' });
+    expect(load(root).operations.map((o) => o.name)).toEqual(['get']);
+  });
+
+  it('an import the run finds no file for is refused, naming what the run says', () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-runres-')));
+    roots.push(root);
+    fs.writeFileSync(path.join(root, 'a.ts'), '');
+    const ds = runResolutionProblems([{ from: path.join(root, 'a.ts'), spec: './b.ts', loc: { file: path.join(root, 'a.ts'), line: 1, col: 1 }, file: path.join(root, 'b.ts') }], root);
+    expect(ds.map((d) => d.message)).toEqual([expect.stringMatching(/while the run \(Node with tsx\) finds no file for it \(Cannot find module/)]);
+  });
+
+  it('when the run\'s resolver cannot be asked, every import is refused rather than trusted', () => {
+    const loc = { file: '/nowhere/a.ts', line: 1, col: 1 };
+    const ds = runResolutionProblems([{ from: '/nowhere/a.ts', spec: './b.ts', loc, file: '/nowhere/b.ts' }], '/nonexistent-folder-for-the-child');
+    expect(ds).toHaveLength(1);
+    expect(ds[0].message).toMatch(/could not ask the run's module resolution/);
+  });
+});
