@@ -22,7 +22,10 @@ try {
 // tsx compiles the verifier's own code with the tsconfig.json of the current folder: the user's,
 // which may be anything (a FIFO there blocked tsx's read of it forever, before any of our checks).
 // The verifier's own tsconfig instead, here and in the worker processes, which inherit the variable.
+// (The user's own setting, if any, is kept for the child that resolves imports as the user's run
+// would: verifier/frontend/run-resolution.ts.)
 const ownConfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+if (process.env.PUSHBUTTON_RUN_TSCONFIG === undefined) process.env.PUSHBUTTON_RUN_TSCONFIG = process.env.TSX_TSCONFIG_PATH ?? '';
 if (existsSync(ownConfig)) process.env.TSX_TSCONFIG_PATH = ownConfig;
 register(existsSync(ownConfig) ? {} : { tsconfig: false });
 // `verify ... | head` closes the pipe early: stop quietly instead of a stack trace

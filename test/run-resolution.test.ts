@@ -9,6 +9,9 @@ import { loadProject } from '../verifier/frontend/project.ts';
 import { runResolutionProblems } from '../verifier/frontend/run-resolution.ts';
 import { loadSubsystem } from '../verifier/subsystem.ts';
 import { SubsetError } from '../verifier/diagnostics.ts';
+import { ProofCache } from '../verifier/cache.ts';
+import { Runner } from '../verifier/run.ts';
+import { verify } from './support/run-verify.ts';
 
 const roots: string[] = [];
 afterAll(() => {
@@ -82,4 +85,58 @@ describe('the run resolves every import to the file TypeScript read', () => {
     expect(ds).toHaveLength(1);
     expect(ds[0].message).toMatch(/could not ask the run's module resolution/);
   });
+});
+
+describe('the proof cache asks the run\'s resolver again on a hit', () => {
+  it('a whole-subsystem entry is not trusted once a package.json above the project makes the run load another file (red-team round 16, b40)', async () => {
+    // the project has no package.json: its modules' type comes from the folder above, outside
+    // what the cache's record of the sources covers
+    const outer = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-runres-')));
+    roots.push(outer);
+    const root = path.join(outer, 'proj');
+    fs.mkdirSync(path.join(root, 'spec'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'impl'));
+    fs.writeFileSync(path.join(root, 'spec', 't.ts'), SPEC);
+    fs.writeFileSync(path.join(root, 'impl', 't.ts'), IMPL.replace("'./spec.ts'", "'../spec/t.ts'"));
+    fs.writeFileSync(path.join(root, 'impl', 'h%41.ts'), "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return x; }\n");
+    fs.writeFileSync(path.join(root, 'impl', 'hA.ts'), "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return 7; }\n");
+    const cacheDir = path.join(outer, 'cache');
+    const verify = async () => {
+      const cache = new ProofCache(cacheDir, { solver: 'test', options: { rlimit: 32_000_000 } });
+      const runner = new Runner(root, { timeoutMs: 60_000, jobs: 1, cache });
+      try {
+        const out = await runner.verify({ name: 't', specFile: path.join(root, 'spec', 't.ts'), implFile: path.join(root, 'impl', 't.ts') });
+        return { out, hits: cache.hits.subsystems };
+      } finally {
+        await runner.close();
+      }
+    };
+    fs.writeFileSync(path.join(outer, 'package.json'), '{ "type": "commonjs" }\n');
+    const cold = await verify();
+    expect(cold.out.status).toBe('proved');
+    const warm = await verify();
+    expect([warm.out.status, warm.hits]).toEqual(['proved', 1]);
+    fs.writeFileSync(path.join(outer, 'package.json'), '{ "type": "module" }\n');
+    const flipped = await verify();
+    expect([flipped.out.status, flipped.hits]).toEqual(['rejected', 0]);
+    expect(flipped.out.diagnostics.map((d) => d.message)).toEqual([expect.stringContaining('while the run (Node with tsx) loads')]);
+  }, 120_000);
+});
+
+describe('the resolver child reads the user\'s tsconfig.json, not the verifier\'s', () => {
+  it('a tsconfig "paths" alias the run follows is accepted through bin/verify.mjs (which points tsx at its own tsconfig for its own code)', async () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-runres-')));
+    roots.push(root);
+    fs.mkdirSync(path.join(root, 'spec'));
+    fs.mkdirSync(path.join(root, 'impl'));
+    fs.mkdirSync(path.join(root, 'lib'));
+    const tsconfig = { compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, allowImportingTsExtensions: true, paths: { '@lib/*': ['./lib/*'] } } };
+    fs.writeFileSync(path.join(root, 'tsconfig.json'), JSON.stringify(tsconfig));
+    fs.writeFileSync(path.join(root, 'spec', 't.ts'), SPEC);
+    fs.writeFileSync(path.join(root, 'impl', 't.ts'), IMPL.replace("'./spec.ts'", "'../spec/t.ts'").replace("'./h%41.ts'", "'@lib/h.ts'"));
+    fs.writeFileSync(path.join(root, 'lib', 'h.ts'), "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return x; }\n");
+    const r = await verify(root, '--jobs', '1');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/2 proved/);
+  }, 120_000);
 });

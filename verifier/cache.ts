@@ -52,15 +52,20 @@ export class ProofCache {
    * The subsystem run stored under `key`, while every file its program read is as it was
    * (sources.ts: imports outside `root`, links): an entry is otherwise a miss.
    */
-  subsystem<T>(key: string, root: string): { outcome: T; sources: SourceRecord } | undefined {
-    const v = this.read('subsystem', key) as { outcome?: T; sources?: SourceRecord } | undefined;
-    if (!v?.outcome || typeof v.sources !== 'object' || !unchanged(root, v.sources)) return undefined;
+  subsystem<T, I>(key: string, root: string, stillLoads: (imports: I[]) => boolean): { outcome: T; sources: SourceRecord } | undefined {
+    const v = this.read('subsystem', key) as { outcome?: T; sources?: SourceRecord; imports?: I[] } | undefined;
+    if (!v?.outcome || typeof v.sources !== 'object' || !Array.isArray(v.imports) || !unchanged(root, v.sources) || !stillLoads(v.imports)) return undefined;
     this.hits.subsystems++;
     return { outcome: v.outcome, sources: v.sources };
   }
 
-  putSubsystem(key: string, outcome: unknown, sources: SourceRecord): void {
-    this.write('subsystem', key, { outcome, sources });
+  /**
+   * `imports`: what the run's resolver was asked when the run was made. Which file an import
+   * loads depends on more than the files a record can list (a package.json's "type" anywhere
+   * above, the environment: red-team round 16, b40 b41), so on a hit it is asked again.
+   */
+  putSubsystem<I>(key: string, outcome: unknown, sources: SourceRecord, imports: I[]): void {
+    this.write('subsystem', key, { outcome, sources, imports });
   }
 
   /**

@@ -3,6 +3,8 @@
 import * as path from 'node:path';
 import type { Loc } from './ir.ts';
 import { loadProject } from './frontend/project.ts';
+import { importEdges } from './frontend/typecheck.ts';
+import { runResolutionProblems, type ImportEdge } from './frontend/run-resolution.ts';
 import { recordProgram, type SourceRecord } from './sources.ts';
 import { loadSubsystem, type Subsystem } from './subsystem.ts';
 import { theoremOf, toSmt, type Theorem, type GoalSpec, type TheoremKind } from './theorems.ts';
@@ -125,7 +127,9 @@ export class Runner {
   async verify(pair: Pair): Promise<SubsystemOutcome> {
     const cache = this.opts.cache;
     const key = cache?.subsystemKey(this.root, { name: pair.name, spec: path.relative(this.root, pair.specFile), impl: path.relative(this.root, pair.implFile), filter: this.opts.filter ?? [], ...(this.opts.shard ? { shard: this.opts.shard } : {}), ...(this.opts.theorems ? { theorems: this.opts.theorems } : {}) });
-    const entry = key ? cache!.subsystem<SubsystemOutcome>(key, this.root) : undefined;
+    // the run's resolver is asked again: what it loads is not all in files the entry records
+    const stillLoads = (imports: ImportEdge[]) => runResolutionProblems(imports, this.root).length === 0;
+    const entry = key ? cache!.subsystem<SubsystemOutcome, ImportEdge>(key, this.root, stillLoads) : undefined;
     if (entry) {
       const hit = entry.outcome;
       Object.assign(this.sources, entry.sources);
@@ -134,14 +138,15 @@ export class Runner {
       return { ...hit, specFile: pair.specFile, implFile: pair.implFile, cached: true, frontMs: 0, solverMs: 0 };
     }
     const sources: SourceRecord = {};
-    const out = await this.run(pair, sources);
+    const imports: ImportEdge[] = [];
+    const out = await this.run(pair, sources, imports);
     Object.assign(this.sources, sources);
     // a run that proved everything is kept whole (a refutation is kept per goal, to be replayed)
-    if (key && out.status === 'proved') cache!.putSubsystem(key, out, sources);
+    if (key && out.status === 'proved') cache!.putSubsystem(key, out, sources, imports);
     return out;
   }
 
-  private async run(pair: Pair, sources: SourceRecord): Promise<SubsystemOutcome> {
+  private async run(pair: Pair, sources: SourceRecord, imports: ImportEdge[]): Promise<SubsystemOutcome> {
     const t0 = performance.now();
     const out: SubsystemOutcome = { name: pair.name, specFile: pair.specFile, implFile: pair.implFile, status: 'proved', diagnostics: [], operations: [], frontMs: 0, solverMs: 0 };
     let sub: Subsystem;
@@ -149,6 +154,7 @@ export class Runner {
       const project = loadProject(this.root);
       sub = loadSubsystem(project, pair.name, pair.specFile, pair.implFile);
       Object.assign(sources, recordProgram(this.root, project));
+      imports.push(...importEdges(project));
     } catch (e) {
       if (!(e instanceof SubsetError)) throw e;
       out.status = 'rejected';

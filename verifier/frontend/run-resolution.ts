@@ -38,7 +38,7 @@ export function runResolutionProblems(edges: ImportEdge[], cwd: string): Diagnos
   const r = spawnSync(process.execPath, ['--import', tsxLoaderUrl(), '--experimental-import-meta-resolve', '--no-warnings', CHILD], {
     input: JSON.stringify(edges.map(({ from, spec }) => ({ from, spec }))),
     cwd,
-    env: process.env,
+    env: runEnv(),
     timeout: TIMEOUT_MS,
     maxBuffer: 64 * 1024 * 1024,
     encoding: 'utf8',
@@ -59,6 +59,21 @@ export function runResolutionProblems(edges: ImportEdge[], cwd: string): Diagnos
     if (message) out.push({ loc: e.loc, construct: `the import of '${e.spec}'`, message });
   });
   return out;
+}
+
+/**
+ * The environment of the user's run: bin/verify.mjs points tsx at the verifier's own tsconfig.json
+ * (TSX_TSCONFIG_PATH) for the verifier's code, and keeps the user's own setting, if any, in
+ * PUSHBUTTON_RUN_TSCONFIG; without either, tsx reads the tsconfig.json of the project's folder.
+ */
+function runEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  const theirs = env.PUSHBUTTON_RUN_TSCONFIG;
+  if (theirs !== undefined) {
+    if (theirs) env.TSX_TSCONFIG_PATH = theirs;
+    else delete env.TSX_TSCONFIG_PATH;
+  }
+  return env;
 }
 
 function mismatch(e: ImportEdge, a: Answer): string | undefined {

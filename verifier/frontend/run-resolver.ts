@@ -23,6 +23,8 @@ function isEsModule(file: string): boolean {
   if (/\.m[jt]s$/.test(file)) return true;
   if (/\.c[jt]s$/.test(file)) return false;
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    // Node's package scope ends at a node_modules folder: above it is another package
+    if (path.basename(dir) === 'node_modules') return false;
     const pkg = path.join(dir, 'package.json');
     if (fs.existsSync(pkg)) return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { type?: unknown }).type === 'module';
     if (path.dirname(dir) === dir) return false;

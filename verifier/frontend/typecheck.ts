@@ -33,8 +33,13 @@ export const MAX_DEPTH = 200;
 
 /** Per project: each user file's TypeScript errors once checked, and the project-wide ones (`''`). */
 const checked = new WeakMap<Project, Map<string, Diagnostic[]>>();
-/** Per project: the imports (`from` and specifier) the run's resolver has confirmed. */
-const resolved = new WeakMap<Project, Set<string>>();
+/** Per project: the imports the run's resolver has confirmed, by `from` and specifier. */
+const resolved = new WeakMap<Project, Map<string, ImportEdge>>();
+
+/** The imports of the project's checked files that the run's resolver confirmed (for the proof cache: asked again on a hit). */
+export function importEdges(project: Project): ImportEdge[] {
+  return [...(resolved.get(project)?.values() ?? [])];
+}
 
 /** The lowering, as far as the gate needs it (no import of lower.ts: it is edited on its own). */
 interface Lowerer {
@@ -117,11 +122,11 @@ function sourceProblems(project: Project, roots: string[]): { fatal: Diagnostic[
   if (fatal.length) return { fatal, typeErrors: [] };
   // 1b. the run's own resolver loads the same files (run-resolution.ts), asked once per import
   let asked = resolved.get(project);
-  if (!asked) resolved.set(project, (asked = new Set()));
+  if (!asked) resolved.set(project, (asked = new Map()));
   const fresh = edges.filter((e) => !asked.has(`${e.from}\n${e.spec}`));
   fatal.push(...runResolutionProblems(fresh, projectRoot(project)));
   if (fatal.length) return { fatal, typeErrors: [] };
-  for (const e of fresh) asked.add(`${e.from}\n${e.spec}`);
+  for (const e of fresh) asked.set(`${e.from}\n${e.spec}`, e);
   // 2. what TypeScript accepts but the tools cannot follow, or that would run when the module is loaded
   for (const file of files) {
     if (memo.has(file)) continue;
