@@ -1,16 +1,16 @@
 // Runs the theorems of every selected subsystem through the solver and collects the verdicts.
 
 import * as path from 'node:path';
-import type { Loc } from './ir.ts';
 import { loadProject } from './frontend/project.ts';
 import { importEdges } from './frontend/typecheck.ts';
 import { runResolutionProblems, type ImportEdge } from './frontend/run-resolution.ts';
 import { recordProgram, type SourceRecord } from './sources.ts';
 import { loadSubsystem, type Subsystem } from './subsystem.ts';
 import { theoremOf, toSmt, type Theorem, type GoalSpec, type TheoremKind } from './theorems.ts';
-import { replay, type Counterexample } from './counterexample.ts';
+import { replay } from './counterexample.ts';
 import { SolverPool, type GoalResult, type Job } from './solver/pool.ts';
 import { SubsetError, type Diagnostic } from './diagnostics.ts';
+import { worst, type GoalOutcome, type OperationOutcome, type SubsystemOutcome, type Verdict } from './outcome.ts';
 import { ModuleLoadError, RunFailure } from './sandbox/sandbox.ts';
 import * as T from '../symexec/term.ts';
 import { hasQuantifier } from '../symexec/term.ts';
@@ -19,51 +19,8 @@ import type { ProofCache } from './cache.ts';
 import { inShard, type Shard } from './shard.ts';
 import { BARE_RLIMIT, DEFAULT_RLIMIT, EARLY_FULL_RLIMIT, EARLY_SMALL_RLIMIT, EXACT_COUNT_LIMIT, EXPANDED, EXPANDED_TEXT, Turns, describeUnknown, trace, writeSmt2, type SmallSearch, type Turn } from './ladder.ts';
 
-export type Verdict = 'proved' | 'refuted' | 'unknown';
-
-export interface GoalOutcome {
-  id: string;
-  theorem: TheoremKind;
-  kind: GoalSpec['kind'];
-  loc: Loc;
-  message: string;
-  status: Verdict;
-  /** why the solver gave up, or why a counterexample was not accepted */
-  reason?: string;
-  ms: number;
-  rlimit?: number;
-  counterexample?: Counterexample;
-  /** set when the verdict came from the expanded (ground) encoding after an `unknown` */
-  scope?: string;
-  /** the verdict came from the proof cache (a refutation: replayed again on the current code) */
-  cached?: boolean;
-}
-
-export interface OperationOutcome {
-  name: string;
-  status: Verdict;
-  ms: number;
-  goals: GoalOutcome[];
-}
-
-export interface SubsystemOutcome {
-  name: string;
-  specFile: string;
-  implFile: string;
-  status: Verdict | 'rejected';
-  diagnostics: Diagnostic[];
-  operations: OperationOutcome[];
-  /** time spent outside the solver: front end, symbolic evaluation, printing, replay */
-  frontMs: number;
-  solverMs: number;
-  /** the whole outcome came from the proof cache (nothing was lowered or solved) */
-  cached?: boolean;
-  /**
-   * With RunOptions.shard: every operation the selection holds, in order (`verify merge` lists
-   * them so), and how many of their theorems belong to other shards.
-   */
-  shard?: { operations: string[]; elsewhere: number };
-}
+export type { Verdict, GoalOutcome, OperationOutcome, SubsystemOutcome } from './outcome.ts';
+export { worst } from './outcome.ts';
 
 export interface RunOptions {
   filter?: string[];
@@ -95,12 +52,6 @@ export interface RunOptions {
 }
 
 export { DEFAULT_RLIMIT };
-export function worst(vs: (Verdict | 'rejected')[]): Verdict | 'rejected' {
-  if (vs.includes('rejected')) return 'rejected';
-  if (vs.includes('refuted')) return 'refuted';
-  if (vs.includes('unknown')) return 'unknown';
-  return 'proved';
-}
 function matches(filter: string[] | undefined, op: string): boolean {
   return !filter || filter.length === 0 || filter.some((f) => (f.includes('*') ? new RegExp(`^${f.split('*').map(escape).join('.*')}$`).test(op) : op === f || op.includes(f)));
 }
