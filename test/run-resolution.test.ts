@@ -6,9 +6,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadProject } from '../verifier/frontend/project.ts';
-import { runResolutionProblems } from '../verifier/frontend/run-resolution.ts';
+import { confirmRunLoads, runResolutionProblems } from '../verifier/frontend/run-resolution.ts';
+import { loadCommuteSpec } from '../verifier/commute/command.ts';
+import { runRid } from '../verifier/rid/command.ts';
 import { loadSubsystem } from '../verifier/subsystem.ts';
-import { SubsetError } from '../verifier/diagnostics.ts';
+import { SubsetError, type Diagnostic } from '../verifier/diagnostics.ts';
 import { ProofCache } from '../verifier/cache.ts';
 import { Runner } from '../verifier/run.ts';
 import { verify } from './support/run-verify.ts';
@@ -25,7 +27,7 @@ export function get(s: State): u8 { return s.v; }
 `;
 // the helper's import is on line 3, column 19
 const IMPL = `import type { u8 } from 'pushbutton';
-import type * as spec from './spec.ts';
+import type * as spec from '../spec/t.ts';
 import { h } from './h%41.ts';
 export interface State { v: u8 }
 export function init(): State { return { v: 0 }; }
@@ -33,42 +35,66 @@ export function get(s: State): u8 { return h(s.v); }
 export function equiv(i: State, s: spec.State): boolean { return i.v === s.v; }
 `;
 
-/** spec.ts and impl.ts, and two helpers: `h%41.ts` (what TypeScript reads for './h%41.ts') and `hA.ts`, its URL-decoded name. */
+/** spec/t.ts and impl/t.ts, and two helpers in impl/: `h%41.ts` (what TypeScript reads for './h%41.ts') and `hA.ts`, its URL-decoded name. */
 function project(extra: Record<string, string>): string {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-runres-')));
   roots.push(root);
+  fs.mkdirSync(path.join(root, 'spec'));
+  fs.mkdirSync(path.join(root, 'impl'));
   const files: Record<string, string> = {
-    'spec.ts': SPEC,
-    'impl.ts': IMPL,
-    'h%41.ts': "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return x; }\n",
-    'hA.ts': "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return 7; }\n",
+    'spec/t.ts': SPEC,
+    'impl/t.ts': IMPL,
+    'impl/h%41.ts': "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return x; }\n",
+    'impl/hA.ts': "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return 7; }\n",
     ...extra,
   };
   for (const [rel, text] of Object.entries(files)) fs.writeFileSync(path.join(root, rel), text);
   return root;
 }
+const SPEC_FILE = (root: string) => path.join(root, 'spec', 't.ts');
+const IMPL_FILE = (root: string) => path.join(root, 'impl', 't.ts');
 
-const load = (root: string) => loadSubsystem(loadProject(root), 't', path.join(root, 'spec.ts'), path.join(root, 'impl.ts'));
+function subsetErrorOf(f: () => unknown): Diagnostic[] {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof SubsetError) return e.diagnostics;
+    throw e;
+  }
+  throw new Error('expected a SubsetError');
+}
+
+const load = (root: string) => loadSubsystem(loadProject(root), 't', SPEC_FILE(root), IMPL_FILE(root));
 
 describe('the run resolves every import to the file TypeScript read', () => {
-  it('an ES module: Node decodes %41 in a relative URL and loads hA.ts, TypeScript reads h%41.ts: refused at the import', () => {
+  it('an ES module: Node decodes %41 in a relative URL and loads hA.ts, TypeScript reads h%41.ts: verify, verify commute and verify rid refuse it at the import', async () => {
     // (at b044b4a, before this check, this pair was proved, and the run's get returns 7 where the spec's returns 0)
     const root = project({ 'package.json': '{ "type": "module" }\n' });
-    let thrown: unknown;
+    const expected = [{ file: IMPL_FILE(root), line: 3, col: 19, construct: "the import of './h%41.ts'" }];
+    const located = (ds: Diagnostic[]) => ds.map((d) => ({ file: d.loc.file, line: d.loc.line, col: d.loc.col, construct: d.construct }));
+    // loading alone reports nothing: the run's resolver is asked before a verdict
+    expect(load(root).operations.map((o) => o.name)).toEqual(['get']);
+    const runner = new Runner(root, { timeoutMs: 60_000, jobs: 1 });
     try {
-      load(root);
-    } catch (e) {
-      thrown = e;
+      const out = await runner.verify({ name: 't', specFile: SPEC_FILE(root), implFile: IMPL_FILE(root) });
+      expect(out.status).toBe('rejected');
+      expect(located(out.diagnostics)).toEqual(expected);
+      expect(out.diagnostics[0].message).toContain(`TypeScript reads ${path.join(root, 'impl', 'h%41.ts')} for it, while the run (Node with tsx) loads ${path.join(root, 'impl', 'hA.ts')}`);
+    } finally {
+      await runner.close();
     }
-    expect(thrown).toBeInstanceOf(SubsetError);
-    const ds = (thrown as SubsetError).diagnostics;
-    expect(ds.map((d) => ({ file: d.loc.file, line: d.loc.line, col: d.loc.col, construct: d.construct }))).toEqual([{ file: path.join(root, 'impl.ts'), line: 3, col: 19, construct: "the import of './h%41.ts'" }]);
-    expect(ds[0].message).toContain(`TypeScript reads ${path.join(root, 'h%41.ts')} for it, while the run (Node with tsx) loads ${path.join(root, 'hA.ts')}`);
-  });
+    expect(located(subsetErrorOf(() => loadCommuteSpec(root, 't')))).toEqual(expected);
+    let ridError: unknown;
+    await runRid({ root, paths: ['impl/t.ts'], timeoutMs: 10_000, jobs: 1 }).catch((e) => (ridError = e));
+    expect(ridError).toBeInstanceOf(SubsetError);
+    expect(located((ridError as SubsetError).diagnostics)).toEqual(expected);
+  }, 120_000);
 
   it('CommonJS: require takes the name as it is, the file TypeScript read: accepted', () => {
     const root = project({ 'package.json': '{ "type": "commonjs" }\n' });
-    expect(load(root).operations.map((o) => o.name)).toEqual(['get']);
+    const project_ = loadProject(root);
+    loadSubsystem(project_, 't', SPEC_FILE(root), IMPL_FILE(root));
+    expect(confirmRunLoads(project_).map((e) => e.spec).sort()).toEqual(['./h%41.ts']);
   });
 
   it('an import the run finds no file for is refused, naming what the run says', () => {
@@ -97,7 +123,7 @@ describe('the proof cache asks the run\'s resolver again on a hit', () => {
     fs.mkdirSync(path.join(root, 'spec'), { recursive: true });
     fs.mkdirSync(path.join(root, 'impl'));
     fs.writeFileSync(path.join(root, 'spec', 't.ts'), SPEC);
-    fs.writeFileSync(path.join(root, 'impl', 't.ts'), IMPL.replace("'./spec.ts'", "'../spec/t.ts'"));
+    fs.writeFileSync(path.join(root, 'impl', 't.ts'), IMPL);
     fs.writeFileSync(path.join(root, 'impl', 'h%41.ts'), "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return x; }\n");
     fs.writeFileSync(path.join(root, 'impl', 'hA.ts'), "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return 7; }\n");
     const cacheDir = path.join(outer, 'cache');
@@ -133,7 +159,7 @@ describe('the resolver child reads the user\'s tsconfig.json, not the verifier\'
     const tsconfig = { compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, allowImportingTsExtensions: true, paths: { '@lib/*': ['./lib/*'] } } };
     fs.writeFileSync(path.join(root, 'tsconfig.json'), JSON.stringify(tsconfig));
     fs.writeFileSync(path.join(root, 'spec', 't.ts'), SPEC);
-    fs.writeFileSync(path.join(root, 'impl', 't.ts'), IMPL.replace("'./spec.ts'", "'../spec/t.ts'").replace("'./h%41.ts'", "'@lib/h.ts'"));
+    fs.writeFileSync(path.join(root, 'impl', 't.ts'), IMPL.replace("'./h%41.ts'", "'@lib/h.ts'"));
     fs.writeFileSync(path.join(root, 'lib', 'h.ts'), "import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return x; }\n");
     const r = await verify(root, '--jobs', '1');
     expect(r.code, r.stdout + r.stderr).toBe(0);

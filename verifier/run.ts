@@ -2,8 +2,7 @@
 
 import * as path from 'node:path';
 import { loadProject } from './frontend/project.ts';
-import { importEdges } from './frontend/typecheck.ts';
-import { runResolutionProblems, type ImportEdge } from './frontend/run-resolution.ts';
+import { confirmRunLoads, runResolutionProblems, type ImportEdge } from './frontend/run-resolution.ts';
 import { recordProgram, type SourceRecord } from './sources.ts';
 import { loadSubsystem, type Subsystem } from './subsystem.ts';
 import { theoremOf, toSmt, type Theorem, type GoalSpec, type TheoremKind } from './theorems.ts';
@@ -105,7 +104,7 @@ export class Runner {
       const project = loadProject(this.root);
       sub = loadSubsystem(project, pair.name, pair.specFile, pair.implFile);
       Object.assign(sources, recordProgram(this.root, project));
-      imports.push(...importEdges(project));
+      imports.push(...confirmRunLoads(project));
     } catch (e) {
       if (!(e instanceof SubsetError)) throw e;
       out.status = 'rejected';

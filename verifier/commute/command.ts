@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Func } from '../ir.ts';
 import { loadProject } from '../frontend/project.ts';
 import { sandboxModules } from '../frontend/emit.ts';
+import { confirmRunLoads } from '../frontend/run-resolution.ts';
 import { ModuleLoadError, Sandbox } from '../sandbox/sandbox.ts';
 import { fromWire, toWire } from '../sandbox/wire.ts';
 import { loadSpec, loadSubsystem } from '../subsystem.ts';
@@ -109,6 +110,7 @@ export function loadCommuteSpec(root: string, target: string): CommuteSpec {
   const scope = loadSpec(project, specFile).smallScope;
   const l = loadSpec(project, specFile, scope);
   const subs = variants.filter((v) => v.specFile === specFile).map((v) => loadSubsystem(project, v.name, v.specFile, v.implFile, scope));
+  confirmRunLoads(project);
   let sandbox: Sandbox | undefined;
   return {
     name: variants[0]?.name.split('.')[0] ?? (path.basename(specFile) === 'spec.ts' ? path.basename(path.dirname(specFile)) : path.basename(specFile, '.ts')),

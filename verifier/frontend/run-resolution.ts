@@ -5,18 +5,24 @@
 // about code that never runs. typecheck.ts refuses the differences it knows (moduleSuffixes, a
 // folder's "types", symbolic links, node10's `.js.ts`, JavaScript found first, ...), each found by
 // a red-team round after the last was closed: an imitation of a resolver misses the next rule. So
-// after those checks every import the gate follows is also resolved by the run's resolver itself,
+// after those checks every import the gate followed is also resolved by the run's resolver itself,
 // in a child process started as the run starts (`--import tsx`, in the project's folder so that
 // tsx reads its tsconfig.json), and any import whose two answers are not the same file (by real
 // path) is a located error. Nothing of the user's code runs: the child only resolves names.
+//
+// It is asked before a verdict (verify, verify commute, verify rid: confirmRunLoads), not by the
+// gate itself: a child costs about 0.3 s, and loading a project to report its diagnostics needs
+// none (test/diagnostics.test.ts loads 248 projects).
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Diagnostic } from '../diagnostics.ts';
+import type { Project } from 'ts-morph';
+import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import type { Loc } from '../ir.ts';
 import { tsxLoaderUrl } from '../tsx-loader.ts';
-import { isPreludeFile } from './project.ts';
+import { isPreludeFile, projectRoot } from './project.ts';
+import { importEdges } from './typecheck.ts';
 
 /** One import the gate follows: from which file, the specifier, where, and the file TypeScript read (undefined: the prelude). */
 export interface ImportEdge {
@@ -31,6 +37,26 @@ type Answer = { file?: string; url?: string; error?: string };
 const CHILD = fileURLToPath(new URL('./run-resolver.ts', import.meta.url));
 /** A safety net against a hung child; the child answers in about 0.3 s. */
 const TIMEOUT_MS = 60_000;
+
+/** Per project: the imports the run's resolver has confirmed, by `from` and specifier. */
+const confirmed = new WeakMap<Project, Set<string>>();
+
+/**
+ * Asks the run's resolver about every import of the project's checked files not asked yet, and
+ * throws SubsetError when it loads another file for any; returns every import it confirmed (the
+ * proof cache keeps them, to ask again on a hit: runResolutionProblems).
+ */
+export function confirmRunLoads(project: Project): ImportEdge[] {
+  let seen = confirmed.get(project);
+  if (!seen) confirmed.set(project, (seen = new Set()));
+  const all = importEdges(project);
+  const key = (e: ImportEdge) => `${e.from}\n${e.spec}`;
+  const fresh = all.filter((e) => !seen.has(key(e)));
+  const problems = runResolutionProblems(fresh, projectRoot(project));
+  if (problems.length) throw new SubsetError(problems);
+  for (const e of fresh) seen.add(key(e));
+  return all;
+}
 
 /** The edges whose file the run does not load, each as a located error; every edge is asked. */
 export function runResolutionProblems(edges: ImportEdge[], cwd: string): Diagnostic[] {

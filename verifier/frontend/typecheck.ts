@@ -19,8 +19,8 @@ import * as path from 'node:path';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import type { Loc } from '../ir.ts';
 import { unreadable } from './files.ts';
-import { PRELUDE_FILE, isPreludeFile, projectRoot, unmappedOptions } from './project.ts';
-import { runResolutionProblems, type ImportEdge } from './run-resolution.ts';
+import { PRELUDE_FILE, isPreludeFile, unmappedOptions } from './project.ts';
+import type { ImportEdge } from './run-resolution.ts';
 import { moduleLevelCode } from './load-time.ts';
 import { locOfTs } from './syntax.ts';
 
@@ -33,12 +33,12 @@ export const MAX_DEPTH = 200;
 
 /** Per project: each user file's TypeScript errors once checked, and the project-wide ones (`''`). */
 const checked = new WeakMap<Project, Map<string, Diagnostic[]>>();
-/** Per project: the imports the run's resolver has confirmed, by `from` and specifier. */
-const resolved = new WeakMap<Project, Map<string, ImportEdge>>();
+/** Per project: the imports of the checked files (that load code), by `from` and specifier. */
+const imports = new WeakMap<Project, Map<string, ImportEdge>>();
 
-/** The imports of the project's checked files that the run's resolver confirmed (for the proof cache: asked again on a hit). */
+/** The imports the project's checked files make that load code, each with the file TypeScript read (run-resolution.ts asks the run about them). */
 export function importEdges(project: Project): ImportEdge[] {
-  return [...(resolved.get(project)?.values() ?? [])];
+  return [...(imports.get(project)?.values() ?? [])];
 }
 
 /** The lowering, as far as the gate needs it (no import of lower.ts: it is edited on its own). */
@@ -120,13 +120,10 @@ function sourceProblems(project: Project, roots: string[]): { fatal: Diagnostic[
     }
   }
   if (fatal.length) return { fatal, typeErrors: [] };
-  // 1b. the run's own resolver loads the same files (run-resolution.ts), asked once per import
-  let asked = resolved.get(project);
-  if (!asked) resolved.set(project, (asked = new Map()));
-  const fresh = edges.filter((e) => !asked.has(`${e.from}\n${e.spec}`));
-  fatal.push(...runResolutionProblems(fresh, projectRoot(project)));
-  if (fatal.length) return { fatal, typeErrors: [] };
-  for (const e of fresh) asked.set(`${e.from}\n${e.spec}`, e);
+  // 1b. kept for the run's own resolver (run-resolution.ts), asked before a verdict
+  let kept = imports.get(project);
+  if (!kept) imports.set(project, (kept = new Map()));
+  for (const e of edges) kept.set(`${e.from}\n${e.spec}`, e);
   // 2. what TypeScript accepts but the tools cannot follow, or that would run when the module is loaded
   for (const file of files) {
     if (memo.has(file)) continue;

@@ -14,6 +14,7 @@ import { isScalar } from '../ir.ts';
 import { loadProject } from '../frontend/project.ts';
 import { lowerChecked } from '../frontend/typecheck.ts';
 import { Lowering } from '../frontend/lower.ts';
+import { confirmRunLoads } from '../frontend/run-resolution.ts';
 import { SolverPool, type GoalResult } from '../solver/pool.ts';
 import * as T from '../../symexec/term.ts';
 import type { Term } from '../../symexec/term.ts';
@@ -172,6 +173,7 @@ function calleesOf(f: Func): string[] {
 
 export async function analyse(root: string, files: string[], opts: RidOptions): Promise<Analysis> {
   const { project, program } = lowerFiles(root, files);
+  confirmRunLoads(project);
   const fileSet = new Set(files);
   const targets = [...program.values()].filter((f) => fileSet.has(f.file)).map((f) => f.key).sort();
   const order = bottomUp(program, targets);
