@@ -23,14 +23,18 @@ export const DEFAULT_RLIMIT = 32_000_000;
 /**
  * Stage 1's budget per goal. A goal that needs the invariants gives up here; measured on the
  * kernel, the goals proved without them took 70 ms on average, while 159 goals that needed them
- * burned 400 of the model's 458 s of solver time at a quarter of a 10 s budget. In the shipped
- * models the goals proved here spent at most 116 k (p99 58 k); about 160 give up here, and a
- * goal that would have needed more only moves on to stage 2. Its wall-clock net is the whole net
- * too: a goal that a tighter one moved on would change stage 2's job, and an incremental solver's
- * counts depend on the goals before (measured: with a 10 s net here, two busy loops on this
- * 2-core machine made 8 kernel goals unknown at 32 M that a quiet run proves at 1.5 M at most).
+ * burned 400 of the model's 458 s of solver time at a quarter of a 10 s budget. Lowered from 150 k
+ * to 60 k (`npm run verify`, every shipped model, PUSHBUTTON_TRACE=1, totals of the trace's
+ * counts): of the 2,536 goals proved here at 150 k, 18 needed more than 60 k (p99 55 k, at most
+ * 129 k), while 166 goals gave up here, each after the whole 150 k; at 60 k the resource count of
+ * the whole run fell from 192.8 M to 178.7 M, stage 1's from 39.7 M to 24.4 M, and every goal is
+ * still proved (a goal that would have needed more only moves on to stage 2). Its wall-clock net
+ * is the whole net too: a goal that a tighter one moved on would change stage 2's job, and an
+ * incremental solver's counts depend on the goals before (measured: with a 10 s net here, two
+ * busy loops on this 2-core machine made 8 kernel goals unknown at 32 M that a quiet run proves
+ * at 1.5 M at most).
  */
-export const BARE_RLIMIT = 150_000;
+export const BARE_RLIMIT = 60_000;
 
 /**
  * With a small scope declared, rung 2 is first tried at this budget (2e), before the small-scope
