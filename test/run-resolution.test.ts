@@ -166,3 +166,29 @@ describe('the resolver child reads the user\'s tsconfig.json, not the verifier\'
     expect(r.stdout).toMatch(/2 proved/);
   }, 120_000);
 });
+
+describe('a tsconfig "baseUrl" bare import, which TypeScript and tsx both follow', () => {
+  const baseUrlProject = (helper: string) => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'pushbutton-runres-')));
+    roots.push(root);
+    for (const d of ['spec', 'impl', 'lib']) fs.mkdirSync(path.join(root, d));
+    const tsconfig = { compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, allowImportingTsExtensions: true, ignoreDeprecations: '6.0', baseUrl: '.' } };
+    fs.writeFileSync(path.join(root, 'tsconfig.json'), JSON.stringify(tsconfig));
+    fs.writeFileSync(path.join(root, 'spec', 't.ts'), SPEC);
+    fs.writeFileSync(path.join(root, 'impl', 't.ts'), IMPL.replace("'./h%41.ts'", "'lib/h'"));
+    fs.writeFileSync(path.join(root, 'lib', 'h.ts'), helper);
+    return root;
+  };
+
+  it('is verified, the run\'s resolver having found the same file (round 15 refused it, saying the run does not follow baseUrl)', async () => {
+    const root = baseUrlProject("import type { u8 } from 'pushbutton';\nexport function h(x: u8): u8 { return x; }\n");
+    const runner = new Runner(root, { timeoutMs: 60_000, jobs: 1 });
+    try {
+      const out = await runner.verify({ name: 't', specFile: SPEC_FILE(root), implFile: IMPL_FILE(root) });
+      expect(out.diagnostics).toEqual([]);
+      expect(out.status).toBe('proved');
+    } finally {
+      await runner.close();
+    }
+  }, 120_000);
+});

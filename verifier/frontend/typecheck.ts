@@ -283,7 +283,9 @@ function resolveImport(project: Project, spec: string, from: string): { file?: s
   const checkable = /\.[mc]?tsx?$/.test(file) && !/\.d\.[mc]?ts$/.test(file);
   const other = checkable && (!bare || viaPaths) ? notTheRunsFile(targets, file, bare ? targets : [path.resolve(path.dirname(from), spec)]) : undefined;
   if (other) return { problem: `TypeScript reads ${file} for it, chosen by ${other}, while the run (Node, tsx) may load another file: import the file by its own path (\`./name.ts\`), and leave "moduleSuffixes" out of the tsconfig` };
-  if (bare && !viaPaths && options.baseUrl && !path.relative(options.baseUrl, file).startsWith('..') && !file.split(path.sep).includes('node_modules')) return { problem: `TypeScript finds ${file} through the tsconfig's "baseUrl", which the run (Node) does not follow: import the file by its relative path` };
+  // through the tsconfig's "baseUrl", which tsx follows too (red-team round 15 said so of the old
+  // refusal here): which file the run loads is the run's resolver's answer (run-resolution.ts)
+  if (bare && !viaPaths && checkable && options.baseUrl && !path.relative(options.baseUrl, file).startsWith('..') && !file.split(path.sep).includes('node_modules')) return { file };
   if (bare && !viaPaths && !r.isExternalLibraryImport && !file.split(path.sep).includes('node_modules')) return byCondition(`the package's own package.json "exports" (it resolves to ${file})`);
   if (r.isExternalLibraryImport || file.split(path.sep).includes('node_modules')) return unchecked(`the package file ${file}`);
   if (file.endsWith('.d.ts') || /\.d\.[mc]ts$/.test(file)) return unchecked(`the JavaScript behind the declaration file ${file}`);
