@@ -1042,7 +1042,11 @@ export class Machine {
    * time (prelude.ts collects all candidates).
    */
   private choose(e: Expr & { k: 'quant' }): SVal {
-    if (this.openBinders > 0) reject(e.loc, 'choose() inside a quantifier', 'make the choice outside forall/exists/count');
+    // inside any quantifier, arr() or choose() body, also one expanded element by element: there
+    // each element's body would make a choice of its own, which the docs do not promise (red-team
+    // round 15, a34: count(4, (i) => choose(...) === i) had one choice per i, and 'proved' a count
+    // that the run without a chooser never gives)
+    if (this.pureDepth > 0) reject(e.loc, 'choose() inside a quantifier, arr() or choose() body', 'make the choice outside forall/exists/count/arr');
     if (e.n > GUARD_EXPAND_LIMIT) reject(e.loc, `choose over ${e.n} elements`, `choices range over at most ${GUARD_EXPAND_LIMIT} elements`);
     const parts: Term[] = [];
     for (let k = 0; k < e.n; k++) parts.push(this.inBinder(e.param, T.mkInt(k), e.n, () => this.cond(e.body)));
