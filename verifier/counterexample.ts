@@ -136,7 +136,11 @@ function candidateKeys(model: Model, key: Type): MValue[] {
     if (key.k === 'opaque' && v && typeof v === 'object' && v.kind === 'opaque' && v.sort === key.name) out.set(v.id, v);
     if (key.k === 'int' && typeof v === 'bigint') out.set(String(v), v);
   }
-  if (key.k === 'int') for (let i = 0n; i < 16n; i++) out.set(String(i), i);
+  if (key.k === 'int') {
+    for (let i = 0n; i < 16n; i++) if (i >= key.min && i <= key.max) out.set(String(i), i);
+    // (a key of the map's type only: a model may set `has` where no state of that type can)
+    for (const i of model.integers()) if (i >= key.min && i <= key.max) out.set(String(i), i);
+  }
   return [...out.values()];
 }
 
@@ -161,9 +165,14 @@ export function decode(model: Model, inp: Input, checked = true): unknown {
         // model gives anything else (arguments, state fields), so those are the ones tried.
         const has = applyIndices(leaf(`${key}{has}`), idx);
         const vals = applyIndices(leaf(`${key}{val}`), idx);
-        if (has && typeof has === 'object' && has.kind === 'array' && vals && typeof vals === 'object' && vals.kind === 'array') {
+        // A model leaves out what the query does not mention: the values of a map whose keys are
+        // only tested (`has`) are then any, its default will do; its keys, when `has` is not
+        // mentioned either, none (red-team round 16, c01: every key was dropped when the values
+        // were left out, and a test meant for `has(k)` started from an empty map)
+        if (has && typeof has === 'object' && has.kind === 'array') {
+          const readable = vals && typeof vals === 'object' && vals.kind === 'array';
           for (const k of candidateKeys(model, t.key)) {
-            if (has.get(k) === true) m.set(scalarValue(t.key, k), scalarValue(t.value, vals.get(k)));
+            if (has.get(k) === true) m.set(scalarValue(t.key, k), readable ? scalarValue(t.value, vals.get(k)) : m.dflt);
           }
         }
         return m;

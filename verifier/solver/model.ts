@@ -222,6 +222,26 @@ export class Model {
     return [...this.defs].filter(([, d]) => d.params.length === 0).map(([n]) => n);
   }
 
+  /**
+   * Every integer literal of the model's definitions (`(- n)` read as -n): among them every index
+   * an array's definition tells apart (its stores, its ite tests), so the keys a map's `has` sets
+   * (counterexample.ts, candidateKeys: an index such as `k + 1`, no constant's value, was missed).
+   */
+  integers(): bigint[] {
+    const out = new Set<bigint>();
+    const stack: SExpr[] = [...[...this.defs.values()].map((d) => d.body)];
+    while (stack.length) {
+      const e = stack.pop()!;
+      if (e.t === 'num') out.add(e.v);
+      else if (e.t === 'list') {
+        const [h, x] = e.v;
+        if (e.v.length === 2 && h?.t === 'sym' && h.v === '-' && x?.t === 'num') out.add(-x.v);
+        else stack.push(...e.v);
+      }
+    }
+    return [...out];
+  }
+
   /** Value of a declared 0-ary constant; undefined if the model does not define it. */
   value(name: string): MValue | undefined {
     if (!this.has(name)) return undefined;
