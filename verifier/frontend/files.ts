@@ -83,3 +83,12 @@ export function isFolder(p: string): boolean {
     return false;
   }
 }
+
+/** The path with every symbolic link resolved, or undefined when it does not exist. */
+export function realPath(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}

@@ -15,12 +15,12 @@
 // none (test/diagnostics.test.ts loads 248 projects).
 
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Project } from 'ts-morph';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import type { Loc } from '../ir.ts';
 import { tsxLoaderUrl } from '../tsx-loader.ts';
+import { realPath } from './files.ts';
 import { isPreludeFile, projectRoot } from './project.ts';
 import { importEdges } from './typecheck.ts';
 
@@ -114,10 +114,3 @@ function mismatch(e: ImportEdge, a: Answer): string | undefined {
   return `TypeScript reads ${e.file} for it, while the run (Node with tsx) ${runs}: the proof would be about a file the run does not load; import the project's TypeScript file by its own relative path (\`./name.ts\`)`;
 }
 
-function realPath(p: string): string | undefined {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return undefined;
-  }
-}

@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SubsetError, type Diagnostic } from '../diagnostics.ts';
 import type { Loc } from '../ir.ts';
-import { unreadable } from './files.ts';
+import { realPath, unreadable } from './files.ts';
 import { PRELUDE_FILE, isPreludeFile, unmappedOptions } from './project.ts';
 import type { ImportEdge } from './run-resolution.ts';
 import { moduleLevelCode } from './load-time.ts';
@@ -364,14 +364,6 @@ function searched(target: string): string[] {
   return out;
 }
 
-/** The path with every symbolic link resolved, or undefined when it does not exist. */
-function realPath(p: string): string | undefined {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The first node of `sf` deeper than MAX_DEPTH, walked without recursion. */
 function tooDeep(sf: ts.SourceFile): Diagnostic[] {
