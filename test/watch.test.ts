@@ -22,6 +22,29 @@ describe('verify --watch', () => {
     expect(affectsVerdicts('.pushbutton/cache/ab/cd.json')).toBe(false);
     expect(affectsVerdicts('node_modules/x/index.ts')).toBe(false);
     expect(affectsVerdicts('README.md')).toBe(false);
+    // what the run may load instead (red-team round 17, w02 w03: a new h.js or h.tsx beside h/index.ts)
+    for (const f of ['impl/h.js', 'impl/h.tsx', 'impl/h.mjs', 'impl/h.cts', 'lib/package.json']) expect(affectsVerdicts(f), f).toBe(true);
+  });
+
+  it('watches the folders above the project for what decides how imports resolve, not for anything else (red-team round 17, w01)', async () => {
+    const outer = path.join(tmp, 'w01');
+    const proj = path.join(outer, 'proj');
+    fs.mkdirSync(proj, { recursive: true });
+    fs.writeFileSync(path.join(outer, 'package.json'), '{ "type": "commonjs" }\n');
+    // a report the command writes after each run is no change either (--sarif report.json)
+    const w = watchProject(proj, undefined, [path.join(proj, 'report.json')]);
+    try {
+      const quiet = w.next();
+      await new Promise((r) => setTimeout(r, 100));
+      fs.writeFileSync(path.join(outer, 'notes.json'), '{}\n');
+      fs.writeFileSync(path.join(proj, 'report.json'), '{}\n');
+      expect(await within(quiet, 1000)).toBe('nothing seen');
+      // the parent's package.json makes the project's modules ES modules: what ./h%41.ts loads changes
+      fs.writeFileSync(path.join(outer, 'package.json'), '{ "type": "module" }\n');
+      expect(await within(quiet)).toEqual(['../package.json']);
+    } finally {
+      w.close();
+    }
   });
 
   // next() within `ms`, or the reason it did not come

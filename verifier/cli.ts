@@ -238,7 +238,7 @@ async function verifyCommand(values: Record<string, string | boolean | string[] 
   }
   // --watch: the runner (its solver workers) and the cache stay; each change is a new run
   // (and what the programs read outside the root: the record the proof cache checks)
-  const watcher = watchProject(root, () => runner.sources);
+  const watcher = watchProject(root, () => runner.sources, [values.sarif, values.junit].filter((f): f is string => typeof f === 'string'));
   const stop = async () => {
     watcher.close();
     await runner.close();

@@ -6,7 +6,11 @@
 // Besides the project folder, the files the last runs' programs read are watched (the record the
 // proof cache checks, sources.ts): an imported helper outside the folder, or a folder where a new
 // file would win an import. Red-team round 8, u05: only the root was watched, and an edit to a
-// helper outside it left "proved" on the screen while the real run disagreed.
+// helper outside it left "proved" on the screen while the real run disagreed. Which file an import
+// loads is the run's resolver's answer (frontend/run-resolution.ts), which reads more than the
+// program's files: any file it could load counts as a change, and the folders above the project
+// and above what it read are watched for a package.json (its "type" makes the modules below ES
+// modules), a tsconfig.json and a node_modules folder (red-team round 17, w01 w02 w03).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,11 +34,21 @@ function ignoredUnder(root: string, p: string): boolean {
   return path.relative(root, p).split(path.sep).some((part) => IGNORED.has(part));
 }
 
+/**
+ * A file the run may load for an import, or that decides which one it loads: TypeScript,
+ * JavaScript (a new `h.js` beside `h/index.ts` wins `./h` at run time), JSON (package.json's
+ * "type", "exports", "main"; tsconfig.json's "paths", which tsx reads). Red-team round 17, w02
+ * w03: only `.ts` names counted, and a new `h.js` or `h.tsx` left "proved" on the screen.
+ */
+const LOADABLE = /\.(?:[cm]?[jt]sx?|json)$/;
+/** What decides how a module's imports resolve, in a folder above it: its package scope ("type"), tsx's tsconfig, packages. */
+const ABOVE = new Set(['package.json', 'tsconfig.json', 'node_modules']);
+
 /** Whether a change to `rel` (relative to the project root) can change a verdict. */
 export function affectsVerdicts(rel: string): boolean {
   const parts = rel.split(/[\\/]/);
   if (parts.some((p) => IGNORED.has(p))) return false;
-  return rel.endsWith('.ts') || path.basename(rel) === 'tsconfig.json' || path.basename(rel) === 'package.json';
+  return LOADABLE.test(rel);
 }
 
 /**
@@ -42,7 +56,9 @@ export function affectsVerdicts(rel: string): boolean {
  * read (the runner's record, read again before each wait): the folder of each recorded file and
  * lookup outside `root`, each alone. Changes are named relative to `root` (`../shared/helper.ts`).
  */
-export function watchProject(root: string, sources?: () => SourceRecord): Watcher {
+export function watchProject(root: string, sources?: () => SourceRecord, outputs: string[] = []): Watcher {
+  // the reports the command writes after each run (--sarif, --junit): their writes are no change
+  const written = new Set(outputs.map((f) => path.resolve(f)));
   const pending = new Set<string>();
   // a batch is ready once no change came for SETTLE_MS (changes made during a run wait for next())
   let ready = false;
@@ -67,6 +83,17 @@ export function watchProject(root: string, sources?: () => SourceRecord): Watche
   // renaming a new one over it; a folder's watcher sees the rename); new folders are added under
   // the root; a folder outside it is watched alone (it may be a large shared one)
   const watchers = new Map<string, fs.FSWatcher>();
+  // folders outside the root holding what the programs read (any loadable name counts there), and
+  // the folders above those and above the root (only ABOVE's names count: a package.json that
+  // makes the modules below ES modules, red-team round 17, w01)
+  const holders = new Set<string>();
+  const above = new Set<string>();
+  const counts = (dir: string, deep: boolean, name: string, full: string, rel: string) => {
+    if (written.has(full)) return false;
+    if (recorded.has(full)) return true;
+    if (deep || holders.has(dir)) return affectsVerdicts(rel);
+    return above.has(dir) && ABOVE.has(name);
+  };
   const add = (dir: string, deep: boolean) => {
     if (watchers.has(dir)) return;
     let w: fs.FSWatcher;
@@ -75,7 +102,7 @@ export function watchProject(root: string, sources?: () => SourceRecord): Watche
         if (!name) return;
         const full = path.join(dir, name.toString());
         const rel = path.relative(root, full);
-        if (affectsVerdicts(rel) || recorded.has(full)) changed(rel);
+        if (counts(dir, deep, name.toString(), full, rel)) changed(rel);
         if (deep && isFolder(full) && !IGNORED.has(name.toString())) add(full, true);
       });
     } catch {
@@ -89,6 +116,22 @@ export function watchProject(root: string, sources?: () => SourceRecord): Watche
     if (deep) for (const name of listFolder(dir)) if (!IGNORED.has(name) && isFolder(path.join(dir, name))) add(path.join(dir, name), true);
   };
   add(root, true);
+  /** Watches every folder above `p` (up to the file system's root) for ABOVE's names. */
+  const addAbove = (p: string) => {
+    for (let dir = path.dirname(p); !above.has(dir); dir = path.dirname(dir)) {
+      above.add(dir);
+      if (!inRoot(dir) && isFolder(dir)) add(dir, false);
+      if (path.dirname(dir) === dir) break;
+    }
+  };
+  addAbove(root);
+  // the tsconfig.json the user's tsx reads when they name one (TSX_TSCONFIG_PATH, kept by
+  // bin/verify.mjs): its "paths" decide imports wherever it is
+  const runConfig = process.env.PUSHBUTTON_RUN_TSCONFIG ? path.resolve(root, process.env.PUSHBUTTON_RUN_TSCONFIG) : undefined;
+  if (runConfig && !inRoot(runConfig)) {
+    recorded.add(runConfig);
+    if (isFolder(path.dirname(runConfig))) add(path.dirname(runConfig), false);
+  }
   // entries already reported as changed, with the value they were recorded with: an entry of an
   // earlier run that no later run recorded again is reported once, not before every wait
   const reported = new Map<string, string>();
@@ -100,11 +143,13 @@ export function watchProject(root: string, sources?: () => SourceRecord): Watche
       // `extends` looked up in the project's node_modules, red-team round 9, v11)
       if (inRoot(p) && !ignoredUnder(root, p)) continue;
       recorded.add(p);
+      addAbove(p);
       if (isFolder(p)) add(p, false);
       // a lookup that found nothing may be under folders not made yet (an install): watch the
       // nearest one that exists, and count the making of each folder on the way
       let dir = path.dirname(p);
       for (; !isFolder(dir) && path.dirname(dir) !== dir; dir = path.dirname(dir)) recorded.add(dir);
+      holders.add(dir);
       add(dir, false);
     }
     // a change made while the run read the files (before these folders were watched)
