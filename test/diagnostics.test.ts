@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadProject } from '../verifier/frontend/project.ts';
 import { loadSubsystem, type Subsystem } from '../verifier/subsystem.ts';
+import { confirmRunLoads } from '../verifier/frontend/run-resolution.ts';
 import { SubsetError, formatDiagnostic, type Diagnostic } from '../verifier/diagnostics.ts';
 import { Interpreter } from '../symexec/concrete.ts';
 import { arr, smap } from '../verifier/prelude.ts';
@@ -93,6 +94,18 @@ function writeProject(files: Record<string, string>): Written {
 
 function load(w: Written, spec = 'spec/t.ts', impl = 'impl/t.ts'): Subsystem {
   return loadSubsystem(loadProject(w.root), 't', w.files[spec], w.files[impl]);
+}
+
+/** Lowers the project, asks the run's resolver (as a command does before a verdict), and returns the diagnostics it refuses with. */
+function runRejected(w: Written): Diagnostic[] {
+  const sub = load(w);
+  try {
+    confirmRunLoads(sub.project);
+  } catch (e) {
+    if (e instanceof SubsetError) return e.diagnostics;
+    throw e;
+  }
+  throw new Error('expected the run\'s resolver to refuse an import');
 }
 
 /** Lowers the project and returns the diagnostics of the SubsetError it must throw. */
@@ -474,15 +487,20 @@ describe('red-team round 12: where TypeScript and the run part ways', () => {
     expect(ds.map((d) => d.message)).toEqual([expect.stringMatching(/TypeScript reads .*impl\/k\.ts for it, chosen by a symbolic link on the way \(the run resolves it from the module's real path, .*other\/k\.ts\)/)]);
   });
 
-  it('a searched name that also finds JavaScript the run may take first (round 13, y02b y03b)', () => {
+  it('a searched name that also finds JavaScript the run takes first is refused by the run\'s resolver before a verdict (round 13, y02b y03b)', () => {
     // ./lib: TypeScript reads lib/index.ts (it skips lib.js), Node's CommonJS search takes lib.js
-    const node10 = JSON.stringify({ compilerOptions: { module: 'CommonJS', moduleResolution: 'node10', strict: true, noEmit: true, allowImportingTsExtensions: true } });
-    const d1 = rejected(writeProject({ 'tsconfig.json': node10, 'spec/t.ts': `import { K } from ⟪'./lib';\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, 'spec/lib/index.ts': 'export const K = 0;\n', 'spec/lib.js': 'exports.K = 1;\n' }));
-    expect(d1.map((d) => d.message)).toEqual([expect.stringMatching(/TypeScript reads .*lib\/index\.ts for it, chosen by a search that finds JavaScript the run may load instead \(.*lib\.js\)/)]);
+    const node10 = JSON.stringify({ compilerOptions: { module: 'CommonJS', moduleResolution: 'node10', ignoreDeprecations: '6.0', strict: true, noEmit: true, allowImportingTsExtensions: true } });
+    const d1 = runRejected(writeProject({ 'tsconfig.json': node10, 'spec/t.ts': `import { K } from ⟪'./lib';\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, 'spec/lib/index.ts': 'export const K = 0;\n', 'spec/lib.js': 'exports.K = 1;\n' }));
+    expect(d1.map((d) => d.message)).toEqual([expect.stringMatching(/TypeScript reads .*lib\/index\.ts for it, while the run \(Node with tsx\) loads .*spec\/lib\.js/)]);
     // a paths alias whose first target holds JavaScript, the second TypeScript
-    const tsconfig = JSON.stringify({ compilerOptions: { module: 'CommonJS', moduleResolution: 'node10', strict: true, noEmit: true, allowImportingTsExtensions: true, paths: { '@h/*': ['./x/*', './y/*'] } } });
-    const d2 = rejected(writeProject({ 'tsconfig.json': tsconfig, 'spec/t.ts': `import { K } from ⟪'@h/k';\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, 'x/k.js': 'export const K = 1;\n', 'y/k.ts': 'export const K = 0;\n' }));
-    expect(d2.map((d) => d.message)).toEqual([expect.stringMatching(/TypeScript reads .*y\/k\.ts for it, chosen by a search that finds JavaScript the run may load instead \(.*x\/k\.js\)/)]);
+    const tsconfig = JSON.stringify({ compilerOptions: { module: 'CommonJS', moduleResolution: 'node10', ignoreDeprecations: '6.0', strict: true, noEmit: true, allowImportingTsExtensions: true, paths: { '@h/*': ['./x/*', './y/*'] } } });
+    const d2 = runRejected(writeProject({ 'tsconfig.json': tsconfig, 'spec/t.ts': `import { K } from ⟪'@h/k';\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, 'x/k.js': 'export const K = 1;\n', 'y/k.ts': 'export const K = 0;\n' }));
+    expect(d2.map((d) => d.message)).toEqual([expect.stringMatching(/TypeScript reads .*y\/k\.ts for it, while the run \(Node with tsx\) loads .*x\/k\.js/)]);
+  });
+
+  it('a TypeScript file beside JavaScript of the same name, which tsx takes first, is accepted (round 17, p02)', () => {
+    const sub = load(writeProject({ 'spec/t.ts': `import { K } from './re';\n${SPEC_HEAD}`, 'impl/t.ts': IMPL_MIN, 'spec/re.ts': 'export const K = 0;\n', 'spec/re.js': 'exports.K = 1;\n' }));
+    expect(confirmRunLoads(sub.project).map((e) => e.spec)).toContain('./re');
   });
 
   it('node10 resolution reads ./k.js as k.js.ts, where the run loads k.js (x38)', () => {

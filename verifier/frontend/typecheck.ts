@@ -334,14 +334,12 @@ function notTheRunsFile(targets: string[], file: string, lexical: string[]): str
     }
     return names.some((n) => realPath(n) === real);
   };
-  if (targets.some(candidate)) {
-    // a name the run searches (no extension, or a "paths" alias with several targets) finds no
-    // JavaScript file: Node and tsx may take one before the TypeScript file, where TypeScript
-    // skips it (red-team round 13, y02b y02c y02d y03b: lib.js beside lib/index.ts). Among
-    // TypeScript files both take the same, in the same order.
-    const js = new Set(targets.flatMap(searched).map(realPath).filter((x) => x !== undefined && x !== real));
-    return js.size ? `a search that finds JavaScript the run may load instead (${[...js].sort().join(', ')})` : undefined;
-  }
+  // a name the run searches (no extension, or a "paths" alias with several targets) may find
+  // JavaScript that Node and tsx take before the TypeScript file, where TypeScript skips it
+  // (red-team round 13, y02b y02c y02d y03b: lib.js beside lib/index.ts); the run's own resolver,
+  // asked before a verdict (run-resolution.ts), tells, where a list of candidates here refused
+  // what tsx resolves to the TypeScript file (round 17, p02: re.ts beside re.js)
+  if (targets.some(candidate)) return undefined;
   if (lexical.some(candidate)) return `a symbolic link on the way (the run resolves it from the module's real path, ${targets[0]})`;
   const target = targets[0];
   const stem = target.replace(/\.[mc]?jsx?$/, '');
@@ -349,21 +347,6 @@ function notTheRunsFile(targets: string[], file: string, lexical: string[]): str
   if (path.dirname(file) === path.dirname(target) && path.basename(file).startsWith(path.basename(stem) + '.')) return 'the tsconfig\'s "moduleSuffixes"';
   return fs.existsSync(path.join(target, 'package.json')) ? `the "types" of ${path.join(target, 'package.json')}` : 'a rule of TypeScript\'s module resolution';
 }
-
-/** The JavaScript files Node or tsx may load for a searched name: with each extension, a folder's index or package.json "main". */
-function searched(target: string): string[] {
-  if (/\.[mc]?[jt]sx?$/.test(target)) return [];
-  const exts = ['.js', '.jsx', '.mjs', '.cjs', '.json'];
-  const out = exts.map((e) => target + e).concat(exts.map((e) => path.join(target, `index${e}`)));
-  try {
-    const main = (JSON.parse(fs.readFileSync(path.join(target, 'package.json'), 'utf8')) as { main?: unknown }).main;
-    if (typeof main === 'string' && !/\.[mc]?tsx?$/.test(main)) out.push(path.resolve(target, main));
-  } catch {
-    // no package.json there (or not one Node could read either)
-  }
-  return out;
-}
-
 
 /** The first node of `sf` deeper than MAX_DEPTH, walked without recursion. */
 function tooDeep(sf: ts.SourceFile): Diagnostic[] {
