@@ -26,6 +26,37 @@ describe('verify --watch', () => {
     for (const f of ['impl/h.js', 'impl/h.tsx', 'impl/h.mjs', 'impl/h.cts', 'lib/package.json']) expect(affectsVerdicts(f), f).toBe(true);
   });
 
+  it('a folder moved into place, a node_modules folder made, a package re-linked in node_modules are changes (red-team round 18b, w01 w03 w04)', async () => {
+    const proj = path.join(tmp, 'r18', 'proj');
+    for (const d of ['lib', 'lib2', 'sub', 'node_modules', 'copy1', 'copy2', 'elsewhere/node_modules']) fs.mkdirSync(path.join(proj, d), { recursive: true });
+    fs.writeFileSync(path.join(proj, 'lib', 'h.ts'), 'export const K = 0;\n');
+    fs.writeFileSync(path.join(proj, 'lib2', 'h.ts'), 'export const K = 7;\n');
+    fs.symlinkSync(path.join(proj, 'copy1'), path.join(proj, 'node_modules', 'pushbutton'), 'dir');
+    const w = watchProject(proj);
+    const seen = async (act: () => void) => {
+      const next = w.next();
+      await new Promise((r) => setTimeout(r, 100));
+      act();
+      return within(next);
+    };
+    try {
+      // mv lib lib_old && mv lib2 lib: no file inside either raises an event
+      expect(await seen(() => {
+        fs.renameSync(path.join(proj, 'lib'), path.join(proj, 'lib_old'));
+        fs.renameSync(path.join(proj, 'lib2'), path.join(proj, 'lib'));
+      })).toEqual(expect.arrayContaining(['lib']));
+      // npm link of another copy: the link in node_modules points elsewhere
+      expect(await seen(() => {
+        fs.unlinkSync(path.join(proj, 'node_modules', 'pushbutton'));
+        fs.symlinkSync(path.join(proj, 'copy2'), path.join(proj, 'node_modules', 'pushbutton'), 'dir');
+      })).toEqual(['node_modules/pushbutton']);
+      // a node_modules folder moved in beside a module: Node looks there first
+      expect(await seen(() => fs.renameSync(path.join(proj, 'elsewhere', 'node_modules'), path.join(proj, 'sub', 'node_modules')))).toEqual(expect.arrayContaining(['sub/node_modules']));
+    } finally {
+      w.close();
+    }
+  });
+
   it('watches the folders above the project for what decides how imports resolve, not for anything else (red-team round 17, w01)', async () => {
     const outer = path.join(tmp, 'w01');
     const proj = path.join(outer, 'proj');

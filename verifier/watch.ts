@@ -88,11 +88,20 @@ export function watchProject(root: string, sources?: () => SourceRecord, outputs
   // makes the modules below ES modules, red-team round 17, w01)
   const holders = new Set<string>();
   const above = new Set<string>();
+  // node_modules folders in the project, watched one level deep: a package installed, removed or
+  // re-linked there changes what a bare import loads, 'pushbutton' included (red-team round 18b, w03)
+  const packages = new Set<string>();
   const counts = (dir: string, deep: boolean, name: string, full: string, rel: string) => {
     if (written.has(full)) return false;
-    if (recorded.has(full)) return true;
-    if (deep || holders.has(dir)) return affectsVerdicts(rel);
+    if (recorded.has(full) || packages.has(dir)) return true;
+    // a folder made, moved or renamed (`mv lib2 lib` raises no event for the files inside it) and
+    // a node_modules folder (w01, w04)
+    if (deep || holders.has(dir)) return affectsVerdicts(rel) || name === 'node_modules' || (!IGNORED.has(name) && isFolder(full));
     return above.has(dir) && ABOVE.has(name);
+  };
+  const addPackages = (dir: string) => {
+    packages.add(dir);
+    add(dir, false);
   };
   const add = (dir: string, deep: boolean) => {
     if (watchers.has(dir)) return;
@@ -104,6 +113,7 @@ export function watchProject(root: string, sources?: () => SourceRecord, outputs
         const rel = path.relative(root, full);
         if (counts(dir, deep, name.toString(), full, rel)) changed(rel);
         if (deep && isFolder(full) && !IGNORED.has(name.toString())) add(full, true);
+        if (deep && name.toString() === 'node_modules' && isFolder(full)) addPackages(full);
       });
     } catch {
       return; // removed meanwhile, or unreadable: nothing of it can be verified either
@@ -113,7 +123,10 @@ export function watchProject(root: string, sources?: () => SourceRecord, outputs
       watchers.delete(dir);
     });
     watchers.set(dir, w);
-    if (deep) for (const name of listFolder(dir)) if (!IGNORED.has(name) && isFolder(path.join(dir, name))) add(path.join(dir, name), true);
+    if (deep) {
+      for (const name of listFolder(dir)) if (!IGNORED.has(name) && isFolder(path.join(dir, name))) add(path.join(dir, name), true);
+      if (isFolder(path.join(dir, 'node_modules'))) addPackages(path.join(dir, 'node_modules'));
+    }
   };
   add(root, true);
   /** Watches every folder above `p` (up to the file system's root) for ABOVE's names. */
