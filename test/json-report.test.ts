@@ -70,3 +70,19 @@ describe('states elided by the replay', () => {
     expect(jsonText(jsonDocument([outcome(before, after, 9)], {}))).toBe(whole);
   });
 });
+
+// A map in a state (plain(): its default and the pairs of its set keys) is shown and compared by
+// key: with more than 8 keys set, a hot value is a key, not a position in the pairs (red-team
+// round 18b, m01: the text showed the 22nd pair for an argument k = 21, and not key 21's value).
+describe('maps in the text report', () => {
+  const entries = Array.from({ length: 26 }, (_, i): [number, number] => [i * 3 + 1, i]);
+  entries.push([21, 47]);
+  const before = { m: { default: 48, entries } };
+  const after = { m: { default: 48, entries: [...entries.filter(([k]) => k !== 21), [21, 48], [5, 1]] as [number, number][] } };
+
+  it('shows the value of a hot key and every key the operation changed, by key', () => {
+    const lines = stateLines('s', before, after, new Set([21]));
+    expect(lines).toEqual(expect.arrayContaining(['s.m.default = 48; 27 keys set', 's.m.get(21) = 47', 'afterwards s.m.get(21): 47 → 48', 'afterwards s.m.get(5): not set → 1']));
+    expect(lines.filter((l) => l.includes('entries'))).toEqual([]);
+  });
+});

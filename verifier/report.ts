@@ -65,6 +65,18 @@ export function stateLines(name: string, before: unknown, after: unknown, hot: S
   const changes: string[] = [];
   const diff = (path: string, a: unknown, b: unknown): void => {
     if (b === undefined) return;
+    // a map (plain(): its default and its set keys' pairs) is compared key by key, not by position
+    const ma = mapEntries(a);
+    const mb = mapEntries(b);
+    if (ma && mb) {
+      diff(`${path}.default`, (a as PlainMap).default, (b as PlainMap).default);
+      for (const k of new Set([...ma.keys(), ...mb.keys()])) {
+        const [x, y] = [ma.get(k), mb.get(k)];
+        const text = (e: [unknown, unknown] | undefined) => (e ? show(e[1]) : 'not set');
+        if (text(x) !== text(y)) changes.push(`${path}.get(${k}): ${text(x)} → ${text(y)}`);
+      }
+      return;
+    }
     // (a long array elided by the replay, elide.ts: it kept every element that changed)
     if (a instanceof Elided && b instanceof Elided) {
       for (const [i, x] of a.elements) diff(`${path}[${i}]`, x, b.elements.get(i));
@@ -83,6 +95,13 @@ export function stateLines(name: string, before: unknown, after: unknown, hot: S
       for (const [i, x] of v.elements) if (hot.has(i) || touched(`${path}[${i}]`)) shown.push(`${path}[${i}] = ${show(x)}`);
       return;
     }
+    const m = mapEntries(v);
+    if (m && m.size > 8) {
+      // the keys that stand out (an argument's value) and those the operation changed, by key
+      shown.push(`${path}.default = ${show((v as PlainMap).default)}; ${m.size} keys set`);
+      for (const [k, [key, x]] of m) if ((typeof key === 'number' && hot.has(key)) || touched(`${path}.get(${k})`)) shown.push(`${path}.get(${k}) = ${show(x)}`);
+      return;
+    }
     if (Array.isArray(v)) {
       if (v.length <= 8) return void shown.push(`${path} = ${show(v)}`);
       v.forEach((x, i) => {
@@ -99,6 +118,21 @@ export function stateLines(name: string, before: unknown, after: unknown, hot: S
   };
   walk(name, before, true);
   return [...shown, ...changes.map((c) => `afterwards ${c}`)];
+}
+
+/** A map as plain() writes it (counterexample.ts): its default and the pairs of its set keys. */
+interface PlainMap {
+  default: unknown;
+  entries: [unknown, unknown][];
+}
+
+/** A plain map's pairs by the key's text (`21`, `'a'`), or undefined when `v` is no plain map. */
+function mapEntries(v: unknown): Map<string, [unknown, unknown]> | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const keys = Object.keys(v);
+  const entries = (v as PlainMap).entries;
+  if (keys.length !== 2 || !('default' in v) || !Array.isArray(entries) || !entries.every((e) => Array.isArray(e) && e.length === 2)) return undefined;
+  return new Map(entries.map(([k, x]) => [show(k), [k, x]]));
 }
 
 /** The lines under a refuted or unknown goal: the message, the counterexample or the reason, the rerun command. */
