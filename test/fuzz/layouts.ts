@@ -5,6 +5,8 @@
 // file it loaded. Which of them exist, the project's module type and its tsconfig are drawn at
 // random from a seed.
 
+import { Rand } from './shape.ts';
+
 export interface Layout {
   /** path (relative to the root) -> text */
   files: Record<string, string>;
@@ -12,18 +14,6 @@ export interface Layout {
   marks: Record<string, number>;
   spec: string;
   describe: string;
-}
-
-/** A small deterministic generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Each specifier, with the files it could reach (the others are drawn too, rarely). */
@@ -43,8 +33,9 @@ const SPECS: Record<string, string[]> = {
 const CANDIDATES = [...new Set(Object.values(SPECS).flat())];
 
 export function layout(seed: number): Layout {
-  const r = rng(seed);
-  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+  const rand = new Rand(seed);
+  const r = () => rand.next();
+  const pick = <T>(xs: T[]): T => rand.pick(xs);
   const esm = r() < 0.5;
   const spec = pick(Object.keys(SPECS));
   const files: Record<string, string> = {};
